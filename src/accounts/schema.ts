@@ -1,0 +1,39 @@
+import { bigint, date, index, pgTable, text, timestamp } from 'drizzle-orm/pg-core'
+import { conventions } from '../catalog/schema'
+
+/** A customer account: the holder (intestatario) and their reference e-mail address. */
+export const accounts = pgTable('accounts', {
+  id: text('id').primaryKey(), // the customer account ID the holder signs in with
+  firstName: text('first_name').notNull(),
+  lastName: text('last_name').notNull(),
+  fiscalCode: text('fiscal_code').notNull(), // codice fiscale
+  referenceEmail: text('reference_email').notNull(),
+  language: text('language', { enum: ['it', 'en'] }).notNull().default('it'),
+  passwordHash: text('password_hash'),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
+})
+
+export const MAILBOX_STATUSES = ['active', 'deactivated', 'ceased'] as const
+export type MailboxStatus = (typeof MAILBOX_STATUSES)[number]
+export const REGISTERS = ['none', 'registro_imprese', 'ini_pec'] as const
+export type Register = (typeof REGISTERS)[number]
+
+export const mailboxes = pgTable(
+  'mailboxes',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    address: text('address').notNull().unique(), // lower case
+    accountId: text('account_id').notNull().references(() => accounts.id),
+    conventionCode: text('convention_code').notNull().references(() => conventions.code),
+    activatedOn: date('activated_on', { mode: 'string' }).notNull(),
+    expiresOn: date('expires_on', { mode: 'string' }).notNull(), // E (R1): works through the whole day
+    status: text('status', { enum: MAILBOX_STATUSES }).notNull().default('active'),
+    register: text('register', { enum: REGISTERS }).notNull().default('none'), // R7
+    passwordHash: text('password_hash'),
+    deactivatedOn: date('deactivated_on', { mode: 'string' }),
+    ceasedOn: date('ceased_on', { mode: 'string' }),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('mailboxes_account').on(t.accountId), index('mailboxes_status_expiry').on(t.status, t.expiresOn)],
+)

@@ -1,0 +1,48 @@
+import { boolean, date, integer, pgTable, primaryKey, text, timestamp, bigint, unique } from 'drizzle-orm/pg-core'
+
+/** A convention with a professional order: who pays, which durations, when reminders go out. */
+export const conventions = pgTable('conventions', {
+  code: text('code').primaryKey(), // FNOMCEO
+  name: text('name').notNull(),
+  payer: text('payer', { enum: ['member', 'order'] }).notNull().default('member'),
+  durationsYears: integer('durations_years').array().notNull().default([1]),
+  reminderOffsetsDays: integer('reminder_offsets_days').array().notNull().default([60, 30, 15, 7, 1]),
+  // R7: reminders at or under this offset carry the public-register warning
+  registerWarningDays: integer('register_warning_days').notNull().default(30),
+  renewableWindowDays: integer('renewable_window_days').notNull().default(90), // R6
+  lateRenewalFrom: text('late_renewal_from', { enum: ['expiry', 'payment'] }).notNull().default('expiry'), // R6
+})
+
+export const prices = pgTable(
+  'prices',
+  {
+    conventionCode: text('convention_code').notNull().references(() => conventions.code),
+    years: integer('years').notNull(),
+    netCents: integer('net_cents').notNull(),
+    vatBasisPoints: integer('vat_basis_points').notNull().default(2200),
+    isDemo: boolean('is_demo').notNull().default(false),
+  },
+  (t) => [primaryKey({ columns: [t.conventionCode, t.years] })],
+)
+
+export const contractDocuments = pgTable('contract_documents', {
+  code: text('code').primaryKey(), // e.g. 'conditions', 'onerous-clauses'
+  titleIt: text('title_it').notNull(),
+  titleEn: text('title_en').notNull(),
+  // art. 1341–1342 c.c.: onerous clauses need their own, separate approval
+  onerous: boolean('onerous').notNull().default(false),
+})
+
+export const contractVersions = pgTable(
+  'contract_versions',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    documentCode: text('document_code').notNull().references(() => contractDocuments.code),
+    version: text('version').notNull(),
+    effectiveFrom: date('effective_from', { mode: 'string' }).notNull(),
+    url: text('url').notNull(),
+    body: text('body').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [unique('contract_versions_document_version').on(t.documentCode, t.version)],
+)

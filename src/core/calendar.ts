@@ -1,0 +1,69 @@
+import { Temporal } from 'temporal-polyfill'
+
+/** R1: a business date, 'YYYY-MM-DD', meant in Europe/Rome. Never a timestamp. */
+export type CalendarDate = string & { readonly __calendarDate: unique symbol }
+
+export const BUSINESS_TIME_ZONE = 'Europe/Rome'
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/
+
+/** Parses a 'YYYY-MM-DD' string, rejecting impossible dates such as 2026-02-30. */
+export function parseCalendarDate(text: string): CalendarDate {
+  if (!ISO_DATE.test(text)) throw new RangeError(`expected a date as YYYY-MM-DD, got "${text}"`)
+  try {
+    return Temporal.PlainDate.from(text, { overflow: 'reject' }).toString() as CalendarDate
+  } catch {
+    throw new RangeError(`"${text}" is not a calendar date`)
+  }
+}
+
+export function isCalendarDate(text: string): boolean {
+  try {
+    parseCalendarDate(text)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** R1: "today" is the instant seen on a wall clock in the business time zone. */
+export function businessDate(instant: Date, timeZone = BUSINESS_TIME_ZONE): CalendarDate {
+  return Temporal.Instant.fromEpochMilliseconds(instant.getTime())
+    .toZonedDateTimeISO(timeZone)
+    .toPlainDate()
+    .toString() as CalendarDate
+}
+
+/** R1: calendar arithmetic, never milliseconds. */
+export function addDays(date: CalendarDate, days: number): CalendarDate {
+  return Temporal.PlainDate.from(date).add({ days }).toString() as CalendarDate
+}
+
+/** R1: 29 February + 1 year = 28 February (the day is constrained to the month). */
+export function addYears(date: CalendarDate, years: number): CalendarDate {
+  return Temporal.PlainDate.from(date).add({ years }, { overflow: 'constrain' }).toString() as CalendarDate
+}
+
+/** Whole days from `from` to `to` (negative when `to` is earlier). */
+export function daysBetween(from: CalendarDate, to: CalendarDate): number {
+  return Temporal.PlainDate.from(from).until(Temporal.PlainDate.from(to), { largestUnit: 'days' }).days
+}
+
+export function compareDates(a: CalendarDate, b: CalendarDate): number {
+  return a < b ? -1 : a > b ? 1 : 0 // ISO strings order as dates
+}
+
+/** The instant at which a wall-clock time starts on a business date (DST gaps move forward). */
+export function instantAt(date: CalendarDate, time: string, timeZone = BUSINESS_TIME_ZONE): Date {
+  const zoned = Temporal.PlainDate.from(date).toZonedDateTime({ timeZone, plainTime: Temporal.PlainTime.from(time) })
+  return new Date(zoned.epochMilliseconds)
+}
+
+/** 27/11/2026 or 27 November 2026, as the holder reads dates. */
+export function formatDate(date: CalendarDate, language: 'it' | 'en'): string {
+  return Temporal.PlainDate.from(date).toLocaleString(language === 'it' ? 'it-IT' : 'en-GB', {
+    day: 'numeric',
+    month: 'long',
+    year: 'numeric',
+  })
+}

@@ -1,0 +1,30 @@
+/** The refusals the system can answer with: stable codes, mapped to it/en text at the border. */
+export const ERROR_MESSAGES = {
+  mailbox_not_found: { it: 'Casella PEC non trovata', en: 'PEC mailbox not found' },
+  mailbox_ceased: { it: 'La casella è cessata e non può più essere rinnovata', en: 'The mailbox has ceased and can no longer be renewed' },
+  mailbox_not_renewable: { it: 'La casella non è rinnovabile', en: 'The mailbox cannot be renewed' },
+  duration_not_offered: { it: 'Durata non prevista dalla convenzione', en: 'Duration not offered by the convention' },
+  price_missing: { it: 'Nessun prezzo per questa durata', en: 'No price for this duration' },
+  payment_method_unknown: { it: 'Metodo di pagamento non valido', en: 'Unknown payment method' },
+  order_not_found: { it: 'Ordine non trovato', en: 'Order not found' },
+  order_already_paid: { it: "L'ordine è già pagato", en: 'The order is already paid' },
+  order_not_open: { it: "L'ordine non è più aperto", en: 'The order is no longer open' },
+  convention_not_found: { it: 'Convenzione non trovata', en: 'Convention not found' },
+  invalid_input: { it: 'Dati non validi', en: 'Invalid input' },
+} as const
+
+export type ErrorCode = keyof typeof ERROR_MESSAGES
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    readonly detail?: string,
+  ) {
+    super(detail ? `${code}: ${detail}` : code)
+    this.name = 'DomainError'
+  }
+}
+
+export function errorMessage(code: ErrorCode, language: 'it' | 'en'): string {
+  return ERROR_MESSAGES[code][language]
+}

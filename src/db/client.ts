@@ -1,0 +1,133 @@
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { PGlite } from '@electric-sql/pglite'
+import { sql, type SQL } from 'drizzle-orm'
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core'
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator'
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator'
+import pg from 'pg'
+import * as schema from './schema'
+
+export type Schema = typeof schema
+export type Db = PgDatabase<PgQueryResultHKT, Schema>
+/** An open transaction: lock helpers and state changes take this, never a bare Db. */
+export type Tx = PgTransaction<PgQueryResultHKT, Schema>
+export type Executor = Db | Tx
+
+export interface Database {
+  readonly kind: 'pglite' | 'postgres'
+  readonly db: Db
+  /** PostgreSQL only: the pool, for callers that need a dedicated connection. */
+  readonly pool?: pg.Pool
+  close(): Promise<void>
+}
+
+export const MIGRATIONS_FOLDER = fileURLToPath(new URL('./migrations', import.meta.url))
+
+// Dates stay 'YYYY-MM-DD' strings and bigints numbers: never JS Date objects for calendar dates (R1).
+pg.types.setTypeParser(pg.types.builtins.DATE, (value) => value)
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value))
+
+/** Runs a raw statement and returns its rows; both drivers answer with `{ rows }`. */
+export async function queryRows<T>(executor: Executor, query: SQL): Promise<T[]> {
+  const result = (await executor.execute(query)) as unknown as { rows: T[] }
+  return result.rows
+}
+
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//.test(url)
+}
+
+export interface OpenOptions {
+  /** Pool size for PostgreSQL. */
+  maxConnections?: number
+}
+
+/**
+ * Opens the database named by `url`: a postgres:// URL, `memory://` for a throw-away embedded
+ * database, or a folder for the embedded PGlite (one process per folder: a lock file says who).
+ */
+export async function openDatabase(url: string, options: OpenOptions = {}): Promise<Database> {
+  if (isPostgresUrl(url)) {
+    const pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 10 })
+    pool.on('error', () => {}) // an idle client dropped by the server must not crash the process
+    await pool.query('select 1') // fail now, with the server's message, rather than at first use
+    return { kind: 'postgres', db: drizzlePg(pool, { schema }) as unknown as Db, pool, close: () => pool.end() }
+  }
+  if (url === 'memory://') return wrapPglite(new PGlite({ relaxedDurability: true }))
+  mkdirSync(url, { recursive: true })
+  const releaseLock = lockDataFolder(url)
+  try {
+    const client = await PGlite.create(url)
+    return wrapPglite(client, releaseLock)
+  } catch (error) {
+    releaseLock()
+    throw error
+  }
+}
+
+export function wrapPglite(client: PGlite, onClose: () => void = () => {}): Database {
+  return {
+    kind: 'pglite',
+    db: drizzlePglite(client, { schema }) as unknown as Db,
+    close: async () => {
+      await client.close()
+      onClose()
+    },
+  }
+}
+
+/** PGlite is single-process: a second process on the same folder would corrupt it. */
+function lockDataFolder(folder: string): () => void {
+  const lockPath = join(folder, 'pec-renewal.lock')
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(lockPath, 'wx')
+      writeSync(fd, String(process.pid))
+      closeSync(fd)
+      return () => rmSync(lockPath, { force: true })
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+      const owner = Number(readFileSync(lockPath, 'utf8'))
+      if (owner && owner !== process.pid && isAlive(owner)) {
+        throw new Error(
+          `the embedded database in ${folder} is in use by process ${owner}; stop it first, or set DATABASE_URL to a PostgreSQL server to run several processes`,
+        )
+      }
+      rmSync(lockPath, { force: true }) // left by a process that died
+    }
+  }
+  throw new Error(`could not lock ${lockPath}`)
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+const MIGRATION_LOCK = 7_201_001 // advisory lock key: one migrator at a time on a shared server
+
+/** Applies the SQL migrations; the same files on PGlite and PostgreSQL. */
+export async function migrateDatabase(database: Database): Promise<void> {
+  if (database.kind === 'pglite') {
+    await migratePglite(database.db as never, { migrationsFolder: MIGRATIONS_FOLDER })
+    return
+  }
+  const client = await database.pool!.connect()
+  try {
+    await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK])
+    await migratePg(drizzlePg(client) as never, { migrationsFolder: MIGRATIONS_FOLDER })
+  } finally {
+    await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {})
+    client.release()
+  }
+}
+
+export { sql }

@@ -1,0 +1,38 @@
+import { sql } from 'drizzle-orm'
+import { bigint, check, date, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core'
+import { accounts, mailboxes } from '../accounts/schema'
+
+export const PAYMENT_METHODS = ['card', 'paypal', 'bollettino', 'bonifico'] as const
+export type PaymentMethod = (typeof PAYMENT_METHODS)[number]
+export const ORDER_STATUSES = ['open', 'paid', 'lapsed'] as const
+export type OrderStatus = (typeof ORDER_STATUSES)[number]
+
+/** R3: one renewal order for one mailbox, priced from the convention's list, with a billing snapshot. */
+export const orders = pgTable(
+  'orders',
+  {
+    id: text('id').primaryKey(), // OrderId, compact form with check digits
+    mailboxId: bigint('mailbox_id', { mode: 'number' }).notNull().references(() => mailboxes.id),
+    accountId: text('account_id').notNull().references(() => accounts.id),
+    status: text('status', { enum: ORDER_STATUSES }).notNull().default('open'),
+    years: integer('years').notNull(),
+    netCents: integer('net_cents').notNull(),
+    vatCents: integer('vat_cents').notNull(),
+    totalCents: integer('total_cents').notNull(),
+    method: text('method', { enum: PAYMENT_METHODS }).notNull(),
+    billing: jsonb('billing').notNull(), // snapshot at order time
+    acceptedContracts: jsonb('accepted_contracts').notNull().default([]), // versions, time, IP, user agent
+    placedBy: text('placed_by').notNull(), // actor: holder:ID or operator:NAME
+    placedAt: timestamp('placed_at', { withTimezone: true }).notNull(),
+    placedOn: date('placed_on', { mode: 'string' }).notNull(),
+    paidAt: timestamp('paid_at', { withTimezone: true }),
+    extendedFrom: date('extended_from', { mode: 'string' }), // R4/R6: the date the renewal counted from
+    newExpiresOn: date('new_expires_on', { mode: 'string' }),
+  },
+  (t) => [
+    // R3: at most one open order per mailbox, enforced by the database
+    uniqueIndex('orders_one_open_per_mailbox').on(t.mailboxId).where(sql`status = 'open'`),
+    index('orders_account').on(t.accountId),
+    check('orders_total', sql`${t.totalCents} = ${t.netCents} + ${t.vatCents}`),
+  ],
+)

@@ -1,0 +1,21 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { queryRows, sql } from '../../src/db/client'
+import { testDatabases, type TestDatabase } from '../support/databases'
+
+describe.each(testDatabases())('%s: migrated schema', (_name, open) => {
+  let t: TestDatabase
+  afterEach(() => t?.close())
+
+  it('has every table, empty, and keeps dates as YYYY-MM-DD strings', async () => {
+    t = await open()
+    const tables = await queryRows<{ table_name: string }>(
+      t.database.db,
+      sql`select table_name from information_schema.tables where table_schema = 'public' order by 1`,
+    )
+    expect(tables.map((r) => r.table_name)).toEqual(
+      expect.arrayContaining(['accounts', 'audit_log', 'mailboxes', 'notices', 'orders', 'outbox', 'payments']),
+    )
+    const [row] = await queryRows<{ d: unknown }>(t.database.db, sql`select date '2028-02-29' as d`)
+    expect(row.d).toBe('2028-02-29')
+  })
+})
