@@ -7,6 +7,24 @@ export type PaymentMethod = (typeof PAYMENT_METHODS)[number]
 export const ORDER_STATUSES = ['open', 'paid', 'lapsed'] as const
 export type OrderStatus = (typeof ORDER_STATUSES)[number]
 
+/** R3: who is invoiced, as it stood when the order was placed (a snapshot, not a reference). */
+export interface BillingData {
+  name: string
+  fiscalCode: string // codice fiscale
+  email: string
+  vatNumber?: string // partita IVA, when a professional firm is invoiced
+  address?: string
+}
+
+/** R3: one contract version the holder accepted, with when and from where (art. 1341–1342 c.c.). */
+export interface AcceptedContract {
+  documentCode: string
+  version: string
+  acceptedAt: string // ISO instant
+  ip?: string
+  userAgent?: string
+}
+
 /** R3: one renewal order for one mailbox, priced from the convention's list, with a billing snapshot. */
 export const orders = pgTable(
   'orders',
@@ -20,8 +38,8 @@ export const orders = pgTable(
     vatCents: integer('vat_cents').notNull(),
     totalCents: integer('total_cents').notNull(),
     method: text('method', { enum: PAYMENT_METHODS }).notNull(),
-    billing: jsonb('billing').notNull(), // snapshot at order time
-    acceptedContracts: jsonb('accepted_contracts').notNull().default([]), // versions, time, IP, user agent
+    billing: jsonb('billing').$type<BillingData>().notNull(), // snapshot at order time
+    acceptedContracts: jsonb('accepted_contracts').$type<AcceptedContract[]>().notNull().default([]), // versions, time, IP, user agent
     placedBy: text('placed_by').notNull(), // actor: holder:ID or operator:NAME
     placedAt: timestamp('placed_at', { withTimezone: true }).notNull(),
     placedOn: date('placed_on', { mode: 'string' }).notNull(),
