@@ -1,0 +1,118 @@
+import { and, eq } from 'drizzle-orm'
+import type { CalendarDate } from '../core/calendar'
+import type { Executor, Tx } from '../db/client'
+import { accounts, mailboxes } from '../accounts/schema'
+import { provisioningCommands } from '../provisioning/schema'
+import { orders } from './schema'
+
+// Every SQL statement of the renewals capability. Dates come back as 'YYYY-MM-DD' strings (R1).
+
+export type OrderRow = typeof orders.$inferSelect
+export type NewOrderRow = typeof orders.$inferInsert
+export type MailboxRow = Omit<typeof mailboxes.$inferSelect, 'expiresOn'> & { expiresOn: CalendarDate }
+export type AccountRow = typeof accounts.$inferSelect
+
+function asMailbox(row: typeof mailboxes.$inferSelect): MailboxRow {
+  return { ...row, expiresOn: row.expiresOn as CalendarDate }
+}
+
+export async function findMailboxByAddress(db: Executor, address: string): Promise<MailboxRow | undefined> {
+  const [row] = await db.select().from(mailboxes).where(eq(mailboxes.address, address))
+  return row && asMailbox(row)
+}
+
+export async function findMailbox(db: Executor, mailboxId: number): Promise<MailboxRow | undefined> {
+  const [row] = await db.select().from(mailboxes).where(eq(mailboxes.id, mailboxId))
+  return row && asMailbox(row)
+}
+
+/** Locks the mailbox row until the transaction ends: renewals of one mailbox take turns. */
+export async function lockMailbox(tx: Tx, mailboxId: number): Promise<MailboxRow | undefined> {
+  const [row] = await tx.select().from(mailboxes).where(eq(mailboxes.id, mailboxId)).for('update')
+  return row && asMailbox(row)
+}
+
+export async function findAccount(db: Executor, accountId: string): Promise<AccountRow | undefined> {
+  const [row] = await db.select().from(accounts).where(eq(accounts.id, accountId))
+  return row
+}
+
+export async function findOrder(db: Executor, orderId: string): Promise<OrderRow | undefined> {
+  const [row] = await db.select().from(orders).where(eq(orders.id, orderId))
+  return row
+}
+
+/** Take the mailbox lock first (lockMailbox), then the order's: the same order everywhere, no deadlock. */
+export async function lockOrder(tx: Tx, orderId: string): Promise<OrderRow | undefined> {
+  const [row] = await tx.select().from(orders).where(eq(orders.id, orderId)).for('update')
+  return row
+}
+
+/** R3: the mailbox's one open (unpaid) order, if any. */
+export async function findOpenOrder(db: Executor, mailboxId: number): Promise<OrderRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(orders)
+    .where(and(eq(orders.mailboxId, mailboxId), eq(orders.status, 'open')))
+  return row
+}
+
+/** Inserts an order; undefined when its ID is already taken (the caller draws another). */
+export async function insertOrder(tx: Tx, order: NewOrderRow): Promise<OrderRow | undefined> {
+  const [row] = await tx.insert(orders).values(order).onConflictDoNothing({ target: orders.id }).returning()
+  return row
+}
+
+export async function updateOpenOrder(
+  tx: Tx,
+  orderId: string,
+  changes: Partial<Pick<NewOrderRow, 'years' | 'netCents' | 'vatCents' | 'totalCents' | 'method' | 'billing' | 'acceptedContracts'>>,
+): Promise<OrderRow | undefined> {
+  const [row] = await tx
+    .update(orders)
+    .set(changes)
+    .where(and(eq(orders.id, orderId), eq(orders.status, 'open')))
+    .returning()
+  return row
+}
+
+export async function markOrderPaid(
+  tx: Tx,
+  orderId: string,
+  paid: { paidAt: Date; extendedFrom: CalendarDate; newExpiresOn: CalendarDate },
+): Promise<void> {
+  await tx
+    .update(orders)
+    .set({ status: 'paid', ...paid })
+    .where(eq(orders.id, orderId))
+}
+
+/** R4/R6: the mailbox's new expiry; a deactivated mailbox becomes active again. */
+export async function renewMailbox(
+  tx: Tx,
+  mailboxId: number,
+  renewal: { expiresOn: CalendarDate; reactivate: boolean; now: Date },
+): Promise<void> {
+  await tx
+    .update(mailboxes)
+    .set({
+      expiresOn: renewal.expiresOn,
+      updatedAt: renewal.now,
+      ...(renewal.reactivate ? { status: 'active' as const, deactivatedOn: null } : {}),
+    })
+    .where(eq(mailboxes.id, mailboxId))
+}
+
+/** R6: tells the mail platform to re-enable a mailbox, delivered after commit by the provisioning port. */
+export async function queueEnableCommand(tx: Tx, mailboxId: number, now: Date): Promise<void> {
+  await tx.insert(provisioningCommands).values({ mailboxId, action: 'enable', createdAt: now })
+}
+
+/** The constraint a unique violation (SQLSTATE 23505) broke, on either driver; null for any other error. */
+export function uniqueViolation(error: unknown): string | null {
+  for (let e = error as { code?: string; constraint?: string; message?: string; cause?: unknown } | undefined; e; ) {
+    if (e.code === '23505') return e.constraint ?? /constraint "([^"]+)"/.exec(e.message ?? '')?.[1] ?? ''
+    e = e.cause as typeof e
+  }
+  return null
+}
