@@ -1,0 +1,59 @@
+import type { MailContext } from './mail-context'
+import { toHtml, toText, type MailDocument } from './mail-document'
+import type { MailParamsByTemplate, MailTemplate } from './mail-types'
+import { cessationMail, cessationSubject } from './templates/cessation'
+import { deactivationMail, deactivationSubject } from './templates/deactivation'
+import { paymentReceivedMail, paymentReceivedSubject } from './templates/payment-received'
+import { reminderMail, reminderSubject } from './templates/reminder'
+import type { Language } from './templates/shared'
+
+export interface RenderedMail {
+  subject: string
+  text: string
+  html: string
+}
+
+/** A mail as stored in the outbox: typed when built in code, checked when read back from a row. */
+export type MailToRender = {
+  [T in MailTemplate]: { template: T; language: Language; params: MailParamsByTemplate[T] }
+}[MailTemplate]
+
+const TEMPLATES: {
+  [T in MailTemplate]: {
+    subject(params: MailParamsByTemplate[T], language: Language): string
+    document(params: MailParamsByTemplate[T], context: MailContext, language: Language): MailDocument
+  }
+} = {
+  reminder: { subject: reminderSubject, document: reminderMail },
+  deactivation: { subject: deactivationSubject, document: deactivationMail },
+  cessation: { subject: cessationSubject, document: cessationMail },
+  payment_received: { subject: paymentReceivedSubject, document: paymentReceivedMail },
+}
+
+export class UnknownTemplateError extends Error {
+  constructor(template: string) {
+    super(`unknown mail template "${template}"`)
+    this.name = 'UnknownTemplateError'
+  }
+}
+
+function templateOf(name: string) {
+  if (!Object.hasOwn(TEMPLATES, name)) throw new UnknownTemplateError(name)
+  // The union of the four entries cannot be called with a union of params: one checked cast here.
+  return TEMPLATES[name as MailTemplate] as unknown as (typeof TEMPLATES)['reminder']
+}
+
+function languageOf(language: string): Language {
+  return language === 'en' ? 'en' : 'it' // Italian by default
+}
+
+/** The subject, plain text and HTML of an outbox mail, in its language (Italian by default). */
+export function renderMail(mail: MailToRender | { template: string; language: string; params: unknown }, context: MailContext): RenderedMail {
+  const doc = templateOf(mail.template).document(mail.params as never, context, languageOf(mail.language))
+  return { subject: doc.subject, text: toText(doc), html: toHtml(doc) }
+}
+
+/** The subject alone: it needs no links, so listings can show it without a MailContext. */
+export function mailSubject(mail: MailToRender | { template: string; language: string; params: unknown }): string {
+  return templateOf(mail.template).subject(mail.params as never, languageOf(mail.language))
+}
