@@ -2,7 +2,7 @@ import { PGlite } from '@electric-sql/pglite'
 import pg from 'pg'
 import { inject } from 'vitest'
 import { migrateDatabase, openDatabase, wrapPglite, type Database } from '../../src/db/client'
-import { TEMPLATE_DATABASE, withDatabase } from './global-setup'
+import { withDatabase } from './global-setup'
 
 export interface TestDatabase {
   readonly name: 'pglite' | 'postgres'
@@ -32,11 +32,12 @@ let counter = 0
 
 /** PostgreSQL: a fresh database per test, copied from the template that global setup migrated. */
 async function openPostgres(adminUrl: string): Promise<TestDatabase> {
-  const name = `pec_renewal_t_${process.pid}_${++counter}`
+  const template = inject('postgresTemplate')
+  const name = `${template.replace(/_template$/, '')}_${process.pid}_${++counter}`
   const admin = new pg.Client({ connectionString: adminUrl })
   await admin.connect()
   try {
-    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DATABASE}`)
+    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`)
   } finally {
     await admin.end()
   }

@@ -1,0 +1,340 @@
+import { sql } from 'drizzle-orm'
+import { queryRows, type Executor } from '../db/client'
+
+/*
+ * Every statement of the daily run. Each step is one set-based statement per batch: pick due rows,
+ * change them, and write notices, audit rows, provisioning commands and outbox mail in the same
+ * statement (data-modifying CTEs). Exactly once (R8) comes from the database: notices have a
+ * unique key, status changes re-check the old status under a row lock, and FOR UPDATE SKIP LOCKED
+ * lets several runners share a date without waiting on each other.
+ */
+
+const ACTOR = 'system:lifecycle'
+
+/** The open order facts an e-mail carries (OpenOrderFacts), or JSON null. */
+const openOrderJson = sql.raw(`CASE WHEN o.id IS NULL THEN 'null'::jsonb ELSE jsonb_build_object(
+  'orderId', o.id, 'totalCents', o.total_cents, 'method', o.method,
+  'payBy', m.expires_on - (CASE o.method WHEN 'bonifico' THEN pay_by.bonifico WHEN 'bollettino' THEN pay_by.bollettino ELSE 0 END)) END`)
+
+export interface PayByDays {
+  bonifico: number
+  bollettino: number
+}
+
+function payByTable(payBy: PayByDays) {
+  return sql`(SELECT ${payBy.bonifico}::int AS bonifico, ${payBy.bollettino}::int AS bollettino) AS pay_by`
+}
+
+export interface Bounds {
+  maxReminderOffset: number
+  minRenewableWindow: number
+}
+
+export async function conventionBounds(db: Executor): Promise<Bounds> {
+  const [row] = await queryRows<{ max_offset: number | null; min_window: number | null }>(
+    db,
+    sql`SELECT (SELECT max(x) FROM conventions, unnest(reminder_offsets_days) AS x)::int AS max_offset,
+               (SELECT min(renewable_window_days) FROM conventions)::int AS min_window`,
+  )
+  return { maxReminderOffset: row?.max_offset ?? 0, minRenewableWindow: row?.min_window ?? 0 }
+}
+
+/** Keyset position in (expires_on, id) order: batches resume after the last row seen. */
+export interface Cursor {
+  expiresOn: string
+  id: number
+}
+
+/** R2: the next `limit` active mailboxes expiring within the offsets, and the reminder due today. */
+function dueRemindersCte(today: string, maxOffset: number, after: Cursor, limit: number) {
+  return sql`
+    candidates AS (
+      SELECT m.id, m.address, m.expires_on, m.account_id, m.register, c.reminder_offsets_days AS offsets,
+             c.register_warning_days,
+             (SELECT min(x) FROM unnest(c.reminder_offsets_days) AS x
+               WHERE x >= m.expires_on - ${today}::date) AS offset_days
+        FROM mailboxes m JOIN conventions c ON c.code = m.convention_code
+       WHERE m.status = 'active'
+         AND m.expires_on BETWEEN ${today}::date AND ${today}::date + ${maxOffset}::int
+         AND (m.expires_on, m.id) > (${after.expiresOn}::date, ${after.id}::bigint)
+       ORDER BY m.expires_on, m.id
+       LIMIT ${limit}
+    ),
+    due AS (
+      SELECT cd.* FROM candidates cd
+       WHERE cd.offset_days IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM notices n
+                          WHERE n.mailbox_id = cd.id AND n.kind = 'reminder'
+                            AND n.expires_on = cd.expires_on AND n.offset_days = cd.offset_days)
+    )`
+}
+
+export interface BatchResult {
+  candidates: number
+  last: Cursor | null
+  done: number
+  registerWarnings: number
+  skipped: number
+}
+
+/** R2, R7, R8: sends (queues) the due reminders of one batch and records the skipped older offsets. */
+export async function sendReminderBatch(
+  tx: Executor,
+  p: { today: string; maxOffset: number; after: Cursor; limit: number; now: Date; payBy: PayByDays },
+): Promise<BatchResult> {
+  const [row] = await queryRows<{ candidates: number; last: { expires_on: string; id: number } | null; done: number; warned: number; skipped: number }>(
+    tx,
+    sql`WITH ${dueRemindersCte(p.today, p.maxOffset, p.after, p.limit)},
+    sent AS (
+      INSERT INTO notices (mailbox_id, kind, expires_on, offset_days, status, run_date, created_at)
+      SELECT id, 'reminder', expires_on, offset_days, 'queued', ${p.today}::date, ${p.now}::timestamptz FROM due
+      ON CONFLICT ON CONSTRAINT notices_once DO NOTHING
+      RETURNING mailbox_id
+    ),
+    skipped AS (
+      INSERT INTO notices (mailbox_id, kind, expires_on, offset_days, status, run_date, created_at)
+      SELECT d.id, 'reminder', d.expires_on, x, 'skipped', ${p.today}::date, ${p.now}::timestamptz
+        FROM due d JOIN sent s ON s.mailbox_id = d.id CROSS JOIN LATERAL unnest(d.offsets) AS x
+       WHERE x > d.offset_days
+      ON CONFLICT ON CONSTRAINT notices_once DO NOTHING
+      RETURNING 1
+    ),
+    mails AS (
+      INSERT INTO outbox (template, language, recipient, params, mailbox_id, order_id, next_attempt_at, created_at)
+      SELECT 'reminder', a.language, a.reference_email,
+             jsonb_build_object(
+               'holderName', a.first_name || ' ' || a.last_name, 'mailbox', m.address,
+               'expiresOn', m.expires_on, 'offsetDays', m.offset_days, 'register', m.register,
+               'registerWarning', (m.register <> 'none' AND m.offset_days <= m.register_warning_days),
+               'openOrder', ${openOrderJson}),
+             m.id, o.id, ${p.now}::timestamptz, ${p.now}::timestamptz
+        FROM due m JOIN sent s ON s.mailbox_id = m.id
+        JOIN accounts a ON a.id = m.account_id
+        LEFT JOIN orders o ON o.mailbox_id = m.id AND o.status = 'open'
+        CROSS JOIN ${payByTable(p.payBy)}
+      RETURNING (params ->> 'registerWarning')::boolean AS warned
+    )
+    SELECT (SELECT count(*) FROM candidates)::int AS candidates,
+           (SELECT jsonb_build_object('expires_on', expires_on, 'id', id) FROM candidates ORDER BY expires_on DESC, id DESC LIMIT 1) AS last,
+           (SELECT count(*) FROM mails)::int AS done, (SELECT count(*) FROM mails WHERE warned)::int AS warned,
+           (SELECT count(*) FROM skipped)::int AS skipped`,
+  )
+  const last = row.last ? { expiresOn: row.last.expires_on, id: Number(row.last.id) } : null
+  return { candidates: row.candidates, last, done: row.done, registerWarnings: row.warned, skipped: row.skipped }
+}
+
+export interface PreviewRow {
+  address: string
+  action: 'reminder' | 'deactivate' | 'cease'
+  expiresOn: string
+  offsetDays: number | null
+  skippedOffsets: number[]
+  register: string
+  /** R7: the mail carries the public-register warning. */
+  registerWarning: boolean
+}
+
+/** The same selection as sendReminderBatch, read only: the dry run and the benchmark's floor. */
+export async function previewReminderBatch(
+  db: Executor,
+  p: { today: string; maxOffset: number; after: Cursor; limit: number },
+): Promise<{ candidates: number; last: Cursor | null; rows: PreviewRow[] }> {
+  const rows = await queryRows<{ id: number; address: string; expires_on: string; offset_days: number | null; skipped: number[] | null; register: string; warned: boolean; due: boolean }>(
+    db,
+    sql`WITH ${dueRemindersCte(p.today, p.maxOffset, p.after, p.limit)}
+    SELECT cd.id, cd.address, cd.expires_on, cd.offset_days, cd.register,
+           (cd.register <> 'none' AND cd.offset_days <= cd.register_warning_days) AS warned,
+           EXISTS (SELECT 1 FROM due WHERE due.id = cd.id) AS due,
+           ARRAY(SELECT x FROM unnest(cd.offsets) AS x
+                  WHERE x > cd.offset_days
+                    AND NOT EXISTS (SELECT 1 FROM notices n WHERE n.mailbox_id = cd.id AND n.kind = 'reminder'
+                                       AND n.expires_on = cd.expires_on AND n.offset_days = x)
+                  ORDER BY x DESC) AS skipped
+      FROM candidates cd ORDER BY cd.expires_on, cd.id`,
+  )
+  return {
+    candidates: rows.length,
+    last: rows.length ? { expiresOn: rows[rows.length - 1].expires_on, id: Number(rows[rows.length - 1].id) } : null,
+    rows: rows
+      .filter((r) => r.due)
+      .map((r) => ({
+        address: r.address,
+        action: 'reminder' as const,
+        expiresOn: r.expires_on,
+        offsetDays: r.offset_days,
+        skippedOffsets: r.skipped ?? [],
+        register: r.register,
+        registerWarning: r.warned,
+      })),
+  }
+}
+
+function dueDeactivationsWhere(today: string) {
+  return sql`m.status = 'active' AND m.expires_on < ${today}::date`
+}
+
+/** R5, R7, R8: deactivates one batch of mailboxes whose expiry has passed. */
+export async function deactivateBatch(
+  tx: Executor,
+  p: { today: string; limit: number; now: Date; payBy: PayByDays; skipLocked: boolean },
+): Promise<BatchResult> {
+  const lock = p.skipLocked ? sql`FOR UPDATE SKIP LOCKED` : sql`FOR UPDATE`
+  const [row] = await queryRows<{ picked: number; done: number; warned: number }>(
+    tx,
+    sql`WITH picked AS (
+      SELECT m.id FROM mailboxes m WHERE ${dueDeactivationsWhere(p.today)}
+       ORDER BY m.expires_on, m.id LIMIT ${p.limit} ${lock}
+    ),
+    changed AS (
+      UPDATE mailboxes m SET status = 'deactivated', deactivated_on = ${p.today}::date, updated_at = ${p.now}::timestamptz
+        FROM picked WHERE m.id = picked.id AND m.status = 'active'
+      RETURNING m.id, m.address, m.expires_on, m.account_id, m.register, m.convention_code
+    ),
+    audited AS (
+      INSERT INTO audit_log (at, actor, action, mailbox_id, reason, data)
+      SELECT ${p.now}::timestamptz, ${ACTOR}, 'mailbox.deactivated', id, 'R5: not renewed by its expiry date',
+             jsonb_build_object('expiresOn', expires_on, 'runDate', ${p.today}::date)
+        FROM changed
+      RETURNING 1
+    ),
+    commands AS (
+      INSERT INTO provisioning_commands (mailbox_id, action, created_at)
+      SELECT id, 'disable', ${p.now}::timestamptz FROM changed
+      RETURNING 1
+    ),
+    noticed AS (
+      INSERT INTO notices (mailbox_id, kind, expires_on, offset_days, status, run_date, created_at)
+      SELECT id, 'deactivation', expires_on, 0, 'queued', ${p.today}::date, ${p.now}::timestamptz FROM changed
+      ON CONFLICT ON CONSTRAINT notices_once DO NOTHING
+      RETURNING mailbox_id
+    ),
+    mails AS (
+      INSERT INTO outbox (template, language, recipient, params, mailbox_id, order_id, next_attempt_at, created_at)
+      SELECT 'deactivation', a.language, a.reference_email,
+             jsonb_build_object(
+               'holderName', a.first_name || ' ' || a.last_name, 'mailbox', m.address, 'expiresOn', m.expires_on,
+               'renewableUntil', m.expires_on + c.renewable_window_days, 'register', m.register,
+               'openOrder', ${openOrderJson}),
+             m.id, o.id, ${p.now}::timestamptz, ${p.now}::timestamptz
+        FROM changed m JOIN noticed n ON n.mailbox_id = m.id
+        JOIN accounts a ON a.id = m.account_id
+        JOIN conventions c ON c.code = m.convention_code
+        LEFT JOIN orders o ON o.mailbox_id = m.id AND o.status = 'open'
+        CROSS JOIN ${payByTable(p.payBy)}
+      RETURNING params ->> 'register' <> 'none' AS warned
+    )
+    SELECT (SELECT count(*) FROM picked)::int AS picked, (SELECT count(*) FROM changed)::int AS done,
+           (SELECT count(*) FROM mails WHERE warned)::int AS warned,
+           (SELECT count(*) FROM audited)::int + (SELECT count(*) FROM commands)::int AS side_effects`,
+  )
+  return { candidates: row.picked, last: null, done: row.done, registerWarnings: row.warned, skipped: 0 }
+}
+
+function dueCessationsWhere(today: string, minWindow: number) {
+  // The first condition lets the (status, expires_on) index narrow the scan; the second applies
+  // each convention's own window.
+  return sql`m.status IN ('active', 'deactivated') AND m.expires_on < ${today}::date - ${minWindow}::int
+             AND m.expires_on < ${today}::date - c.renewable_window_days`
+}
+
+/** R6, R7, R8: ceases one batch of mailboxes past their renewable window; their open orders lapse. */
+export async function ceaseBatch(
+  tx: Executor,
+  p: { today: string; limit: number; now: Date; minWindow: number; skipLocked: boolean },
+): Promise<BatchResult> {
+  const lock = p.skipLocked ? sql`FOR UPDATE OF m SKIP LOCKED` : sql`FOR UPDATE OF m`
+  const [row] = await queryRows<{ picked: number; done: number; warned: number }>(
+    tx,
+    sql`WITH picked AS (
+      SELECT m.id FROM mailboxes m JOIN conventions c ON c.code = m.convention_code
+       WHERE ${dueCessationsWhere(p.today, p.minWindow)}
+       ORDER BY m.expires_on, m.id LIMIT ${p.limit} ${lock}
+    ),
+    changed AS (
+      UPDATE mailboxes m SET status = 'ceased', ceased_on = ${p.today}::date, updated_at = ${p.now}::timestamptz
+        FROM picked WHERE m.id = picked.id AND m.status IN ('active', 'deactivated')
+      RETURNING m.id, m.address, m.expires_on, m.account_id, m.register
+    ),
+    lapsed AS (
+      UPDATE orders o SET status = 'lapsed' FROM changed
+       WHERE o.mailbox_id = changed.id AND o.status = 'open'
+      RETURNING o.id, o.mailbox_id
+    ),
+    audited AS (
+      INSERT INTO audit_log (at, actor, action, mailbox_id, order_id, reason, data)
+      SELECT ${p.now}::timestamptz, ${ACTOR}, 'mailbox.ceased', id, NULL, 'R6: renewable window over',
+             jsonb_build_object('expiresOn', expires_on, 'runDate', ${p.today}::date)
+        FROM changed
+      UNION ALL
+      SELECT ${p.now}::timestamptz, ${ACTOR}, 'order.lapsed', mailbox_id, id, 'R6: mailbox ceased', NULL
+        FROM lapsed
+      RETURNING 1
+    ),
+    commands AS (
+      INSERT INTO provisioning_commands (mailbox_id, action, created_at)
+      SELECT id, 'delete', ${p.now}::timestamptz FROM changed
+      RETURNING 1
+    ),
+    noticed AS (
+      INSERT INTO notices (mailbox_id, kind, expires_on, offset_days, status, run_date, created_at)
+      SELECT id, 'cessation', expires_on, 0, 'queued', ${p.today}::date, ${p.now}::timestamptz FROM changed
+      ON CONFLICT ON CONSTRAINT notices_once DO NOTHING
+      RETURNING mailbox_id
+    ),
+    mails AS (
+      INSERT INTO outbox (template, language, recipient, params, mailbox_id, next_attempt_at, created_at)
+      SELECT 'cessation', a.language, a.reference_email,
+             jsonb_build_object(
+               'holderName', a.first_name || ' ' || a.last_name, 'mailbox', m.address, 'expiresOn', m.expires_on,
+               'ceasedOn', ${p.today}::date, 'register', m.register),
+             m.id, ${p.now}::timestamptz, ${p.now}::timestamptz
+        FROM changed m JOIN noticed n ON n.mailbox_id = m.id
+        JOIN accounts a ON a.id = m.account_id
+      RETURNING params ->> 'register' <> 'none' AS warned
+    )
+    SELECT (SELECT count(*) FROM picked)::int AS picked, (SELECT count(*) FROM changed)::int AS done,
+           (SELECT count(*) FROM mails WHERE warned)::int AS warned,
+           (SELECT count(*) FROM audited)::int + (SELECT count(*) FROM commands)::int AS side_effects`,
+  )
+  return { candidates: row.picked, last: null, done: row.done, registerWarnings: row.warned, skipped: 0 }
+}
+
+/** Read-only: what deactivation and cessation would touch, mailbox by mailbox (dry run, floor). */
+export async function previewStatusChanges(
+  db: Executor,
+  p: { today: string; minWindow: number },
+): Promise<PreviewRow[]> {
+  const ceasing = await queryRows<{ address: string; expires_on: string; register: string }>(
+    db,
+    sql`SELECT m.address, m.expires_on, m.register FROM mailboxes m JOIN conventions c ON c.code = m.convention_code
+         WHERE ${dueCessationsWhere(p.today, p.minWindow)} ORDER BY m.expires_on, m.id`,
+  )
+  const deactivating = await queryRows<{ address: string; expires_on: string; register: string }>(
+    db,
+    sql`SELECT m.address, m.expires_on, m.register FROM mailboxes m JOIN conventions c ON c.code = m.convention_code
+         WHERE ${dueDeactivationsWhere(p.today)}
+           AND NOT (m.expires_on < ${p.today}::date - c.renewable_window_days)
+         ORDER BY m.expires_on, m.id`,
+  )
+  const row = (action: PreviewRow['action']) => (r: { address: string; expires_on: string; register: string }) => ({
+    address: r.address,
+    action,
+    expiresOn: r.expires_on,
+    offsetDays: null,
+    skippedOffsets: [],
+    register: r.register,
+    registerWarning: r.register !== 'none',
+  })
+  return [...ceasing.map(row('cease')), ...deactivating.map(row('deactivate'))]
+}
+
+export async function recordRun(db: Executor, job: string, runDate: string, now: Date, summary: unknown): Promise<void> {
+  await db.execute(sql`INSERT INTO job_runs (job, run_date, finished_at, summary)
+    VALUES (${job}, ${runDate}::date, ${now}::timestamptz, ${JSON.stringify(summary)}::jsonb)
+    ON CONFLICT (job, run_date) DO UPDATE SET finished_at = EXCLUDED.finished_at, summary = EXCLUDED.summary`)
+}
+
+export async function lastRunDate(db: Executor, job: string): Promise<string | null> {
+  const [row] = await queryRows<{ d: string | null }>(db, sql`SELECT max(run_date) AS d FROM job_runs WHERE job = ${job}`)
+  return row?.d ?? null
+}

@@ -1,0 +1,115 @@
+import type { CalendarDate } from '../core/calendar'
+import type { Deps } from '../deps'
+import {
+  ceaseBatch,
+  conventionBounds,
+  deactivateBatch,
+  previewReminderBatch,
+  previewStatusChanges,
+  recordRun,
+  sendReminderBatch,
+  type BatchResult,
+  type Cursor,
+  type PayByDays,
+  type PreviewRow,
+} from './queries'
+
+export const LIFECYCLE_JOB = 'lifecycle'
+
+const START: Cursor = { expiresOn: '0001-01-01', id: 0 }
+
+export interface LifecycleSummary {
+  date: CalendarDate
+  reminders: number
+  deactivated: number
+  ceased: number
+  registerWarnings: number
+  skippedReminders: number
+  dryRun: boolean
+  /** Dry run only: what the run would do, mailbox by mailbox. */
+  actions?: PreviewRow[]
+}
+
+export interface LifecycleOptions {
+  date: CalendarDate
+  dryRun?: boolean
+  batchSize?: number
+  /** Called after each batch with the running totals: progress on a terminal. */
+  onProgress?: (step: 'cessations' | 'deactivations' | 'reminders', summary: LifecycleSummary) => void
+}
+
+// Slow methods must be sent a few days early to arrive by E (shown in reminders as "pay by").
+export const PAY_BY_DAYS_BEFORE_EXPIRY: PayByDays = { bonifico: 3, bollettino: 5 }
+
+/**
+ * The daily run for one Europe/Rome date: cessations (R6), deactivations (R5), reminders (R2),
+ * with the register warnings (R7) they carry. Each batch is its own short transaction, so a run
+ * killed midway resumes where it stopped, and runners on several nodes share the work (R8).
+ */
+export async function runLifecycle(deps: Deps, options: LifecycleOptions): Promise<LifecycleSummary> {
+  const today = options.date
+  const limit = options.batchSize ?? 1000
+  const summary: LifecycleSummary = { date: today, reminders: 0, deactivated: 0, ceased: 0, registerWarnings: 0, skippedReminders: 0, dryRun: !!options.dryRun }
+  const bounds = await conventionBounds(deps.db)
+  if (options.dryRun) return previewLifecycle(deps, today, limit, bounds.maxReminderOffset, bounds.minRenewableWindow, summary)
+
+  const add = (result: BatchResult, key: 'reminders' | 'deactivated' | 'ceased') => {
+    summary[key] += result.done
+    summary.registerWarnings += result.registerWarnings
+    summary.skippedReminders += result.skipped
+  }
+
+  // Status changes: drain with SKIP LOCKED (runners share), then one waiting pass for rows that
+  // another transaction held (a payment arriving at that moment, or a second runner).
+  for (const [step, key, batch] of [
+    ['cessations', 'ceased', (skipLocked: boolean) => deps.db.transaction((tx) => ceaseBatch(tx, { today, limit, now: deps.clock.now(), minWindow: bounds.minRenewableWindow, skipLocked }))],
+    ['deactivations', 'deactivated', (skipLocked: boolean) => deps.db.transaction((tx) => deactivateBatch(tx, { today, limit, now: deps.clock.now(), payBy: PAY_BY_DAYS_BEFORE_EXPIRY, skipLocked }))],
+  ] as const) {
+    for (const skipLocked of [true, false]) {
+      for (;;) {
+        const result = await batch(skipLocked)
+        add(result, key)
+        if (result.candidates > 0) options.onProgress?.(step, summary)
+        if (result.candidates < limit) break
+      }
+    }
+  }
+
+  // Reminders: mailboxes expiring within the largest offset, in (expiry, id) keyset batches.
+  for (let after = START; ; ) {
+    const result = await deps.db.transaction((tx) =>
+      sendReminderBatch(tx, { today, maxOffset: bounds.maxReminderOffset, after, limit, now: deps.clock.now(), payBy: PAY_BY_DAYS_BEFORE_EXPIRY }),
+    )
+    add(result, 'reminders')
+    if (result.done > 0) options.onProgress?.('reminders', summary)
+    if (result.candidates < limit || !result.last) break
+    after = result.last
+  }
+
+  await recordRun(deps.db, LIFECYCLE_JOB, today, deps.clock.now(), summary)
+  return summary
+}
+
+async function previewLifecycle(
+  deps: Deps,
+  today: CalendarDate,
+  limit: number,
+  maxOffset: number,
+  minWindow: number,
+  summary: LifecycleSummary,
+): Promise<LifecycleSummary> {
+  const actions = await previewStatusChanges(deps.db, { today, minWindow })
+  for (let after = START; ; ) {
+    const batch = await previewReminderBatch(deps.db, { today, maxOffset, after, limit })
+    actions.push(...batch.rows)
+    if (batch.candidates < limit || !batch.last) break
+    after = batch.last
+  }
+  summary.actions = actions
+  summary.ceased = actions.filter((a) => a.action === 'cease').length
+  summary.deactivated = actions.filter((a) => a.action === 'deactivate').length
+  summary.reminders = actions.filter((a) => a.action === 'reminder').length
+  summary.skippedReminders = actions.reduce((n, a) => n + a.skippedOffsets.length, 0)
+  summary.registerWarnings = actions.filter((a) => a.registerWarning).length
+  return summary
+}
