@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto'
 
 /**
  * R3: order IDs are short, unambiguous to read aloud, and carry ISO 7064 MOD 97-10 check digits.
- * Eight symbols from an alphabet without look-alikes (no 0/O/Q, 1/I/L, 2/Z, 5/S, 6/G, 8/B), then
+ * Eight symbols from an alphabet without look-alikes (no 0, 1, 2, 8, nor O, Q, I, L, Z, B, S, G), then
  * two check digits: "K7MR-4DXP-52". Each symbol weighs two decimal digits (A=10 … Y=34, '3'=03),
  * so every single substitution and every adjacent swap changes the value modulo 97.
  */
