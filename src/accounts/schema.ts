@@ -35,5 +35,5 @@ export const mailboxes = pgTable(
     ceasedOn: date('ceased_on', { mode: 'string' }),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
   },
-  (t) => [index('mailboxes_account').on(t.accountId), index('mailboxes_status_expiry').on(t.status, t.expiresOn)],
+  (t) => [index('mailboxes_account').on(t.accountId), index('mailboxes_status_expiry').on(t.status, t.expiresOn, t.id)],
 )

@@ -1,4 +1,4 @@
-import { bigint, index, pgTable, text, timestamp } from 'drizzle-orm/pg-core'
+import { bigint, index, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core'
 import { mailboxes } from '../accounts/schema'
 
 /** Commands for the mail platform, written with the state change and delivered by the port. */
@@ -10,8 +10,10 @@ export const provisioningCommands = pgTable(
     action: text('action', { enum: ['disable', 'enable', 'delete'] }).notNull(),
     status: text('status', { enum: ['pending', 'done', 'failed'] }).notNull().default('pending'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }),
     doneAt: timestamp('done_at', { withTimezone: true }),
     lastError: text('last_error'),
   },
-  (t) => [index('provisioning_pending').on(t.status)],
+  (t) => [index('provisioning_pending').on(t.status, t.id)],
 )

@@ -136,6 +136,8 @@ CREATE TABLE "provisioning_commands" (
 	"action" text NOT NULL,
 	"status" text DEFAULT 'pending' NOT NULL,
 	"created_at" timestamp with time zone NOT NULL,
+	"attempts" integer DEFAULT 0 NOT NULL,
+	"next_attempt_at" timestamp with time zone,
 	"done_at" timestamp with time zone,
 	"last_error" text
 );
@@ -170,11 +172,11 @@ ALTER TABLE "payments" ADD CONSTRAINT "payments_order_id_orders_id_fk" FOREIGN K
 ALTER TABLE "notices" ADD CONSTRAINT "notices_mailbox_id_mailboxes_id_fk" FOREIGN KEY ("mailbox_id") REFERENCES "public"."mailboxes"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "provisioning_commands" ADD CONSTRAINT "provisioning_commands_mailbox_id_mailboxes_id_fk" FOREIGN KEY ("mailbox_id") REFERENCES "public"."mailboxes"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "mailboxes_account" ON "mailboxes" USING btree ("account_id");--> statement-breakpoint
-CREATE INDEX "mailboxes_status_expiry" ON "mailboxes" USING btree ("status","expires_on");--> statement-breakpoint
+CREATE INDEX "mailboxes_status_expiry" ON "mailboxes" USING btree ("status","expires_on","id");--> statement-breakpoint
 CREATE UNIQUE INDEX "orders_one_open_per_mailbox" ON "orders" USING btree ("mailbox_id") WHERE status = 'open';--> statement-breakpoint
 CREATE INDEX "orders_account" ON "orders" USING btree ("account_id");--> statement-breakpoint
 CREATE INDEX "payments_order" ON "payments" USING btree ("order_id");--> statement-breakpoint
 CREATE INDEX "outbox_due" ON "outbox" USING btree ("status","next_attempt_at");--> statement-breakpoint
-CREATE INDEX "provisioning_pending" ON "provisioning_commands" USING btree ("status");--> statement-breakpoint
+CREATE INDEX "provisioning_pending" ON "provisioning_commands" USING btree ("status","id");--> statement-breakpoint
 CREATE INDEX "audit_mailbox" ON "audit_log" USING btree ("mailbox_id");--> statement-breakpoint
 CREATE INDEX "audit_order" ON "audit_log" USING btree ("order_id");
