@@ -10,6 +10,7 @@ import { uniqueViolation } from '../../src/renewals/queries'
 import { clockOn, seedConvention, seedMailbox } from '../support/seed'
 import { postgresOnly, testDatabases, type TestDatabase } from '../support/databases'
 import { testDeps } from '../support/deps'
+import { lockGate } from './lock-gate'
 
 async function refusal(promise: Promise<unknown>): Promise<string> {
   try {
@@ -199,9 +200,13 @@ describe.each(postgresOnly())('%s: placeOrder, concurrently', (_name, open) => {
     others = await Promise.all([openDatabase(t.url!), openDatabase(t.url!), openDatabase(t.url!)])
     const clock = clockOn('2026-05-01')
     const methods = ['card', 'paypal', 'bonifico'] as const
-    const results = await Promise.all(
+    const gate = await lockGate(t.url!, mailbox.id)
+    const racing = Promise.all(
       others.map((other, i) => placeOrder(testDeps(other.db, clock), { mailboxAddress: mailbox.address, years: 1, method: methods[i], actor: 'holder:x' })),
     )
+    await gate.queued(3)
+    await gate.release()
+    const results = await racing
     expect(new Set(results.map((r) => r.orderId)).size).toBe(1)
     expect(results.filter((r) => !r.resumed)).toHaveLength(1)
     expect(await t.database.db.select().from(orders)).toHaveLength(1)
