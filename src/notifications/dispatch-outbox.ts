@@ -1,5 +1,4 @@
-import { and, asc, eq, inArray, lte } from 'drizzle-orm'
-import { sql } from 'drizzle-orm'
+import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm'
 import type { Deps } from '../deps'
 import type { MailContext } from './mail-context'
 import { renderMail } from './render-mail'

@@ -3,13 +3,13 @@ import { eq } from 'drizzle-orm'
 import type { ManualClock } from '../../src/core/clock'
 import { openDatabase, type Database, type Db } from '../../src/db/client'
 import type { Deps } from '../../src/deps'
-import { dispatchOutbox, retryDelayMs } from '../../src/notifications/dispatch-outbox'
+import { dispatchOutbox, retryDelayMs, startOutboxDispatcher } from '../../src/notifications/dispatch-outbox'
 import { listOutbox } from '../../src/notifications/list-outbox'
 import { mailContext } from '../../src/notifications/mail-context'
 import type { OutgoingMail } from '../../src/notifications/mail-types'
 import { enqueueMail } from '../../src/notifications/outbox'
 import { outbox } from '../../src/notifications/schema'
-import { smtpTransport, type MailTransport } from '../../src/notifications/transport'
+import { smtpTransport, type MailMessage, type MailTransport } from '../../src/notifications/transport'
 import { testDatabases, type TestDatabase } from '../support/databases'
 import { clockOn } from '../support/seed'
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink'
@@ -219,5 +219,25 @@ describe.each(testDatabases())('%s: dispatchOutbox', (_name, open) => {
     expect(recipients).toEqual(ids.map((_, i) => `holder${i}@example.it`).sort())
     const rows = await t.database.db.select().from(outbox)
     expect(rows.every((r) => r.status === 'sent' && r.attempts === 1)).toBe(true)
+  })
+})
+
+describe.each(testDatabases())('%s: startOutboxDispatcher', (_name, open) => {
+  let t: TestDatabase
+  afterEach(() => t?.close())
+
+  it('drains the outbox as soon as it starts, and stop() waits for the pass in progress', async () => {
+    t = await open()
+    const clock = clockOn('2026-05-01')
+    const deps: Deps = { db: t.database.db, clock, config: { publicUrl: context.publicUrl, businessTimeZone: 'Europe/Rome' } }
+    const id = await enqueueMail(t.database.db, reminderTo('holder@example.it'), clock.now())
+    const sent: MailMessage[] = []
+    const memory: MailTransport = { send: async (message) => void sent.push(message) } // a fake: no network
+
+    const dispatcher = startOutboxDispatcher(deps, memory, context, { intervalMs: 3_600_000 })
+    await dispatcher.stop()
+
+    expect(sent.map((m) => [m.to, m.subject])).toEqual([['holder@example.it', 'La casella PEC maria.rossi@pec.example.it scade il 30 giugno 2026']])
+    expect((await rowOf(t.database.db, id)).status).toBe('sent')
   })
 })
