@@ -100,8 +100,8 @@ function blockHtml(block: Block): string {
       const rows = block.rows
         .map(
           ([label, value]) =>
-            `<tr><td style="padding:4px 16px 4px 0;color:#52606d;vertical-align:top;white-space:nowrap">${escapeHtml(label)}</td>` +
-            `<td style="padding:4px 0;font-weight:bold;vertical-align:top;word-break:break-all">${escapeHtml(value)}</td></tr>`,
+            `<tr><td style="padding:4px 16px 4px 0;color:#52606d;vertical-align:top">${escapeHtml(label)}</td>` +
+            `<td style="padding:4px 0;font-weight:bold;vertical-align:top;word-break:break-word">${escapeHtml(value)}</td></tr>`,
         )
         .join('')
       return `<table role="presentation" cellpadding="0" cellspacing="0" style="margin:0 0 16px 0;${FONT}">${rows}</table>`
