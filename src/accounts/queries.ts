@@ -1,0 +1,205 @@
+import { eq, sql } from 'drizzle-orm'
+import { queryRows, type Executor, type Tx } from '../db/client'
+import { conventions } from '../catalog/schema'
+import type { MailboxRow } from './mailbox-csv'
+import { mailboxes } from './schema'
+
+export type Mailbox = typeof mailboxes.$inferSelect
+
+/** The stored mailbox for an address, matched case-insensitively (addresses are stored lower case). */
+export async function findMailboxByAddress(db: Executor, address: string): Promise<Mailbox | undefined> {
+  const [row] = await db
+    .select()
+    .from(mailboxes)
+    .where(eq(mailboxes.address, address.trim().toLowerCase()))
+  return row
+}
+
+export interface OpenOrderRow {
+  orderId: string
+  years: number
+  totalCents: number
+  method: string
+  placedOn: string
+}
+
+/** R3: a mailbox has at most one open order. */
+export async function findOpenOrder(db: Executor, mailboxId: number): Promise<OpenOrderRow | undefined> {
+  const [row] = await queryRows<OpenOrderRow>(
+    db,
+    sql`SELECT id AS "orderId", years, total_cents AS "totalCents", method, placed_on AS "placedOn"
+        FROM orders WHERE mailbox_id = ${mailboxId} AND status = 'open'`,
+  )
+  return row
+}
+
+export interface AuditRow {
+  at: Date | string
+  actor: string
+  action: string
+  reason: string | null
+  data: unknown
+}
+
+/** R9: what happened to a mailbox and to its orders, oldest first. */
+export async function mailboxHistory(db: Executor, mailboxId: number): Promise<AuditRow[]> {
+  return queryRows<AuditRow>(
+    db,
+    sql`SELECT at, actor, action, reason, data FROM audit_log
+        WHERE mailbox_id = ${mailboxId}
+           OR order_id IN (SELECT id FROM orders WHERE mailbox_id = ${mailboxId})
+        ORDER BY at, id`,
+  )
+}
+
+/** Convention codes by their lower-case spelling, for matching an import's `convention` column. */
+export async function conventionCodes(db: Executor): Promise<Map<string, string>> {
+  const rows = await db.select({ code: conventions.code }).from(conventions)
+  return new Map(rows.map(({ code }) => [code.toLowerCase(), code]))
+}
+
+const IMPORT_LOCK = 7_201_002 // advisory lock key: one mailbox import at a time
+
+/** Serialises imports: two at once would race on the same addresses. Released at commit. */
+export async function lockMailboxImport(tx: Tx): Promise<void> {
+  await tx.execute(sql`SELECT pg_advisory_xact_lock(${IMPORT_LOCK})`)
+}
+
+/** Arrays travel as one parameter each (unnest), not as thousands of placeholders. */
+function column<T>(rows: readonly T[], pick: (row: T) => string | null) {
+  return sql.param(rows.map(pick))
+}
+
+/**
+ * Creates or updates the accounts of a batch (one row per account ID) and returns the IDs of the
+ * existing accounts it changed. Blank optional values (language, password) keep what is stored.
+ */
+export async function upsertAccounts(tx: Tx, rows: readonly MailboxRow[], now: Date): Promise<Set<string>> {
+  const changed = await queryRows<{ id: string }>(
+    tx,
+    sql`WITH input AS (
+          SELECT * FROM unnest(
+            ${column(rows, (r) => r.accountId)}::text[], ${column(rows, (r) => r.firstName)}::text[],
+            ${column(rows, (r) => r.lastName)}::text[], ${column(rows, (r) => r.fiscalCode)}::text[],
+            ${column(rows, (r) => r.referenceEmail)}::text[], ${column(rows, (r) => r.language)}::text[],
+            ${column(rows, (r) => r.accountPasswordHash)}::text[]
+          ) AS i(id, first_name, last_name, fiscal_code, reference_email, language, password_hash)
+        ),
+        updated AS (
+          UPDATE accounts a SET
+            first_name = i.first_name, last_name = i.last_name, fiscal_code = i.fiscal_code,
+            reference_email = i.reference_email, language = coalesce(i.language, a.language),
+            password_hash = coalesce(i.password_hash, a.password_hash), updated_at = ${now.toISOString()}::timestamptz
+          FROM input i
+          WHERE a.id = i.id
+            AND (a.first_name, a.last_name, a.fiscal_code, a.reference_email, a.language, a.password_hash)
+                IS DISTINCT FROM
+                (i.first_name, i.last_name, i.fiscal_code, i.reference_email,
+                 coalesce(i.language, a.language), coalesce(i.password_hash, a.password_hash))
+          RETURNING a.id
+        ),
+        inserted AS (
+          INSERT INTO accounts (id, first_name, last_name, fiscal_code, reference_email, language, password_hash, created_at, updated_at)
+          SELECT i.id, i.first_name, i.last_name, i.fiscal_code, i.reference_email, coalesce(i.language, 'it'),
+                 i.password_hash, ${now.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz
+          FROM input i WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id = i.id)
+          ON CONFLICT (id) DO NOTHING
+        )
+        SELECT id FROM updated`,
+  )
+  return new Set(changed.map((row) => row.id))
+}
+
+export interface MailboxWrite {
+  /** Addresses of the mailboxes created. */
+  inserted: string[]
+  /** Addresses of the stored mailboxes changed. */
+  updated: string[]
+}
+
+export interface AuditStamp {
+  at: Date
+  actor: string
+  reason: string
+}
+
+/**
+ * Creates or updates the mailboxes of a batch (unique addresses) and, in the same statement, writes
+ * one audit row per mailbox created (mailbox.imported, its fields) or changed (mailbox.updated, each
+ * changed field as {from, to}) — R9. Identical rows are left alone. Blank status, register or
+ * password keep what is stored; back to `active` clears the deactivation and cessation dates.
+ */
+export async function upsertMailboxes(tx: Tx, rows: readonly MailboxRow[], stamp: AuditStamp): Promise<MailboxWrite> {
+  const result = await queryRows<{ address: string; inserted: boolean }>(
+    tx,
+    sql`WITH input AS (
+          SELECT * FROM unnest(
+            ${column(rows, (r) => r.address)}::text[], ${column(rows, (r) => r.accountId)}::text[],
+            ${column(rows, (r) => r.conventionCode)}::text[], ${column(rows, (r) => r.activatedOn)}::date[],
+            ${column(rows, (r) => r.expiresOn)}::date[], ${column(rows, (r) => r.status)}::text[],
+            ${column(rows, (r) => r.register)}::text[], ${column(rows, (r) => r.mailboxPasswordHash)}::text[]
+          ) AS i(address, account_id, convention_code, activated_on, expires_on, status, register, password_hash)
+        ),
+        old AS (
+          SELECT m.id, m.address, m.account_id, m.convention_code, m.activated_on, m.expires_on, m.status, m.register, m.password_hash
+          FROM mailboxes m JOIN input i ON i.address = m.address
+          FOR UPDATE OF m
+        ),
+        updated AS (
+          UPDATE mailboxes m SET
+            account_id = i.account_id, convention_code = i.convention_code,
+            activated_on = i.activated_on, expires_on = i.expires_on,
+            status = coalesce(i.status, m.status), register = coalesce(i.register, m.register),
+            password_hash = coalesce(i.password_hash, m.password_hash),
+            deactivated_on = CASE WHEN coalesce(i.status, m.status) = 'active' THEN NULL ELSE m.deactivated_on END,
+            ceased_on = CASE WHEN coalesce(i.status, m.status) = 'ceased' THEN m.ceased_on END,
+            updated_at = ${stamp.at.toISOString()}::timestamptz
+          FROM old o JOIN input i ON i.address = o.address -- through old: locked before it is changed
+          WHERE m.id = o.id
+            AND (m.account_id, m.convention_code, m.activated_on, m.expires_on, m.status, m.register, m.password_hash)
+                IS DISTINCT FROM
+                (i.account_id, i.convention_code, i.activated_on, i.expires_on, coalesce(i.status, m.status),
+                 coalesce(i.register, m.register), coalesce(i.password_hash, m.password_hash))
+          RETURNING m.id, m.address, m.account_id, m.convention_code, m.activated_on, m.expires_on, m.status,
+                    m.register, m.password_hash
+        ),
+        inserted AS (
+          INSERT INTO mailboxes (address, account_id, convention_code, activated_on, expires_on, status, register, password_hash, updated_at)
+          SELECT i.address, i.account_id, i.convention_code, i.activated_on, i.expires_on,
+                 coalesce(i.status, 'active'), coalesce(i.register, 'none'), i.password_hash, ${stamp.at.toISOString()}::timestamptz
+          FROM input i WHERE NOT EXISTS (SELECT 1 FROM mailboxes m WHERE m.address = i.address)
+          ON CONFLICT (address) DO NOTHING
+          RETURNING id, address, account_id, convention_code, activated_on, expires_on, status, register
+        ),
+        audited AS (
+          INSERT INTO audit_log (at, actor, action, mailbox_id, reason, data)
+          SELECT ${stamp.at.toISOString()}::timestamptz, ${stamp.actor}, 'mailbox.imported', n.id, ${stamp.reason},
+                 jsonb_build_object('address', n.address, 'accountId', n.account_id, 'convention', n.convention_code,
+                                    'activatedOn', n.activated_on, 'expiresOn', n.expires_on, 'status', n.status,
+                                    'register', n.register)
+          FROM inserted n
+          UNION ALL
+          SELECT ${stamp.at.toISOString()}::timestamptz, ${stamp.actor}, 'mailbox.updated', u.id, ${stamp.reason},
+                 ${changed('accountId', 'account_id')} || ${changed('convention', 'convention_code')}
+                 || ${changed('activatedOn', 'activated_on')} || ${changed('expiresOn', 'expires_on')}
+                 || ${changed('status', 'status')} || ${changed('register', 'register')}
+                 || CASE WHEN o.password_hash IS DISTINCT FROM u.password_hash
+                         THEN jsonb_build_object('passwordHash', 'changed') ELSE '{}'::jsonb END
+          FROM updated u JOIN old o ON o.id = u.id
+        )
+        SELECT address, true AS inserted FROM inserted
+        UNION ALL
+        SELECT address, false AS inserted FROM updated`,
+  )
+  const write: MailboxWrite = { inserted: [], updated: [] }
+  for (const row of result) (row.inserted ? write.inserted : write.updated).push(row.address)
+  return write
+}
+
+/** {"status": {"from": "active", "to": "deactivated"}} when the column changed, else {}. */
+function changed(key: string, columnName: string) {
+  const name = sql.raw(columnName)
+  return sql`CASE WHEN o.${name} IS DISTINCT FROM u.${name}
+                  THEN jsonb_build_object(${key}::text, jsonb_build_object('from', o.${name}, 'to', u.${name}))
+                  ELSE '{}'::jsonb END`
+}

@@ -1,0 +1,42 @@
+import type { Executor } from '../db/client'
+import type { MailboxStatus, Register } from './schema'
+import * as queries from './queries'
+
+/** What an operator sees of a mailbox (`pec-renewal mailbox show`): its state, open order, history. */
+export interface MailboxView {
+  address: string
+  status: MailboxStatus
+  expiresOn: string
+  accountId: string
+  convention: string
+  register: Register
+  openOrder: { orderId: string; years: number; totalCents: number; method: string; placedOn: string } | null
+  /** R9: the audit entries of the mailbox and of its orders, oldest first. */
+  history: Array<{ at: string; actor: string; action: string; reason: string | null; data: unknown }>
+}
+
+/** The mailbox at an address (any case), or null when there is none. */
+export async function showMailbox(db: Executor, address: string): Promise<MailboxView | null> {
+  const mailbox = await queries.findMailboxByAddress(db, address)
+  if (!mailbox) return null
+  const [openOrder, history] = await Promise.all([
+    queries.findOpenOrder(db, mailbox.id),
+    queries.mailboxHistory(db, mailbox.id),
+  ])
+  return {
+    address: mailbox.address,
+    status: mailbox.status,
+    expiresOn: mailbox.expiresOn,
+    accountId: mailbox.accountId,
+    convention: mailbox.conventionCode,
+    register: mailbox.register,
+    openOrder: openOrder ?? null,
+    history: history.map((entry) => ({
+      at: new Date(entry.at).toISOString(), // a Date from node-postgres, a string or Date from PGlite
+      actor: entry.actor,
+      action: entry.action,
+      reason: entry.reason,
+      data: entry.data,
+    })),
+  }
+}
