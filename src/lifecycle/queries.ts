@@ -1,4 +1,6 @@
-import { sql } from 'drizzle-orm'
+import { sql, type SQL } from 'drizzle-orm'
+import { PAYMENT_TRANSIT_DAYS } from '../renewals/rules'
+import type { PaymentMethod } from '../renewals/schema'
 import { queryRows, type Executor } from '../db/client'
 
 /*
@@ -11,18 +13,16 @@ import { queryRows, type Executor } from '../db/client'
 
 const ACTOR = 'system:lifecycle'
 
-/** The open order facts an e-mail carries (OpenOrderFacts), or JSON null. */
-const openOrderJson = sql.raw(`CASE WHEN o.id IS NULL THEN 'null'::jsonb ELSE jsonb_build_object(
-  'orderId', o.id, 'totalCents', o.total_cents, 'method', o.method,
-  'payBy', m.expires_on - (CASE o.method WHEN 'bonifico' THEN pay_by.bonifico WHEN 'bollettino' THEN pay_by.bollettino ELSE 0 END)) END`)
-
-export interface PayByDays {
-  bonifico: number
-  bollettino: number
-}
-
-function payByTable(payBy: PayByDays) {
-  return sql`(SELECT ${payBy.bonifico}::int AS bonifico, ${payBy.bollettino}::int AS bollettino) AS pay_by`
+/**
+ * The open order facts an e-mail carries (OpenOrderFacts), or JSON null. `deadline` is the day the
+ * payment must arrive: E for a reminder, the end of the renewable window after deactivation.
+ */
+function openOrderJson(deadline: SQL) {
+  const transit = (method: PaymentMethod) => sql`${PAYMENT_TRANSIT_DAYS[method]}::int`
+  return sql`CASE WHEN o.id IS NULL THEN 'null'::jsonb ELSE jsonb_build_object(
+    'orderId', o.id, 'totalCents', o.total_cents, 'method', o.method,
+    'payBy', ${deadline} - (CASE o.method WHEN 'bonifico' THEN ${transit('bonifico')} WHEN 'bollettino' THEN ${transit('bollettino')}
+                                          WHEN 'card' THEN ${transit('card')} ELSE ${transit('paypal')} END)) END`
 }
 
 export interface Bounds {
@@ -80,7 +80,7 @@ export interface BatchResult {
 /** R2, R7, R8: sends (queues) the due reminders of one batch and records the skipped older offsets. */
 export async function sendReminderBatch(
   tx: Executor,
-  p: { today: string; maxOffset: number; after: Cursor; limit: number; now: Date; payBy: PayByDays },
+  p: { today: string; maxOffset: number; after: Cursor; limit: number; now: Date },
 ): Promise<BatchResult> {
   const [row] = await queryRows<{ candidates: number; last: { expires_on: string; id: number } | null; done: number; warned: number; skipped: number }>(
     tx,
@@ -106,12 +106,11 @@ export async function sendReminderBatch(
                'holderName', a.first_name || ' ' || a.last_name, 'mailbox', m.address,
                'expiresOn', m.expires_on, 'offsetDays', m.offset_days, 'register', m.register,
                'registerWarning', (m.register <> 'none' AND m.offset_days <= m.register_warning_days),
-               'openOrder', ${openOrderJson}),
+               'openOrder', ${openOrderJson(sql`m.expires_on`)}),
              m.id, o.id, ${p.now}::timestamptz, ${p.now}::timestamptz
         FROM due m JOIN sent s ON s.mailbox_id = m.id
         JOIN accounts a ON a.id = m.account_id
         LEFT JOIN orders o ON o.mailbox_id = m.id AND o.status = 'open'
-        CROSS JOIN ${payByTable(p.payBy)}
       RETURNING (params ->> 'registerWarning')::boolean AS warned
     )
     SELECT (SELECT count(*) FROM candidates)::int AS candidates,
@@ -176,7 +175,7 @@ function dueDeactivationsWhere(today: string) {
 /** R5, R7, R8: deactivates one batch of mailboxes whose expiry has passed. */
 export async function deactivateBatch(
   tx: Executor,
-  p: { today: string; limit: number; now: Date; payBy: PayByDays; skipLocked: boolean },
+  p: { today: string; limit: number; now: Date; skipLocked: boolean },
 ): Promise<BatchResult> {
   const lock = p.skipLocked ? sql`FOR UPDATE SKIP LOCKED` : sql`FOR UPDATE`
   const [row] = await queryRows<{ picked: number; done: number; warned: number }>(
@@ -214,13 +213,12 @@ export async function deactivateBatch(
              jsonb_build_object(
                'holderName', a.first_name || ' ' || a.last_name, 'mailbox', m.address, 'expiresOn', m.expires_on,
                'renewableUntil', m.expires_on + c.renewable_window_days, 'register', m.register,
-               'openOrder', ${openOrderJson}),
+               'openOrder', ${openOrderJson(sql`m.expires_on + c.renewable_window_days`)}),
              m.id, o.id, ${p.now}::timestamptz, ${p.now}::timestamptz
         FROM changed m JOIN noticed n ON n.mailbox_id = m.id
         JOIN accounts a ON a.id = m.account_id
         JOIN conventions c ON c.code = m.convention_code
         LEFT JOIN orders o ON o.mailbox_id = m.id AND o.status = 'open'
-        CROSS JOIN ${payByTable(p.payBy)}
       RETURNING params ->> 'register' <> 'none' AS warned
     )
     SELECT (SELECT count(*) FROM picked)::int AS picked, (SELECT count(*) FROM changed)::int AS done,

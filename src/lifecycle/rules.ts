@@ -1,4 +1,5 @@
-import { addDays, daysBetween, type CalendarDate } from '../core/calendar'
+import { daysBetween, type CalendarDate } from '../core/calendar'
+import { renewableUntil } from '../renewals/rules'
 
 export interface ReminderDecision {
   /** The offset whose reminder goes out today, or null when none is due. */
@@ -30,11 +31,6 @@ export function dueReminder(
 /** R5: from day E + 1 a mailbox still expiring on E is deactivated (it works through the whole of E). */
 export function isDeactivationDue(expiresOn: CalendarDate, today: CalendarDate): boolean {
   return today > expiresOn
-}
-
-/** R6: the last day a payment still renews a deactivated mailbox. */
-export function renewableUntil(expiresOn: CalendarDate, windowDays: number): CalendarDate {
-  return addDays(expiresOn, windowDays)
 }
 
 /** R6: after the renewable window the mailbox ceases. */

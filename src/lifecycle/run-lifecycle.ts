@@ -10,7 +10,6 @@ import {
   sendReminderBatch,
   type BatchResult,
   type Cursor,
-  type PayByDays,
   type PreviewRow,
 } from './queries'
 
@@ -38,9 +37,6 @@ export interface LifecycleOptions {
   onProgress?: (step: 'cessations' | 'deactivations' | 'reminders', summary: LifecycleSummary) => void
 }
 
-// Slow methods must be sent a few days early to arrive by E (shown in reminders as "pay by").
-export const PAY_BY_DAYS_BEFORE_EXPIRY: PayByDays = { bonifico: 3, bollettino: 5 }
-
 /**
  * The daily run for one Europe/Rome date: cessations (R6), deactivations (R5), reminders (R2),
  * with the register warnings (R7) they carry. Each batch is its own short transaction, so a run
@@ -63,7 +59,7 @@ export async function runLifecycle(deps: Deps, options: LifecycleOptions): Promi
   // another transaction held (a payment arriving at that moment, or a second runner).
   for (const [step, key, batch] of [
     ['cessations', 'ceased', (skipLocked: boolean) => deps.db.transaction((tx) => ceaseBatch(tx, { today, limit, now: deps.clock.now(), minWindow: bounds.minRenewableWindow, skipLocked }))],
-    ['deactivations', 'deactivated', (skipLocked: boolean) => deps.db.transaction((tx) => deactivateBatch(tx, { today, limit, now: deps.clock.now(), payBy: PAY_BY_DAYS_BEFORE_EXPIRY, skipLocked }))],
+    ['deactivations', 'deactivated', (skipLocked: boolean) => deps.db.transaction((tx) => deactivateBatch(tx, { today, limit, now: deps.clock.now(), skipLocked }))],
   ] as const) {
     for (const skipLocked of [true, false]) {
       for (;;) {
@@ -78,7 +74,7 @@ export async function runLifecycle(deps: Deps, options: LifecycleOptions): Promi
   // Reminders: mailboxes expiring within the largest offset, in (expiry, id) keyset batches.
   for (let after = START; ; ) {
     const result = await deps.db.transaction((tx) =>
-      sendReminderBatch(tx, { today, maxOffset: bounds.maxReminderOffset, after, limit, now: deps.clock.now(), payBy: PAY_BY_DAYS_BEFORE_EXPIRY }),
+      sendReminderBatch(tx, { today, maxOffset: bounds.maxReminderOffset, after, limit, now: deps.clock.now() }),
     )
     add(result, 'reminders')
     if (result.done > 0) options.onProgress?.('reminders', summary)

@@ -1,0 +1,112 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { stdnum } from 'stdnum'
+import { addDays, businessDate, type CalendarDate } from '../core/calendar'
+import type { Deps } from '../deps'
+import { importMailboxes, type ImportResult } from '../accounts/import-mailboxes'
+import { hashPassword } from '../accounts/passwords'
+import { FNOMCEO_DEMO, saveContract, saveConvention } from '../catalog/queries'
+
+/** One demo holder and mailbox, placed on the lifecycle relative to today. */
+interface DemoMailbox {
+  accountId: string
+  firstName: string
+  lastName: string
+  fiscalCodeStem: string // 15 characters; the check character is computed
+  address: string
+  daysToExpiry: number
+  status: 'active' | 'deactivated'
+  register: 'none' | 'registro_imprese' | 'ini_pec'
+  language: 'it' | 'en'
+  story: string
+}
+
+const DEMO_MAILBOXES: DemoMailbox[] = [
+  { accountId: 'FNOM000001', firstName: 'Mario', lastName: 'Rossi', fiscalCodeStem: 'RSSMRA70A01H501', address: 'mario.rossi@pec.omceo-demo.it', daysToExpiry: 60, status: 'active', register: 'none', language: 'it', story: 'scade tra 60 giorni' },
+  { accountId: 'FNOM000002', firstName: 'Giulia', lastName: 'Bianchi', fiscalCodeStem: 'BNCGLI82M45F205', address: 'giulia.bianchi@pec.omceo-demo.it', daysToExpiry: 30, status: 'active', register: 'ini_pec', language: 'it', story: 'scade tra 30 giorni, registrata su INI-PEC' },
+  { accountId: 'FNOM000003', firstName: 'Luca', lastName: 'Verdi', fiscalCodeStem: 'VRDLCU75C12L219', address: 'studio.verdi@pec.omceo-demo.it', daysToExpiry: 7, status: 'active', register: 'registro_imprese', language: 'it', story: 'scade tra 7 giorni, registrata al Registro delle Imprese' },
+  { accountId: 'FNOM000004', firstName: 'Anna', lastName: 'Neri', fiscalCodeStem: 'NRENNA90D50A944', address: 'anna.neri@pec.omceo-demo.it', daysToExpiry: 1, status: 'active', register: 'none', language: 'en', story: 'expires tomorrow (English)' },
+  { accountId: 'FNOM000005', firstName: 'Paolo', lastName: 'Gallo', fiscalCodeStem: 'GLLPLA68E20D612', address: 'paolo.gallo@pec.omceo-demo.it', daysToExpiry: -1, status: 'active', register: 'none', language: 'it', story: 'scaduta ieri: la prossima esecuzione la disattiva' },
+  { accountId: 'FNOM000006', firstName: 'Sara', lastName: 'Costa', fiscalCodeStem: 'CSTSRA79H55G273', address: 'sara.costa@pec.omceo-demo.it', daysToExpiry: -80, status: 'deactivated', register: 'none', language: 'it', story: 'disattivata da 80 giorni: ancora rinnovabile per 10 giorni' },
+  { accountId: 'FNOM000001', firstName: 'Mario', lastName: 'Rossi', fiscalCodeStem: 'RSSMRA70A01H501', address: 'ambulatorio.rossi@pec.omceo-demo.it', daysToExpiry: 200, status: 'active', register: 'none', language: 'it', story: 'seconda casella dello stesso account' },
+]
+
+export const DEMO_ACCOUNT_PASSWORD = 'Rinnovo-Demo-2026'
+export const DEMO_MAILBOX_PASSWORD = 'Casella-Demo-2026'
+
+/** The check character of a codice fiscale, found by asking the validator (it knows omocodia). */
+function withCheckCharacter(stem: string): string {
+  for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZ') {
+    if (stdnum.IT.codicefiscale.validate(stem + c).isValid) return stem + c
+  }
+  throw new Error(`no check character makes ${stem} a valid codice fiscale`)
+}
+
+export interface DemoResult {
+  today: CalendarDate
+  import: ImportResult
+  credentials: Array<{ accountId: string; mailbox: string; expiresOn: CalendarDate; status: string; story: string }>
+  accountPassword: string
+  mailboxPassword: string
+}
+
+/**
+ * Loads the demo: the FNOMCEO convention with demo prices, its contract documents, and holders
+ * spread over the lifecycle. Runs through the real CSV import, so it can be repeated safely.
+ */
+export async function loadDemo(deps: Deps, actor: string): Promise<DemoResult> {
+  const today = businessDate(deps.clock.now(), deps.config.businessTimeZone)
+  await deps.db.transaction(async (tx) => {
+    await saveConvention(tx, FNOMCEO_DEMO)
+    for (const contract of demoContracts(deps.config.publicUrl, today)) await saveContract(tx, contract)
+  })
+  const [accountHash, mailboxHash] = await Promise.all([hashPassword(DEMO_ACCOUNT_PASSWORD), hashPassword(DEMO_MAILBOX_PASSWORD)])
+  const header = 'address,account_id,holder_first_name,holder_last_name,fiscal_code,reference_email,convention,activated_on,expires_on,status,register,language,account_password_hash,mailbox_password_hash'
+  const rows = DEMO_MAILBOXES.map((m) => {
+    const expiresOn = addDays(today, m.daysToExpiry)
+    const reference = `${m.firstName}.${m.lastName}@example.com`.toLowerCase()
+    return [m.address, m.accountId, m.firstName, m.lastName, withCheckCharacter(m.fiscalCodeStem), reference, 'FNOMCEO', addDays(expiresOn, -365), expiresOn, m.status, m.register, m.language, accountHash, mailboxHash]
+      .map(csvField)
+      .join(',')
+  })
+  const folder = mkdtempSync(join(tmpdir(), 'pec-renewal-demo-'))
+  try {
+    const file = join(folder, 'demo-mailboxes.csv')
+    writeFileSync(file, [header, ...rows].join('\n') + '\n')
+    const result = await importMailboxes(deps, file, { actor })
+    if (result.invalid.length) throw new Error(`demo data refused by the import: ${JSON.stringify(result.invalid)}`)
+    return {
+      today,
+      import: result,
+      credentials: DEMO_MAILBOXES.map((m) => ({ accountId: m.accountId, mailbox: m.address, expiresOn: addDays(today, m.daysToExpiry), status: m.status, story: m.story })),
+      accountPassword: DEMO_ACCOUNT_PASSWORD,
+      mailboxPassword: DEMO_MAILBOX_PASSWORD,
+    }
+  } finally {
+    rmSync(folder, { recursive: true, force: true })
+  }
+}
+
+/** Argon2 hashes hold commas: quote every field. */
+function csvField(value: string): string {
+  return `"${value.replace(/"/g, '""')}"`
+}
+
+function demoContracts(publicUrl: string, today: CalendarDate) {
+  const version = (code: string, v: string, body: string) => ({ version: v, effectiveFrom: addDays(today, -400), url: `${publicUrl}/contratti/${code}/${v}`, body })
+  return [
+    {
+      document: { code: 'condizioni-generali', titleIt: 'Condizioni generali del servizio PEC', titleEn: 'PEC service terms and conditions', onerous: false },
+      versions: [version('condizioni-generali', '3.1', 'Testo dimostrativo delle condizioni generali, versione 3.1.'), version('condizioni-generali', '3.2', 'Testo dimostrativo delle condizioni generali, versione 3.2.')],
+    },
+    {
+      document: { code: 'clausole-vessatorie', titleIt: 'Approvazione specifica delle clausole (artt. 1341 e 1342 c.c.)', titleEn: 'Specific approval of onerous clauses (Civil Code arts. 1341–1342)', onerous: true },
+      versions: [version('clausole-vessatorie', '3.2', 'Testo dimostrativo: limitazioni di responsabilità, recesso, foro competente.')],
+    },
+    {
+      document: { code: 'informativa-privacy', titleIt: 'Informativa sul trattamento dei dati personali', titleEn: 'Privacy notice', onerous: false },
+      versions: [version('informativa-privacy', '2.0', 'Testo dimostrativo dell’informativa privacy (GDPR, art. 13).')],
+    },
+  ]
+}

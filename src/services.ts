@@ -1,0 +1,56 @@
+import type { Clock } from './core/clock'
+import type { Config } from './config'
+import type { Database } from './db/client'
+import type { Deps } from './deps'
+import { startLifecycleSchedule } from './lifecycle/schedule'
+import { mailContext, type MailContext } from './notifications/mail-context'
+import { startOutboxDispatcher } from './notifications/dispatch-outbox'
+import { smtpTransport } from './notifications/transport'
+import { deliverProvisioningCommands } from './provisioning/deliver-commands'
+import { loggingMailPlatform, type MailPlatform } from './provisioning/mail-platform'
+
+export type Log = (message: string, detail?: unknown) => void
+
+/** One wiring for the web server, the CLI and the jobs: the edges are chosen here, once. */
+export interface Services {
+  deps: Deps
+  config: Config
+  mail: MailContext
+  platform: MailPlatform
+  /** Starts the background jobs: the daily lifecycle, the outbox dispatcher, provisioning. */
+  startJobs(log: Log): { stop(): Promise<void> }
+}
+
+export function buildServices(config: Config, database: Database, clock: Clock): Services {
+  const deps: Deps = { db: database.db, clock, config }
+  const mail = mailContext(config.publicUrl)
+  const platform = loggingMailPlatform((line) => console.log(line))
+  return {
+    deps,
+    config,
+    mail,
+    platform,
+    startJobs(log) {
+      const schedule = startLifecycleSchedule(deps, config.lifecycleTime, log)
+      const stops: Array<() => Promise<void> | void> = [() => schedule.stop()]
+      if (config.smtpUrl) {
+        const dispatcher = startOutboxDispatcher(deps, smtpTransport(config.smtpUrl, config.mailFrom), mail, {
+          intervalMs: 15_000,
+          onError: (error) => log('outbox dispatch failed', error),
+        })
+        stops.push(() => dispatcher.stop())
+      } else {
+        log('SMTP_URL not set: e-mail stays in the outbox (see /dev/posta)')
+      }
+      const provisioning = setInterval(() => {
+        deliverProvisioningCommands(deps, platform).catch((error) => log('provisioning failed', error))
+      }, 30_000)
+      stops.push(() => clearInterval(provisioning))
+      return {
+        async stop() {
+          for (const stop of stops) await stop()
+        },
+      }
+    },
+  }
+}
