@@ -44,7 +44,7 @@ function parseDateOption(value: string): CalendarDate {
 
 function parsePositiveInteger(value: string): number {
   const n = Number(value)
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a whole number of years such as 1, got "${value}"`)
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive whole number, got "${value}"`)
   return n
 }
 
@@ -122,6 +122,7 @@ program
   .option('--date <YYYY-MM-DD>', 'the business date to run for (default: today in Europe/Rome)', parseDateOption)
   .option('--dry-run', 'change nothing; list what the run would do, mailbox by mailbox')
   .option('--json', 'print JSON')
+  .addOption(new Option('--batch-size <n>', 'rows per transaction').argParser(parsePositiveInteger).default(1000).hideHelp())
   .action((opts) =>
     withServices(async ({ deps }) => {
       const date = opts.date ?? businessDate(deps.clock.now(), deps.config.businessTimeZone)
@@ -129,6 +130,7 @@ program
       const summary = await runLifecycle(deps, {
         date,
         dryRun: opts.dryRun,
+        batchSize: opts.batchSize,
         onProgress: (step, s) => progress.update(`${step}: ${s.ceased} ceased, ${s.deactivated} deactivated, ${s.reminders} reminders`),
       })
       progress.done()
