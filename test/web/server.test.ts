@@ -1,0 +1,51 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { loadConfig } from '../../src/config'
+import { buildServices } from '../../src/services'
+import { buildServer } from '../../src/web/server'
+import { runLifecycle } from '../../src/lifecycle/run-lifecycle'
+import { parseCalendarDate as day } from '../../src/core/calendar'
+import { testDatabases, type TestDatabase } from '../support/databases'
+import { clockOn, seedConvention, seedMailbox } from '../support/seed'
+
+describe.each(testDatabases())('%s: the web server', (_name, open) => {
+  let t: TestDatabase
+  afterEach(() => t?.close())
+
+  it('answers health checks, and shows queued mail in the dev viewer when no SMTP server is set', async () => {
+    t = await open()
+    const config = loadConfig({ DATABASE_URL: 'memory://', PUBLIC_URL: 'https://rinnovi.example.it' })
+    const services = buildServices(config, t.database, clockOn('2026-06-20'))
+    await seedConvention(t.database.db)
+    await seedMailbox(t.database.db, { expiresOn: '2026-06-27', address: 'dottoressa@pec.example.it' })
+    await runLifecycle(services.deps, { date: day('2026-06-20') })
+    const app = await buildServer(services)
+    expect((await app.inject('/healthz')).json()).toEqual({ status: 'ok' })
+    const home = await app.inject('/')
+    expect(home.body).toContain('lang="it"')
+    expect(home.body).toContain('/dev/posta')
+    const mail = await app.inject('/dev/posta')
+    expect(mail.statusCode).toBe(200)
+    expect(mail.body).toContain('dottoressa@pec.example.it')
+    await app.close()
+  })
+
+  it('hides the dev mail viewer when mail goes out over SMTP', async () => {
+    t = await open()
+    const config = loadConfig({ DATABASE_URL: 'memory://', SMTP_URL: 'smtp://127.0.0.1:2525' })
+    const app = await buildServer(buildServices(config, t.database, clockOn('2026-06-20')))
+    expect((await app.inject('/dev/posta')).statusCode).toBe(404)
+    await app.close()
+  })
+})
+
+describe('configuration', () => {
+  it.each([
+    [{ PORT: '80a' }, /PORT: expected an integer/],
+    [{ SMTP_URL: 'mail.example.it' }, /SMTP_URL: expected smtp:\/\//],
+    [{ PUBLIC_URL: 'not a url' }, /PUBLIC_URL/],
+    [{ TZ_BUSINESS: 'Mars/Olympus' }, /TZ_BUSINESS: unknown time zone/],
+    [{ LIFECYCLE_TIME: '24:30' }, /LIFECYCLE_TIME: expected HH:MM/],
+  ])('names the bad variable: %j', (env, message) => {
+    expect(() => loadConfig({ DATABASE_URL: 'memory://', ...env })).toThrow(message)
+  })
+})
