@@ -8,8 +8,6 @@ import type { Tx } from '../db/client'
 import { accountFingerprint, parseMailboxRow, readHeader, type ColumnLayout, type MailboxRow } from './mailbox-csv'
 import * as queries from './queries'
 
-export type ImportPhase = 'validating' | 'writing'
-
 export interface ImportOptions {
   /** Validate and count what would change, then roll everything back. */
   dryRun?: boolean
@@ -17,8 +15,8 @@ export interface ImportOptions {
   skipInvalid?: boolean
   /** Who imports, for the audit log (R9): operator:NAME. */
   actor: string
-  /** Rows done so far in the current pass: first the whole file is validated, then written. */
-  onProgress?: (rowsDone: number, phase: ImportPhase) => void
+  /** Rows of the file read so far (valid or not), every thousand rows and at the end. */
+  onProgress?: (rowsDone: number) => void
 }
 
 export interface InvalidRow {
@@ -35,109 +33,53 @@ export interface ImportResult {
 }
 
 const BATCH_ROWS = 1000
-const PROGRESS_EVERY = 10_000
 
 /**
  * Loads or syncs mailboxes from the mail platform's CSV export (issue 2: `import mailboxes`).
- * Two streaming passes, so a file of a million rows is never held in memory: the first validates
- * every row, the second writes in batches inside one transaction, so a failure leaves nothing
- * half-imported. A bad row stops the whole import unless `skipInvalid`. Re-importing updates by
- * address (accounts by ID); rows identical to the stored data count as unchanged and are not
- * touched. A blank status, register, language or password hash keeps the stored value.
- * A header that does not match the expected columns throws DomainError('invalid_input').
+ * One streaming pass, so a file of a million rows is never held in memory: every row is
+ * validated, and the valid ones are written in batches inside one transaction. When a row is bad
+ * (and not `skipInvalid`) writing stops, the rest is only validated, and the transaction is
+ * rolled back: nothing is imported, every bad row is reported. A dry run always rolls back.
+ * Re-importing updates by address (accounts by ID); rows identical to the stored data count as
+ * unchanged and are not touched. A blank status, register, language or password hash keeps the
+ * stored value (a new mailbox gets active, none, it). A header that does not match the expected
+ * columns, or a file that is not CSV, throws DomainError('invalid_input') naming the line.
  */
 export async function importMailboxes(deps: Deps, filePath: string, options: ImportOptions): Promise<ImportResult> {
   const conventions = await queries.conventionCodes(deps.db)
-  const { invalid, validRows } = await validateFile(filePath, conventions, options.onProgress)
-  if (invalid.length > 0 && !options.skipInvalid) return { imported: 0, updated: 0, unchanged: 0, invalid }
-
   const stamp = { at: deps.clock.now(), actor: options.actor, reason: `import of ${basename(filePath)}` }
-  const skipLines = new Set(invalid.map((row) => row.line))
-  let counts: Counts
+  let result: ImportResult
   try {
-    counts = await deps.db.transaction(async (tx) => {
+    result = await deps.db.transaction(async (tx) => {
       await queries.lockMailboxImport(tx)
-      const written = await writeFile(tx, filePath, conventions, skipLines, stamp, options.onProgress)
-      if (written.imported + written.updated + written.unchanged !== validRows) {
-        throw new Error(`${basename(filePath)} changed while it was being imported: nothing was imported`)
-      }
-      if (options.dryRun) throw new DryRunRollback(written)
-      return written
+      const read = await importRows(tx, filePath, conventions, stamp, options)
+      if (options.dryRun || (read.invalid.length > 0 && !options.skipInvalid)) throw new Rollback(read)
+      return read
     })
   } catch (error) {
-    if (!(error instanceof DryRunRollback)) throw error
-    counts = error.counts
+    if (!(error instanceof Rollback)) throw error
+    result = error.result
   }
-  return { ...counts, invalid }
+  if (result.invalid.length > 0 && !options.skipInvalid) return { imported: 0, updated: 0, unchanged: 0, invalid: result.invalid }
+  return result
 }
 
-interface Counts {
-  imported: number
-  updated: number
-  unchanged: number
-}
-
-/** Thrown to roll back a dry run's transaction once its counts are known. */
-class DryRunRollback extends Error {
-  constructor(readonly counts: Counts) {
-    super('dry run')
+/** Thrown to roll back a dry run, or an import with bad rows, once its result is known. */
+class Rollback extends Error {
+  constructor(readonly result: ImportResult) {
+    super('rolled back')
   }
 }
 
-interface AccountSeen {
-  line: number
-  fingerprint: number
-}
-
-/** Pass 1: every row, with what needs the whole file (repeated addresses, one account's rows). */
-async function validateFile(
-  filePath: string,
-  conventions: Map<string, string>,
-  onProgress: ImportOptions['onProgress'],
-): Promise<{ invalid: InvalidRow[]; validRows: number }> {
-  const invalid: InvalidRow[] = []
-  const addresses = new Map<string, number>() // address → line of its first row
-  const accounts = new Map<string, AccountSeen>()
-  let rows = 0
-  for await (const { line, row, reason } of readRows(filePath, conventions)) {
-    if (++rows % PROGRESS_EVERY === 0) onProgress?.(rows, 'validating')
-    if (!row) {
-      invalid.push({ line, reason })
-      continue
-    }
-    const firstLine = addresses.get(row.address)
-    if (firstLine !== undefined) {
-      invalid.push({ line, reason: `address ${JSON.stringify(row.address)} already appears on line ${firstLine}` })
-      continue
-    }
-    const fingerprint = fnv1a(accountFingerprint(row))
-    const account = accounts.get(row.accountId)
-    if (account && account.fingerprint !== fingerprint) {
-      invalid.push({
-        line,
-        reason:
-          `account_id ${JSON.stringify(row.accountId)} has holder data different from line ${account.line}: ` +
-          'names, fiscal_code, reference_email, language and account_password_hash must agree on every row of an account',
-      })
-      continue
-    }
-    if (!account) accounts.set(row.accountId, { line, fingerprint })
-    addresses.set(row.address, line)
-  }
-  onProgress?.(rows, 'validating')
-  return { invalid, validRows: rows - invalid.length }
-}
-
-/** Pass 2: the rows pass 1 accepted, written a batch at a time. */
-async function writeFile(
+async function importRows(
   tx: Tx,
   filePath: string,
   conventions: Map<string, string>,
-  skipLines: Set<number>,
   stamp: queries.AuditStamp,
-  onProgress: ImportOptions['onProgress'],
-): Promise<Counts> {
-  const counts: Counts = { imported: 0, updated: 0, unchanged: 0 }
+  options: ImportOptions,
+): Promise<ImportResult> {
+  const result: ImportResult = { imported: 0, updated: 0, unchanged: 0, invalid: [] }
+  const file = new FileChecks()
   const changedAccounts = new Set<string>() // a row whose holder data changed is an updated row
   let batch: MailboxRow[] = []
   const flush = async () => {
@@ -145,24 +87,60 @@ async function writeFile(
     for (const id of await queries.upsertAccounts(tx, [...accounts.values()], stamp.at)) changedAccounts.add(id)
     const written = await queries.upsertMailboxes(tx, batch, stamp)
     const touched = new Set([...written.inserted, ...written.updated])
-    counts.imported += written.inserted.length
-    counts.updated += written.updated.length
+    result.imported += written.inserted.length
+    result.updated += written.updated.length
     for (const row of batch) {
       if (touched.has(row.address)) continue
-      if (changedAccounts.has(row.accountId)) counts.updated++
-      else counts.unchanged++
+      if (changedAccounts.has(row.accountId)) result.updated++
+      else result.unchanged++
     }
     batch = []
-    onProgress?.(counts.imported + counts.updated + counts.unchanged, 'writing')
   }
-  for await (const { line, row } of readRows(filePath, conventions)) {
-    if (skipLines.has(line)) continue
-    if (!row) throw new Error(`${basename(filePath)} changed while it was being imported (line ${line}): nothing was imported`)
+  let rowsDone = 0
+  for await (const { line, row, reason } of readRows(filePath, conventions)) {
+    if (++rowsDone % BATCH_ROWS === 0) options.onProgress?.(rowsDone)
+    const problem = row ? file.problemWith(row, line) : reason
+    if (!row || problem) {
+      result.invalid.push({ line, reason: problem! })
+      continue
+    }
+    file.accept(row, line)
+    if (result.invalid.length > 0 && !options.skipInvalid) continue // nothing will be written: only validate
     batch.push(row)
     if (batch.length === BATCH_ROWS) await flush()
   }
   if (batch.length > 0) await flush()
-  return counts
+  options.onProgress?.(rowsDone)
+  return result
+}
+
+/**
+ * What a row cannot tell alone: an address repeated in the file, or an account whose rows
+ * disagree. Keeps a line per address and a 32-bit fingerprint per account, not the rows.
+ */
+class FileChecks {
+  private readonly addresses = new Map<string, number>() // address → line of its row
+  private readonly accounts = new Map<string, { line: number; fingerprint: number }>()
+
+  problemWith(row: MailboxRow, line: number): string | null {
+    const firstLine = this.addresses.get(row.address)
+    if (firstLine !== undefined) return `address ${JSON.stringify(row.address)} already appears on line ${firstLine}`
+    const account = this.accounts.get(row.accountId)
+    if (account && account.fingerprint !== fnv1a(accountFingerprint(row))) {
+      return (
+        `account_id ${JSON.stringify(row.accountId)} has holder data different from line ${account.line}: ` +
+        'names, fiscal_code, reference_email, language and account_password_hash must agree on every row of an account'
+      )
+    }
+    return null
+  }
+
+  accept(row: MailboxRow, line: number): void {
+    this.addresses.set(row.address, line)
+    if (!this.accounts.has(row.accountId)) {
+      this.accounts.set(row.accountId, { line, fingerprint: fnv1a(accountFingerprint(row)) })
+    }
+  }
 }
 
 type ReadRow = { line: number; row: MailboxRow; reason?: undefined } | { line: number; row?: undefined; reason: string }

@@ -102,8 +102,8 @@ export async function upsertAccounts(tx: Tx, rows: readonly MailboxRow[], now: D
           INSERT INTO accounts (id, first_name, last_name, fiscal_code, reference_email, language, password_hash, created_at, updated_at)
           SELECT i.id, i.first_name, i.last_name, i.fiscal_code, i.reference_email, coalesce(i.language, 'it'),
                  i.password_hash, ${now.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz
-          FROM input i WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id = i.id)
-          ON CONFLICT (id) DO NOTHING
+          FROM input i
+          ON CONFLICT (id) DO NOTHING -- the stored ones: the arbiter index finds them, one probe each
         )
         SELECT id FROM updated`,
   )
@@ -130,6 +130,10 @@ export interface AuditStamp {
  * password keep what is stored; back to `active` clears the deactivation and cessation dates.
  */
 export async function upsertMailboxes(tx: Tx, rows: readonly MailboxRow[], stamp: AuditStamp): Promise<MailboxWrite> {
+  const differs = sql`(m.account_id, m.convention_code, m.activated_on, m.expires_on, m.status, m.register, m.password_hash)
+    IS DISTINCT FROM
+    (i.account_id, i.convention_code, i.activated_on, i.expires_on, coalesce(i.status, m.status),
+     coalesce(i.register, m.register), coalesce(i.password_hash, m.password_hash))`
   const result = await queryRows<{ address: string; inserted: boolean }>(
     tx,
     sql`WITH input AS (
@@ -140,9 +144,10 @@ export async function upsertMailboxes(tx: Tx, rows: readonly MailboxRow[], stamp
             ${column(rows, (r) => r.register)}::text[], ${column(rows, (r) => r.mailboxPasswordHash)}::text[]
           ) AS i(address, account_id, convention_code, activated_on, expires_on, status, register, password_hash)
         ),
-        old AS (
+        old AS ( -- the stored mailboxes this batch changes, locked; identical ones are not touched
           SELECT m.id, m.address, m.account_id, m.convention_code, m.activated_on, m.expires_on, m.status, m.register, m.password_hash
           FROM mailboxes m JOIN input i ON i.address = m.address
+          WHERE ${differs}
           FOR UPDATE OF m
         ),
         updated AS (
@@ -155,11 +160,7 @@ export async function upsertMailboxes(tx: Tx, rows: readonly MailboxRow[], stamp
             ceased_on = CASE WHEN coalesce(i.status, m.status) = 'ceased' THEN m.ceased_on END,
             updated_at = ${stamp.at.toISOString()}::timestamptz
           FROM old o JOIN input i ON i.address = o.address -- through old: locked before it is changed
-          WHERE m.id = o.id
-            AND (m.account_id, m.convention_code, m.activated_on, m.expires_on, m.status, m.register, m.password_hash)
-                IS DISTINCT FROM
-                (i.account_id, i.convention_code, i.activated_on, i.expires_on, coalesce(i.status, m.status),
-                 coalesce(i.register, m.register), coalesce(i.password_hash, m.password_hash))
+          WHERE m.id = o.id AND ${differs}
           RETURNING m.id, m.address, m.account_id, m.convention_code, m.activated_on, m.expires_on, m.status,
                     m.register, m.password_hash
         ),
@@ -167,8 +168,8 @@ export async function upsertMailboxes(tx: Tx, rows: readonly MailboxRow[], stamp
           INSERT INTO mailboxes (address, account_id, convention_code, activated_on, expires_on, status, register, password_hash, updated_at)
           SELECT i.address, i.account_id, i.convention_code, i.activated_on, i.expires_on,
                  coalesce(i.status, 'active'), coalesce(i.register, 'none'), i.password_hash, ${stamp.at.toISOString()}::timestamptz
-          FROM input i WHERE NOT EXISTS (SELECT 1 FROM mailboxes m WHERE m.address = i.address)
-          ON CONFLICT (address) DO NOTHING
+          FROM input i
+          ON CONFLICT (address) DO NOTHING -- the stored ones
           RETURNING id, address, account_id, convention_code, activated_on, expires_on, status, register
         ),
         audited AS (
