@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm'
 import { bigint, date, index, pgTable, text, timestamp } from 'drizzle-orm/pg-core'
 import { conventions } from '../catalog/schema'
 
@@ -33,7 +34,15 @@ export const mailboxes = pgTable(
     passwordHash: text('password_hash'),
     deactivatedOn: date('deactivated_on', { mode: 'string' }),
     ceasedOn: date('ceased_on', { mode: 'string' }),
+    // R2: E − offset of the latest reminder recorded (sent or skipped) for this mailbox. A reminder is
+    // due when E − (nearest due offset) is later; as E moves forward at renewal this needs no reset.
+    // '-infinity' when none, so the due test is a plain range on the index below.
+    lastReminderDueOn: date('last_reminder_due_on', { mode: 'string' }).notNull().default(sql`'-infinity'::date`),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
   },
-  (t) => [index('mailboxes_account').on(t.accountId), index('mailboxes_status_expiry').on(t.status, t.expiresOn, t.id)],
+  (t) => [
+    index('mailboxes_account').on(t.accountId),
+    index('mailboxes_status_expiry').on(t.status, t.expiresOn, t.id),
+    index('mailboxes_reminder_due').on(t.expiresOn, t.lastReminderDueOn).where(sql`status = 'active'`),
+  ],
 )

@@ -39,39 +39,32 @@ export async function conventionBounds(db: Executor): Promise<Bounds> {
   return { maxReminderOffset: row?.max_offset ?? 0, minRenewableWindow: row?.min_window ?? 0 }
 }
 
-/** Keyset position in (expires_on, id) order: batches resume after the last row seen. */
-export interface Cursor {
-  expiresOn: string
-  id: number
-}
-
-/** R2: the next `limit` active mailboxes expiring within the offsets, and the reminder due today. */
-function dueRemindersCte(today: string, maxOffset: number, after: Cursor, limit: number) {
+/**
+ * R2: the active mailboxes with a reminder due today. For each expiry date within the largest
+ * offset, the nearest due offset is the same for every mailbox of a convention (`days`); a mailbox
+ * is due when its last recorded reminder is older than that offset's due date. The partial index
+ * mailboxes_reminder_due turns this into one short range scan per expiry date.
+ */
+function dueRemindersCte(today: string, maxOffset: number, options: { limit?: number; lock?: SQL }) {
   return sql`
-    candidates AS (
-      SELECT m.id, m.address, m.expires_on, m.account_id, m.register, c.reminder_offsets_days AS offsets,
-             c.register_warning_days,
-             (SELECT min(x) FROM unnest(c.reminder_offsets_days) AS x
-               WHERE x >= m.expires_on - ${today}::date) AS offset_days
-        FROM mailboxes m JOIN conventions c ON c.code = m.convention_code
-       WHERE m.status = 'active'
-         AND m.expires_on BETWEEN ${today}::date AND ${today}::date + ${maxOffset}::int
-         AND (m.expires_on, m.id) > (${after.expiresOn}::date, ${after.id}::bigint)
-       ORDER BY m.expires_on, m.id
-       LIMIT ${limit}
+    days AS (
+      SELECT c.code, c.reminder_offsets_days AS offsets, c.register_warning_days, ${today}::date + k AS expires_on,
+             (SELECT min(x) FROM unnest(c.reminder_offsets_days) AS x WHERE x >= k) AS offset_days
+        FROM conventions c CROSS JOIN generate_series(0, ${maxOffset}::int) AS k
     ),
     due AS (
-      SELECT cd.* FROM candidates cd
-       WHERE cd.offset_days IS NOT NULL
-         AND NOT EXISTS (SELECT 1 FROM notices n
-                          WHERE n.mailbox_id = cd.id AND n.kind = 'reminder'
-                            AND n.expires_on = cd.expires_on AND n.offset_days = cd.offset_days)
+      SELECT m.id, m.address, m.expires_on, m.account_id, m.register, m.last_reminder_due_on,
+             d.offsets, d.register_warning_days, d.offset_days
+        FROM days d JOIN mailboxes m ON m.expires_on = d.expires_on AND m.convention_code = d.code
+       WHERE m.status = 'active' AND d.offset_days IS NOT NULL
+         AND m.last_reminder_due_on < d.expires_on - d.offset_days
+       ORDER BY m.expires_on, m.id
+       ${options.limit ? sql`LIMIT ${options.limit}` : sql``} ${options.lock ?? sql``}
     )`
 }
 
 export interface BatchResult {
   candidates: number
-  last: Cursor | null
   done: number
   registerWarnings: number
   skipped: number
@@ -80,11 +73,17 @@ export interface BatchResult {
 /** R2, R7, R8: sends (queues) the due reminders of one batch and records the skipped older offsets. */
 export async function sendReminderBatch(
   tx: Executor,
-  p: { today: string; maxOffset: number; after: Cursor; limit: number; now: Date },
+  p: { today: string; maxOffset: number; limit: number; now: Date; skipLocked: boolean },
 ): Promise<BatchResult> {
-  const [row] = await queryRows<{ candidates: number; last: { expires_on: string; id: number } | null; done: number; warned: number; skipped: number }>(
+  const lock = p.skipLocked ? sql`FOR UPDATE OF m SKIP LOCKED` : sql`FOR UPDATE OF m`
+  const [row] = await queryRows<{ candidates: number; done: number; warned: number; skipped: number }>(
     tx,
-    sql`WITH ${dueRemindersCte(p.today, p.maxOffset, p.after, p.limit)},
+    sql`WITH ${dueRemindersCte(p.today, p.maxOffset, { limit: p.limit, lock })},
+    marked AS (
+      UPDATE mailboxes m SET last_reminder_due_on = due.expires_on - due.offset_days
+        FROM due WHERE m.id = due.id
+      RETURNING m.id
+    ),
     sent AS (
       INSERT INTO notices (mailbox_id, kind, expires_on, offset_days, status, run_date, created_at)
       SELECT id, 'reminder', expires_on, offset_days, 'queued', ${p.today}::date, ${p.now}::timestamptz FROM due
@@ -95,7 +94,7 @@ export async function sendReminderBatch(
       INSERT INTO notices (mailbox_id, kind, expires_on, offset_days, status, run_date, created_at)
       SELECT d.id, 'reminder', d.expires_on, x, 'skipped', ${p.today}::date, ${p.now}::timestamptz
         FROM due d JOIN sent s ON s.mailbox_id = d.id CROSS JOIN LATERAL unnest(d.offsets) AS x
-       WHERE x > d.offset_days
+       WHERE x > d.offset_days AND d.expires_on - x > d.last_reminder_due_on
       ON CONFLICT ON CONSTRAINT notices_once DO NOTHING
       RETURNING 1
     ),
@@ -113,13 +112,11 @@ export async function sendReminderBatch(
         LEFT JOIN orders o ON o.mailbox_id = m.id AND o.status = 'open'
       RETURNING (params ->> 'registerWarning')::boolean AS warned
     )
-    SELECT (SELECT count(*) FROM candidates)::int AS candidates,
-           (SELECT jsonb_build_object('expires_on', expires_on, 'id', id) FROM candidates ORDER BY expires_on DESC, id DESC LIMIT 1) AS last,
+    SELECT (SELECT count(*) FROM marked)::int AS candidates,
            (SELECT count(*) FROM mails)::int AS done, (SELECT count(*) FROM mails WHERE warned)::int AS warned,
            (SELECT count(*) FROM skipped)::int AS skipped`,
   )
-  const last = row.last ? { expiresOn: row.last.expires_on, id: Number(row.last.id) } : null
-  return { candidates: row.candidates, last, done: row.done, registerWarnings: row.warned, skipped: row.skipped }
+  return { candidates: row.candidates, done: row.done, registerWarnings: row.warned, skipped: row.skipped }
 }
 
 export interface PreviewRow {
@@ -133,39 +130,26 @@ export interface PreviewRow {
   registerWarning: boolean
 }
 
-/** The same selection as sendReminderBatch, read only: the dry run and the benchmark's floor. */
-export async function previewReminderBatch(
-  db: Executor,
-  p: { today: string; maxOffset: number; after: Cursor; limit: number },
-): Promise<{ candidates: number; last: Cursor | null; rows: PreviewRow[] }> {
-  const rows = await queryRows<{ id: number; address: string; expires_on: string; offset_days: number | null; skipped: number[] | null; register: string; warned: boolean; due: boolean }>(
+/** The same selection as sendReminderBatch, read only and whole: the dry run and the benchmark's floor. */
+export async function previewReminders(db: Executor, p: { today: string; maxOffset: number }): Promise<PreviewRow[]> {
+  const rows = await queryRows<{ address: string; expires_on: string; offset_days: number; skipped: number[] | null; register: string; warned: boolean }>(
     db,
-    sql`WITH ${dueRemindersCte(p.today, p.maxOffset, p.after, p.limit)}
-    SELECT cd.id, cd.address, cd.expires_on, cd.offset_days, cd.register,
-           (cd.register <> 'none' AND cd.offset_days <= cd.register_warning_days) AS warned,
-           EXISTS (SELECT 1 FROM due WHERE due.id = cd.id) AS due,
-           ARRAY(SELECT x FROM unnest(cd.offsets) AS x
-                  WHERE x > cd.offset_days
-                    AND NOT EXISTS (SELECT 1 FROM notices n WHERE n.mailbox_id = cd.id AND n.kind = 'reminder'
-                                       AND n.expires_on = cd.expires_on AND n.offset_days = x)
-                  ORDER BY x DESC) AS skipped
-      FROM candidates cd ORDER BY cd.expires_on, cd.id`,
+    sql`WITH ${dueRemindersCte(p.today, p.maxOffset, {})}
+    SELECT d.address, d.expires_on, d.offset_days, d.register,
+           (d.register <> 'none' AND d.offset_days <= d.register_warning_days) AS warned,
+           ARRAY(SELECT x FROM unnest(d.offsets) AS x
+                  WHERE x > d.offset_days AND d.expires_on - x > d.last_reminder_due_on ORDER BY x DESC) AS skipped
+      FROM due d ORDER BY d.expires_on, d.id`,
   )
-  return {
-    candidates: rows.length,
-    last: rows.length ? { expiresOn: rows[rows.length - 1].expires_on, id: Number(rows[rows.length - 1].id) } : null,
-    rows: rows
-      .filter((r) => r.due)
-      .map((r) => ({
-        address: r.address,
-        action: 'reminder' as const,
-        expiresOn: r.expires_on,
-        offsetDays: r.offset_days,
-        skippedOffsets: r.skipped ?? [],
-        register: r.register,
-        registerWarning: r.warned,
-      })),
-  }
+  return rows.map((r) => ({
+    address: r.address,
+    action: 'reminder' as const,
+    expiresOn: r.expires_on,
+    offsetDays: r.offset_days,
+    skippedOffsets: r.skipped ?? [],
+    register: r.register,
+    registerWarning: r.warned,
+  }))
 }
 
 function dueDeactivationsWhere(today: string) {
@@ -225,7 +209,7 @@ export async function deactivateBatch(
            (SELECT count(*) FROM mails WHERE warned)::int AS warned,
            (SELECT count(*) FROM audited)::int + (SELECT count(*) FROM commands)::int AS side_effects`,
   )
-  return { candidates: row.picked, last: null, done: row.done, registerWarnings: row.warned, skipped: 0 }
+  return { candidates: row.picked, done: row.done, registerWarnings: row.warned, skipped: 0 }
 }
 
 function dueCessationsWhere(today: string, minWindow: number) {
@@ -294,7 +278,7 @@ export async function ceaseBatch(
            (SELECT count(*) FROM mails WHERE warned)::int AS warned,
            (SELECT count(*) FROM audited)::int + (SELECT count(*) FROM commands)::int AS side_effects`,
   )
-  return { candidates: row.picked, last: null, done: row.done, registerWarnings: row.warned, skipped: 0 }
+  return { candidates: row.picked, done: row.done, registerWarnings: row.warned, skipped: 0 }
 }
 
 /** Read-only: what deactivation and cessation would touch, mailbox by mailbox (dry run, floor). */

@@ -4,18 +4,16 @@ import {
   ceaseBatch,
   conventionBounds,
   deactivateBatch,
-  previewReminderBatch,
+  previewReminders,
   previewStatusChanges,
   recordRun,
   sendReminderBatch,
   type BatchResult,
-  type Cursor,
   type PreviewRow,
 } from './queries'
 
 export const LIFECYCLE_JOB = 'lifecycle'
 
-const START: Cursor = { expiresOn: '0001-01-01', id: 0 }
 
 export interface LifecycleSummary {
   date: CalendarDate
@@ -47,7 +45,7 @@ export async function runLifecycle(deps: Deps, options: LifecycleOptions): Promi
   const limit = options.batchSize ?? 1000
   const summary: LifecycleSummary = { date: today, reminders: 0, deactivated: 0, ceased: 0, registerWarnings: 0, skippedReminders: 0, dryRun: !!options.dryRun }
   const bounds = await conventionBounds(deps.db)
-  if (options.dryRun) return previewLifecycle(deps, today, limit, bounds.maxReminderOffset, bounds.minRenewableWindow, summary)
+  if (options.dryRun) return previewLifecycle(deps, today, bounds.maxReminderOffset, bounds.minRenewableWindow, summary)
 
   const add = (result: BatchResult, key: 'reminders' | 'deactivated' | 'ceased') => {
     summary[key] += result.done
@@ -71,15 +69,16 @@ export async function runLifecycle(deps: Deps, options: LifecycleOptions): Promi
     }
   }
 
-  // Reminders: mailboxes expiring within the largest offset, in (expiry, id) keyset batches.
-  for (let after = START; ; ) {
-    const result = await deps.db.transaction((tx) =>
-      sendReminderBatch(tx, { today, maxOffset: bounds.maxReminderOffset, after, limit, now: deps.clock.now() }),
-    )
-    add(result, 'reminders')
-    if (result.done > 0) options.onProgress?.('reminders', summary)
-    if (result.candidates < limit || !result.last) break
-    after = result.last
+  // Reminders: the same drain-then-wait passes; a mailbox leaves the due set once reminded.
+  for (const skipLocked of [true, false]) {
+    for (;;) {
+      const result = await deps.db.transaction((tx) =>
+        sendReminderBatch(tx, { today, maxOffset: bounds.maxReminderOffset, limit, now: deps.clock.now(), skipLocked }),
+      )
+      add(result, 'reminders')
+      if (result.candidates > 0) options.onProgress?.('reminders', summary)
+      if (result.candidates < limit) break
+    }
   }
 
   await recordRun(deps.db, LIFECYCLE_JOB, today, deps.clock.now(), summary)
@@ -89,18 +88,12 @@ export async function runLifecycle(deps: Deps, options: LifecycleOptions): Promi
 async function previewLifecycle(
   deps: Deps,
   today: CalendarDate,
-  limit: number,
   maxOffset: number,
   minWindow: number,
   summary: LifecycleSummary,
 ): Promise<LifecycleSummary> {
   const actions = await previewStatusChanges(deps.db, { today, minWindow })
-  for (let after = START; ; ) {
-    const batch = await previewReminderBatch(deps.db, { today, maxOffset, after, limit })
-    actions.push(...batch.rows)
-    if (batch.candidates < limit || !batch.last) break
-    after = batch.last
-  }
+  actions.push(...(await previewReminders(deps.db, { today, maxOffset })))
   summary.actions = actions
   summary.ceased = actions.filter((a) => a.action === 'cease').length
   summary.deactivated = actions.filter((a) => a.action === 'deactivate').length

@@ -5,6 +5,8 @@ import { ManualClock } from '../../src/core/clock'
 import { openDatabase, queryRows, sql, type Db } from '../../src/db/client'
 import { mailboxes } from '../../src/accounts/schema'
 import { runLifecycle } from '../../src/lifecycle/run-lifecycle'
+import { placeOrder } from '../../src/renewals/place-order'
+import { registerPayment } from '../../src/payments/register-payment'
 import { postgresOnly, testDatabases, type TestDatabase } from '../support/databases'
 import { testDeps } from '../support/deps'
 import { clockOn, seedConvention, seedMailbox } from '../support/seed'
@@ -65,6 +67,19 @@ describe.each(testDatabases())('%s: the daily lifecycle run', (_name, open) => {
     ])
     expect(mails[0].params).toMatchObject({ mailbox: mailbox.address, expiresOn: '2026-07-01', openOrder: null, registerWarning: false })
     expect(mails[0].recipient).toMatch(/@example\.it$/)
+  })
+
+  it('R2/R4: after a renewal the reminders start again for the new expiry date', async () => {
+    const { db, deps } = await setup('2026-06-24')
+    const mailbox = await seedMailbox(db, { expiresOn: '2026-07-01' })
+    expect(await runLifecycle(deps, { date: day('2026-06-24') })).toMatchObject({ reminders: 1 }) // the 7-day one
+    const order = await placeOrder(deps, { mailboxAddress: mailbox.address, years: 1, method: 'card', actor: 'operator:test' })
+    await registerPayment(deps, { orderRef: order.orderId, amountCents: order.totalCents, method: 'card', reference: 'tx-1', actor: 'gateway:test' })
+    expect(await runLifecycle(deps, { date: day('2026-06-30') })).toMatchObject({ reminders: 0, deactivated: 0 })
+    expect(await runLifecycle(deps, { date: day('2027-05-01') })).toMatchObject({ reminders: 0 })
+    expect(await runLifecycle(deps, { date: day('2027-05-02') })).toMatchObject({ reminders: 1, skippedReminders: 0 })
+    const sent = (await noticesOf(db, mailbox.id)).filter((n) => n.status === 'queued')
+    expect(sent.map((n) => [n.offset_days, n.run_date])).toEqual([[7, '2026-06-24'], [60, '2027-05-02']])
   })
 
   it('R2: after missed runs sends only the nearest offset and records the older ones as skipped', async () => {

@@ -60,6 +60,7 @@ CREATE TABLE "mailboxes" (
 	"password_hash" text,
 	"deactivated_on" date,
 	"ceased_on" date,
+	"last_reminder_due_on" date DEFAULT '-infinity'::date NOT NULL,
 	"updated_at" timestamp with time zone NOT NULL,
 	CONSTRAINT "mailboxes_address_unique" UNIQUE("address")
 );
@@ -173,6 +174,7 @@ ALTER TABLE "notices" ADD CONSTRAINT "notices_mailbox_id_mailboxes_id_fk" FOREIG
 ALTER TABLE "provisioning_commands" ADD CONSTRAINT "provisioning_commands_mailbox_id_mailboxes_id_fk" FOREIGN KEY ("mailbox_id") REFERENCES "public"."mailboxes"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "mailboxes_account" ON "mailboxes" USING btree ("account_id");--> statement-breakpoint
 CREATE INDEX "mailboxes_status_expiry" ON "mailboxes" USING btree ("status","expires_on","id");--> statement-breakpoint
+CREATE INDEX "mailboxes_reminder_due" ON "mailboxes" USING btree ("expires_on","last_reminder_due_on") WHERE status = 'active';--> statement-breakpoint
 CREATE UNIQUE INDEX "orders_one_open_per_mailbox" ON "orders" USING btree ("mailbox_id") WHERE status = 'open';--> statement-breakpoint
 CREATE INDEX "orders_account" ON "orders" USING btree ("account_id");--> statement-breakpoint
 CREATE INDEX "payments_order" ON "payments" USING btree ("order_id");--> statement-breakpoint
