@@ -100,7 +100,7 @@ program
         dryRun: opts.dryRun,
         skipInvalid: opts.skipInvalid,
         actor: OPERATOR,
-        onProgress: (rows, phase) => progress.update(`${phase}: ${rows.toLocaleString('it-IT')} rows`),
+        onProgress: (rows) => progress.update(`${rows.toLocaleString('it-IT')} rows`),
       })
       progress.done()
       printResult(opts.json, result, () =>
