@@ -79,71 +79,89 @@ async function importRows(
   options: ImportOptions,
 ): Promise<ImportResult> {
   const result: ImportResult = { imported: 0, updated: 0, unchanged: 0, invalid: [] }
-  const file = new FileChecks()
   const changedAccounts = new Set<string>() // a row whose holder data changed is an updated row
-  let batch: MailboxRow[] = []
+  await queries.createImportScratch(tx)
+  let pending: ReadRowOk[] = []
   const flush = async () => {
-    const accounts = new Map(batch.map((row) => [row.accountId, row]))
+    const accepted = await acceptRows(tx, pending, result.invalid)
+    pending = []
+    // with a bad row and no skipInvalid everything is rolled back: only validate the rest
+    if (accepted.length === 0 || (result.invalid.length > 0 && !options.skipInvalid)) return
+    const rows = accepted.map((candidate) => candidate.row)
+    const accounts = new Map(rows.map((row) => [row.accountId, row]))
     for (const id of await queries.upsertAccounts(tx, [...accounts.values()], stamp.at)) changedAccounts.add(id)
-    const written = await queries.upsertMailboxes(tx, batch, stamp)
+    const written = await queries.upsertMailboxes(tx, rows, stamp)
     const touched = new Set([...written.inserted, ...written.updated])
     result.imported += written.inserted.length
     result.updated += written.updated.length
-    for (const row of batch) {
+    for (const row of rows) {
       if (touched.has(row.address)) continue
       if (changedAccounts.has(row.accountId)) result.updated++
       else result.unchanged++
     }
-    batch = []
   }
   let rowsDone = 0
-  for await (const { line, row, reason } of readRows(filePath, conventions)) {
+  for await (const read of readRows(filePath, conventions)) {
+    if (read.row) pending.push(read)
+    else result.invalid.push({ line: read.line, reason: read.reason })
+    if (pending.length === BATCH_ROWS) await flush()
     if (++rowsDone % BATCH_ROWS === 0) options.onProgress?.(rowsDone)
-    const problem = row ? file.problemWith(row, line) : reason
-    if (!row || problem) {
-      result.invalid.push({ line, reason: problem! })
-      continue
-    }
-    file.accept(row, line)
-    if (result.invalid.length > 0 && !options.skipInvalid) continue // nothing will be written: only validate
-    batch.push(row)
-    if (batch.length === BATCH_ROWS) await flush()
   }
-  if (batch.length > 0) await flush()
+  await flush()
   options.onProgress?.(rowsDone)
+  result.invalid.sort((a, b) => a.line - b.line)
   return result
 }
 
 /**
  * What a row cannot tell alone: an address repeated in the file, or an account whose rows
- * disagree. Keeps a line per address and a 32-bit fingerprint per account, not the rows.
+ * disagree on the holder. Earlier batches are remembered in the import's scratch tables, not in
+ * memory; the rows refused are added to `invalid`.
  */
-class FileChecks {
-  private readonly addresses = new Map<string, number>() // address → line of its row
-  private readonly accounts = new Map<string, { line: number; fingerprint: number }>()
-
-  problemWith(row: MailboxRow, line: number): string | null {
-    const firstLine = this.addresses.get(row.address)
-    if (firstLine !== undefined) return `address ${JSON.stringify(row.address)} already appears on line ${firstLine}`
-    const account = this.accounts.get(row.accountId)
-    if (account && account.fingerprint !== fnv1a(accountFingerprint(row))) {
-      return (
-        `account_id ${JSON.stringify(row.accountId)} has holder data different from line ${account.line}: ` +
-        'names, fiscal_code, reference_email, language and account_password_hash must agree on every row of an account'
-      )
+async function acceptRows(tx: Tx, candidates: ReadRowOk[], invalid: InvalidRow[]): Promise<ReadRowOk[]> {
+  if (candidates.length === 0) return []
+  const earlier = await queries.findEarlierRows(
+    tx,
+    candidates.map((c) => c.row.address),
+    candidates.map((c) => c.row.accountId),
+  )
+  const accepted: ReadRowOk[] = []
+  const newAccounts: Array<{ id: string; line: number; holder: string }> = []
+  for (const candidate of candidates) {
+    const { line, row } = candidate
+    const firstLine = earlier.addresses.get(row.address)
+    if (firstLine !== undefined) {
+      invalid.push({ line, reason: `address ${JSON.stringify(row.address)} already appears on line ${firstLine}` })
+      continue
     }
-    return null
-  }
-
-  accept(row: MailboxRow, line: number): void {
-    this.addresses.set(row.address, line)
-    if (!this.accounts.has(row.accountId)) {
-      this.accounts.set(row.accountId, { line, fingerprint: fnv1a(accountFingerprint(row)) })
+    const holder = accountFingerprint(row)
+    const account = earlier.accounts.get(row.accountId)
+    if (account && account.holder !== holder) {
+      invalid.push({
+        line,
+        reason:
+          `account_id ${JSON.stringify(row.accountId)} has holder data different from line ${account.line}: ` +
+          'names, fiscal_code, reference_email, language and account_password_hash must agree on every row of an account',
+      })
+      continue
     }
+    earlier.addresses.set(row.address, line) // later rows of this batch see it too
+    if (!account) {
+      earlier.accounts.set(row.accountId, { line, holder })
+      newAccounts.push({ id: row.accountId, line, holder })
+    }
+    accepted.push(candidate)
   }
+  await queries.rememberAcceptedRows(
+    tx,
+    accepted.map(({ line, row }) => ({ address: row.address, line })),
+    newAccounts,
+  )
+  return accepted
 }
 
-type ReadRow = { line: number; row: MailboxRow; reason?: undefined } | { line: number; row?: undefined; reason: string }
+type ReadRowOk = { line: number; row: MailboxRow; reason?: undefined }
+type ReadRow = ReadRowOk | { line: number; row?: undefined; reason: string }
 
 /** Streams the data rows of the file, each validated on its own. */
 async function* readRows(filePath: string, conventions: Map<string, string>): AsyncGenerator<ReadRow> {
@@ -215,14 +233,4 @@ function countLineBreaks(text: string): number {
   let count = 0
   for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) count++
   return count
-}
-
-/** 32-bit FNV-1a: a small fingerprint per account instead of its whole data, for big files. */
-function fnv1a(text: string): number {
-  let hash = 0x811c9dc5
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i)
-    hash = Math.imul(hash, 0x01000193)
-  }
-  return hash >>> 0
 }

@@ -173,7 +173,7 @@ export function accountFingerprint(row: MailboxRow): string {
     row.referenceEmail,
     row.language ?? '',
     row.accountPasswordHash ?? '',
-  ].join('\u0000')
+  ].join('\u001f') // unit separator: validated values never contain control characters
 }
 
 const LOCAL_PART = /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/

@@ -65,6 +65,58 @@ export async function lockMailboxImport(tx: Tx): Promise<void> {
   await tx.execute(sql`SELECT pg_advisory_xact_lock(${IMPORT_LOCK})`)
 }
 
+/**
+ * Scratch tables for one import, in the importing transaction (dropped at its end): the addresses
+ * and accounts already accepted, so a file of a million rows is checked without holding it.
+ */
+export async function createImportScratch(tx: Tx): Promise<void> {
+  await tx.execute(sql`CREATE TEMP TABLE import_addresses (address text PRIMARY KEY, line integer NOT NULL) ON COMMIT DROP`)
+  await tx.execute(
+    sql`CREATE TEMP TABLE import_accounts (id text PRIMARY KEY, line integer NOT NULL, holder text NOT NULL) ON COMMIT DROP`,
+  )
+}
+
+export interface EarlierRows {
+  /** address → line of the accepted row with that address */
+  addresses: Map<string, number>
+  /** account ID → line and holder data of the first accepted row of that account */
+  accounts: Map<string, { line: number; holder: string }>
+}
+
+/** What earlier batches of the import accepted for these addresses and accounts. */
+export async function findEarlierRows(tx: Tx, addresses: string[], accountIds: string[]): Promise<EarlierRows> {
+  const found = await queryRows<{ kind: 'address' | 'account'; key: string; line: number; holder: string | null }>(
+    tx,
+    sql`SELECT 'address' AS kind, address AS key, line, NULL AS holder FROM import_addresses
+        WHERE address = ANY(${sql.param(addresses)}::text[])
+        UNION ALL
+        SELECT 'account', id, line, holder FROM import_accounts WHERE id = ANY(${sql.param(accountIds)}::text[])`,
+  )
+  const earlier: EarlierRows = { addresses: new Map(), accounts: new Map() }
+  for (const row of found) {
+    if (row.kind === 'address') earlier.addresses.set(row.key, row.line)
+    else earlier.accounts.set(row.key, { line: row.line, holder: row.holder! })
+  }
+  return earlier
+}
+
+/** Remembers the rows a batch accepted: their addresses, and the accounts seen for the first time. */
+export async function rememberAcceptedRows(
+  tx: Tx,
+  rows: Array<{ address: string; line: number }>,
+  newAccounts: Array<{ id: string; line: number; holder: string }>,
+): Promise<void> {
+  await tx.execute(
+    sql`WITH accounts AS (
+          INSERT INTO import_accounts (id, line, holder)
+          SELECT * FROM unnest(${column(newAccounts, (a) => a.id)}::text[], ${sql.param(newAccounts.map((a) => a.line))}::int[],
+                               ${column(newAccounts, (a) => a.holder)}::text[])
+        )
+        INSERT INTO import_addresses (address, line)
+        SELECT * FROM unnest(${column(rows, (r) => r.address)}::text[], ${sql.param(rows.map((r) => r.line))}::int[])`,
+  )
+}
+
 /** Arrays travel as one parameter each (unnest), not as thousands of placeholders. */
 function column<T>(rows: readonly T[], pick: (row: T) => string | null) {
   return sql.param(rows.map(pick))
