@@ -122,7 +122,7 @@ program
   .option('--date <YYYY-MM-DD>', 'the business date to run for (default: today in Europe/Rome)', parseDateOption)
   .option('--dry-run', 'change nothing; list what the run would do, mailbox by mailbox')
   .option('--json', 'print JSON')
-  .addOption(new Option('--batch-size <n>', 'rows per transaction').argParser(parsePositiveInteger).default(1000).hideHelp())
+  .addOption(new Option('--batch-size <n>', 'rows per transaction').argParser(parsePositiveInteger).default(5000).hideHelp())
   .action((opts) =>
     withServices(async ({ deps }) => {
       const date = opts.date ?? businessDate(deps.clock.now(), deps.config.businessTimeZone)

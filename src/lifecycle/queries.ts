@@ -53,13 +53,20 @@ function dueRemindersCte(today: string, maxOffset: number, options: { limit?: nu
         FROM conventions c CROSS JOIN generate_series(0, ${maxOffset}::int) AS k
     ),
     due AS (
+      -- LATERAL: one short index range scan per expiry date (mailboxes_reminder_due), whatever
+      -- the planner estimates for generate_series; the outer LIMIT stops at a full batch.
       SELECT m.id, m.address, m.expires_on, m.account_id, m.register, m.last_reminder_due_on,
              d.offsets, d.register_warning_days, d.offset_days
-        FROM days d JOIN mailboxes m ON m.expires_on = d.expires_on AND m.convention_code = d.code
-       WHERE m.status = 'active' AND d.offset_days IS NOT NULL
-         AND m.last_reminder_due_on < d.expires_on - d.offset_days
-       ORDER BY m.expires_on, m.id
-       ${options.limit ? sql`LIMIT ${options.limit}` : sql``} ${options.lock ?? sql``}
+        FROM days d CROSS JOIN LATERAL (
+          SELECT mb.id, mb.address, mb.expires_on, mb.account_id, mb.register, mb.last_reminder_due_on
+            FROM mailboxes mb
+           WHERE mb.status = 'active' AND mb.expires_on = d.expires_on AND mb.convention_code = d.code
+             AND mb.last_reminder_due_on < d.expires_on - d.offset_days
+           ORDER BY mb.id
+           ${options.limit ? sql`LIMIT ${options.limit}` : sql``} ${options.lock ?? sql``}
+        ) AS m
+       WHERE d.offset_days IS NOT NULL
+       ${options.limit ? sql`LIMIT ${options.limit}` : sql``}
     )`
 }
 
@@ -75,7 +82,7 @@ export async function sendReminderBatch(
   tx: Executor,
   p: { today: string; maxOffset: number; limit: number; now: Date; skipLocked: boolean },
 ): Promise<BatchResult> {
-  const lock = p.skipLocked ? sql`FOR UPDATE OF m SKIP LOCKED` : sql`FOR UPDATE OF m`
+  const lock = p.skipLocked ? sql`FOR UPDATE SKIP LOCKED` : sql`FOR UPDATE`
   const [row] = await queryRows<{ candidates: number; done: number; warned: number; skipped: number }>(
     tx,
     sql`WITH ${dueRemindersCte(p.today, p.maxOffset, { limit: p.limit, lock })},

@@ -42,7 +42,7 @@ export interface LifecycleOptions {
  */
 export async function runLifecycle(deps: Deps, options: LifecycleOptions): Promise<LifecycleSummary> {
   const today = options.date
-  const limit = options.batchSize ?? 1000
+  const limit = options.batchSize ?? 5000
   const summary: LifecycleSummary = { date: today, reminders: 0, deactivated: 0, ceased: 0, registerWarnings: 0, skippedReminders: 0, dryRun: !!options.dryRun }
   const bounds = await conventionBounds(deps.db)
   if (options.dryRun) return previewLifecycle(deps, today, bounds.maxReminderOffset, bounds.minRenewableWindow, summary)
