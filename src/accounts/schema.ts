@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { bigint, date, index, pgTable, text, timestamp } from 'drizzle-orm/pg-core'
+import { bigint, date, index, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core'
 import { conventions } from '../catalog/schema'
 
 /** A customer account: the holder (intestatario) and their reference e-mail address. */
@@ -46,3 +46,36 @@ export const mailboxes = pgTable(
     index('mailboxes_reminder_due').on(t.expiresOn, t.lastReminderDueOn).where(sql`status = 'active'`),
   ],
 )
+
+/** A signed-in holder's session; the cookie carries a random token, the table only its SHA-256. */
+export const webSessions = pgTable(
+  'web_sessions',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    accountId: text('account_id').notNull().references(() => accounts.id),
+    /** account:ID sees all the account's mailboxes; mailbox:ADDRESS (mailbox password) sees that mailbox only. */
+    signedInWith: text('signed_in_with').notNull(),
+    language: text('language', { enum: ['it', 'en'] }).notNull().default('it'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('web_sessions_account').on(t.accountId), index('web_sessions_expiry').on(t.expiresAt)],
+)
+
+/** Failed sign-ins per identifier (account ID or mailbox), for the lockout: shared by every node. */
+export const signInFailures = pgTable('sign_in_failures', {
+  identifier: text('identifier').primaryKey(), // lower case
+  failures: integer('failures').notNull(),
+  windowStartedAt: timestamp('window_started_at', { withTimezone: true }).notNull(),
+  lockedUntil: timestamp('locked_until', { withTimezone: true }),
+})
+
+/** One-time password reset links: the e-mail carries the token, the table its SHA-256. */
+export const passwordResets = pgTable('password_resets', {
+  tokenHash: text('token_hash').primaryKey(),
+  accountId: text('account_id').notNull().references(() => accounts.id),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  usedAt: timestamp('used_at', { withTimezone: true }),
+})

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { bigint, check, date, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core'
+import { bigint, check, date, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core'
 import { accounts, mailboxes } from '../accounts/schema'
 
 export const PAYMENT_METHODS = ['card', 'paypal', 'bollettino', 'bonifico'] as const
@@ -53,4 +53,22 @@ export const orders = pgTable(
     index('orders_account').on(t.accountId),
     check('orders_total', sql`${t.totalCents} = ${t.netCents} + ${t.vatCents}`),
   ],
+)
+
+/**
+ * A renewal wizard left half-way (issue 3): what the holder chose so far, per account and mailbox,
+ * so they resume where they were on any device. Placing the order turns it into an order.
+ */
+export const renewalDrafts = pgTable(
+  'renewal_drafts',
+  {
+    accountId: text('account_id').notNull().references(() => accounts.id),
+    mailboxId: bigint('mailbox_id', { mode: 'number' }).notNull().references(() => mailboxes.id),
+    years: integer('years'),
+    acceptedContracts: jsonb('accepted_contracts').$type<AcceptedContract[]>(),
+    billing: jsonb('billing').$type<BillingData>(),
+    method: text('method', { enum: PAYMENT_METHODS }),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.mailboxId] })],
 )
