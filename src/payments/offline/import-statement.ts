@@ -1,0 +1,266 @@
+import { createHash } from 'node:crypto'
+import { businessDate } from '../../core/calendar'
+import { formatOrderId, parseOrderId } from '../../core/order-id'
+import type { Db, Tx } from '../../db/client'
+import type { Actor } from '../../db/audit'
+import type { Deps } from '../../deps'
+import { registerPayment, type IncomingPayment, type PaymentRegistration } from '../register-payment'
+import { reversePaymentInTransaction, type PaymentReversal } from '../reverse-payment'
+import { findReversal, findReversalOriginal } from '../reversal-queries'
+import { findOrderReference, type OrderReference } from './order-reference'
+import { readStatementFile } from './read-statement'
+import { registerPaymentBatch } from './register-bank-payments'
+import type { StatementEntry, StatementFormat } from './statement-entry'
+
+export interface ImportStatementOptions {
+  /** Detected from the file's first bytes when absent. */
+  format?: StatementFormat
+  actor: Actor // operator:NAME
+  /** Entries registered per set-based batch (default 500). */
+  batchSize?: number
+  /** 'single' registers entry by entry through registerPayment: the reference the batch is tested against. */
+  registration?: 'batch' | 'single'
+}
+
+/** What happened to one entry: registered (paid an order, or a reversal applied), held, duplicate (refund), ignored. */
+export type EntryOutcome = 'registered' | 'held' | 'duplicate' | 'ignored'
+
+export interface ImportedEntry {
+  entryRef: string
+  amountCents: number
+  orderId: string | null
+  outcome: EntryOutcome
+  reason: string | null
+}
+
+/** The JSON of `statements import --json`: keys exactly as issue 4 names them. */
+export interface StatementImport {
+  entries: number
+  registered: number
+  held: number
+  duplicates: number
+  ignored: number
+  results: ImportedEntry[]
+}
+
+export const BANK_TRANSFER = 'bonifico' as const
+const DEADLOCK_ATTEMPTS = 3
+
+/**
+ * Issue 4, bank transfers: imports a camt.053 or CBI RH statement. Only booked credit entries in euro
+ * count. Each finds its order ID in the remittance text (R3: check digits; a probable typo is reported
+ * with its candidate and never matched) and is registered as registerPayment would (R4: paid, held,
+ * duplicate to refund, unknown order). A reversal undoes what its original did (reversePayment).
+ * Each entry is stored under a key that depends only on the bank movement (account + the bank's
+ * reference, or a digest of its content), so importing the same file again, or a statement that
+ * overlaps an earlier one, registers nothing twice (R8). The import is one transaction: a file that
+ * turns out truncated or malformed half-way registers nothing.
+ */
+export async function importStatement(deps: Deps, filePath: string, options: ImportStatementOptions): Promise<StatementImport> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await deps.db.transaction((tx) => importInTransaction(deps, tx, filePath, options))
+    } catch (error) {
+      if (attempt < DEADLOCK_ATTEMPTS && isDeadlock(error)) continue // PostgreSQL chose this import as the victim: start over
+      throw error
+    }
+  }
+}
+
+async function importInTransaction(deps: Deps, tx: Tx, filePath: string, options: ImportStatementOptions): Promise<StatementImport> {
+  const now = deps.clock.now()
+  const today = businessDate(now, deps.config.businessTimeZone)
+  const batchSize = options.batchSize ?? 500
+  const summary: StatementImport = { entries: 0, registered: 0, held: 0, duplicates: 0, ignored: 0, results: [] }
+  const occurrences = new Map<string, number>()
+  let pending: Array<{ input: IncomingPayment; result: ImportedEntry; reference: OrderReference }> = []
+
+  const record = (result: ImportedEntry) => {
+    summary.results.push(result)
+    if (result.outcome === 'registered') summary.registered++
+    else if (result.outcome === 'held') summary.held++
+    else if (result.outcome === 'duplicate') summary.duplicates++
+    else summary.ignored++
+  }
+
+  const flush = async () => {
+    if (pending.length === 0) return
+    const batch = pending
+    pending = []
+    const registrations =
+      options.registration === 'single'
+        ? await registerOneByOne(deps, tx, batch.map((p) => p.input))
+        : await registerPaymentBatch(tx, batch.map((p) => p.input), now, today)
+    batch.forEach((p, i) => record(outcomeOf(p.result, p.reference, registrations[i])))
+  }
+
+  for await (const entry of readStatementFile(filePath, options.format)) {
+    summary.entries++
+    const base = { entryRef: entry.entryRef, amountCents: entry.amountCents, orderId: null }
+    const ignored = ignoredReason(entry)
+    if (ignored) {
+      await flush() // keep results in file order
+      record({ ...base, outcome: 'ignored', reason: ignored })
+      continue
+    }
+    const key = paymentReference(entry, occurrences)
+    const reference = findOrderReference(entry.remittanceText)
+    if (entry.reversal) {
+      await flush() // the original may be in the batch not yet written
+      record(await reverseEntry(tx, entry, key, reference, options.actor, now))
+      continue
+    }
+    pending.push({ input: paymentOf(entry, key, reference, options.actor), result: { ...base, outcome: 'ignored', reason: null }, reference })
+    if (pending.length >= batchSize) await flush()
+  }
+  await flush()
+  return summary
+}
+
+/** Why an entry does not count as money received for an order; null when it does. */
+function ignoredReason(entry: StatementEntry): string | null {
+  if (entry.status !== 'BOOK') return `not_booked:${entry.status || 'none'}` // pending, information only
+  if (entry.currency !== 'EUR') return `currency:${entry.currency || 'none'}`
+  if (entry.amountCents <= 0) return 'no_amount'
+  // ISO 20022: a CRDT reversal undoes a debit, and debits are not ours to register
+  if (entry.reversal && entry.creditDebit === 'CRDT') return 'reversal_of_debit'
+  if (!entry.reversal && entry.creditDebit === 'DBIT') return 'debit'
+  return null
+}
+
+/**
+ * R8: the key a bank movement is stored under, the same in every statement that lists it: the
+ * account and the bank's own reference; without one, a digest of what the movement says, numbered
+ * when the same movement occurs twice in one file (two identical transfers on one day are two).
+ */
+export function paymentReference(entry: StatementEntry, occurrences: Map<string, number> = new Map()): string {
+  if (entry.bankRef) return `${entry.account}/${entry.bankRef}`
+  const digest = createHash('sha256')
+    .update(
+      JSON.stringify([entry.account, entry.bookingDate, entry.valueDate, entry.amountCents, entry.creditDebit, entry.reversal, entry.remittanceText, entry.debtorName ?? null, entry.endToEndId ?? null]),
+    )
+    .digest('hex')
+    .slice(0, 32)
+  const n = (occurrences.get(digest) ?? 0) + 1
+  occurrences.set(digest, n)
+  return `${entry.account}/#${digest}-${n}`
+}
+
+/** The order reference registerPayment reads: the matched ID, or the text marked so it can never parse as one. */
+function quotedOrderRef(entry: StatementEntry, reference: OrderReference): string {
+  if (reference.kind === 'match') return reference.orderId
+  const text = entry.remittanceText.slice(0, 500)
+  return parseOrderId(text) === null ? text : `?${text}` // R3: a typo is never matched automatically
+}
+
+function paymentOf(entry: StatementEntry, key: string, reference: OrderReference, actor: Actor): IncomingPayment {
+  return {
+    orderRef: quotedOrderRef(entry, reference),
+    amountCents: entry.amountCents,
+    method: BANK_TRANSFER,
+    reference: key,
+    actor,
+    raw: {
+      account: entry.account,
+      entryRef: entry.entryRef,
+      bookingDate: entry.bookingDate,
+      valueDate: entry.valueDate,
+      remittanceText: entry.remittanceText,
+      ...(entry.debtorName ? { debtorName: entry.debtorName } : {}),
+      ...(entry.endToEndId ? { endToEndId: entry.endToEndId } : {}),
+      ...(reference.kind === 'typo' ? { typoCandidate: reference.candidate, quoted: reference.quoted } : {}),
+      ...(reference.kind === 'ambiguous' ? { orderIds: reference.orderIds } : {}),
+    },
+  }
+}
+
+function outcomeOf(result: ImportedEntry, reference: OrderReference, registration: PaymentRegistration): ImportedEntry {
+  if (registration.replayed) return { ...result, orderId: registration.orderId, outcome: 'ignored', reason: 'already_imported' }
+  switch (registration.outcome) {
+    case 'paid':
+      return { ...result, orderId: registration.orderId, outcome: 'registered', reason: null }
+    case 'duplicate':
+      return { ...result, orderId: registration.orderId, outcome: 'duplicate', reason: registration.reason ?? 'order_already_paid' }
+    case 'held':
+      return { ...result, orderId: registration.orderId, outcome: 'held', reason: registration.reason ?? null }
+    case 'unknownOrder':
+      return { ...result, orderId: null, outcome: 'held', reason: unknownReason(reference) }
+  }
+}
+
+function unknownReason(reference: OrderReference): string {
+  switch (reference.kind) {
+    case 'match':
+      return `unknown_order:${formatOrderId(reference.orderId)}`
+    case 'typo':
+      return `probable_typo:${formatOrderId(reference.candidate)}`
+    case 'ambiguous':
+      return `several_order_ids:${reference.orderIds.map(formatOrderId).join(',')}`
+    case 'none':
+      return 'no_order_id'
+  }
+}
+
+/** A DBIT reversal: the bank took back a credit; undo what that credit did. */
+async function reverseEntry(
+  tx: Tx,
+  entry: StatementEntry,
+  key: string,
+  reference: OrderReference,
+  actor: Actor,
+  now: Date,
+): Promise<ImportedEntry> {
+  const base = { entryRef: entry.entryRef, amountCents: entry.amountCents }
+  const reversalReference = `${key}/reversal`
+  const earlier = await findReversal(tx, BANK_TRANSFER, reversalReference)
+  if (earlier) return { ...base, orderId: earlier.orderId, outcome: 'ignored', reason: 'already_imported' }
+  const original = await findReversalOriginal(tx, {
+    method: BANK_TRANSFER,
+    ...(entry.bankRef ? { sameReference: key } : {}),
+    account: entry.account,
+    amountCents: entry.amountCents,
+    ...(entry.endToEndId ? { endToEndId: entry.endToEndId } : {}),
+    ...(reference.kind === 'match' ? { orderId: reference.orderId } : { orderRef: quotedOrderRef(entry, reference) }),
+  })
+  const reversal = await reversePaymentInTransaction(
+    tx,
+    {
+      method: BANK_TRANSFER,
+      reference: original?.reference ?? `unmatched:${reversalReference}`,
+      reversalReference,
+      amountCents: entry.amountCents,
+      actor,
+      raw: { account: entry.account, entryRef: entry.entryRef, bookingDate: entry.bookingDate, remittanceText: entry.remittanceText },
+    },
+    now,
+  )
+  return reversalResult(base, reversal)
+}
+
+function reversalResult(base: { entryRef: string; amountCents: number }, reversal: PaymentReversal): ImportedEntry {
+  switch (reversal.outcome) {
+    case 'unpaid':
+    case 'refund_cancelled':
+    case 'recorded':
+      return { ...base, orderId: reversal.orderId, outcome: 'registered', reason: `reversal:${reversal.outcome}` }
+    case 'held':
+      return { ...base, orderId: reversal.orderId, outcome: 'held', reason: `reversal:${reversal.reason}` }
+    case 'unmatched':
+      return { ...base, orderId: null, outcome: 'held', reason: 'reversal:original_not_found' }
+  }
+}
+
+/** registerPayment itself, entry by entry, each in a savepoint of the import's transaction. */
+async function registerOneByOne(deps: Deps, tx: Tx, inputs: IncomingPayment[]): Promise<PaymentRegistration[]> {
+  const inner: Deps = { ...deps, db: tx as unknown as Db }
+  const registrations: PaymentRegistration[] = []
+  for (const input of inputs) registrations.push(await registerPayment(inner, input))
+  return registrations
+}
+
+function isDeadlock(error: unknown): boolean {
+  for (let e = error as { code?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e.code === '40P01') return true
+  }
+  return false
+}

@@ -1,0 +1,59 @@
+import type { CalendarDate } from '../../core/calendar'
+
+// The normalized bank movement both statement formats are translated into, at the border (STYLE §8).
+
+export type StatementFormat = 'camt053' | 'cbi-rh'
+
+export type EntryStatus = 'BOOK' | 'PDNG' | 'INFO' | 'FUTR' | (string & {})
+
+export interface StatementEntry {
+  /** Shown to the operator: the bank's reference, or statement + position when the bank gives none. */
+  entryRef: string
+  /** The account the statement is for: an IBAN when known. */
+  account: string
+  bookingDate: CalendarDate | null
+  valueDate: CalendarDate | null
+  currency: string
+  /** Always positive; creditDebit says which way the money went. */
+  amountCents: number
+  creditDebit: 'CRDT' | 'DBIT'
+  status: EntryStatus
+  /** ISO 20022 RvslInd: this entry reverses an earlier one (a DBIT reversal undoes a credit). */
+  reversal: boolean
+  /** Every piece of free or structured remittance information, joined with spaces. */
+  remittanceText: string
+  debtorName?: string
+  /** The account servicer's unique reference (AcctSvcrRef, NtryRef, CBI riferimento banca); null when none. */
+  bankRef: string | null
+  /** The payer's end-to-end reference, when given (never "NOTPROVIDED"). */
+  endToEndId?: string
+}
+
+export type StatementErrorCode =
+  | 'unknown_format'
+  | 'doctype_refused'
+  | 'encoding'
+  | 'malformed'
+  | 'truncated'
+  | 'not_a_statement'
+  | 'too_large_node'
+
+/** A statement file the importer refuses as a whole, before anything is registered. */
+export class StatementError extends Error {
+  constructor(
+    readonly code: StatementErrorCode,
+    message: string,
+  ) {
+    super(`${code}: ${message}`)
+    this.name = 'StatementError'
+  }
+}
+
+/** "12.20" → 1220. Exact: never a float. More than two decimals must be zeros. */
+export function decimalToCents(text: string): number | null {
+  const match = /^(\d{1,13})(?:[.,](\d+))?$/.exec(text.trim())
+  if (!match) return null
+  const fraction = match[2] ?? ''
+  if (/[1-9]/.test(fraction.slice(2))) return null
+  return Number(match[1]) * 100 + Number(fraction.slice(0, 2).padEnd(2, '0'))
+}
