@@ -106,7 +106,9 @@ export function parsePosteLine(bytes: Buffer, line: number): PosteSlipRecord | P
     chars.length = RECORD_LENGTH
   } else if (chars.length < RECORD_LENGTH) {
     const minimum = chars.slice(33, 36).join('') === SUMMARY_TYPE ? SUMMARY_END : NUMERIC_END
-    if (chars.length < minimum) {
+    // an editor strips trailing spaces down to the last character of data; a short line that still
+    // ends in a space was cut, not trimmed
+    if (chars.length < minimum || chars[chars.length - 1] === ' ') {
       throw new PosteReportError(line, `record di ${chars.length} caratteri, attesi ${RECORD_LENGTH} (file troncato?)`)
     }
     while (chars.length < RECORD_LENGTH) chars.push(' ') // trailing spaces stripped in transit

@@ -87,6 +87,7 @@ describe('readPosteReport: 200-byte records', () => {
 
   it.each([
     ['a record cut short', () => `${posteRecord({ amountCents: 1 })}\n${posteRecord({ amountCents: 2 }).slice(0, 45)}\n`, 2, 'record di 45 caratteri, attesi 200'],
+    ['a record cut in its blank tail (cut, not trimmed: it ends in a space)', () => `${posteRecord({ amountCents: 1 }).slice(0, 120)}\n`, 1, 'record di 120 caratteri'],
     ['a record too long', () => `${posteRecord({ amountCents: 1 })}XYZ\n`, 1, 'record di 203 caratteri'],
     ['letters in the amount', () => `${posteRecord({ amountCents: 1 }).replace('0000000001', '00000012,2')}\n`, 1, 'importo non numerico'],
     ['a date that does not exist', () => `${posteRecord({ amountCents: 1, acceptedOn: '260230' })}\n`, 1, 'data accettazione inesistente'],
