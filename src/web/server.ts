@@ -1,8 +1,11 @@
 import Fastify, { type FastifyInstance } from 'fastify'
+import fastifyHelmet from '@fastify/helmet'
 import { sql } from 'drizzle-orm'
 import { devMailViewer } from '../notifications/dev-mail-viewer'
-import { escapeHtml } from '../notifications/mail-document'
 import type { Services } from '../services'
+import { mailboxesRoutes } from './portal/mailboxes-routes'
+import { registerPortal } from './portal/plugin'
+import { signInRoutes } from './portal/sign-in-routes'
 
 /** The HTTP face of the service. The holder's portal (issue 3) mounts here. */
 export async function buildServer(services: Services, options: { logger?: boolean } = {}): Promise<FastifyInstance> {
@@ -14,19 +17,32 @@ export async function buildServer(services: Services, options: { logger?: boolea
     return reply.send({ status: 'ok' })
   })
 
-  app.get('/', async (_request, reply) => {
-    const devMail = config.smtpUrl ? '' : '<p><a href="/dev/posta">Posta in uscita (ambiente di prova)</a></p>'
-    return reply.type('text/html; charset=utf-8').send(`<!doctype html>
-<html lang="it"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Rinnovo caselle PEC</title></head>
-<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.5">
-<h1>Rinnovo caselle PEC</h1>
-<p>Servizio di rinnovo delle caselle di Posta Elettronica Certificata in convenzione.</p>
-<p>Indirizzo pubblico: ${escapeHtml(config.publicUrl)}</p>
-${devMail}
-</body></html>`)
+  // Security headers everywhere; the CSP allows no inline script and no inline style.
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        upgradeInsecureRequests: config.publicUrl.startsWith('https://') ? [] : null,
+      },
+    },
+    strictTransportSecurity: config.publicUrl.startsWith('https://'),
   })
 
+  app.get('/', async (_request, reply) => reply.redirect('/rinnova', 302))
+
+  // Without SMTP the dev mail viewer shows the outbox (it sets its own, looser CSP for mail HTML).
   if (!config.smtpUrl) await app.register(devMailViewer(services.mail, deps.db))
+
+  await app.register(async (portal) =>
+    registerPortal(portal, services, async (routes) => {
+      await signInRoutes(routes, services)
+      await mailboxesRoutes(routes, services)
+    }),
+  )
   return app
 }

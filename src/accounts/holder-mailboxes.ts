@@ -1,0 +1,32 @@
+import { and, asc, eq } from 'drizzle-orm'
+import type { CalendarDate } from '../core/calendar'
+import type { Executor } from '../db/client'
+import { mailboxes, type MailboxStatus } from './schema'
+import type { HolderSession } from './sessions'
+
+export interface HolderMailbox {
+  id: number
+  address: string
+  status: MailboxStatus
+  expiresOn: CalendarDate
+  register: string
+}
+
+/**
+ * The mailboxes a signed-in holder may see: every mailbox of the account, or only the one they
+ * signed in with. Every portal lookup goes through here or `findHolderMailbox`: ownership is
+ * checked in the query, whatever ids a URL or form carries.
+ */
+export async function listHolderMailboxes(db: Executor, holder: HolderSession): Promise<HolderMailbox[]> {
+  const onlyAddress = holder.signedInWith.startsWith('mailbox:') ? holder.signedInWith.slice('mailbox:'.length) : null
+  const rows = await db
+    .select({ id: mailboxes.id, address: mailboxes.address, status: mailboxes.status, expiresOn: mailboxes.expiresOn, register: mailboxes.register })
+    .from(mailboxes)
+    .where(and(eq(mailboxes.accountId, holder.accountId), onlyAddress ? eq(mailboxes.address, onlyAddress) : undefined))
+    .orderBy(asc(mailboxes.expiresOn), asc(mailboxes.address))
+  return rows.map((r) => ({ ...r, expiresOn: r.expiresOn as CalendarDate }))
+}
+
+export async function findHolderMailbox(db: Executor, holder: HolderSession, mailboxId: number): Promise<HolderMailbox | undefined> {
+  return (await listHolderMailboxes(db, holder)).find((m) => m.id === mailboxId)
+}

@@ -1,0 +1,60 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { and, eq, gt, lt } from 'drizzle-orm'
+import type { Deps } from '../deps'
+import { webSessions } from './schema'
+
+const IDLE_MS = 30 * 60_000 // signed out after 30 minutes without a request
+const ABSOLUTE_MS = 12 * 3_600_000 // and after 12 hours in any case
+const TOUCH_EVERY_MS = 60_000 // sliding expiry written at most once a minute
+
+export interface HolderSession {
+  accountId: string
+  /** account:ID sees the account's mailboxes; mailbox:ADDRESS sees that mailbox only. */
+  signedInWith: string
+  language: 'it' | 'en'
+}
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex')
+}
+
+/** Starts a session and returns the token for the cookie; the table keeps only its hash. */
+export async function openSession(deps: Deps, session: HolderSession): Promise<string> {
+  const token = randomBytes(32).toString('base64url')
+  const now = deps.clock.now()
+  await deps.db.insert(webSessions).values({
+    tokenHash: hashToken(token),
+    ...session,
+    createdAt: now,
+    lastSeenAt: now,
+    expiresAt: new Date(now.getTime() + IDLE_MS),
+  })
+  return token
+}
+
+/** The live session for a cookie token, or null; extends the idle expiry as the holder works. */
+export async function findSession(deps: Deps, token: string): Promise<HolderSession | null> {
+  const now = deps.clock.now()
+  const tokenHash = hashToken(token)
+  const [row] = await deps.db
+    .select()
+    .from(webSessions)
+    .where(and(eq(webSessions.tokenHash, tokenHash), gt(webSessions.expiresAt, now)))
+  if (!row || now.getTime() - row.createdAt.getTime() > ABSOLUTE_MS) return null
+  if (now.getTime() - row.lastSeenAt.getTime() > TOUCH_EVERY_MS) {
+    await deps.db
+      .update(webSessions)
+      .set({ lastSeenAt: now, expiresAt: new Date(now.getTime() + IDLE_MS) })
+      .where(eq(webSessions.tokenHash, tokenHash))
+  }
+  return { accountId: row.accountId, signedInWith: row.signedInWith, language: row.language }
+}
+
+export async function closeSession(deps: Deps, token: string): Promise<void> {
+  await deps.db.delete(webSessions).where(eq(webSessions.tokenHash, hashToken(token)))
+}
+
+/** Housekeeping for the jobs: sessions past their expiry. */
+export async function deleteExpiredSessions(deps: Deps): Promise<void> {
+  await deps.db.delete(webSessions).where(lt(webSessions.expiresAt, deps.clock.now()))
+}

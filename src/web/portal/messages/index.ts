@@ -1,0 +1,12 @@
+import type { Lang } from '../../i18n'
+import { common } from './common'
+import { mailboxesText } from './mailboxes'
+import { signIn } from './sign-in'
+
+// Every page area's texts, merged. Add an area: import its catalogue and spread it below.
+const areas = [common, signIn, mailboxesText]
+
+export const portalMessages: Record<Lang, Record<string, string>> = {
+  it: Object.assign({}, ...areas.map((a) => a.it)),
+  en: Object.assign({}, ...areas.map((a) => a.en)),
+}

@@ -1,0 +1,49 @@
+import type { FastifyInstance } from 'fastify'
+
+/**
+ * A tiny cookie-keeping client over app.inject: enough to walk the portal's forms as a browser
+ * would (cookies, the CSRF field, redirects by hand). Browser tests use real Chromium instead.
+ */
+export class WebClient {
+  readonly cookies = new Map<string, string>()
+  constructor(private readonly app: FastifyInstance) {}
+
+  private cookieHeader(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
+  }
+
+  private keep(setCookie: string | string[] | undefined) {
+    for (const line of [setCookie ?? []].flat()) {
+      const [pair] = line.split(';')
+      const [name, ...value] = pair.split('=')
+      if (/expires=Thu, 01 Jan 1970/i.test(line) || value.join('=') === '') this.cookies.delete(name)
+      else this.cookies.set(name, value.join('='))
+    }
+  }
+
+  async get(url: string) {
+    const response = await this.app.inject({ method: 'GET', url, headers: { cookie: this.cookieHeader() } })
+    this.keep(response.headers['set-cookie'])
+    return response
+  }
+
+  /** Posts a form; the CSRF token is taken from the last page unless given. */
+  async post(url: string, form: Record<string, string>, csrfFrom?: string) {
+    const csrf = form._csrf ?? (csrfFrom ? csrfToken(csrfFrom) : undefined)
+    const body = new URLSearchParams({ ...form, ...(csrf ? { _csrf: csrf } : {}) }).toString()
+    const response = await this.app.inject({
+      method: 'POST',
+      url,
+      payload: body,
+      headers: { cookie: this.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded' },
+    })
+    this.keep(response.headers['set-cookie'])
+    return response
+  }
+}
+
+export function csrfToken(html: string): string {
+  const match = /name="_csrf" value="([^"]+)"/.exec(html)
+  if (!match) throw new Error('no CSRF field on the page')
+  return match[1]
+}
