@@ -15,24 +15,6 @@ export async function findMailboxByAddress(db: Executor, address: string): Promi
   return row
 }
 
-export interface OpenOrderRow {
-  orderId: string
-  years: number
-  totalCents: number
-  method: string
-  placedOn: string
-}
-
-/** R3: a mailbox has at most one open order. */
-export async function findOpenOrder(db: Executor, mailboxId: number): Promise<OpenOrderRow | undefined> {
-  const [row] = await queryRows<OpenOrderRow>(
-    db,
-    sql`SELECT id AS "orderId", years, total_cents AS "totalCents", method, placed_on AS "placedOn"
-        FROM orders WHERE mailbox_id = ${mailboxId} AND status = 'open'`,
-  )
-  return row
-}
-
 export interface AuditRow {
   at: Date | string
   actor: string

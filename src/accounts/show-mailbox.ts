@@ -1,5 +1,6 @@
 import type { Executor } from '../db/client'
 import type { MailboxStatus, Register } from './schema'
+import { findOpenOrder } from '../renewals/queries'
 import * as queries from './queries'
 
 /** What an operator sees of a mailbox (`pec-renewal mailbox show`): its state, open order, history. */
@@ -20,7 +21,7 @@ export async function showMailbox(db: Executor, address: string): Promise<Mailbo
   const mailbox = await queries.findMailboxByAddress(db, address)
   if (!mailbox) return null
   const [openOrder, history] = await Promise.all([
-    queries.findOpenOrder(db, mailbox.id),
+    findOpenOrder(db, mailbox.id),
     queries.mailboxHistory(db, mailbox.id),
   ])
   return {
@@ -30,7 +31,9 @@ export async function showMailbox(db: Executor, address: string): Promise<Mailbo
     accountId: mailbox.accountId,
     convention: mailbox.conventionCode,
     register: mailbox.register,
-    openOrder: openOrder ?? null,
+    openOrder: openOrder
+      ? { orderId: openOrder.id, years: openOrder.years, totalCents: openOrder.totalCents, method: openOrder.method, placedOn: openOrder.placedOn }
+      : null,
     history: history.map((entry) => ({
       at: new Date(entry.at).toISOString(), // a Date from node-postgres, a string or Date from PGlite
       actor: entry.actor,

@@ -40,6 +40,16 @@ export interface PlacedOrder {
   resumed: boolean
 }
 
+/** Extra work done inside the order's own transaction (issue 3: the wizard's e-mails). */
+export interface PlaceOrderHooks {
+  /**
+   * Runs in the order's transaction once it is placed or resumed, with the fields a resumed order
+   * changed (none for a new order or an unchanged resume), so e-mails about it are queued with it
+   * (R8). Throwing rolls the order back.
+   */
+  onPlaced?: (tx: Tx, order: PlacedOrder, changedFields: string[]) => Promise<void>
+}
+
 const ATTEMPTS = 3
 
 /**
@@ -48,14 +58,18 @@ const ATTEMPTS = 3
  * should another path still race us, the unique index orders_one_open_per_mailbox refuses the
  * second open order and the retry resumes the first.
  */
-export async function placeOrder(deps: Deps, input: PlaceOrderInput): Promise<PlacedOrder> {
+export async function placeOrder(deps: Deps, input: PlaceOrderInput, hooks: PlaceOrderHooks = {}): Promise<PlacedOrder> {
   if (!Number.isInteger(input.years) || input.years < 1) throw new DomainError('invalid_input', `years: ${input.years}`)
   if (!PAYMENT_METHODS.includes(input.method)) throw new DomainError('payment_method_unknown', String(input.method))
   const now = deps.clock.now()
   const today = businessDate(now, deps.config.businessTimeZone)
   for (let attempt = 1; ; attempt++) {
     try {
-      return await deps.db.transaction((tx) => placeOrResume(tx, input, now, today))
+      return await deps.db.transaction(async (tx) => {
+        const { order, changedFields } = await placeOrResume(tx, input, now, today)
+        await hooks.onPlaced?.(tx, order, changedFields)
+        return order
+      })
     } catch (error) {
       if (attempt < ATTEMPTS && uniqueOpenOrderRace(error)) continue
       throw error
@@ -67,8 +81,13 @@ function uniqueOpenOrderRace(error: unknown): boolean {
   return queries.uniqueViolation(error) === 'orders_one_open_per_mailbox'
 }
 
-async function placeOrResume(tx: Tx, input: PlaceOrderInput, now: Date, today: CalendarDate): Promise<PlacedOrder> {
-  const found = await queries.findMailboxByAddress(tx, input.mailboxAddress.trim().toLowerCase())
+async function placeOrResume(
+  tx: Tx,
+  input: PlaceOrderInput,
+  now: Date,
+  today: CalendarDate,
+): Promise<{ order: PlacedOrder; changedFields: string[] }> {
+  const found = await queries.findMailboxByAddress(tx, input.mailboxAddress)
   if (!found || (input.accountId !== undefined && found.accountId !== input.accountId)) {
     throw new DomainError('mailbox_not_found', input.mailboxAddress)
   }
@@ -101,7 +120,7 @@ async function placeOrResume(tx: Tx, input: PlaceOrderInput, now: Date, today: C
       // R9: what changed, from what to what (a method change before payment is allowed, R3)
       await audit(tx, { actor: input.actor, action: 'order.updated', at: now, mailboxId: mailbox.id, orderId: open.id, data: changes })
     }
-    return placed(order, mailbox.address, projection, true)
+    return { order: placed(order, mailbox.address, projection, true), changedFields: Object.keys(changes) }
   }
 
   const account = (await queries.findAccount(tx, mailbox.accountId))!
@@ -135,7 +154,7 @@ async function placeOrResume(tx: Tx, input: PlaceOrderInput, now: Date, today: C
       orderId: order.id,
       data: { years: order.years, totalCents: order.totalCents, method: order.method, ...projection },
     })
-    return placed(order, mailbox.address, projection, false)
+    return { order: placed(order, mailbox.address, projection, false), changedFields: [] }
   }
 }
 

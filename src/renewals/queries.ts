@@ -1,6 +1,7 @@
 import { and, eq } from 'drizzle-orm'
 import type { CalendarDate } from '../core/calendar'
 import type { Executor, Tx } from '../db/client'
+import * as accountQueries from '../accounts/queries'
 import { accounts, mailboxes } from '../accounts/schema'
 import { provisioningCommands } from '../provisioning/schema'
 import { orders } from './schema'
@@ -16,8 +17,9 @@ function asMailbox(row: typeof mailboxes.$inferSelect): MailboxRow {
   return { ...row, expiresOn: row.expiresOn as CalendarDate }
 }
 
+/** By address, any case: the accounts capability owns the lookup and its normalisation. */
 export async function findMailboxByAddress(db: Executor, address: string): Promise<MailboxRow | undefined> {
-  const [row] = await db.select().from(mailboxes).where(eq(mailboxes.address, address))
+  const row = await accountQueries.findMailboxByAddress(db, address)
   return row && asMailbox(row)
 }
 
