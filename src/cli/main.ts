@@ -13,6 +13,8 @@ import { runLifecycle } from '../lifecycle/run-lifecycle'
 import { dispatchOutbox } from '../notifications/dispatch-outbox'
 import { listOutbox, type OutboxStatus } from '../notifications/list-outbox'
 import { smtpTransport } from '../notifications/transport'
+import { importStatement, type StatementImport } from '../payments/offline/import-statement'
+import { importSlips } from '../payments/postal/import-slips'
 import { registerPayment } from '../payments/register-payment'
 import { placeOrder } from '../renewals/place-order'
 import { PAYMENT_METHODS, type PaymentMethod } from '../renewals/schema'
@@ -209,6 +211,44 @@ program
           result.expiresOn ? `mailbox expires on ${result.expiresOn}` : 'no order matched: kept for an operator',
         ].join('; '),
       )
+    }),
+  )
+
+/** The human summary shared by `statements import` and `slips import`. */
+function describeImport(result: StatementImport): string {
+  return [
+    `${result.entries} entries: ${result.registered} registered, ${result.held} held, ${result.duplicates} duplicates to refund, ${result.ignored} ignored`,
+    ...result.results
+      .filter((r) => r.outcome !== 'registered' && r.outcome !== 'ignored')
+      .slice(0, 50)
+      .map((r) => `  ${r.outcome.padEnd(9)} ${r.entryRef}  ${centsToDecimal(r.amountCents)} €  ${r.orderId ? formatOrderId(r.orderId as OrderId) : '—'}  ${r.reason ?? ''}`),
+  ].join('\n')
+}
+
+program
+  .command('statements')
+  .description('bank statements (bonifico)')
+  .command('import <file>')
+  .description('register the bank transfers of a camt.053 or CBI RH statement; importing again registers nothing twice')
+  .addOption(new Option('--format <format>', 'the file format (default: detected)').choices(['camt053', 'cbi-rh']))
+  .option('--json', 'print JSON')
+  .action((file: string, opts) =>
+    withServices(async ({ deps }) => {
+      const result = await importStatement(deps, file, { format: opts.format, actor: OPERATOR })
+      printResult(opts.json, result, () => describeImport(result))
+    }),
+  )
+
+program
+  .command('slips')
+  .description('postal slips (bollettino)')
+  .command('import <file>')
+  .description("register the postal slips of Poste Italiane's payments report (TD 896 by codice cliente, TD 674 by causale)")
+  .option('--json', 'print JSON')
+  .action((file: string, opts) =>
+    withServices(async ({ deps }) => {
+      const result = await importSlips(deps, file, { actor: OPERATOR })
+      printResult(opts.json, result, () => describeImport(result))
     }),
   )
 
