@@ -53,11 +53,52 @@ export interface PaymentReceivedParams {
   reactivated: boolean
 }
 
+/** Issue 3: sent when a holder places a renewal order, and again when its method or amount changes. */
+export interface OrderSummaryParams {
+  holderName: string
+  mailbox: string
+  accountId: string
+  years: number
+  netCents: number
+  vatCents: number
+  /** The order ID to quote in the causale, the total, the chosen method and the pay-by date. */
+  order: OpenOrderFacts
+  /** R4: the renewal counts from this date (E), whenever the payment arrives. */
+  extendsFrom: string
+  newExpiresOn: string
+  /** True when it replaces an earlier summary of the same order (method or duration changed). */
+  updated: boolean
+}
+
+/** Issue 3 (seed): "La presente a conferma dell'ordine di rinnovo N° … effettuato in data …". */
+export interface OrderConfirmationParams {
+  holderName: string
+  mailbox: string
+  accountId: string
+  orderId: string
+  placedOn: string
+  years: number
+  totalCents: number
+}
+
+export interface PasswordResetParams {
+  holderName: string
+  /** The customer account ID: the new password goes with it at sign-in. */
+  accountId: string
+  /** The one-time token (the table keeps only its SHA-256); the link is built when the mail is rendered. */
+  token: string
+  /** ISO instant the link stops working (1 hour after the request). */
+  expiresAt: string
+}
+
 export interface MailParamsByTemplate {
   reminder: ReminderParams
   deactivation: DeactivationParams
   cessation: CessationParams
   payment_received: PaymentReceivedParams
+  password_reset: PasswordResetParams
+  order_summary: OrderSummaryParams
+  order_confirmation: OrderConfirmationParams
 }
 
 export type MailTemplate = keyof MailParamsByTemplate

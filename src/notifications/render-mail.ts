@@ -3,6 +3,9 @@ import { toHtml, toText, type MailDocument } from './mail-document'
 import type { MailParamsByTemplate, MailTemplate } from './mail-types'
 import { cessationMail, cessationSubject } from './templates/cessation'
 import { deactivationMail, deactivationSubject } from './templates/deactivation'
+import { orderConfirmationMail, orderConfirmationSubject } from './templates/order-confirmation'
+import { orderSummaryMail, orderSummarySubject } from './templates/order-summary'
+import { passwordResetMail, passwordResetSubject } from './templates/password-reset'
 import { paymentReceivedMail, paymentReceivedSubject } from './templates/payment-received'
 import { reminderMail, reminderSubject } from './templates/reminder'
 import type { Language } from './templates/shared'
@@ -28,6 +31,9 @@ const TEMPLATES: {
   deactivation: { subject: deactivationSubject, document: deactivationMail },
   cessation: { subject: cessationSubject, document: cessationMail },
   payment_received: { subject: paymentReceivedSubject, document: paymentReceivedMail },
+  password_reset: { subject: passwordResetSubject, document: passwordResetMail },
+  order_summary: { subject: orderSummarySubject, document: orderSummaryMail },
+  order_confirmation: { subject: orderConfirmationSubject, document: orderConfirmationMail },
 }
 
 export class UnknownTemplateError extends Error {

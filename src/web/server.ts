@@ -6,6 +6,7 @@ import type { Services } from '../services'
 import { mailboxesRoutes } from './portal/mailboxes-routes'
 import { registerPortal } from './portal/plugin'
 import { signInRoutes } from './portal/sign-in-routes'
+import { wizardRoutes } from './portal/wizard-routes'
 
 /** The HTTP face of the service. The holder's portal (issue 3) mounts here. */
 export async function buildServer(services: Services, options: { logger?: boolean } = {}): Promise<FastifyInstance> {
@@ -42,6 +43,7 @@ export async function buildServer(services: Services, options: { logger?: boolea
     registerPortal(portal, services, async (routes) => {
       await signInRoutes(routes, services)
       await mailboxesRoutes(routes, services)
+      await wizardRoutes(routes, services)
     }),
   )
   return app

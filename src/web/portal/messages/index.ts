@@ -2,9 +2,10 @@ import type { Lang } from '../../i18n'
 import { common } from './common'
 import { mailboxesText } from './mailboxes'
 import { signIn } from './sign-in'
+import { wizardText } from './wizard'
 
 // Every page area's texts, merged. Add an area: import its catalogue and spread it below.
-const areas = [common, signIn, mailboxesText]
+const areas = [common, signIn, mailboxesText, wizardText]
 
 export const portalMessages: Record<Lang, Record<string, string>> = {
   it: Object.assign({}, ...areas.map((a) => a.it)),

@@ -1,0 +1,301 @@
+import { and, eq } from 'drizzle-orm'
+import { findHolderMailbox, listHolderMailboxes, type HolderMailbox } from '../accounts/holder-mailboxes'
+import { mailboxes } from '../accounts/schema'
+import type { HolderSession } from '../accounts/sessions'
+import { findConvention } from '../catalog/queries'
+import { contractDocuments, contractVersions, conventions } from '../catalog/schema'
+import { businessDate, type CalendarDate } from '../core/calendar'
+import { DomainError } from '../core/errors'
+import { queryRows, sql, type Executor, type Tx } from '../db/client'
+import type { Deps } from '../deps'
+import { enqueueMail } from '../notifications/outbox'
+import type { InvoiceBilling } from './billing'
+import { placeOrder, type PlacedOrder } from './place-order'
+import { findAccount, findMailbox, findOrder, type OrderRow } from './queries'
+import { isRenewable, openOrderFacts, renewableUntil } from './rules'
+import { orders, renewalDrafts, type AcceptedContract, type PaymentMethod } from './schema'
+
+// The renewal wizard (issue 3): a draft per account and mailbox, saved at each step so the holder
+// resumes where they left, turned into an order (R3) by placeDraftOrder together with its e-mails.
+
+/** The wizard's steps, in order. */
+export const WIZARD_STEPS = ['duration', 'contracts', 'billing', 'payment', 'summary'] as const
+export type WizardStep = (typeof WIZARD_STEPS)[number]
+
+export interface RenewalDraft {
+  accountId: string
+  mailboxId: number
+  years: number | null
+  acceptedContracts: AcceptedContract[] | null
+  billing: InvoiceBilling | null
+  method: PaymentMethod | null
+  updatedAt: Date
+}
+
+export type DraftChoices = Partial<Pick<RenewalDraft, 'years' | 'acceptedContracts' | 'billing' | 'method'>>
+
+/** A contract document in the version in force today. */
+export interface CurrentContract {
+  code: string
+  titleIt: string
+  titleEn: string
+  onerous: boolean // art. 1341–1342 c.c.: approved on its own
+  version: string
+  effectiveFrom: CalendarDate
+}
+
+export interface ContractText extends CurrentContract {
+  body: string
+}
+
+// ---- queries ----
+
+export async function findDraft(db: Executor, accountId: string, mailboxId: number): Promise<RenewalDraft | undefined> {
+  const [row] = await db
+    .select()
+    .from(renewalDrafts)
+    .where(and(eq(renewalDrafts.accountId, accountId), eq(renewalDrafts.mailboxId, mailboxId)))
+  return row && { ...row, billing: row.billing as InvoiceBilling | null }
+}
+
+export async function listDrafts(db: Executor, accountId: string): Promise<RenewalDraft[]> {
+  const rows = await db.select().from(renewalDrafts).where(eq(renewalDrafts.accountId, accountId))
+  return rows.map((row) => ({ ...row, billing: row.billing as InvoiceBilling | null }))
+}
+
+/** Saves the choices of one step (upsert): the other steps' choices stay as they were. */
+export async function saveDraft(db: Executor, accountId: string, mailboxId: number, choices: DraftChoices, now: Date): Promise<void> {
+  await db
+    .insert(renewalDrafts)
+    .values({ accountId, mailboxId, ...choices, updatedAt: now })
+    .onConflictDoUpdate({ target: [renewalDrafts.accountId, renewalDrafts.mailboxId], set: { ...choices, updatedAt: now } })
+}
+
+export async function deleteDraft(db: Executor, accountId: string, mailboxId: number): Promise<void> {
+  await db.delete(renewalDrafts).where(and(eq(renewalDrafts.accountId, accountId), eq(renewalDrafts.mailboxId, mailboxId)))
+}
+
+/** Every contract document in the version in force on `today` (the latest effective one). */
+export async function currentContracts(db: Executor, today: CalendarDate): Promise<CurrentContract[]> {
+  return queryRows<CurrentContract>(
+    db,
+    sql`select distinct on (d.code) d.code, d.title_it as "titleIt", d.title_en as "titleEn", d.onerous,
+               v.version, v.effective_from::text as "effectiveFrom"
+          from ${contractDocuments} d join ${contractVersions} v on v.document_code = d.code
+         where v.effective_from <= ${today}
+         order by d.code, v.effective_from desc, v.id desc`,
+  ).then((rows) => rows.sort((a, b) => Number(a.onerous) - Number(b.onerous) || a.code.localeCompare(b.code)))
+}
+
+export async function findContractText(db: Executor, code: string, version: string): Promise<ContractText | undefined> {
+  const [row] = await db
+    .select({
+      code: contractDocuments.code,
+      titleIt: contractDocuments.titleIt,
+      titleEn: contractDocuments.titleEn,
+      onerous: contractDocuments.onerous,
+      version: contractVersions.version,
+      effectiveFrom: contractVersions.effectiveFrom,
+      body: contractVersions.body,
+    })
+    .from(contractVersions)
+    .innerJoin(contractDocuments, eq(contractDocuments.code, contractVersions.documentCode))
+    .where(and(eq(contractVersions.documentCode, code), eq(contractVersions.version, version)))
+  return row && { ...row, effectiveFrom: row.effectiveFrom as CalendarDate }
+}
+
+/** An order the signed-in holder may see: their account's, on a mailbox their session shows. */
+export async function findHolderOrder(db: Executor, holder: HolderSession, orderId: string): Promise<OrderRow | undefined> {
+  const order = await findOrder(db, orderId)
+  if (!order || order.accountId !== holder.accountId) return undefined
+  return (await findHolderMailbox(db, holder, order.mailboxId)) ? order : undefined
+}
+
+/** The open (unpaid) orders of the mailboxes the holder sees, by mailbox id. */
+export async function openOrdersByMailbox(db: Executor, holder: HolderSession): Promise<Map<number, OrderRow>> {
+  const visible = new Set((await listHolderMailboxes(db, holder)).map((m) => m.id))
+  const rows = await db
+    .select()
+    .from(orders)
+    .where(and(eq(orders.accountId, holder.accountId), eq(orders.status, 'open')))
+  return new Map(rows.filter((o) => visible.has(o.mailboxId)).map((o) => [o.mailboxId, o]))
+}
+
+/** What the mailbox list offers for each mailbox: renew, resume the draft, or resume the open order. */
+export interface MailboxRenewalState {
+  mailbox: HolderMailbox
+  /** R6: active, or deactivated within the renewable window. */
+  renewable: boolean
+  renewableUntil: CalendarDate
+  openOrder: OrderRow | undefined
+  hasDraft: boolean
+}
+
+export async function mailboxRenewalStates(db: Executor, holder: HolderSession, today: CalendarDate): Promise<MailboxRenewalState[]> {
+  const visible = await listHolderMailboxes(db, holder)
+  if (!visible.length) return []
+  const [codes, windows, open, drafts] = await Promise.all([
+    db.select({ id: mailboxes.id, code: mailboxes.conventionCode }).from(mailboxes).where(eq(mailboxes.accountId, holder.accountId)),
+    db.select({ code: conventions.code, renewableWindowDays: conventions.renewableWindowDays }).from(conventions),
+    openOrdersByMailbox(db, holder),
+    listDrafts(db, holder.accountId),
+  ])
+  const conventionOf = new Map(codes.map((m) => [m.id, m.code]))
+  const windowOf = new Map(windows.map((c) => [c.code, c]))
+  return visible.map((mailbox) => {
+    const convention = windowOf.get(conventionOf.get(mailbox.id)!) ?? { renewableWindowDays: 0 }
+    return {
+      mailbox,
+      renewable: isRenewable(mailbox, convention, today),
+      renewableUntil: renewableUntil(mailbox.expiresOn, convention.renewableWindowDays),
+      openOrder: open.get(mailbox.id),
+      hasDraft: drafts.some((d) => d.mailboxId === mailbox.id),
+    }
+  })
+}
+
+// ---- rules ----
+
+/** R3: every contract in force is accepted in its current version (a new version asks again). */
+export function contractsAccepted(accepted: AcceptedContract[] | null, contracts: CurrentContract[]): boolean {
+  if (!accepted) return false
+  return contracts.every((c) => accepted.some((a) => a.documentCode === c.code && a.version === c.version))
+}
+
+/** The first step still to do; 'summary' when every choice is made. Later steps need earlier ones. */
+export function firstMissingStep(draft: RenewalDraft | undefined, contracts: CurrentContract[]): WizardStep {
+  if (!draft?.years) return 'duration'
+  if (!contractsAccepted(draft.acceptedContracts, contracts)) return 'contracts'
+  if (!draft.billing) return 'billing'
+  if (!draft.method) return 'payment'
+  return 'summary'
+}
+
+/** True when `step` may be shown: every step before it is done. */
+export function stepReachable(step: WizardStep, draft: RenewalDraft | undefined, contracts: CurrentContract[]): boolean {
+  return WIZARD_STEPS.indexOf(step) <= WIZARD_STEPS.indexOf(firstMissingStep(draft, contracts))
+}
+
+// ---- use cases ----
+
+export interface PlaceDraftOrderInput {
+  holder: HolderSession
+  mailboxId: number
+}
+
+/**
+ * R3: turns the holder's finished draft into an order through placeOrder (which resumes the
+ * mailbox's open order, so a double submit or a second visit never makes a second one), queues the
+ * order e-mails in the same transaction and drops the draft.
+ */
+export async function placeDraftOrder(deps: Deps, input: PlaceDraftOrderInput): Promise<PlacedOrder> {
+  const { holder, mailboxId } = input
+  const mailbox = await findHolderMailbox(deps.db, holder, mailboxId)
+  if (!mailbox) throw new DomainError('mailbox_not_found', String(mailboxId))
+  const draft = await findDraft(deps.db, holder.accountId, mailboxId)
+  const today = businessDate(deps.clock.now(), deps.config.businessTimeZone)
+  const contracts = await currentContracts(deps.db, today)
+  if (!draft || firstMissingStep(draft, contracts) !== 'summary') throw new DomainError('invalid_input', 'renewal draft not complete')
+  return placeOrder(
+    deps,
+    {
+      mailboxAddress: mailbox.address,
+      accountId: holder.accountId,
+      actor: `holder:${holder.accountId}`,
+      years: draft.years!,
+      method: draft.method!,
+      billing: draft.billing!,
+      acceptedContracts: draft.acceptedContracts!,
+    },
+    {
+      onPlaced: async (tx, order, changedFields) => {
+        await queueOrderMails(tx, order, changedFields, deps.clock.now())
+        await deleteDraft(tx, holder.accountId, mailboxId)
+      },
+    },
+  )
+}
+
+/** R3: the holder changes how they will pay an open order; an updated summary e-mail follows. */
+export async function changeOrderMethod(deps: Deps, holder: HolderSession, orderId: string, method: PaymentMethod): Promise<PlacedOrder> {
+  const order = await findHolderOrder(deps.db, holder, orderId)
+  if (!order) throw new DomainError('order_not_found', orderId)
+  if (order.status !== 'open') throw new DomainError(order.status === 'paid' ? 'order_already_paid' : 'order_not_open', orderId)
+  const mailbox = (await findMailbox(deps.db, order.mailboxId))!
+  return placeOrder(
+    deps,
+    {
+      mailboxAddress: mailbox.address,
+      accountId: holder.accountId,
+      actor: `holder:${holder.accountId}`,
+      years: order.years,
+      method,
+      billing: order.billing,
+      acceptedContracts: order.acceptedContracts,
+    },
+    {
+      onPlaced: async (tx, placed, changedFields) => {
+        // paid or lapsed since we looked: placeOrder would have opened a new order, roll it back
+        if (placed.orderId !== order.id) throw new DomainError('order_not_open', orderId)
+        await queueOrderMails(tx, placed, changedFields, deps.clock.now())
+      },
+    },
+  )
+}
+
+// What the order summary repeats: a change to any of these sends it again.
+const SUMMARY_FIELDS = ['years', 'totalCents', 'method']
+
+/**
+ * The order e-mails, in the account's language (R8: queued with the order, never twice): a new
+ * order gets the summary (how to pay) and the confirmation; a resumed order whose duration, amount
+ * or method changed gets an updated summary; an unchanged one nothing.
+ */
+export async function queueOrderMails(tx: Tx, placed: PlacedOrder, changedFields: string[], now: Date): Promise<void> {
+  const updated = placed.resumed
+  if (updated && !changedFields.some((f) => SUMMARY_FIELDS.includes(f))) return
+  const order = (await findOrder(tx, placed.orderId))!
+  const mailbox = (await findMailbox(tx, order.mailboxId))!
+  const account = (await findAccount(tx, order.accountId))!
+  const convention = (await findConvention(tx, mailbox.conventionCode))!
+  const holderName = `${account.firstName} ${account.lastName}`
+  const common = { language: account.language, recipient: account.referenceEmail, mailboxId: mailbox.id, orderId: order.id }
+  await enqueueMail(
+    tx,
+    {
+      ...common,
+      template: 'order_summary',
+      params: {
+        holderName,
+        mailbox: mailbox.address,
+        accountId: account.id,
+        years: order.years,
+        netCents: order.netCents,
+        vatCents: order.vatCents,
+        order: openOrderFacts(order, mailbox, convention),
+        extendsFrom: placed.extendsFrom,
+        newExpiresOn: placed.newExpiresOn,
+        updated,
+      },
+    },
+    now,
+  )
+  if (updated) return
+  await enqueueMail(
+    tx,
+    {
+      ...common,
+      template: 'order_confirmation',
+      params: {
+        holderName,
+        mailbox: mailbox.address,
+        accountId: account.id,
+        orderId: order.id,
+        placedOn: order.placedOn,
+        years: order.years,
+        totalCents: order.totalCents,
+      },
+    },
+    now,
+  )
+}

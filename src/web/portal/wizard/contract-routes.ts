@@ -1,0 +1,19 @@
+import type { FastifyInstance } from 'fastify'
+import { formatDate } from '../../../core/calendar'
+import { findContractText } from '../../../renewals/drafts'
+import type { Services } from '../../../services'
+
+/** A contract document in one version, to read before accepting it (issue 3). Public, read-only. */
+export async function contractRoutes(app: FastifyInstance, services: Services): Promise<void> {
+  app.get<{ Params: { code: string; version: string } }>('/contratti/:code/:version', async (request, reply) => {
+    const contract = await findContractText(services.deps.db, request.params.code, request.params.version)
+    if (!contract) return reply.page('portal/error.eta', { message: request.t('error.notFound') }, 404)
+    const title = request.lang === 'it' ? contract.titleIt : contract.titleEn
+    return reply.page('portal/contract.eta', {
+      title,
+      heading: title,
+      versionLine: request.t('contract.version', { version: contract.version, date: formatDate(contract.effectiveFrom, request.lang) }),
+      paragraphs: contract.body.split(/\n\s*\n/).map((p) => p.trim()).filter(Boolean),
+    })
+  })
+}

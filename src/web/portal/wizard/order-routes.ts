@@ -1,0 +1,116 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { businessDate, formatDate, type CalendarDate } from '../../../core/calendar'
+import { DomainError } from '../../../core/errors'
+import { formatEuro } from '../../../core/money'
+import { formatOrderId, parseOrderId, type OrderId } from '../../../core/order-id'
+import { epcQrSvg } from '../../../payments/instructions/epc-qr'
+import { bankTransferInstructions, postalSlipFor } from '../../../payments/instructions/payment-instructions'
+import { formatCodiceCliente } from '../../../payments/postal/codice-cliente'
+import { renderPostalSlipPdf } from '../../../payments/postal/td896-pdf'
+import { findConvention } from '../../../catalog/queries'
+import { formatIban } from '../../../notifications/mail-context'
+import { changeOrderMethod, findHolderOrder } from '../../../renewals/drafts'
+import { findAccount, findMailbox, type OrderRow } from '../../../renewals/queries'
+import { extendedExpiry, openOrderFacts, renewalBase } from '../../../renewals/rules'
+import { PAYMENT_METHODS, type PaymentMethod } from '../../../renewals/schema'
+import type { Services } from '../../../services'
+import { requireHolder } from '../plugin'
+
+/**
+ * The done page (issue 3): the order ID to quote in the causale, the amount, and the payment step
+ * for the chosen method — bank details with the EPC QR code, the pre-filled TD 896 slip, or the
+ * button to the card / PayPal gateway. While unpaid the method can change (R3).
+ */
+export async function orderRoutes(app: FastifyInstance, services: Services): Promise<void> {
+  const { deps } = services
+  const guard = { preHandler: requireHolder }
+
+  /** The holder's own order, whatever id is in the URL; null (and a 404 page) otherwise. */
+  async function holderOrder(request: FastifyRequest, reply: FastifyReply): Promise<OrderRow | null> {
+    const orderId = parseOrderId((request.params as { orderId?: string }).orderId ?? '')
+    const order = orderId && (await findHolderOrder(deps.db, request.holder!, orderId))
+    if (!order) {
+      await reply.page('portal/error.eta', { message: request.t('error.notFound') }, 404)
+      return null
+    }
+    return order
+  }
+
+  app.get<{ Querystring: { metodo?: string } }>('/ordini/:orderId', guard, async (request, reply) => {
+    const order = await holderOrder(request, reply)
+    if (!order) return reply
+    const lang = request.lang
+    const mailbox = (await findMailbox(deps.db, order.mailboxId))!
+    const account = (await findAccount(deps.db, order.accountId))!
+    const convention = (await findConvention(deps.db, mailbox.conventionCode))!
+    const today = businessDate(deps.clock.now(), deps.config.businessTimeZone)
+    const number = formatOrderId(order.id as OrderId)
+    const amount = formatEuro(order.totalCents, lang)
+    const payment = services.mail.payment
+    const newExpiresOn =
+      order.status === 'paid' ? (order.newExpiresOn as CalendarDate) : extendedExpiry(renewalBase(mailbox, convention, today), order.years)
+    let bonifico = null
+    let bollettino = null
+    if (order.status === 'open' && order.method === 'bonifico') {
+      const instructions = bankTransferInstructions(payment, { orderId: order.id, totalCents: order.totalCents })
+      const svg = await epcQrSvg(instructions.epcPayload)
+      bonifico = {
+        ...instructions,
+        ibanFormatted: formatIban(instructions.iban),
+        qrDataUrl: `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`,
+        qrAlt: request.t('order.bonifico.qrAlt', { iban: instructions.ibanFormatted, amount, causale: instructions.causale }),
+      }
+    }
+    if (order.status === 'open' && order.method === 'bollettino') {
+      const slip = postalSlipFor(payment, { orderId: order.id, totalCents: order.totalCents }, { name: order.billing.name })
+      bollettino = { ...slip, codiceCliente: formatCodiceCliente(slip.codiceCliente), pdfUrl: `/ordini/${order.id}/bollettino.pdf` }
+    }
+    return reply.page('portal/order.eta', {
+      title: request.t('order.title', { orderId: number }),
+      order: {
+        id: order.id,
+        number,
+        amount,
+        status: order.status,
+        method: order.method,
+        methodLabel: request.t(`wizard.payment.${order.method}`),
+        duration: order.years === 1 ? request.t('wizard.duration.oneYear') : request.t('wizard.duration.nYears', { n: order.years }),
+        mailbox: mailbox.address,
+        newExpiry: formatDate(newExpiresOn, lang),
+        payBy: formatDate(openOrderFacts(order, mailbox, convention).payBy as CalendarDate, lang),
+      },
+      email: account.referenceEmail,
+      methodChanged: request.query.metodo === 'cambiato',
+      bonifico,
+      bollettino,
+      isDemo: payment.isDemo,
+      otherMethods: PAYMENT_METHODS.map((m) => ({ method: m, label: request.t(`wizard.payment.${m}`), hint: request.t(`wizard.payment.${m}.hint`) })),
+    })
+  })
+
+  app.post('/ordini/:orderId/metodo', guard, async (request, reply) => {
+    const order = await holderOrder(request, reply)
+    if (!order) return reply
+    const method = (request.body as Record<string, unknown> | undefined)?.method as PaymentMethod
+    if (!PAYMENT_METHODS.includes(method)) throw new DomainError('payment_method_unknown', String(method))
+    await changeOrderMethod(deps, request.holder!, order.id, method)
+    return reply.redirect(`/ordini/${order.id}?metodo=cambiato`, 303)
+  })
+
+  app.get('/ordini/:orderId/bollettino.pdf', guard, async (request, reply) => {
+    const order = await holderOrder(request, reply)
+    if (!order) return reply
+    if (order.status !== 'open') throw new DomainError(order.status === 'paid' ? 'order_already_paid' : 'order_not_open', order.id)
+    const slip = postalSlipFor(
+      services.mail.payment,
+      { orderId: order.id, totalCents: order.totalCents },
+      { name: order.billing.name, ...(order.billing.address ? { address: order.billing.address } : {}) },
+    )
+    const pdf = await renderPostalSlipPdf(slip, { createdAt: deps.clock.now() })
+    return reply
+      .header('Content-Type', 'application/pdf')
+      .header('Content-Disposition', `attachment; filename="bollettino-${formatOrderId(order.id as OrderId)}.pdf"`)
+      .header('Cache-Control', 'no-store')
+      .send(pdf)
+  })
+}

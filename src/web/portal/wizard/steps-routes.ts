@@ -1,0 +1,251 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { findPrice } from '../../../catalog/queries'
+import { formatDate } from '../../../core/calendar'
+import { formatEuro } from '../../../core/money'
+import { findAccount } from '../../../renewals/queries'
+import { billingFormFor, BILLING_FIELDS, PROVINCES, validateBilling, type BillingForm, type InvoiceBilling } from '../../../renewals/billing'
+import { contractsAccepted, placeDraftOrder, saveDraft } from '../../../renewals/drafts'
+import { extendedExpiry, priceOrder, renewalBase } from '../../../renewals/rules'
+import { PAYMENT_METHODS, type AcceptedContract, type PaymentMethod } from '../../../renewals/schema'
+import type { Services } from '../../../services'
+import { requireHolder, type FieldError } from '../plugin'
+import { loadWizard, stepUrl, stepView, type WizardContext } from './wizard-context'
+
+type Form = Record<string, string | string[] | undefined>
+
+function field(body: unknown, name: string): string {
+  const value = (body as Form | undefined)?.[name]
+  return typeof value === 'string' ? value : Array.isArray(value) ? (value[0] ?? '') : ''
+}
+
+const yearsLabel = (request: FastifyRequest, years: number) =>
+  years === 1 ? request.t('wizard.duration.oneYear') : request.t('wizard.duration.nYears', { n: years })
+
+/**
+ * The RENEW wizard (issue 3): durata → contratti → fatturazione → pagamento → riepilogo → CONFERMA.
+ * Each POST saves its step in the draft and redirects (post/redirect/get); CONFERMA places the order
+ * through placeOrder (R3), which resumes the mailbox's open order, so nothing makes a second one.
+ */
+export async function wizardStepRoutes(app: FastifyInstance, services: Services): Promise<void> {
+  const { deps } = services
+  const guard = { preHandler: requireHolder }
+
+  app.get('/rinnovo/:mailboxId', guard, async (request, reply) => {
+    await loadWizard(services, request, reply, null) // always answers: the first step still to do
+    return reply
+  })
+
+  // ---- 1. durata ----
+  async function durationOptions(request: FastifyRequest, context: WizardContext) {
+    const options = []
+    for (const years of context.convention.durationsYears) {
+      const price = await findPrice(deps.db, context.convention.code, years)
+      if (!price) continue
+      const priced = priceOrder(price)
+      options.push({
+        years,
+        label: yearsLabel(request, years),
+        price: request.t('wizard.duration.price', {
+          net: formatEuro(priced.netCents, request.lang),
+          vat: formatEuro(priced.vatCents, request.lang),
+          total: formatEuro(priced.totalCents, request.lang),
+        }),
+        isDemo: price.isDemo,
+      })
+    }
+    return options
+  }
+
+  async function showDuration(request: FastifyRequest, reply: FastifyReply, context: WizardContext, chosen: number | null, errors: FieldError[] = []) {
+    const options = await durationOptions(request, context)
+    return reply.page(
+      'portal/wizard-duration.eta',
+      stepView(request, context, 'duration', { options, chosen, isDemo: options.some((o) => o.isDemo), errors }),
+      errors.length ? 422 : 200,
+    )
+  }
+
+  app.get('/rinnovo/:mailboxId/durata', guard, async (request, reply) => {
+    const context = await loadWizard(services, request, reply, 'duration')
+    return context ? showDuration(request, reply, context, context.draft?.years ?? null) : reply
+  })
+
+  app.post('/rinnovo/:mailboxId/durata', guard, async (request, reply) => {
+    const context = await loadWizard(services, request, reply, 'duration')
+    if (!context) return reply
+    const years = Number(field(request.body, 'years'))
+    const offered = context.convention.durationsYears.includes(years) && (await findPrice(deps.db, context.convention.code, years))
+    if (!offered) return showDuration(request, reply, context, null, [{ field: 'years', message: request.t('wizard.duration.missing') }])
+    await saveDraft(deps.db, request.holder!.accountId, context.mailbox.id, { years }, context.now)
+    return reply.redirect(stepUrl(context.mailbox.id, 'contracts'), 303)
+  })
+
+  // ---- 2. contratti ----
+  function contractItems(request: FastifyRequest, context: WizardContext, checked: (code: string) => boolean) {
+    return context.contracts.map((c) => {
+      const title = request.lang === 'it' ? c.titleIt : c.titleEn
+      return {
+        ...c,
+        title,
+        id: `accept-${c.code}`,
+        name: `accept_${c.code}`,
+        href: `/contratti/${encodeURIComponent(c.code)}/${encodeURIComponent(c.version)}`,
+        readLabel: request.t('wizard.contracts.read', { title, version: c.version }),
+        label: request.t(c.onerous ? 'wizard.contracts.approve' : 'wizard.contracts.accept', { title, version: c.version }),
+        checked: checked(c.code),
+      }
+    })
+  }
+
+  app.get('/rinnovo/:mailboxId/contratti', guard, async (request, reply) => {
+    const context = await loadWizard(services, request, reply, 'contracts')
+    if (!context) return reply
+    const accepted = contractsAccepted(context.draft?.acceptedContracts ?? null, context.contracts)
+    const items = contractItems(request, context, () => accepted)
+    return reply.page('portal/wizard-contracts.eta', stepView(request, context, 'contracts', { items }))
+  })
+
+  app.post('/rinnovo/:mailboxId/contratti', guard, async (request, reply) => {
+    const context = await loadWizard(services, request, reply, 'contracts')
+    if (!context) return reply
+    const items = contractItems(request, context, (code) => field(request.body, `accept_${code}`) === 'yes')
+    const errors: FieldError[] = items
+      .filter((i) => !i.checked)
+      .map((i) => ({ field: i.id, message: request.t(i.onerous ? 'wizard.contracts.onerousMissing' : 'wizard.contracts.missing', { title: i.title }) }))
+    if (errors.length) return reply.page('portal/wizard-contracts.eta', stepView(request, context, 'contracts', { items, errors }), 422)
+    // R3: each version accepted, with when and from where (art. 1341–1342 c.c. approvals included)
+    const acceptedAt = context.now.toISOString()
+    const userAgent = (request.headers['user-agent'] ?? '').slice(0, 500)
+    const acceptedContracts: AcceptedContract[] = context.contracts.map((c) => ({
+      documentCode: c.code,
+      version: c.version,
+      acceptedAt,
+      ip: request.ip,
+      ...(userAgent ? { userAgent } : {}),
+    }))
+    await saveDraft(deps.db, request.holder!.accountId, context.mailbox.id, { acceptedContracts }, context.now)
+    return reply.redirect(stepUrl(context.mailbox.id, 'billing'), 303)
+  })
+
+  // ---- 3. fatturazione ----
+  function showBilling(request: FastifyRequest, reply: FastifyReply, context: WizardContext, form: BillingForm, errors: FieldError[] = []) {
+    return reply.page(
+      'portal/wizard-billing.eta',
+      stepView(request, context, 'billing', {
+        form,
+        provinces: PROVINCES.map(([code, name]) => ({ code, name })),
+        errors,
+      }),
+      errors.length ? 422 : 200,
+    )
+  }
+
+  app.get('/rinnovo/:mailboxId/fatturazione', guard, async (request, reply) => {
+    const context = await loadWizard(services, request, reply, 'billing')
+    if (!context) return reply
+    let billing = context.draft?.billing ?? undefined
+    if (!billing) {
+      // pre-filled from the holder's data (the seed: "form presentato precompilato")
+      const account = (await findAccount(deps.db, context.mailbox.accountId))!
+      billing = { name: `${account.firstName} ${account.lastName}`, fiscalCode: account.fiscalCode, email: account.referenceEmail } as InvoiceBilling
+    }
+    return showBilling(request, reply, context, billingFormFor(billing))
+  })
+
+  app.post('/rinnovo/:mailboxId/fatturazione', guard, async (request, reply) => {
+    const context = await loadWizard(services, request, reply, 'billing')
+    if (!context) return reply
+    const posted = Object.fromEntries(BILLING_FIELDS.map((f) => [f, field(request.body, f)])) as unknown as BillingForm
+    const account = (await findAccount(deps.db, context.mailbox.accountId))!
+    const checked = validateBilling(posted, account.referenceEmail)
+    if (!checked.ok) {
+      const errors = checked.problems.map((p) => ({ field: p.field, message: request.t(`wizard.billing.error.${p.code}`) }))
+      return showBilling(request, reply, context, posted, errors)
+    }
+    await saveDraft(deps.db, request.holder!.accountId, context.mailbox.id, { billing: checked.billing }, context.now)
+    return reply.redirect(stepUrl(context.mailbox.id, 'payment'), 303)
+  })
+
+  // ---- 4. pagamento ----
+  function methodOptions(request: FastifyRequest) {
+    return PAYMENT_METHODS.map((method) => ({
+      method,
+      label: request.t(`wizard.payment.${method}`),
+      hint: request.t(`wizard.payment.${method}.hint`),
+    }))
+  }
+
+  app.get('/rinnovo/:mailboxId/pagamento', guard, async (request, reply) => {
+    const context = await loadWizard(services, request, reply, 'payment')
+    if (!context) return reply
+    return reply.page('portal/wizard-payment.eta', stepView(request, context, 'payment', { methods: methodOptions(request), chosen: context.draft?.method ?? null }))
+  })
+
+  app.post('/rinnovo/:mailboxId/pagamento', guard, async (request, reply) => {
+    const context = await loadWizard(services, request, reply, 'payment')
+    if (!context) return reply
+    const method = field(request.body, 'method') as PaymentMethod
+    if (!PAYMENT_METHODS.includes(method)) {
+      const errors = [{ field: 'method-card', message: request.t('wizard.payment.missing') }]
+      return reply.page('portal/wizard-payment.eta', stepView(request, context, 'payment', { methods: methodOptions(request), chosen: null, errors }), 422)
+    }
+    await saveDraft(deps.db, request.holder!.accountId, context.mailbox.id, { method }, context.now)
+    return reply.redirect(stepUrl(context.mailbox.id, 'summary'), 303)
+  })
+
+  // ---- 5. riepilogo → CONFERMA ----
+  app.get('/rinnovo/:mailboxId/riepilogo', guard, async (request, reply) => {
+    const context = await loadWizard(services, request, reply, 'summary')
+    if (!context) return reply
+    const draft = context.draft!
+    const price = (await findPrice(deps.db, context.convention.code, draft.years!))!
+    const priced = priceOrder(price)
+    const account = (await findAccount(deps.db, context.mailbox.accountId))!
+    // R4/R6: the projection if paid today; an early payment still counts from E
+    const base = renewalBase(context.mailbox, context.convention, context.today)
+    const billing = draft.billing!
+    const lang = request.lang
+    return reply.page(
+      'portal/wizard-summary.eta',
+      stepView(request, context, 'summary', {
+        facts: {
+          mailbox: context.mailbox.address,
+          account: `${account.id} — ${account.firstName} ${account.lastName} (${account.referenceEmail})`,
+          duration: yearsLabel(request, draft.years!),
+          net: formatEuro(priced.netCents, lang),
+          vatLabel: request.t('wizard.summary.vat', { rate: `${price.vatBasisPoints / 100}%` }),
+          vat: formatEuro(priced.vatCents, lang),
+          total: formatEuro(priced.totalCents, lang),
+          currentExpiry: formatDate(context.mailbox.expiresOn, lang),
+          currentExpiryIso: context.mailbox.expiresOn,
+          newExpiry: formatDate(extendedExpiry(base, draft.years!), lang),
+          newExpiryIso: extendedExpiry(base, draft.years!),
+          method: request.t(`wizard.payment.${draft.method}`),
+          billingLines: [
+            billing.name,
+            billing.fiscalCode,
+            billing.vatNumber ? request.t('wizard.summary.vatNumber', { vat: billing.vatNumber }) : null,
+            billing.address,
+            billing.sdiCode ? request.t('wizard.summary.sdi', { code: billing.sdiCode }) : null,
+            billing.pecAddress ? request.t('wizard.summary.pec', { address: billing.pecAddress }) : null,
+          ].filter(Boolean),
+          contracts: context.contracts.map((c) => `${lang === 'it' ? c.titleIt : c.titleEn} (${c.version})`),
+        },
+        links: {
+          duration: stepUrl(context.mailbox.id, 'duration'),
+          contracts: stepUrl(context.mailbox.id, 'contracts'),
+          billing: stepUrl(context.mailbox.id, 'billing'),
+          payment: stepUrl(context.mailbox.id, 'payment'),
+        },
+        confirmAction: `/rinnovo/${context.mailbox.id}/conferma`,
+      }),
+    )
+  })
+
+  app.post('/rinnovo/:mailboxId/conferma', guard, async (request, reply) => {
+    const context = await loadWizard(services, request, reply, 'summary') // a second submit lands on the order
+    if (!context) return reply
+    const order = await placeDraftOrder(deps, { holder: request.holder!, mailboxId: context.mailbox.id })
+    return reply.redirect(`/ordini/${order.orderId}`, 303)
+  })
+}

@@ -1,0 +1,115 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { findHolderMailbox } from '../../../accounts/holder-mailboxes'
+import { findConvention, type Convention } from '../../../catalog/queries'
+import { businessDate, type CalendarDate } from '../../../core/calendar'
+import {
+  currentContracts,
+  findDraft,
+  firstMissingStep,
+  stepReachable,
+  WIZARD_STEPS,
+  type CurrentContract,
+  type RenewalDraft,
+  type WizardStep,
+} from '../../../renewals/drafts'
+import { findMailbox, findOpenOrder, type MailboxRow } from '../../../renewals/queries'
+import { isRenewable } from '../../../renewals/rules'
+import type { Services } from '../../../services'
+
+/** The wizard's steps as the URL names them: /rinnovo/:mailboxId/durata … /riepilogo. */
+export const STEP_SLUGS: Record<WizardStep, string> = {
+  duration: 'durata',
+  contracts: 'contratti',
+  billing: 'fatturazione',
+  payment: 'pagamento',
+  summary: 'riepilogo',
+}
+
+export function stepUrl(mailboxId: number, step: WizardStep): string {
+  return `/rinnovo/${mailboxId}/${STEP_SLUGS[step]}`
+}
+
+export interface WizardContext {
+  mailbox: MailboxRow
+  convention: Convention
+  draft: RenewalDraft | undefined
+  contracts: CurrentContract[]
+  today: CalendarDate
+  now: Date
+}
+
+/** Reads :mailboxId as the holder's own mailbox (ownership in the query); null for anything else. */
+export function mailboxIdParam(request: FastifyRequest): number | null {
+  const raw = (request.params as { mailboxId?: string }).mailboxId ?? ''
+  return /^\d{1,15}$/.test(raw) ? Number(raw) : null
+}
+
+/**
+ * Loads what every step needs, or answers for it: 404 for a mailbox the holder cannot see, a notice
+ * when the mailbox can no longer be renewed (R6), the open order's page when the wizard is over
+ * (R3: back and refresh after CONFERMA never reopen it), and the first missing step when `step` is
+ * ahead of what is done.
+ */
+export async function loadWizard(
+  services: Services,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  step: WizardStep | null,
+): Promise<WizardContext | null> {
+  const { deps } = services
+  const holder = request.holder!
+  const mailboxId = mailboxIdParam(request)
+  const visible = mailboxId === null ? undefined : await findHolderMailbox(deps.db, holder, mailboxId)
+  if (!visible) {
+    await reply.page('portal/error.eta', { message: request.t('error.notFound') }, 404)
+    return null
+  }
+  const mailbox = (await findMailbox(deps.db, visible.id))!
+  const now = deps.clock.now()
+  const today = businessDate(now, deps.config.businessTimeZone)
+  const [convention, draft, contracts, openOrder] = await Promise.all([
+    findConvention(deps.db, mailbox.conventionCode),
+    findDraft(deps.db, holder.accountId, mailbox.id),
+    currentContracts(deps.db, today),
+    findOpenOrder(deps.db, mailbox.id),
+  ])
+  if (openOrder && !draft) {
+    await reply.redirect(`/ordini/${openOrder.id}`, 303)
+    return null
+  }
+  if (!convention || !isRenewable(mailbox, convention, today)) {
+    await reply.page('portal/error.eta', { message: request.t('wizard.notRenewable', { mailbox: mailbox.address }) }, 409)
+    return null
+  }
+  if (step === null || !stepReachable(step, draft, contracts)) {
+    await reply.redirect(stepUrl(mailbox.id, firstMissingStep(draft, contracts)), 303)
+    return null
+  }
+  return { mailbox, convention, draft, contracts, today, now }
+}
+
+/** The steps nav: done steps are links, the current one says so (aria-current="step"). */
+export function stepsNav(request: FastifyRequest, context: WizardContext, current: WizardStep) {
+  const reachable = firstMissingStep(context.draft, context.contracts)
+  return WIZARD_STEPS.map((step, index) => ({
+    label: request.t(`wizard.step.${step}`),
+    number: index + 1,
+    current: step === current,
+    href: step !== current && index <= WIZARD_STEPS.indexOf(reachable) ? stepUrl(context.mailbox.id, step) : null,
+  }))
+}
+
+/** The frame every step view shares. */
+export function stepView(request: FastifyRequest, context: WizardContext, step: WizardStep, view: Record<string, unknown>) {
+  const index = WIZARD_STEPS.indexOf(step)
+  return {
+    title: `${request.t(`wizard.step.${step}`)} — ${request.t('wizard.title', { mailbox: context.mailbox.address })}`,
+    heading: request.t('wizard.title', { mailbox: context.mailbox.address }),
+    stepTitle: request.t(`wizard.step.${step}`),
+    stepOf: request.t('wizard.stepOf', { n: index + 1, total: WIZARD_STEPS.length }),
+    steps: stepsNav(request, context, step),
+    action: stepUrl(context.mailbox.id, step),
+    backUrl: index > 0 ? stepUrl(context.mailbox.id, WIZARD_STEPS[index - 1]) : '/caselle',
+    ...view,
+  }
+}
