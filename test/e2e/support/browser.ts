@@ -1,0 +1,68 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import type { FastifyInstance } from 'fastify'
+import { loadConfig } from '../../../src/config'
+import type { ManualClock } from '../../../src/core/clock'
+import type { Database } from '../../../src/db/client'
+import { buildServices, type Services } from '../../../src/services'
+import { buildServer } from '../../../src/web/server'
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+
+/** CI sets REQUIRE_BROWSER=1: a missing Chromium then fails the run instead of skipping. */
+export function browserAvailable(): boolean {
+  if (existsSync(CHROMIUM)) return true
+  if (process.env.REQUIRE_BROWSER === '1') throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium`)
+  return false
+}
+
+export interface RunningPortal {
+  url: string
+  services: Services
+  app: FastifyInstance
+  close(): Promise<void>
+}
+
+/** The real server on a free loopback port, on the given database and clock. */
+export async function startPortal(database: Database, clock: ManualClock): Promise<RunningPortal> {
+  const config = loadConfig({ DATABASE_URL: 'memory://', SESSION_SECRET: 'e2e-session-secret-0123456789abcdef', PORT: '0' })
+  const services = buildServices(config, database, clock)
+  const app = await buildServer(services)
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
+  return { url, services, app, close: () => app.close() }
+}
+
+/** Debian's Chromium, headless, with a fresh profile and none of its background traffic. */
+export async function launchBrowser(): Promise<{ context: BrowserContext; page: Page; close(): Promise<void> }> {
+  const profile = mkdtempSync(join(tmpdir(), 'pec-renewal-chromium-'))
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    ],
+    viewport: { width: 390, height: 844 }, // a phone first: holders often renew on one
+    locale: 'it-IT',
+  })
+  const page = context.pages()[0] ?? (await context.newPage())
+  return {
+    context,
+    page,
+    close: async () => {
+      await context.close()
+      rmSync(profile, { recursive: true, force: true })
+    },
+  }
+}
+
+/** Screenshots of each step, kept as test artifacts under test-results/screenshots/. */
+export function screenshotter(page: Page, story: string) {
+  const folder = join('test-results', 'screenshots', story)
+  mkdirSync(folder, { recursive: true })
+  let n = 0
+  return (step: string) => page.screenshot({ path: join(folder, `${String(++n).padStart(2, '0')}-${step}.png`), fullPage: true })
+}
