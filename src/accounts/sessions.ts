@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { and, eq, gt, lt } from 'drizzle-orm'
+import type { Executor } from '../db/client'
 import type { Deps } from '../deps'
 import { webSessions } from './schema'
 
@@ -52,6 +53,11 @@ export async function findSession(deps: Deps, token: string): Promise<HolderSess
 
 export async function closeSession(deps: Deps, token: string): Promise<void> {
   await deps.db.delete(webSessions).where(eq(webSessions.tokenHash, hashToken(token)))
+}
+
+/** Signs the account out everywhere (a new password): every session of the account, whatever it signed in with. */
+export async function closeAccountSessions(db: Executor, accountId: string): Promise<void> {
+  await db.delete(webSessions).where(eq(webSessions.accountId, accountId))
 }
 
 /** Housekeeping for the jobs: sessions past their expiry. */

@@ -1,34 +1,79 @@
-import { eq } from 'drizzle-orm'
+import { eq, inArray } from 'drizzle-orm'
+import type { Executor } from '../db/client'
 import type { Deps } from '../deps'
-import { hashPassword, verifyPassword } from './passwords'
+import { MailboxCredentialsUnavailable, verifyOrDecoy, type MailboxCredentialChecker } from './mailbox-credentials'
 import { findMailboxByAddress } from './queries'
 import { accounts } from './schema'
 import type { HolderSession } from './sessions'
+import { clearSignInFailures, recordSignInFailure, signInLock } from './sign-in-guard'
 
-// Verified when the identifier matches nothing, so an unknown ID takes as long as a wrong password.
-let decoyHash: Promise<string> | undefined
+export type SignInOutcome =
+  | { kind: 'signed_in'; session: HolderSession }
+  /** Wrong identifier or password: never says which. */
+  | { kind: 'refused' }
+  /** Too many failures on this identifier (this one may have been the fifth). */
+  | { kind: 'locked'; until: Date }
+  /** The mail platform could not check a mailbox password; nothing was counted. */
+  | { kind: 'unavailable' }
 
 /**
- * Checks sign-in credentials: the customer account ID with the account password, or a PEC mailbox
- * address with that mailbox's password. Returns the session to open, or null (never says which part
- * was wrong).
+ * Signs in with the customer account ID and the account password, or with a PEC mailbox address
+ * and that mailbox's password (checked through the port: imported hash or the mail platform).
+ * A locked identifier is not checked at all; a success clears its failures.
  */
-export async function authenticate(deps: Deps, identifier: string, password: string): Promise<HolderSession | null> {
-  const id = identifier.trim()
-  if (id.includes('@')) {
-    const mailbox = await findMailboxByAddress(deps.db, id)
-    const ok = await verifyPassword(password, mailbox?.passwordHash ?? (await decoy()))
-    if (!mailbox || !ok || !mailbox.passwordHash) return null
-    const [account] = await deps.db.select().from(accounts).where(eq(accounts.id, mailbox.accountId))
-    return { accountId: mailbox.accountId, signedInWith: `mailbox:${mailbox.address}`, language: account.language }
+export async function signIn(
+  deps: Deps,
+  mailboxCredentials: MailboxCredentialChecker,
+  identifier: string,
+  password: string,
+): Promise<SignInOutcome> {
+  const now = deps.clock.now()
+  const lockedUntil = await signInLock(deps.db, identifier, now)
+  if (lockedUntil) return { kind: 'locked', until: lockedUntil }
+  let session: HolderSession | null
+  try {
+    session = await authenticate(deps.db, mailboxCredentials, identifier, password)
+  } catch (error) {
+    if (error instanceof MailboxCredentialsUnavailable) return { kind: 'unavailable' }
+    throw error
   }
-  const [account] = await deps.db.select().from(accounts).where(eq(accounts.id, id))
-  const ok = await verifyPassword(password, account?.passwordHash ?? (await decoy()))
-  if (!account || !ok || !account.passwordHash) return null
-  return { accountId: account.id, signedInWith: `account:${account.id}`, language: account.language }
+  if (!session) {
+    const until = await recordSignInFailure(deps.db, identifier, now)
+    return until ? { kind: 'locked', until } : { kind: 'refused' }
+  }
+  await clearSignInFailures(deps.db, identifier)
+  return { kind: 'signed_in', session }
 }
 
-function decoy(): Promise<string> {
-  decoyHash ??= hashPassword('decoy password that matches nothing')
-  return decoyHash
+/**
+ * Checks sign-in credentials. Returns the session to open, or null (never says which part was
+ * wrong); an unknown identifier costs a hash verification like a wrong password.
+ */
+export async function authenticate(
+  db: Executor,
+  mailboxCredentials: MailboxCredentialChecker,
+  identifier: string,
+  password: string,
+): Promise<HolderSession | null> {
+  const id = identifier.trim()
+  if (id.includes('@')) {
+    const mailbox = await findMailboxByAddress(db, id)
+    if (!mailbox) {
+      await verifyOrDecoy(password, null)
+      return null
+    }
+    if (!(await mailboxCredentials.verify(mailbox.address, password))) return null
+    const [account] = await db.select({ language: accounts.language }).from(accounts).where(eq(accounts.id, mailbox.accountId))
+    return { accountId: mailbox.accountId, signedInWith: `mailbox:${mailbox.address}`, language: account.language }
+  }
+  const account = await findAccountById(db, id)
+  if (!(await verifyOrDecoy(password, account?.passwordHash))) return null
+  return { accountId: account!.id, signedInWith: `account:${account!.id}`, language: account!.language }
+}
+
+/** The account for an ID as typed: exactly, or in capitals (IDs are issued upper case). */
+export async function findAccountById(db: Executor, typed: string) {
+  const id = typed.trim()
+  const rows = await db.select().from(accounts).where(inArray(accounts.id, [...new Set([id, id.toUpperCase()])]))
+  return rows.find((row) => row.id === id) ?? rows[0]
 }

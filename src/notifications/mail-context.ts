@@ -1,3 +1,7 @@
+import { renewalLinkExpiry, renewalLinkToken, RENEWAL_LINK_DAYS_AFTER_EXPIRY } from '../accounts/renewal-link'
+import type { CalendarDate } from '../core/calendar'
+import { systemClock, type Clock } from '../core/clock'
+
 /** Where the bank transfer (bonifico) and postal slip (bollettino) payments go. */
 export interface PaymentInstructions {
   beneficiary: string
@@ -24,16 +28,34 @@ export const DEMO_PAYMENT_INSTRUCTIONS: PaymentInstructions = {
 /** What rendering needs besides the outbox row: links and payment details. */
 export interface MailContext {
   publicUrl: string
-  renewLink(mailboxAddress: string): string
+  /**
+   * The renewal page with the mailbox filled in. `expiresOn` (E), when the template knows it, makes
+   * a signed link last until E + 90 days; without it, 90 days from when the mail is rendered.
+   */
+  renewLink(mailboxAddress: string, expiresOn?: string): string
   payment: PaymentInstructions
 }
 
-/** The default context: renewal page by mailbox address (issue "signed renewal links" will sign it). */
-export function mailContext(publicUrl: string, payment: PaymentInstructions = DEMO_PAYMENT_INSTRUCTIONS): MailContext {
+/**
+ * The context mails are rendered with. With the session secret the renewal link is signed and
+ * expires (/rinnova?t=…: it pre-fills the mailbox, never signs in); without it, it names the mailbox.
+ */
+export function mailContext(
+  publicUrl: string,
+  payment: PaymentInstructions = DEMO_PAYMENT_INSTRUCTIONS,
+  secret?: string,
+  clock: Clock = systemClock,
+): MailContext {
   const base = publicUrl.replace(/\/$/, '')
   return {
     publicUrl: base,
-    renewLink: (mailboxAddress) => `${base}/rinnova?casella=${encodeURIComponent(mailboxAddress)}`,
+    renewLink: (mailboxAddress, expiresOn) => {
+      if (!secret) return `${base}/rinnova?casella=${encodeURIComponent(mailboxAddress)}`
+      const expiresAt = expiresOn
+        ? renewalLinkExpiry(expiresOn as CalendarDate)
+        : new Date(clock.now().getTime() + RENEWAL_LINK_DAYS_AFTER_EXPIRY * 86_400_000)
+      return `${base}/rinnova?t=${renewalLinkToken(secret, mailboxAddress, expiresAt)}`
+    },
     payment,
   }
 }
