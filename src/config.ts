@@ -17,6 +17,8 @@ export interface Config {
   /** Wall-clock time (Europe/Rome) of the daily lifecycle run. */
   lifecycleTime: string
   sessionSecret: string
+  /** imaps://host[:993] or imap://host[:143]: mailbox passwords checked by an IMAP login; absent: the imported hashes. */
+  imapUrl?: string
 }
 
 export class ConfigError extends Error {}
@@ -57,7 +59,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     businessTimeZone,
     lifecycleTime,
     sessionSecret: env.SESSION_SECRET || sessionSecretFor(databaseUrl),
+    imapUrl: imapUrlFrom(env.IMAP_URL),
   }
+}
+
+/** IMAP_URL: the mail platform's IMAP server, as a bare scheme, host and port. */
+function imapUrlFrom(value: string | undefined): string | undefined {
+  if (!value) return undefined
+  let url: URL | undefined
+  try {
+    url = new URL(value)
+  } catch {
+    url = undefined
+  }
+  const bare = url && !url.username && !url.password && (url.pathname === '' || url.pathname === '/') && !url.search && !url.hash
+  if (!url || !['imap:', 'imaps:'].includes(url.protocol) || !url.hostname || !bare) {
+    const shown = url?.password ? value.replace(url.password, '***') : value // never echo a password
+    throw new ConfigError(`IMAP_URL: expected imaps://host:993 (TLS) or imap://host:143 (STARTTLS), without user, path or query, got "${shown}"`)
+  }
+  return `${url.protocol}//${url.host}`
 }
 
 /** Generated once and kept in the data folder, so sessions survive restarts. */

@@ -1,3 +1,12 @@
+import {
+  imapMailboxCredentials,
+  imapServerFromUrl,
+  localMailboxCredentials,
+  type MailboxCredentialChecker,
+} from './accounts/mailbox-credentials'
+import { deleteSpentPasswordResets } from './accounts/password-reset'
+import { deleteExpiredSessions } from './accounts/sessions'
+import { deleteStaleSignInFailures } from './accounts/sign-in-guard'
 import type { Clock } from './core/clock'
 import type { Config } from './config'
 import type { Database } from './db/client'
@@ -17,19 +26,25 @@ export interface Services {
   config: Config
   mail: MailContext
   platform: MailPlatform
+  /** Checks mailbox passwords at sign-in: the imported hashes, or an IMAP login when IMAP_URL is set. */
+  mailboxCredentials: MailboxCredentialChecker
   /** Starts the background jobs: the daily lifecycle, the outbox dispatcher, provisioning. */
   startJobs(log: Log): { stop(): Promise<void> }
 }
 
 export function buildServices(config: Config, database: Database, clock: Clock): Services {
   const deps: Deps = { db: database.db, clock, config }
-  const mail = mailContext(config.publicUrl)
+  const mail = mailContext(config.publicUrl, undefined, config.sessionSecret, clock)
+  const mailboxCredentials = config.imapUrl
+    ? imapMailboxCredentials(imapServerFromUrl(config.imapUrl))
+    : localMailboxCredentials(database.db)
   const platform = loggingMailPlatform((line) => console.log(line))
   return {
     deps,
     config,
     mail,
     platform,
+    mailboxCredentials,
     startJobs(log) {
       const schedule = startLifecycleSchedule(deps, config.lifecycleTime, log)
       const stops: Array<() => Promise<void> | void> = [() => schedule.stop()]
@@ -46,6 +61,13 @@ export function buildServices(config: Config, database: Database, clock: Clock):
         deliverProvisioningCommands(deps, platform).catch((error) => log('provisioning failed', error))
       }, 30_000)
       stops.push(() => clearInterval(provisioning))
+      const housekeeping = setInterval(() => {
+        const now = clock.now()
+        Promise.all([deleteExpiredSessions(deps), deleteStaleSignInFailures(deps.db, now), deleteSpentPasswordResets(deps.db, now)]).catch(
+          (error) => log('sign-in housekeeping failed', error),
+        )
+      }, 10 * 60_000)
+      stops.push(() => clearInterval(housekeeping))
       return {
         async stop() {
           for (const stop of stops) await stop()
