@@ -19,6 +19,28 @@ export interface Config {
   sessionSecret: string
   /** imaps://host[:993] or imap://host[:143]: mailbox passwords checked by an IMAP login; absent: the imported hashes. */
   imapUrl?: string
+  /** Card and PayPal gateways (issue 4). None configured: the local sandbox (a simulation) serves both. */
+  gateways: GatewayConfig
+}
+
+export interface StripeConfig {
+  secretKey: string
+  webhookSecret: string
+  /** Tests point this at a local fake of Stripe's API; default https://api.stripe.com. */
+  apiBase?: string
+}
+
+export interface PaypalConfig {
+  clientId: string
+  clientSecret: string
+  webhookId: string
+  /** https://api-m.paypal.com (default, live) or https://api-m.sandbox.paypal.com; tests use a local fake. */
+  apiBase: string
+}
+
+export interface GatewayConfig {
+  stripe?: StripeConfig
+  paypal?: PaypalConfig
 }
 
 export class ConfigError extends Error {}
@@ -60,7 +82,50 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     lifecycleTime,
     sessionSecret: env.SESSION_SECRET || sessionSecretFor(databaseUrl),
     imapUrl: imapUrlFrom(env.IMAP_URL),
+    gateways: gatewayConfig(env),
   }
+}
+
+/** Stripe needs its key and webhook signing secret together, PayPal its three values together. */
+function gatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
+  const gateways: GatewayConfig = {}
+  const secretKey = env.STRIPE_SECRET_KEY || undefined
+  const webhookSecret = env.STRIPE_WEBHOOK_SECRET || undefined
+  const stripeBase = optionalUrl(env, 'STRIPE_API_BASE')
+  if (secretKey || webhookSecret) {
+    if (!secretKey || !/^(sk|rk)_(test|live)_\w+$/.test(secretKey)) {
+      throw new ConfigError('STRIPE_SECRET_KEY: expected a Stripe secret key such as sk_live_… or sk_test_… (set together with STRIPE_WEBHOOK_SECRET)')
+    }
+    if (!webhookSecret || !/^whsec_\w+$/.test(webhookSecret)) {
+      throw new ConfigError('STRIPE_WEBHOOK_SECRET: expected the webhook signing secret whsec_… of the endpoint /webhooks/stripe (set together with STRIPE_SECRET_KEY)')
+    }
+    gateways.stripe = { secretKey, webhookSecret, ...(stripeBase ? { apiBase: stripeBase } : {}) }
+  }
+  const paypal = { PAYPAL_CLIENT_ID: env.PAYPAL_CLIENT_ID, PAYPAL_CLIENT_SECRET: env.PAYPAL_CLIENT_SECRET, PAYPAL_WEBHOOK_ID: env.PAYPAL_WEBHOOK_ID }
+  const given = Object.entries(paypal).filter(([, value]) => value)
+  if (given.length > 0) {
+    const missing = Object.keys(paypal).filter((name) => !paypal[name as keyof typeof paypal])
+    if (missing.length) throw new ConfigError(`${missing.join(', ')}: PayPal needs PAYPAL_CLIENT_ID, PAYPAL_CLIENT_SECRET and PAYPAL_WEBHOOK_ID together`)
+    gateways.paypal = {
+      clientId: paypal.PAYPAL_CLIENT_ID!,
+      clientSecret: paypal.PAYPAL_CLIENT_SECRET!,
+      webhookId: paypal.PAYPAL_WEBHOOK_ID!,
+      apiBase: optionalUrl(env, 'PAYPAL_API_BASE') ?? 'https://api-m.paypal.com',
+    }
+  }
+  return gateways
+}
+
+function optionalUrl(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = env[name]
+  if (!value) return undefined
+  try {
+    const url = new URL(value)
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error()
+  } catch {
+    throw new ConfigError(`${name}: expected an http(s) URL such as https://api-m.sandbox.paypal.com, got "${value}"`)
+  }
+  return value.replace(/\/$/, '')
 }
 
 /** IMAP_URL: the mail platform's IMAP server, as a bare scheme, host and port. */

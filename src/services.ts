@@ -15,6 +15,7 @@ import { startLifecycleSchedule } from './lifecycle/schedule'
 import { mailContext, type MailContext } from './notifications/mail-context'
 import { startOutboxDispatcher } from './notifications/dispatch-outbox'
 import { smtpTransport } from './notifications/transport'
+import { pickCardGateways, type CardGateways } from './payments/gateways/pick-card-gateways'
 import { deliverProvisioningCommands } from './provisioning/deliver-commands'
 import { loggingMailPlatform, type MailPlatform } from './provisioning/mail-platform'
 
@@ -28,6 +29,8 @@ export interface Services {
   platform: MailPlatform
   /** Checks mailbox passwords at sign-in: the imported hashes, or an IMAP login when IMAP_URL is set. */
   mailboxCredentials: MailboxCredentialChecker
+  /** Card and PayPal gateways (issue 4): Stripe, PayPal, or the sandbox when none is configured. */
+  gateways: CardGateways
   /** Starts the background jobs: the daily lifecycle, the outbox dispatcher, provisioning. */
   startJobs(log: Log): { stop(): Promise<void> }
 }
@@ -45,6 +48,7 @@ export function buildServices(config: Config, database: Database, clock: Clock):
     mail,
     platform,
     mailboxCredentials,
+    gateways: pickCardGateways(config),
     startJobs(log) {
       const schedule = startLifecycleSchedule(deps, config.lifecycleTime, log)
       const stops: Array<() => Promise<void> | void> = [() => schedule.stop()]

@@ -11,6 +11,9 @@ export const ERROR_MESSAGES = {
   order_not_open: { it: "L'ordine non è più aperto", en: 'The order is no longer open' },
   convention_not_found: { it: 'Convenzione non trovata', en: 'Convention not found' },
   invalid_input: { it: 'Dati non validi', en: 'Invalid input' },
+  payment_not_found: { it: 'Pagamento non trovato', en: 'Payment not found' },
+  refund_not_due: { it: 'Per questo pagamento non è dovuto alcun rimborso', en: 'No refund is due for this payment' },
+  gateway_unavailable: { it: 'Il circuito di pagamento non è configurato', en: 'The payment gateway is not configured' },
 } as const
 
 export type ErrorCode = keyof typeof ERROR_MESSAGES

@@ -1,0 +1,86 @@
+import { and, desc, eq } from 'drizzle-orm'
+import { DomainError } from '../core/errors'
+import type { Executor } from '../db/client'
+import { audit, type Actor } from '../db/audit'
+import { auditLog } from '../db/audit-schema'
+import type { Deps } from '../deps'
+import type { CardGateways } from './gateways/pick-card-gateways'
+import { lockPayment } from './reversal-queries'
+import { payments } from './schema'
+
+export interface RefundInput {
+  paymentId: number
+  actor: Actor // operator:NAME
+}
+
+export interface PaymentRefund {
+  paymentId: number
+  orderId: string | null
+  amountCents: number
+  method: string
+  /** The gateway that sent the money back; null when the operator refunds offline (bank transfer). */
+  gateway: string | null
+  /** The gateway's refund ID; null for an offline refund. */
+  refundRef: string | null
+  /** R8: the refund was recorded before; nothing changed now. */
+  replayed: boolean
+}
+
+/**
+ * R4/R6/R8/R9: refunds a payment that is due back (a duplicate, or money after cessation). When the
+ * payment came from a gateway, the gateway sends the money back first, under a key derived from
+ * the payment so a retried refund is the same refund there; then, in one transaction with its audit
+ * row, the payment is marked refunded. Running it twice refunds once.
+ */
+export async function refundPayment(deps: Deps, gateways: Pick<CardGateways, 'byName'>, input: RefundInput): Promise<PaymentRefund> {
+  const [payment] = await deps.db.select().from(payments).where(eq(payments.id, input.paymentId))
+  if (!payment) throw new DomainError('payment_not_found', String(input.paymentId))
+  if (payment.refundStatus === 'refunded') return replay(deps.db, payment)
+  if (payment.refundStatus !== 'due') throw new DomainError('refund_not_due', `payment ${payment.id} is ${payment.outcome}`)
+
+  const gatewayName = payment.source.startsWith('gateway:') ? payment.source.slice('gateway:'.length) : null
+  let refundRef: string | null = null
+  if (gatewayName) {
+    const gateway = gateways.byName(gatewayName)
+    if (!gateway) throw new DomainError('gateway_unavailable', gatewayName)
+    // Outside the transaction: no row stays locked while the gateway answers.
+    refundRef = (await gateway.refund(payment.reference, payment.amountCents, `refund-payment-${payment.id}`)).refundRef
+  }
+
+  const now = deps.clock.now()
+  return deps.db.transaction(async (tx) => {
+    const locked = (await lockPayment(tx, payment.id))!
+    if (locked.refundStatus === 'refunded') return replay(tx, locked) // another operator was quicker
+    if (locked.refundStatus !== 'due') throw new DomainError('refund_not_due', `payment ${payment.id} is ${locked.outcome}`)
+    await tx.update(payments).set({ refundStatus: 'refunded' }).where(eq(payments.id, payment.id))
+    await audit(tx, {
+      actor: input.actor,
+      action: 'payment.refunded',
+      at: now,
+      paymentId: payment.id,
+      ...(payment.orderId ? { orderId: payment.orderId } : {}),
+      reason: payment.reason ?? payment.outcome,
+      data: { amountCents: payment.amountCents, method: payment.method, reference: payment.reference, gateway: gatewayName, refundRef },
+    })
+    return { paymentId: payment.id, orderId: payment.orderId, amountCents: payment.amountCents, method: payment.method, gateway: gatewayName, refundRef, replayed: false }
+  })
+}
+
+async function replay(db: Executor, payment: typeof payments.$inferSelect): Promise<PaymentRefund> {
+  const [entry] = await db
+    .select({ data: auditLog.data })
+    .from(auditLog)
+    .where(and(eq(auditLog.paymentId, payment.id), eq(auditLog.action, 'payment.refunded')))
+    .orderBy(desc(auditLog.id))
+    .limit(1)
+  const data = (entry?.data ?? {}) as { gateway?: string | null; refundRef?: string | null }
+  return {
+    paymentId: payment.id,
+    orderId: payment.orderId,
+    amountCents: payment.amountCents,
+    method: payment.method,
+    gateway: data.gateway ?? null,
+    refundRef: data.refundRef ?? null,
+    replayed: true,
+  }
+}
