@@ -1,0 +1,112 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { eq } from 'drizzle-orm'
+import { saveContract } from '../../src/catalog/queries'
+import type { CalendarDate } from '../../src/core/calendar'
+import { outbox } from '../../src/notifications/schema'
+import { validateBilling, type InvoiceBilling } from '../../src/renewals/billing'
+import {
+  changeOrderMethod,
+  currentContracts,
+  findDraft,
+  findHolderOrder,
+  firstMissingStep,
+  placeDraftOrder,
+  saveDraft,
+} from '../../src/renewals/drafts'
+import { orders } from '../../src/renewals/schema'
+import { registerPayment } from '../../src/payments/register-payment'
+import { testDatabases, type TestDatabase } from '../support/databases'
+import { testDeps } from '../support/deps'
+import { clockOn, seedConvention, seedMailbox } from '../support/seed'
+
+const billing = (validateBilling(
+  { kind: 'person', name: 'Maria Rossi', fiscalCode: 'RSSMRA85T10A562S', street: 'Via Roma', streetNumber: '1', postalCode: '00184', city: 'Roma', province: 'RM', country: 'Italia' },
+  'maria@example.it',
+) as { billing: InvoiceBilling }).billing
+
+describe.each(testDatabases())('%s: renewal drafts', (_name, open) => {
+  let t: TestDatabase
+  afterEach(async () => t?.close())
+
+  async function setup() {
+    t = await open()
+    const db = t.database.db
+    await seedConvention(db)
+    await saveContract(db, {
+      document: { code: 'terms', titleIt: 'Condizioni', titleEn: 'Terms', onerous: false },
+      versions: [
+        { version: '1', effectiveFrom: '2025-01-01', url: '-', body: '.' },
+        { version: '2', effectiveFrom: '2026-05-01', url: '-', body: '.' },
+      ],
+    })
+    const mailbox = await seedMailbox(db, { expiresOn: '2026-07-01', accountId: 'FNOM000020' })
+    const clock = clockOn('2026-06-01')
+    const deps = testDeps(db, clock)
+    const holder = { accountId: 'FNOM000020', signedInWith: 'account:FNOM000020', language: 'it' as const }
+    return { db, deps, clock, mailbox, holder }
+  }
+
+  async function fillDraft(s: Awaited<ReturnType<typeof setup>>, method: 'card' | 'bonifico' = 'bonifico') {
+    await saveDraft(s.db, s.holder.accountId, s.mailbox.id, { years: 1 }, s.clock.now())
+    await saveDraft(s.db, s.holder.accountId, s.mailbox.id, { acceptedContracts: [{ documentCode: 'terms', version: '2', acceptedAt: s.clock.now().toISOString() }] }, s.clock.now())
+    await saveDraft(s.db, s.holder.accountId, s.mailbox.id, { billing, method }, s.clock.now())
+  }
+
+  it('the current contract version is the latest in force; a new version asks for acceptance again', async () => {
+    const s = await setup()
+    const contracts = await currentContracts(s.db, '2026-06-01' as CalendarDate)
+    expect(contracts.map((c) => `${c.code}@${c.version}`)).toEqual(['terms@2'])
+    await saveDraft(s.db, s.holder.accountId, s.mailbox.id, { years: 2, acceptedContracts: [{ documentCode: 'terms', version: '1', acceptedAt: 'x' }] }, s.clock.now())
+    const draft = await findDraft(s.db, s.holder.accountId, s.mailbox.id)
+    expect(draft?.years).toBe(2)
+    expect(firstMissingStep(draft, contracts)).toBe('contracts')
+    expect(firstMissingStep(undefined, contracts)).toBe('duration')
+  })
+
+  it('R3/R8: placing a draft queues the summary and the confirmation once, and drops the draft', async () => {
+    const s = await setup()
+    await fillDraft(s)
+    const order = await placeDraftOrder(s.deps, { holder: s.holder, mailboxId: s.mailbox.id })
+    expect(order).toMatchObject({ resumed: false, totalCents: 1220, method: 'bonifico', newExpiresOn: '2027-07-01' })
+    expect(await findDraft(s.db, s.holder.accountId, s.mailbox.id)).toBeUndefined()
+    const mails = await s.db.select().from(outbox).where(eq(outbox.orderId, order.orderId))
+    expect(mails.map((m) => [m.template, m.recipient])).toEqual([
+      ['order_summary', expect.stringMatching(/@example\.it$/)],
+      ['order_confirmation', expect.stringMatching(/@example\.it$/)],
+    ])
+    expect(mails[0].params).toMatchObject({ order: { orderId: order.orderId, totalCents: 1220, method: 'bonifico', payBy: '2026-06-28' }, updated: false })
+
+    // the same draft again (another tab): the open order is resumed unchanged, nothing new is sent
+    await fillDraft(s)
+    const again = await placeDraftOrder(s.deps, { holder: s.holder, mailboxId: s.mailbox.id })
+    expect(again).toMatchObject({ orderId: order.orderId, resumed: true })
+    expect(await s.db.select().from(outbox)).toHaveLength(2)
+  })
+
+  it('R3: a changed method sends an updated summary; an unchanged one nothing; a paid order refuses', async () => {
+    const s = await setup()
+    await fillDraft(s, 'card')
+    const order = await placeDraftOrder(s.deps, { holder: s.holder, mailboxId: s.mailbox.id })
+    await changeOrderMethod(s.deps, s.holder, order.orderId, 'card')
+    expect(await s.db.select().from(outbox)).toHaveLength(2)
+    await changeOrderMethod(s.deps, s.holder, order.orderId, 'bollettino')
+    const mails = await s.db.select().from(outbox).orderBy(outbox.id)
+    expect(mails.map((m) => m.template)).toEqual(['order_summary', 'order_confirmation', 'order_summary'])
+    expect(mails[2].params).toMatchObject({ updated: true, order: { method: 'bollettino' } })
+
+    const paid = await registerPayment(s.deps, { orderRef: order.orderId, amountCents: 1220, method: 'bollettino', reference: 'p-1', actor: 'operator:test' })
+    expect(paid.outcome).toBe('paid')
+    await expect(changeOrderMethod(s.deps, s.holder, order.orderId, 'card')).rejects.toMatchObject({ code: 'order_already_paid' })
+    expect(await s.db.select().from(orders)).toHaveLength(1)
+  })
+
+  it('an order is found only for its own holder', async () => {
+    const s = await setup()
+    await fillDraft(s)
+    const order = await placeDraftOrder(s.deps, { holder: s.holder, mailboxId: s.mailbox.id })
+    expect(await findHolderOrder(s.db, s.holder, order.orderId)).toBeDefined()
+    expect(await findHolderOrder(s.db, { ...s.holder, accountId: 'FNOM000099' }, order.orderId)).toBeUndefined()
+    expect(await findHolderOrder(s.db, { ...s.holder, signedInWith: 'mailbox:other@pec.example.it' }, order.orderId)).toBeUndefined()
+    await expect(placeDraftOrder(s.deps, { holder: { ...s.holder, accountId: 'FNOM000099' }, mailboxId: s.mailbox.id })).rejects.toMatchObject({ code: 'mailbox_not_found' })
+  })
+})
