@@ -183,7 +183,7 @@ export async function fakePaypal() {
     },
     /** A webhook event as PayPal posts it, with its transmission headers. */
     signedEvent(event: { id: string; event_type: string; resource: Record<string, unknown> }) {
-      const payload = JSON.stringify({ id: event.id, event_version: '1.0', create_time: '2026-05-01T10:00:00Z', resource_type: 'capture', ...event })
+      const payload = JSON.stringify({ event_version: '1.0', create_time: '2026-05-01T10:00:00Z', resource_type: 'capture', ...event })
       const transmissionId = randomUUID()
       transmissions.set(transmissionId, payload)
       return {
