@@ -4,8 +4,10 @@ import { sql } from 'drizzle-orm'
 import { devMailViewer } from '../notifications/dev-mail-viewer'
 import type { Services } from '../services'
 import { mailboxesRoutes } from './portal/mailboxes-routes'
+import { paymentRoutes } from './portal/payment-routes'
 import { registerPortal } from './portal/plugin'
 import { signInRoutes } from './portal/sign-in-routes'
+import { webhookRoutes } from './webhooks'
 import { wizardRoutes } from './portal/wizard-routes'
 
 /** The HTTP face of the service. The holder's portal (issue 3) mounts here. */
@@ -39,11 +41,15 @@ export async function buildServer(services: Services, options: { logger?: boolea
   // Without SMTP the dev mail viewer shows the outbox (it sets its own, looser CSP for mail HTML).
   if (!config.smtpUrl) await app.register(devMailViewer(services.mail, deps.db))
 
+  // Gateway webhooks: outside the portal (no CSRF, raw JSON bodies for the signature check).
+  await app.register(webhookRoutes(services))
+
   await app.register(async (portal) =>
     registerPortal(portal, services, async (routes) => {
       await signInRoutes(routes, services)
       await mailboxesRoutes(routes, services)
       await wizardRoutes(routes, services)
+      await paymentRoutes(routes, services)
     }),
   )
   return app
