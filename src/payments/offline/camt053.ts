@@ -66,7 +66,7 @@ function indicator(text: string): 'CRDT' | 'DBIT' | null {
 }
 
 /** Streams the entries of a camt.053 document, one normalized entry per booked movement or batch transaction. */
-export async function* parseCamt053(source: AsyncIterable<Uint8Array | string>): AsyncGenerator<StatementEntry> {
+export async function* parseCamt053(source: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>): AsyncGenerator<StatementEntry> {
   const parser = new SaxesParser({ xmlns: true, position: true })
   const decoder = new TextDecoder('utf-8', { fatal: true })
   const ready: StatementEntry[] = []

@@ -63,7 +63,7 @@ interface Movement {
 }
 
 /** Splits a byte stream into 120-character records: by line, or in fixed slices when there are no line ends. */
-async function* records(source: AsyncIterable<Uint8Array | string>): AsyncGenerator<{ record: string; line: number }> {
+async function* records(source: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>): AsyncGenerator<{ record: string; line: number }> {
   let pending = ''
   let line = 0
   let lineMode: boolean | null = null
@@ -93,7 +93,7 @@ async function* records(source: AsyncIterable<Uint8Array | string>): AsyncGenera
 }
 
 /** Streams the movements of a CBI RH file as normalized entries (credits and debits, all booked). */
-export async function* parseCbiRh(source: AsyncIterable<Uint8Array | string>): AsyncGenerator<StatementEntry> {
+export async function* parseCbiRh(source: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>): AsyncGenerator<StatementEntry> {
   let header = false
   let trailer = false
   let statement: { number: string; account: string; currency: string; opening: number; sum: number } | null = null

@@ -73,47 +73,65 @@ async function importInTransaction(deps: Deps, tx: Tx, filePath: string, options
   const batchSize = options.batchSize ?? 500
   const summary: StatementImport = { entries: 0, registered: 0, held: 0, duplicates: 0, ignored: 0, results: [] }
   const occurrences = new Map<string, number>()
-  let pending: Array<{ input: IncomingPayment; result: ImportedEntry; reference: OrderReference }> = []
+  let pending: Array<{ input: IncomingPayment; slot: number; reference: OrderReference }> = []
+  // One batch is written while the next is parsed: the database's time overlaps the parser's.
+  let inFlight: Promise<void> = Promise.resolve()
 
-  const record = (result: ImportedEntry) => {
-    summary.results.push(result)
+  const record = (result: ImportedEntry, slot = summary.results.length) => {
+    summary.results[slot] = result
     if (result.outcome === 'registered') summary.registered++
     else if (result.outcome === 'held') summary.held++
     else if (result.outcome === 'duplicate') summary.duplicates++
     else summary.ignored++
   }
 
-  const flush = async () => {
-    if (pending.length === 0) return
-    const batch = pending
-    pending = []
+  const register = async (batch: typeof pending) => {
     const registrations =
       options.registration === 'single'
         ? await registerOneByOne(deps, tx, batch.map((p) => p.input))
         : await registerPaymentBatch(tx, batch.map((p) => p.input), now, today)
-    batch.forEach((p, i) => record(outcomeOf(p.result, p.reference, registrations[i])))
+    batch.forEach((p, i) => record(outcomeOf(summary.results[p.slot], p.reference, registrations[i]), p.slot))
+  }
+  const launch = async () => {
+    await inFlight // batches are written in file order, one at a time
+    if (pending.length === 0) return
+    const batch = pending
+    pending = []
+    inFlight = register(batch)
+    inFlight.catch(() => {}) // awaited later; an error surfaces there
+  }
+  const settle = async () => {
+    await launch()
+    await inFlight
   }
 
-  for await (const entry of readStatementFile(filePath, options.format)) {
-    summary.entries++
-    const base = { entryRef: entry.entryRef, amountCents: entry.amountCents, orderId: null }
-    const ignored = ignoredReason(entry)
-    if (ignored) {
-      await flush() // keep results in file order
-      record({ ...base, outcome: 'ignored', reason: ignored })
-      continue
+  try {
+    for await (const entry of readStatementFile(filePath, options.format)) {
+      summary.entries++
+      const base = { entryRef: entry.entryRef, amountCents: entry.amountCents, orderId: null }
+      const ignored = ignoredReason(entry)
+      if (ignored) {
+        record({ ...base, outcome: 'ignored', reason: ignored })
+        continue
+      }
+      const key = paymentReference(entry, occurrences)
+      const reference = findOrderReference(entry.remittanceText)
+      if (entry.reversal) {
+        await settle() // the original may be in a batch not yet written
+        record(await reverseEntry(tx, entry, key, reference, options.actor, now))
+        continue
+      }
+      // a placeholder keeps the results in file order until the batch answers
+      const slot = summary.results.push({ ...base, outcome: 'ignored', reason: null }) - 1
+      pending.push({ input: paymentOf(entry, key, reference, options.actor), slot, reference })
+      if (pending.length >= batchSize) await launch()
     }
-    const key = paymentReference(entry, occurrences)
-    const reference = findOrderReference(entry.remittanceText)
-    if (entry.reversal) {
-      await flush() // the original may be in the batch not yet written
-      record(await reverseEntry(tx, entry, key, reference, options.actor, now))
-      continue
-    }
-    pending.push({ input: paymentOf(entry, key, reference, options.actor), result: { ...base, outcome: 'ignored', reason: null }, reference })
-    if (pending.length >= batchSize) await flush()
+    await settle()
+  } catch (error) {
+    // never let a batch still writing outlive the transaction it belongs to
+    await inFlight.catch(() => {})
+    throw error
   }
-  await flush()
   return summary
 }
 

@@ -1,4 +1,4 @@
-import { asc, inArray, sql } from 'drizzle-orm'
+import { asc, sql } from 'drizzle-orm'
 import { queryRows, type Executor, type Tx } from '../../db/client'
 import { auditLog } from '../../db/audit-schema'
 import type { AuditEntry } from '../../db/audit'
@@ -66,22 +66,40 @@ export async function findStoredPayments(db: Executor, method: string, reference
   )
 }
 
+/** A PostgreSQL array literal for `= ANY(...)`: the planner estimates it and uses the index. */
+function arrayLiteral(values: Array<string | number>): string {
+  return `{${values.map((v) => `"${String(v).replace(/["\\]/g, '\\$&')}"`).join(',')}}`
+}
+
 export async function findOrderMailboxes(db: Executor, orderIds: string[]): Promise<Array<{ id: string; mailboxId: number }>> {
   if (orderIds.length === 0) return []
-  return db.select({ id: orders.id, mailboxId: orders.mailboxId }).from(orders).where(inArray(orders.id, orderIds))
+  return db
+    .select({ id: orders.id, mailboxId: orders.mailboxId })
+    .from(orders)
+    .where(sql`${orders.id} = ANY(${arrayLiteral(orderIds)}::text[])`)
 }
 
 /** Locks mailboxes in id order, so two imports never wait on each other in a circle. */
 export async function lockMailboxes(tx: Tx, ids: number[]): Promise<MailboxRow[]> {
   if (ids.length === 0) return []
-  const rows = await tx.select().from(mailboxes).where(inArray(mailboxes.id, ids)).orderBy(asc(mailboxes.id)).for('update')
+  const rows = await tx
+    .select()
+    .from(mailboxes)
+    .where(sql`${mailboxes.id} = ANY(${arrayLiteral(ids)}::bigint[])`)
+    .orderBy(asc(mailboxes.id))
+    .for('update')
   return rows.map((r) => ({ ...r, expiresOn: r.expiresOn as CalendarDate }))
 }
 
 /** Locks orders in id order, after their mailboxes (the lock order everywhere). */
 export async function lockOrders(tx: Tx, ids: string[]): Promise<OrderRow[]> {
   if (ids.length === 0) return []
-  return tx.select().from(orders).where(inArray(orders.id, ids)).orderBy(asc(orders.id)).for('update')
+  return tx
+    .select()
+    .from(orders)
+    .where(sql`${orders.id} = ANY(${arrayLiteral(ids)}::text[])`)
+    .orderBy(asc(orders.id))
+    .for('update')
 }
 
 export async function listConventions(db: Executor) {
@@ -90,7 +108,7 @@ export async function listConventions(db: Executor) {
 
 export async function findAccounts(db: Executor, ids: string[]) {
   if (ids.length === 0) return []
-  return db.select().from(accounts).where(inArray(accounts.id, ids))
+  return db.select().from(accounts).where(sql`${accounts.id} = ANY(${arrayLiteral(ids)}::text[])`)
 }
 
 export interface PaymentDecision {
@@ -132,10 +150,25 @@ export async function renewMailboxes(tx: Tx, renewals: Array<{ id: number; expir
      WHERE m.id = v.id`)
 }
 
-const INSERT_CHUNK = 1000
-
+/** R9: the batch's audit rows, in the order they were decided. */
 export async function insertAuditRows(tx: Tx, rows: AuditEntry[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += INSERT_CHUNK) await tx.insert(auditLog).values(rows.slice(i, i + INSERT_CHUNK))
+  if (rows.length === 0) return
+  const json = rows.map((r) => ({
+    at: r.at.toISOString(),
+    actor: r.actor,
+    action: r.action,
+    mailbox_id: r.mailboxId ?? null,
+    order_id: r.orderId ?? null,
+    payment_id: r.paymentId ?? null,
+    reason: r.reason ?? null,
+    data: r.data ?? null,
+  }))
+  await tx.execute(sql`INSERT INTO audit_log (at, actor, action, mailbox_id, order_id, payment_id, reason, data)
+    SELECT v.at, v.actor, v.action, v.mailbox_id, v.order_id, v.payment_id, v.reason, v.data
+      FROM ROWS FROM (jsonb_to_recordset(${JSON.stringify(json)}::jsonb)
+           AS (at timestamptz, actor text, action text, mailbox_id bigint, order_id text, payment_id bigint, reason text, data jsonb))
+           WITH ORDINALITY AS v(at, actor, action, mailbox_id, order_id, payment_id, reason, data, n)
+     ORDER BY v.n`)
 }
 
 export async function queueEnableCommands(tx: Tx, mailboxIds: number[], now: Date): Promise<void> {
@@ -143,6 +176,14 @@ export async function queueEnableCommands(tx: Tx, mailboxIds: number[], now: Dat
   await tx.insert(provisioningCommands).values(mailboxIds.map((mailboxId) => ({ mailboxId, action: 'enable' as const, createdAt: now })))
 }
 
-export async function insertOutboxRows(tx: Tx, rows: Array<typeof outbox.$inferInsert>): Promise<void> {
-  for (let i = 0; i < rows.length; i += INSERT_CHUNK) await tx.insert(outbox).values(rows.slice(i, i + INSERT_CHUNK))
+/** The batch's mails, queued in its transaction (as enqueueMail does one by one). */
+export async function insertOutboxRows(tx: Tx, rows: Array<typeof outbox.$inferInsert>, now: Date): Promise<void> {
+  if (rows.length === 0) return
+  const json = rows.map((r) => ({ template: r.template, language: r.language, recipient: r.recipient, params: r.params, mailbox_id: r.mailboxId ?? null, order_id: r.orderId ?? null }))
+  await tx.execute(sql`INSERT INTO outbox (template, language, recipient, params, mailbox_id, order_id, next_attempt_at, created_at)
+    SELECT v.template, v.language, v.recipient, v.params, v.mailbox_id, v.order_id, ${now}::timestamptz, ${now}::timestamptz
+      FROM ROWS FROM (jsonb_to_recordset(${JSON.stringify(json)}::jsonb)
+           AS (template text, language text, recipient text, params jsonb, mailbox_id bigint, order_id text))
+           WITH ORDINALITY AS v(template, language, recipient, params, mailbox_id, order_id, n)
+     ORDER BY v.n`)
 }

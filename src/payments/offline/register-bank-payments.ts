@@ -158,7 +158,7 @@ export async function registerPaymentBatch(tx: Tx, inputs: IncomingPayment[], no
       createdAt: now,
     }
   })
-  await queries.insertOutboxRows(tx, outboxRows)
+  await queries.insertOutboxRows(tx, outboxRows, now)
 
   // R8 replays: the answer stored the first time (earlier in this batch, or in an earlier import).
   const replayIndexes = inputs.map((_, i) => i).filter((i) => results[i] === undefined)

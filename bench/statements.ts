@@ -1,0 +1,185 @@
+/**
+ * bench/statements: a generated camt.053 statement of N entries (default 100,000) imported on
+ * PostgreSQL (a fresh database, created and dropped), against the floor of the bare streaming parse
+ * of the same file. Targets (issue 4): import ≤ 2 × parse, peak RSS < 300 MB. Usage:
+ *   node --expose-gc --import tsx bench/statements.ts [--n 100000] [--db postgres://…] [--parse-mb 200]
+ * (--parse-mb also streams a generated file of that many MB through the parser: time and memory.)
+ * Memory is the process's peak RSS during each measured step (baselineRssMb: before it, after a GC).
+ * The statement: mostly exact payments of open orders, with typos, mismatched amounts, duplicates,
+ * debits, pending entries and a few reversals mixed in; a second import of the same file shows R8.
+ */
+import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { once } from 'node:events'
+import { parseArgs } from 'node:util'
+import pg from 'pg'
+import { parseCalendarDate } from '../src/core/calendar'
+import { ManualClock } from '../src/core/clock'
+import { checkDigits, ORDER_ID_ALPHABET } from '../src/core/order-id'
+import { migrateDatabase, openDatabase, sql } from '../src/db/client'
+import { FNOMCEO_DEMO, saveConvention } from '../src/catalog/queries'
+import { insertBulkMailboxes } from '../src/demo/bulk-mailboxes'
+import { importStatement } from '../src/payments/offline/import-statement'
+import { readStatementFile } from '../src/payments/offline/read-statement'
+import type { Deps } from '../src/deps'
+import { camtEntry, camtHeader, CAMT_FOOTER, type EntrySpec } from '../test/payments/offline/statement-builder'
+
+const { values } = parseArgs({
+  options: {
+    n: { type: 'string', default: '100000' },
+    db: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
+    'parse-mb': { type: 'string' },
+    'batch-size': { type: 'string', default: '500' },
+  },
+})
+const n = Number(values.n)
+const today = parseCalendarDate('2026-05-02')
+const folder = mkdtempSync(join(tmpdir(), 'bench-statements-'))
+
+/** Deterministic order IDs (a small LCG), valid check digits. */
+function orderIds(count: number): string[] {
+  let seed = 42
+  const random = (max: number) => {
+    seed ^= seed << 13 // xorshift32
+    seed ^= seed >>> 17
+    seed ^= seed << 5
+    return (seed >>> 0) % max
+  }
+  const ids = new Set<string>()
+  while (ids.size < count) {
+    let payload = ''
+    for (let i = 0; i < 8; i++) payload += ORDER_ID_ALPHABET[random(ORDER_ID_ALPHABET.length)]
+    ids.add(payload + checkDigits(payload))
+  }
+  return [...ids]
+}
+
+/** Entry i mostly pays order i exactly; every so often something else happens. */
+function entryFor(i: number, ids: string[]): EntrySpec {
+  const id = ids[i % ids.length]
+  const ref = `BENCH${String(i).padStart(9, '0')}`
+  const base = { amountCents: 1220, acctSvcrRef: ref, endToEndId: `E2E${i}`, debtorName: `TITOLARE ${i}`, remittance: [`RINNOVO PEC ORDINE ${id.slice(0, 4)}-${id.slice(4, 8)}-${id.slice(8)}`, `CASELLA${i}`] }
+  if (i % 997 === 996) return { ...base, creditDebit: 'DBIT', reversal: true, endToEndId: `E2E${i - 1}`, remittance: [`STORNO ${ids[(i - 1) % ids.length]}`] }
+  if (i % 101 === 100) return { ...base, creditDebit: 'DBIT', remittance: ['COMMISSIONI'] }
+  if (i % 89 === 88) return { ...base, status: 'PDNG' }
+  if (i % 50 === 49) return { ...base, remittance: [`ORDINE ${id.slice(0, 3)}B${id.slice(4)}`] } // a typo
+  if (i % 37 === 36) return { ...base, amountCents: 1000 }
+  if (i % 45 === 44) return { ...base, remittance: [ids[(i - 1) % ids.length]] } // pays the previous order again
+  return base
+}
+
+async function writeStatement(path: string, count: number, ids: string[], padding = 0): Promise<number> {
+  const out = createWriteStream(path)
+  const write = async (s: string) => {
+    if (!out.write(s)) await once(out, 'drain')
+  }
+  await write(camtHeader(8, 'BENCH'))
+  for (let i = 0; i < count; i++) {
+    const spec = entryFor(i, ids)
+    if (padding) spec.remittance = [...(spec.remittance ?? []), 'X'.repeat(padding)]
+    await write(camtEntry(spec, 8))
+  }
+  await write(CAMT_FOOTER)
+  out.end()
+  await once(out, 'finish')
+  return statSync(path).size
+}
+
+async function measured<T>(work: () => Promise<T>): Promise<{ ms: number; result: T; peakRssMb: number; baselineRssMb: number; peakHeapMb: number }> {
+  if (global.gc) global.gc()
+  const baseline = process.memoryUsage().rss
+  let peak = baseline
+  let heap = process.memoryUsage().heapUsed
+  const sample = () => {
+    const m = process.memoryUsage()
+    peak = Math.max(peak, m.rss)
+    heap = Math.max(heap, m.heapUsed)
+  }
+  const sampler = setInterval(sample, 5)
+  const start = performance.now()
+  const result = await work()
+  const ms = performance.now() - start
+  clearInterval(sampler)
+  sample()
+  const mb = (bytes: number) => Math.round(bytes / 2 ** 20)
+  return { ms, result, peakRssMb: mb(peak), baselineRssMb: mb(baseline), peakHeapMb: mb(heap) }
+}
+
+function memory(m: { peakRssMb: number; baselineRssMb: number; peakHeapMb: number }) {
+  return { baselineRssMb: m.baselineRssMb, peakRssMb: m.peakRssMb, peakHeapMb: m.peakHeapMb }
+}
+
+async function parseOnly(path: string): Promise<number> {
+  let count = 0
+  for await (const _ of readStatementFile(path)) count++
+  return count
+}
+
+const admin = new pg.Client({ connectionString: values.db })
+await admin.connect()
+const name = 'pec_renewal_bench_statements'
+await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+await admin.query(`CREATE DATABASE ${name}`)
+const url = new URL(values.db!)
+url.pathname = `/${name}`
+const database = await openDatabase(url.toString(), { maxConnections: 2 })
+try {
+  await migrateDatabase(database)
+  await saveConvention(database.db, FNOMCEO_DEMO)
+  const setupStart = performance.now()
+  await insertBulkMailboxes(database.db, { count: n, today, fromDays: 30, toDays: 365 })
+  const ids = orderIds(n)
+  // One open order per mailbox, inserted set-based: the IDs the statement quotes.
+  await database.db.execute(sql`INSERT INTO orders (id, mailbox_id, account_id, status, years, net_cents, vat_cents, total_cents, method, billing, placed_by, placed_at, placed_on)
+    SELECT v.id, m.id, m.account_id, 'open', 1, 1000, 220, 1220, 'bonifico', '{"name":"Bench","fiscalCode":"RSSMRA85T10A562S","email":"b@example.it"}'::jsonb, 'operator:bench', now(), ${today}::date
+      FROM jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb) WITH ORDINALITY AS v(id, n)
+      JOIN mailboxes m ON m.address = 'casella' || v.n || '@pec.example.it'`)
+  await database.db.execute(sql`VACUUM ANALYZE`)
+  const setupMs = performance.now() - setupStart
+
+  const path = join(folder, 'statement.xml')
+  const bytes = await writeStatement(path, n, ids)
+  const floor = await measured(() => parseOnly(path))
+  const deps: Deps = { db: database.db, clock: new ManualClock('2026-05-02T10:00:00Z'), config: { publicUrl: 'https://bench.example', businessTimeZone: 'Europe/Rome' } }
+  const run = await measured(() => importStatement(deps, path, { actor: 'operator:bench', batchSize: Number(values['batch-size']) }))
+  const again = await measured(() => importStatement(deps, path, { actor: 'operator:bench', batchSize: Number(values['batch-size']) }))
+  const { results: _r, ...summary } = run.result
+  const { results: _a, ...summaryAgain } = again.result
+  run.result.results.length = 0 // let the 100,000 results go before the big-file parse
+
+  let big: Record<string, number> | undefined
+  if (values['parse-mb']) {
+    const bigPath = join(folder, 'big.xml')
+    const targetBytes = Number(values['parse-mb']) * 2 ** 20
+    const perEntry = bytes / n + 2000
+    const bigBytes = await writeStatement(bigPath, Math.ceil(targetBytes / perEntry), ids, 2000)
+    const parsed = await measured(() => parseOnly(bigPath))
+    big = { fileMb: Math.round(bigBytes / 2 ** 20), entries: parsed.result, parseMs: Math.round(parsed.ms), ...memory(parsed) }
+    rmSync(bigPath)
+  }
+
+  console.log(
+    JSON.stringify(
+      {
+        database: database.kind,
+        entries: n,
+        fileMb: Number((bytes / 2 ** 20).toFixed(1)),
+        setupMs: Math.round(setupMs),
+        floor: { parseMs: Math.round(floor.ms), entriesPerSecond: Math.round((floor.result / floor.ms) * 1000), ...memory(floor) },
+        import: { ms: Math.round(run.ms), entriesPerSecond: Math.round((n / run.ms) * 1000), ...memory(run), ...summary },
+        ratio: Number((run.ms / floor.ms).toFixed(2)),
+        secondImport: { ms: Math.round(again.ms), ratio: Number((again.ms / floor.ms).toFixed(2)), ...memory(again), ...summaryAgain },
+        ...(big ? { bigFileParse: big } : {}),
+        targets: { ratio: 2, peakRssMb: 300 },
+      },
+      null,
+      2,
+    ),
+  )
+} finally {
+  await database.close()
+  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+  await admin.end()
+  rmSync(folder, { recursive: true, force: true })
+}
