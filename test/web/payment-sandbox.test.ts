@@ -59,7 +59,7 @@ describe.each(testDatabases())('%s: card payment through the sandbox gateway', (
     expect(location).toMatch(/^\/sandbox\/pagamento\/sbx_[0-9a-f]{32}$/)
 
     const waiting = await client.get(`/ordini/${order.orderId}/esito`)
-    expect(waiting.body).toContain('Stiamo aspettando la conferma del pagamento')
+    expect(waiting.body).toContain('Stiamo aspettando che il circuito di prova (simulazione) confermi il pagamento')
     expect(waiting.body).toMatch(/<head>[\s\S]*<meta http-equiv="refresh" content="5">[\s\S]*<\/head>/)
     expect(waiting.body).not.toMatch(/<script/)
 

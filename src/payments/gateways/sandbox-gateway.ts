@@ -77,7 +77,7 @@ export function sandboxGateway(secret: string): SandboxGateway {
       }
       const expected = Buffer.from(sign(timestamp, rawBody.toString('utf8')), 'hex')
       if (!timingSafeEqual(expected, Buffer.from(parts.v1, 'hex'))) throw new WebhookSignatureError('sandbox', 'signature does not match')
-      if (Math.abs(receivedAt.getTime() / 1000 - timestamp) > TOLERANCE_SECONDS) throw new WebhookSignatureError('sandbox', 'signature too old')
+      if (Math.abs(receivedAt.getTime() / 1000 - timestamp) > TOLERANCE_SECONDS) throw new WebhookSignatureError('sandbox', 'signature outside the 5-minute window')
       return fromSandboxEvent(JSON.parse(rawBody.toString('utf8')) as SandboxEvent)
     },
 

@@ -9,7 +9,7 @@ export const paymentText = {
     'payment.result.mailbox': 'Casella PEC',
     'payment.result.paid': 'Pagamento ricevuto, grazie. La casella {mailbox} è rinnovata: la nuova scadenza è il {date}.',
     'payment.result.paidNoDate': 'Pagamento ricevuto, grazie. L’ordine è pagato.',
-    'payment.result.waiting': 'Stiamo aspettando la conferma del pagamento da {gateway}. Di solito arriva in pochi secondi: la pagina si aggiorna da sola.',
+    'payment.result.waiting': 'Stiamo aspettando che {gateway} confermi il pagamento. Di solito bastano pochi secondi: la pagina si aggiorna da sola.',
     'payment.result.refresh': 'Aggiorna la pagina',
     'payment.result.declined': 'Il pagamento non è andato a buon fine: {reason}. Non ti è stato addebitato nulla e l’ordine resta aperto.',
     'payment.result.cancelled': 'Hai annullato il pagamento. L’ordine resta aperto: puoi pagare quando vuoi.',
