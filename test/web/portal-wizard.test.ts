@@ -176,13 +176,18 @@ describe.each(testDatabases())('%s: portal renewal wizard', (_name, open) => {
     expect(again.body).toContain(number)
   })
 
-  it('writes the e-mails in the account’s language', async () => {
+  it('shows the pages in English on request and writes the e-mails in the account’s language', async () => {
     const { active } = await setup('en')
-    const client = await signIn()
-    const { orderId } = await walk(client, active.id, 'bonifico')
-    const [summary, confirmation] = await mailsOf(orderId)
-    expect(summary.row.language).toBe('en')
-    expect(summary.subject).toMatch(/^Summary of renewal order/)
+    const client = await signIn('FNOM000010', 'en')
+    const { summary, orderId } = await walk(client, active.id, 'bonifico')
+    expect(summary.body).toContain('<html lang="en">')
+    expect(summary.body).toContain('Expiry date after payment')
+    const page = await client.get(`/ordini/${orderId}`)
+    expect(page.body).toContain('quote it as the payment reference (causale)')
+    expect(page.body).toContain('Bank transfer QR code')
+    const [summaryMail, confirmation] = await mailsOf(orderId)
+    expect(summaryMail.row.language).toBe('en')
+    expect(summaryMail.subject).toMatch(/^Summary of renewal order/)
     expect(confirmation.subject).toMatch(/^Confirmation of renewal order/)
   })
 
