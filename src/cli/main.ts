@@ -15,6 +15,7 @@ import { listOutbox, type OutboxStatus } from '../notifications/list-outbox'
 import { smtpTransport } from '../notifications/transport'
 import { importStatement, type StatementImport } from '../payments/offline/import-statement'
 import { importSlips } from '../payments/postal/import-slips'
+import { refundPayment } from '../payments/refund-payment'
 import { registerPayment } from '../payments/register-payment'
 import { placeOrder } from '../renewals/place-order'
 import { PAYMENT_METHODS, type PaymentMethod } from '../renewals/schema'
@@ -191,9 +192,8 @@ program
     }),
   )
 
-program
-  .command('payment')
-  .description('payments')
+const payment = program.command('payment').description('payments')
+payment
   .command('register')
   .description('register a payment received for an order (R4: extends from the expiry date)')
   .requiredOption('--order <id>', 'the order ID as quoted in the payment reason')
@@ -210,6 +210,20 @@ program
           `${result.replayed ? 'Already registered: ' : ''}${result.outcome}${result.reason ? ` (${result.reason})` : ''}`,
           result.expiresOn ? `mailbox expires on ${result.expiresOn}` : 'no order matched: kept for an operator',
         ].join('; '),
+      )
+    }),
+  )
+payment
+  .command('refund')
+  .description('refund a payment due back (a duplicate, or paid after cessation); through its gateway when it came from one')
+  .requiredOption('--payment <id>', 'the payment ID, as `payment register --json` prints it', parsePositiveInteger)
+  .option('--json', 'print JSON')
+  .action((opts) =>
+    withServices(async ({ deps, gateways }) => {
+      const refund = await refundPayment(deps, gateways, { paymentId: opts.payment, actor: OPERATOR })
+      const result = { ...refund, orderId: refund.orderId && formatOrderId(refund.orderId as OrderId), amount: centsToDecimal(refund.amountCents) }
+      printResult(opts.json, result, () =>
+        `${result.replayed ? 'Already refunded: ' : 'Refunded '}payment ${result.paymentId}, ${result.amount} €${result.orderId ? ` (order ${result.orderId})` : ''}${result.gateway ? ` through ${result.gateway}, refund ${result.refundRef}` : ': send the money back by bank transfer'}`,
       )
     }),
   )
