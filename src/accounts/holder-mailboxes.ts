@@ -1,4 +1,4 @@
-import { and, asc, eq } from 'drizzle-orm'
+import { and, asc, eq, type SQL } from 'drizzle-orm'
 import type { CalendarDate } from '../core/calendar'
 import type { Executor } from '../db/client'
 import { mailboxes, type MailboxStatus } from './schema'
@@ -18,13 +18,18 @@ export interface HolderMailbox {
  * checked in the query, whatever ids a URL or form carries.
  */
 export async function listHolderMailboxes(db: Executor, holder: HolderSession): Promise<HolderMailbox[]> {
-  const onlyAddress = holder.signedInWith.startsWith('mailbox:') ? holder.signedInWith.slice('mailbox:'.length) : null
   const rows = await db
     .select({ id: mailboxes.id, address: mailboxes.address, status: mailboxes.status, expiresOn: mailboxes.expiresOn, register: mailboxes.register })
     .from(mailboxes)
-    .where(and(eq(mailboxes.accountId, holder.accountId), onlyAddress ? eq(mailboxes.address, onlyAddress) : undefined))
+    .where(visibleTo(holder))
     .orderBy(asc(mailboxes.expiresOn), asc(mailboxes.address))
   return rows.map((r) => ({ ...r, expiresOn: r.expiresOn as CalendarDate }))
+}
+
+/** The ownership condition on `mailboxes`, for queries that join more tables to the holder's mailboxes. */
+export function visibleTo(holder: HolderSession): SQL | undefined {
+  const onlyAddress = holder.signedInWith.startsWith('mailbox:') ? holder.signedInWith.slice('mailbox:'.length) : null
+  return and(eq(mailboxes.accountId, holder.accountId), onlyAddress ? eq(mailboxes.address, onlyAddress) : undefined)
 }
 
 export async function findHolderMailbox(db: Executor, holder: HolderSession, mailboxId: number): Promise<HolderMailbox | undefined> {

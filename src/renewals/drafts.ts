@@ -1,5 +1,5 @@
-import { and, eq } from 'drizzle-orm'
-import { findHolderMailbox, listHolderMailboxes, type HolderMailbox } from '../accounts/holder-mailboxes'
+import { and, asc, eq } from 'drizzle-orm'
+import { findHolderMailbox, visibleTo, type HolderMailbox } from '../accounts/holder-mailboxes'
 import { mailboxes } from '../accounts/schema'
 import type { HolderSession } from '../accounts/sessions'
 import { findConvention } from '../catalog/queries'
@@ -58,11 +58,6 @@ export async function findDraft(db: Executor, accountId: string, mailboxId: numb
   return row && { ...row, billing: row.billing as InvoiceBilling | null }
 }
 
-export async function listDrafts(db: Executor, accountId: string): Promise<RenewalDraft[]> {
-  const rows = await db.select().from(renewalDrafts).where(eq(renewalDrafts.accountId, accountId))
-  return rows.map((row) => ({ ...row, billing: row.billing as InvoiceBilling | null }))
-}
-
 /** Saves the choices of one step (upsert): the other steps' choices stay as they were. */
 export async function saveDraft(db: Executor, accountId: string, mailboxId: number, choices: DraftChoices, now: Date): Promise<void> {
   await db
@@ -111,16 +106,6 @@ export async function findHolderOrder(db: Executor, holder: HolderSession, order
   return (await findHolderMailbox(db, holder, order.mailboxId)) ? order : undefined
 }
 
-/** The open (unpaid) orders of the mailboxes the holder sees, by mailbox id. */
-export async function openOrdersByMailbox(db: Executor, holder: HolderSession): Promise<Map<number, OrderRow>> {
-  const visible = new Set((await listHolderMailboxes(db, holder)).map((m) => m.id))
-  const rows = await db
-    .select()
-    .from(orders)
-    .where(and(eq(orders.accountId, holder.accountId), eq(orders.status, 'open')))
-  return new Map(rows.filter((o) => visible.has(o.mailboxId)).map((o) => [o.mailboxId, o]))
-}
-
 /** What the mailbox list offers for each mailbox: renew, resume the draft, or resume the open order. */
 export interface MailboxRenewalState {
   mailbox: HolderMailbox
@@ -132,24 +117,29 @@ export interface MailboxRenewalState {
 }
 
 export async function mailboxRenewalStates(db: Executor, holder: HolderSession, today: CalendarDate): Promise<MailboxRenewalState[]> {
-  const visible = await listHolderMailboxes(db, holder)
-  if (!visible.length) return []
-  const [codes, windows, open, drafts] = await Promise.all([
-    db.select({ id: mailboxes.id, code: mailboxes.conventionCode }).from(mailboxes).where(eq(mailboxes.accountId, holder.accountId)),
-    db.select({ code: conventions.code, renewableWindowDays: conventions.renewableWindowDays }).from(conventions),
-    openOrdersByMailbox(db, holder),
-    listDrafts(db, holder.accountId),
-  ])
-  const conventionOf = new Map(codes.map((m) => [m.id, m.code]))
-  const windowOf = new Map(windows.map((c) => [c.code, c]))
-  return visible.map((mailbox) => {
-    const convention = windowOf.get(conventionOf.get(mailbox.id)!) ?? { renewableWindowDays: 0 }
+  // One query for the whole list: it is the page holders land on after signing in.
+  const rows = await db
+    .select({
+      mailbox: { id: mailboxes.id, address: mailboxes.address, status: mailboxes.status, expiresOn: mailboxes.expiresOn, register: mailboxes.register },
+      renewableWindowDays: conventions.renewableWindowDays,
+      openOrder: orders,
+      draftMailboxId: renewalDrafts.mailboxId,
+    })
+    .from(mailboxes)
+    .innerJoin(conventions, eq(conventions.code, mailboxes.conventionCode))
+    .leftJoin(orders, and(eq(orders.mailboxId, mailboxes.id), eq(orders.status, 'open')))
+    .leftJoin(renewalDrafts, and(eq(renewalDrafts.mailboxId, mailboxes.id), eq(renewalDrafts.accountId, holder.accountId)))
+    .where(visibleTo(holder))
+    .orderBy(asc(mailboxes.expiresOn), asc(mailboxes.address))
+  return rows.map((row) => {
+    const mailbox = { ...row.mailbox, expiresOn: row.mailbox.expiresOn as CalendarDate }
+    const convention = { renewableWindowDays: row.renewableWindowDays }
     return {
       mailbox,
       renewable: isRenewable(mailbox, convention, today),
       renewableUntil: renewableUntil(mailbox.expiresOn, convention.renewableWindowDays),
-      openOrder: open.get(mailbox.id),
-      hasDraft: drafts.some((d) => d.mailboxId === mailbox.id),
+      openOrder: row.openOrder ?? undefined,
+      hasDraft: row.draftMailboxId !== null,
     }
   })
 }
