@@ -10,6 +10,7 @@ import {
 } from './card-gateway'
 
 const ACTOR = 'gateway:paypal'
+const TIMEOUT_MS = 30_000
 const SIGNATURE_HEADERS = ['paypal-auth-algo', 'paypal-cert-url', 'paypal-transmission-id', 'paypal-transmission-sig', 'paypal-transmission-time'] as const
 
 /** PayPal's JSON, read field by field where it is used (optional chaining throughout). */
@@ -48,6 +49,7 @@ export function paypalGateway(config: PaypalConfig, fetchImpl: typeof fetch = fe
         'content-type': 'application/x-www-form-urlencoded',
       },
       body: 'grant_type=client_credentials',
+      signal: AbortSignal.timeout(TIMEOUT_MS),
     })
     const body = (await response.json().catch(() => ({}))) as { access_token?: string; expires_in?: number; error_description?: string }
     if (!response.ok || !body.access_token) {
@@ -67,6 +69,7 @@ export function paypalGateway(config: PaypalConfig, fetchImpl: typeof fetch = fe
         ...(requestId ? { 'paypal-request-id': requestId } : {}),
       },
       ...(body === undefined ? {} : { body }),
+      signal: AbortSignal.timeout(TIMEOUT_MS),
     })
     const text = await response.text()
     let parsed: unknown = {}
