@@ -17,6 +17,8 @@ export interface Config {
   /** Wall-clock time (Europe/Rome) of the daily lifecycle run. */
   lifecycleTime: string
   sessionSecret: string
+  /** Behind a load balancer: how many proxy hops to trust for the client IP (sign-in limits key on it). */
+  trustProxy: number
   /** imaps://host[:993] or imap://host[:143]: mailbox passwords checked by an IMAP login; absent: the imported hashes. */
   imapUrl?: string
   /** Card and PayPal gateways (issue 4). None configured: the local sandbox (a simulation) serves both. */
@@ -81,6 +83,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     businessTimeZone,
     lifecycleTime,
     sessionSecret: env.SESSION_SECRET || sessionSecretFor(databaseUrl),
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
     imapUrl: imapUrlFrom(env.IMAP_URL),
     gateways: gatewayConfig(env),
   }
@@ -143,6 +146,15 @@ function imapUrlFrom(value: string | undefined): string | undefined {
     throw new ConfigError(`IMAP_URL: expected imaps://host:993 (TLS) or imap://host:143 (STARTTLS), without user, path or query, got "${shown}"`)
   }
   return `${url.protocol}//${url.host}`
+}
+
+function parseTrustProxy(value: string | undefined): number {
+  if (!value) return 0
+  const hops = Number(value)
+  if (!Number.isInteger(hops) || hops < 0 || hops > 10) {
+    throw new ConfigError(`TRUST_PROXY: expected the number of proxies in front of the service (0–10), got "${value}"`)
+  }
+  return hops
 }
 
 /** Generated once and kept in the data folder, so sessions survive restarts. */

@@ -12,6 +12,9 @@ const TEMPLATE_LABELS: Record<string, string> = {
   deactivation: 'Disattivazione',
   cessation: 'Cessazione',
   payment_received: 'Pagamento ricevuto',
+  order_summary: 'Riepilogo ordine',
+  order_confirmation: 'Conferma ordine',
+  password_reset: 'Reimpostazione password',
 }
 
 const timeFormat = new Intl.DateTimeFormat('it-IT', { timeZone: BUSINESS_TIME_ZONE, dateStyle: 'short', timeStyle: 'medium' })

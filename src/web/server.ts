@@ -12,7 +12,8 @@ import { wizardRoutes } from './portal/wizard-routes'
 
 /** The HTTP face of the service. The holder's portal (issue 3) mounts here. */
 export async function buildServer(services: Services, options: { logger?: boolean } = {}): Promise<FastifyInstance> {
-  const app = Fastify({ logger: options.logger ?? false })
+  const hops = services.config.trustProxy
+  const app = Fastify({ logger: options.logger ?? false, trustProxy: hops ? (_address: string, hop: number) => hop < hops : false })
   const { deps, config } = services
 
   app.get('/healthz', async (_request, reply) => {
