@@ -323,6 +323,12 @@ async function runForever(jobs: boolean, http: boolean): Promise<void> {
     await server.listen({ host: config.host, port: config.port })
     const where = `http://${config.host}:${(server.server.address() as { port: number }).port}`
     console.log(`pec-renewal listening on ${where} (public URL ${config.publicUrl}); database: ${database.kind === 'pglite' ? `embedded in ${config.databaseUrl}` : 'PostgreSQL'}${config.smtpUrl ? '' : `; e-mail viewer at ${where}/dev/posta`}`)
+    const { gateways } = services
+    console.log(
+      gateways.sandbox
+        ? 'card and PayPal: SANDBOX GATEWAY — a simulation, no real payment (set STRIPE_* / PAYPAL_* keys for real ones)'
+        : `card: ${gateways.forMethod('card')?.name ?? 'not available'}; PayPal: ${gateways.forMethod('paypal')?.name ?? 'not available'}`,
+    )
   } else {
     console.log(`pec-renewal worker running; database: ${database.kind}`)
   }
