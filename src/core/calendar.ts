@@ -59,11 +59,14 @@ export function instantAt(date: CalendarDate, time: string, timeZone = BUSINESS_
   return new Date(zoned.epochMilliseconds)
 }
 
-/** 27/11/2026 or 27 November 2026, as the holder reads dates. */
+// Building an Intl formatter costs far more than using one: one per language, made once.
+const DATE_FORMATS = {
+  it: new Intl.DateTimeFormat('it-IT', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }),
+  en: new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }),
+}
+
+/** 27 novembre 2026 or 27 November 2026, as the holder reads dates. */
 export function formatDate(date: CalendarDate, language: 'it' | 'en'): string {
-  return Temporal.PlainDate.from(date).toLocaleString(language === 'it' ? 'it-IT' : 'en-GB', {
-    day: 'numeric',
-    month: 'long',
-    year: 'numeric',
-  })
+  const [year, month, day] = date.split('-').map(Number)
+  return DATE_FORMATS[language].format(new Date(Date.UTC(year, month - 1, day))) // a calendar date: no zone shift
 }

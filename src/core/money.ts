@@ -26,11 +26,14 @@ export function parseEuroAmount(text: string): Cents {
   return Number(match[1]) * 100 + Number(cents)
 }
 
-/** € 12,20 (it) or €12.20 (en). */
+const EURO_FORMATS = {
+  it: new Intl.NumberFormat('it-IT', { style: 'currency', currency: 'EUR' }),
+  en: new Intl.NumberFormat('en-IE', { style: 'currency', currency: 'EUR' }),
+}
+
+/** 12,20 € (it) or €12.20 (en). */
 export function formatEuro(cents: Cents, language: 'it' | 'en' = 'it'): string {
-  return new Intl.NumberFormat(language === 'it' ? 'it-IT' : 'en-IE', { style: 'currency', currency: 'EUR' }).format(
-    cents / 100,
-  )
+  return EURO_FORMATS[language].format(cents / 100)
 }
 
 /** 12.20 — for JSON and machine-facing output. */
