@@ -2,6 +2,7 @@ import { and, asc, eq, type SQL } from 'drizzle-orm'
 import type { CalendarDate } from '../core/calendar'
 import type { Executor } from '../db/client'
 import { mailboxes, type MailboxStatus } from './schema'
+import type { Mailbox } from './queries'
 import type { HolderSession } from './sessions'
 
 export interface HolderMailbox {
@@ -33,5 +34,12 @@ export function visibleTo(holder: HolderSession): SQL | undefined {
 }
 
 export async function findHolderMailbox(db: Executor, holder: HolderSession, mailboxId: number): Promise<HolderMailbox | undefined> {
-  return (await listHolderMailboxes(db, holder)).find((m) => m.id === mailboxId)
+  const row = await findVisibleMailbox(db, holder, mailboxId)
+  return row && { id: row.id, address: row.address, status: row.status, expiresOn: row.expiresOn as CalendarDate, register: row.register }
+}
+
+/** The whole mailbox row, when the holder may see it: one query, ownership in its WHERE. */
+export async function findVisibleMailbox(db: Executor, holder: HolderSession, mailboxId: number): Promise<Mailbox | undefined> {
+  const [row] = await db.select().from(mailboxes).where(and(eq(mailboxes.id, mailboxId), visibleTo(holder)))
+  return row
 }

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { findHolderMailbox } from '../../../accounts/holder-mailboxes'
+import { findVisibleMailbox } from '../../../accounts/holder-mailboxes'
 import { findConvention, type Convention } from '../../../catalog/queries'
 import { businessDate, type CalendarDate } from '../../../core/calendar'
 import {
@@ -12,7 +12,7 @@ import {
   type RenewalDraft,
   type WizardStep,
 } from '../../../renewals/drafts'
-import { findMailbox, findOpenOrder, type MailboxRow } from '../../../renewals/queries'
+import { findOpenOrder, type MailboxRow } from '../../../renewals/queries'
 import { isRenewable } from '../../../renewals/rules'
 import type { Services } from '../../../services'
 
@@ -59,12 +59,12 @@ export async function loadWizard(
   const { deps } = services
   const holder = request.holder!
   const mailboxId = mailboxIdParam(request)
-  const visible = mailboxId === null ? undefined : await findHolderMailbox(deps.db, holder, mailboxId)
-  if (!visible) {
+  const row = mailboxId === null ? undefined : await findVisibleMailbox(deps.db, holder, mailboxId)
+  if (!row) {
     await reply.page('portal/error.eta', { message: request.t('error.notFound') }, 404)
     return null
   }
-  const mailbox = (await findMailbox(deps.db, visible.id))!
+  const mailbox = { ...row, expiresOn: row.expiresOn as CalendarDate }
   const now = deps.clock.now()
   const today = businessDate(now, deps.config.businessTimeZone)
   const [convention, draft, contracts, openOrder] = await Promise.all([
