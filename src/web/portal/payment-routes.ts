@@ -1,12 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { formatDate, type CalendarDate } from '../../core/calendar'
 import { formatEuro } from '../../core/money'
-import { formatOrderId, parseOrderId, type OrderId } from '../../core/order-id'
+import { formatOrderId, type OrderId } from '../../core/order-id'
 import { completeCheckout } from '../../payments/gateways/complete-checkout'
 import { paymentState, type PaymentState } from '../../payments/gateways/payment-state'
 import { startCheckout } from '../../payments/gateways/start-checkout'
-import { findHolderOrder } from '../../renewals/drafts'
-import { findMailbox, type OrderRow } from '../../renewals/queries'
+import { findMailbox } from '../../renewals/queries'
+import { loadHolderOrder } from './holder-order'
 import type { Services } from '../../services'
 import { requireHolder } from './plugin'
 import { sandboxPaymentRoutes } from './sandbox-payment-routes'
@@ -23,16 +23,7 @@ export async function paymentRoutes(app: FastifyInstance, services: Services): P
   const { deps, gateways } = services
   const guard = { preHandler: requireHolder }
 
-  /** The holder's own order, whatever id is in the URL; null (and a 404 page) otherwise. */
-  async function holderOrder(request: FastifyRequest, reply: FastifyReply): Promise<OrderRow | null> {
-    const orderId = parseOrderId((request.params as { orderId?: string }).orderId ?? '')
-    const order = orderId && (await findHolderOrder(deps.db, request.holder!, orderId))
-    if (!order) {
-      await reply.page('portal/error.eta', { message: request.t('error.notFound') }, 404)
-      return null
-    }
-    return order
-  }
+  const holderOrder = (request: FastifyRequest, reply: FastifyReply) => loadHolderOrder(deps.db, request, reply)
 
   app.post('/ordini/:orderId/paga', guard, async (request, reply) => {
     const order = await holderOrder(request, reply)

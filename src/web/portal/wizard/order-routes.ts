@@ -2,17 +2,18 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { businessDate, formatDate, type CalendarDate } from '../../../core/calendar'
 import { DomainError } from '../../../core/errors'
 import { formatEuro } from '../../../core/money'
-import { formatOrderId, parseOrderId, type OrderId } from '../../../core/order-id'
+import { formatOrderId, type OrderId } from '../../../core/order-id'
 import { epcQrSvg } from '../../../payments/instructions/epc-qr'
 import { bankTransferInstructions, postalSlipFor } from '../../../payments/instructions/payment-instructions'
 import { formatCodiceCliente } from '../../../payments/postal/codice-cliente'
 import { renderPostalSlipPdf } from '../../../payments/postal/td896-pdf'
 import { findConvention } from '../../../catalog/queries'
 import { formatIban } from '../../../notifications/mail-context'
-import { changeOrderMethod, findHolderOrder } from '../../../renewals/drafts'
-import { findAccount, findMailbox, type OrderRow } from '../../../renewals/queries'
+import { changeOrderMethod } from '../../../renewals/drafts'
+import { findAccount, findMailbox } from '../../../renewals/queries'
 import { extendedExpiry, openOrderFacts, renewalBase } from '../../../renewals/rules'
 import { PAYMENT_METHODS, type PaymentMethod } from '../../../renewals/schema'
+import { loadHolderOrder } from '../holder-order'
 import type { Services } from '../../../services'
 import { requireHolder } from '../plugin'
 
@@ -25,16 +26,7 @@ export async function orderRoutes(app: FastifyInstance, services: Services): Pro
   const { deps } = services
   const guard = { preHandler: requireHolder }
 
-  /** The holder's own order, whatever id is in the URL; null (and a 404 page) otherwise. */
-  async function holderOrder(request: FastifyRequest, reply: FastifyReply): Promise<OrderRow | null> {
-    const orderId = parseOrderId((request.params as { orderId?: string }).orderId ?? '')
-    const order = orderId && (await findHolderOrder(deps.db, request.holder!, orderId))
-    if (!order) {
-      await reply.page('portal/error.eta', { message: request.t('error.notFound') }, 404)
-      return null
-    }
-    return order
-  }
+  const holderOrder = (request: FastifyRequest, reply: FastifyReply) => loadHolderOrder(deps.db, request, reply)
 
   app.get<{ Querystring: { metodo?: string } }>('/ordini/:orderId', guard, async (request, reply) => {
     const order = await holderOrder(request, reply)

@@ -1,0 +1,16 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { parseOrderId } from '../../core/order-id'
+import type { Db } from '../../db/client'
+import { findHolderOrder } from '../../renewals/drafts'
+import type { OrderRow } from '../../renewals/queries'
+
+/** The holder's own order for the :orderId in the URL, whatever id it carries; null (and a 404 page) otherwise. */
+export async function loadHolderOrder(db: Db, request: FastifyRequest, reply: FastifyReply): Promise<OrderRow | null> {
+  const orderId = parseOrderId((request.params as { orderId?: string }).orderId ?? '')
+  const order = orderId && (await findHolderOrder(db, request.holder!, orderId))
+  if (!order) {
+    await reply.page('portal/error.eta', { message: request.t('error.notFound') }, 404)
+    return null
+  }
+  return order
+}
