@@ -1,6 +1,5 @@
 import { asc, sql } from 'drizzle-orm'
 import { queryRows, type Executor, type Tx } from '../../db/client'
-import { auditLog } from '../../db/audit-schema'
 import type { AuditEntry } from '../../db/audit'
 import { accounts, mailboxes } from '../../accounts/schema'
 import { conventions } from '../../catalog/schema'
