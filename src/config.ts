@@ -2,6 +2,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { isPostgresUrl } from './db/client'
+import type { PaymentInstructions } from './notifications/mail-context'
+import { validateItalianIban } from './payments/instructions/iban'
 
 /** Everything the process reads from its environment, validated once at start. */
 export interface Config {
@@ -23,6 +25,8 @@ export interface Config {
   imapUrl?: string
   /** Card and PayPal gateways (issue 4). None configured: the local sandbox (a simulation) serves both. */
   gateways: GatewayConfig
+  /** Where bonifico and bollettino payments go; absent: clearly marked demo data. */
+  paymentInstructions?: PaymentInstructions
 }
 
 export interface StripeConfig {
@@ -86,6 +90,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     imapUrl: imapUrlFrom(env.IMAP_URL),
     gateways: gatewayConfig(env),
+    paymentInstructions: paymentInstructionsConfig(env),
   }
 }
 
@@ -146,6 +151,23 @@ function imapUrlFrom(value: string | undefined): string | undefined {
     throw new ConfigError(`IMAP_URL: expected imaps://host:993 (TLS) or imap://host:143 (STARTTLS), without user, path or query, got "${shown}"`)
   }
   return `${url.protocol}//${url.host}`
+}
+
+const PAYMENT_VARIABLES = ['PAYMENT_BENEFICIARY', 'PAYMENT_IBAN', 'PAYMENT_BIC', 'PAYMENT_POSTAL_ACCOUNT'] as const
+
+/** The provider's bank and postal details, all four or none; the IBAN's check digits and CIN are verified. */
+function paymentInstructionsConfig(env: NodeJS.ProcessEnv): PaymentInstructions | undefined {
+  const given = PAYMENT_VARIABLES.filter((name) => env[name])
+  if (given.length === 0) return undefined
+  const missing = PAYMENT_VARIABLES.filter((name) => !env[name])
+  if (missing.length) throw new ConfigError(`${missing.join(', ')}: set together with ${given.join(', ')} (the payment details shown to holders)`)
+  const iban = validateItalianIban(env.PAYMENT_IBAN!)
+  if (!iban.ok) throw new ConfigError(`PAYMENT_IBAN: ${iban.message}`)
+  const bic = env.PAYMENT_BIC!.trim().toUpperCase()
+  if (!/^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$/.test(bic)) throw new ConfigError(`PAYMENT_BIC: expected 8 or 11 letters and digits, got "${env.PAYMENT_BIC}"`)
+  const postalAccount = env.PAYMENT_POSTAL_ACCOUNT!.replace(/\s/g, '')
+  if (!/^\d{1,12}$/.test(postalAccount)) throw new ConfigError(`PAYMENT_POSTAL_ACCOUNT: expected the postal account number (up to 12 digits), got "${env.PAYMENT_POSTAL_ACCOUNT}"`)
+  return { beneficiary: env.PAYMENT_BENEFICIARY!.trim(), iban: iban.iban, bic, postalAccount: postalAccount.padStart(12, '0'), isDemo: false }
 }
 
 function parseTrustProxy(value: string | undefined): number {

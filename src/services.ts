@@ -37,7 +37,7 @@ export interface Services {
 
 export function buildServices(config: Config, database: Database, clock: Clock): Services {
   const deps: Deps = { db: database.db, clock, config }
-  const mail = mailContext(config.publicUrl, undefined, config.sessionSecret, clock)
+  const mail = mailContext(config.publicUrl, config.paymentInstructions, config.sessionSecret, clock)
   const mailboxCredentials = config.imapUrl
     ? imapMailboxCredentials(imapServerFromUrl(config.imapUrl))
     : localMailboxCredentials(database.db)

@@ -37,13 +37,34 @@ describe.each(testDatabases())('%s: the web server', (_name, open) => {
   })
 })
 
+const PAYMENT = {
+  PAYMENT_BENEFICIARY: 'PEC Provider S.p.A.',
+  PAYMENT_IBAN: 'IT60 X054 2811 1010 0000 0123 456',
+  PAYMENT_BIC: 'BPMOIT22XXX',
+  PAYMENT_POSTAL_ACCOUNT: '1234 5678',
+}
+
 describe('configuration', () => {
+  it('takes the provider’s payment details, checked, instead of the demo data', () => {
+    expect(loadConfig({ DATABASE_URL: 'memory://', ...PAYMENT }).paymentInstructions).toEqual({
+      beneficiary: 'PEC Provider S.p.A.',
+      iban: 'IT60X0542811101000000123456',
+      bic: 'BPMOIT22XXX',
+      postalAccount: '000012345678',
+      isDemo: false,
+    })
+    expect(loadConfig({ DATABASE_URL: 'memory://' }).paymentInstructions).toBeUndefined()
+  })
+
   it.each([
     [{ PORT: '80a' }, /PORT: expected an integer/],
     [{ SMTP_URL: 'mail.example.it' }, /SMTP_URL: expected smtp:\/\//],
     [{ PUBLIC_URL: 'not a url' }, /PUBLIC_URL/],
     [{ TZ_BUSINESS: 'Mars/Olympus' }, /TZ_BUSINESS: unknown time zone/],
     [{ LIFECYCLE_TIME: '24:30' }, /LIFECYCLE_TIME: expected HH:MM/],
+    [{ PAYMENT_IBAN: 'IT60X0542811101000000123456' }, /PAYMENT_BENEFICIARY, PAYMENT_BIC, PAYMENT_POSTAL_ACCOUNT: set together/],
+    [{ ...PAYMENT, PAYMENT_IBAN: 'IT60Y0542811101000000123456' }, /PAYMENT_IBAN: /],
+    [{ ...PAYMENT, PAYMENT_BIC: 'BPM' }, /PAYMENT_BIC: expected 8 or 11/],
   ])('names the bad variable: %j', (env, message) => {
     expect(() => loadConfig({ DATABASE_URL: 'memory://', ...env })).toThrow(message)
   })
