@@ -159,6 +159,24 @@ export async function previewReminders(db: Executor, p: { today: string; maxOffs
   }))
 }
 
+/**
+ * The CTEs `commands` and `noticed` every status change writes beside its own: the mail-platform
+ * command, and the notice whose unique key lets the holder's e-mail go out once (R8).
+ */
+function platformCommandAndNotice(p: { today: string; now: Date }, action: 'disable' | 'delete', kind: 'deactivation' | 'cessation') {
+  return sql`commands AS (
+      INSERT INTO provisioning_commands (mailbox_id, action, created_at)
+      SELECT id, ${action}, ${p.now}::timestamptz FROM changed
+      RETURNING 1
+    ),
+    noticed AS (
+      INSERT INTO notices (mailbox_id, kind, expires_on, offset_days, status, run_date, created_at)
+      SELECT id, ${kind}, expires_on, 0, 'queued', ${p.today}::date, ${p.now}::timestamptz FROM changed
+      ON CONFLICT ON CONSTRAINT notices_once DO NOTHING
+      RETURNING mailbox_id
+    )`
+}
+
 function dueDeactivationsWhere(today: string) {
   return sql`m.status = 'active' AND m.expires_on < ${today}::date`
 }
@@ -187,17 +205,7 @@ export async function deactivateBatch(
         FROM changed
       RETURNING 1
     ),
-    commands AS (
-      INSERT INTO provisioning_commands (mailbox_id, action, created_at)
-      SELECT id, 'disable', ${p.now}::timestamptz FROM changed
-      RETURNING 1
-    ),
-    noticed AS (
-      INSERT INTO notices (mailbox_id, kind, expires_on, offset_days, status, run_date, created_at)
-      SELECT id, 'deactivation', expires_on, 0, 'queued', ${p.today}::date, ${p.now}::timestamptz FROM changed
-      ON CONFLICT ON CONSTRAINT notices_once DO NOTHING
-      RETURNING mailbox_id
-    ),
+    ${platformCommandAndNotice(p, 'disable', 'deactivation')},
     mails AS (
       INSERT INTO outbox (template, language, recipient, params, mailbox_id, order_id, next_attempt_at, created_at)
       SELECT 'deactivation', a.language, a.reference_email,
@@ -259,17 +267,7 @@ export async function ceaseBatch(
         FROM lapsed
       RETURNING 1
     ),
-    commands AS (
-      INSERT INTO provisioning_commands (mailbox_id, action, created_at)
-      SELECT id, 'delete', ${p.now}::timestamptz FROM changed
-      RETURNING 1
-    ),
-    noticed AS (
-      INSERT INTO notices (mailbox_id, kind, expires_on, offset_days, status, run_date, created_at)
-      SELECT id, 'cessation', expires_on, 0, 'queued', ${p.today}::date, ${p.now}::timestamptz FROM changed
-      ON CONFLICT ON CONSTRAINT notices_once DO NOTHING
-      RETURNING mailbox_id
-    ),
+    ${platformCommandAndNotice(p, 'delete', 'cessation')},
     mails AS (
       INSERT INTO outbox (template, language, recipient, params, mailbox_id, next_attempt_at, created_at)
       SELECT 'cessation', a.language, a.reference_email,
