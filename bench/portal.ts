@@ -2,7 +2,8 @@
  * bench/portal: requests per second and p99 latency of the holder's GET pages, on the embedded
  * database and on PostgreSQL, with the real server in its own process (as in production) and
  * autocannon in this one. Usage:
- *   npx tsx bench/portal.ts [--db pglite|postgres://…] [--duration 10] [--connections 20]
+ *   npx tsx bench/portal.ts [--db pglite|postgres://…] [--duration 10] [--connections 20] [--profile DIR]
+ * (--profile writes the server's CPU profile, one .cpuprofile per database, into DIR.)
  * Target on a 2-core machine: ≥ 2,000 req/s and p99 < 50 ms for each page.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -18,6 +19,7 @@ const { values } = parseArgs({
     db: { type: 'string', multiple: true },
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '20' },
+    profile: { type: 'string' },
   },
 })
 const targets = values.db ?? ['pglite', 'postgres://postgres@127.0.0.1:5432/postgres']
@@ -35,7 +37,8 @@ function run(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
 
 function serve(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'serve', '--no-jobs'], { env: { ...process.env, ...env, PORT: '0' } })
+    const profile = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : []
+    const child = spawn(process.execPath, [...profile, CLI, 'serve', '--no-jobs'], { env: { ...process.env, ...env, PORT: '0' } })
     let out = ''
     child.stdout.on('data', (d) => {
       out += d

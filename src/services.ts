@@ -5,6 +5,7 @@ import {
   type MailboxCredentialChecker,
 } from './accounts/mailbox-credentials'
 import { deleteSpentPasswordResets } from './accounts/password-reset'
+import { SESSIONS_CLOSED_CHANNEL, SessionCache } from './accounts/session-cache'
 import { deleteExpiredSessions } from './accounts/sessions'
 import { deleteStaleSignInFailures } from './accounts/sign-in-guard'
 import type { Clock } from './core/clock'
@@ -31,6 +32,10 @@ export interface Services {
   mailboxCredentials: MailboxCredentialChecker
   /** Card and PayPal gateways (issue 4): Stripe, PayPal, or the sandbox when none is configured. */
   gateways: CardGateways
+  /** Holder sessions this process checked within the last minute (see SessionCache). */
+  sessions: SessionCache
+  /** Keeps `sessions` true to sessions closed by other processes; the web server starts it. */
+  listenForClosedSessions(): Promise<() => Promise<void>>
   /** Starts the background jobs: the daily lifecycle, the outbox dispatcher, provisioning. */
   startJobs(log: Log): { stop(): Promise<void> }
 }
@@ -42,6 +47,7 @@ export function buildServices(config: Config, database: Database, clock: Clock):
     ? imapMailboxCredentials(imapServerFromUrl(config.imapUrl))
     : localMailboxCredentials(database.db)
   const platform = loggingMailPlatform((line) => console.log(line))
+  const sessions = new SessionCache()
   return {
     deps,
     config,
@@ -49,6 +55,13 @@ export function buildServices(config: Config, database: Database, clock: Clock):
     platform,
     mailboxCredentials,
     gateways: pickCardGateways(config),
+    sessions,
+    listenForClosedSessions: () =>
+      database.listen(
+        SESSIONS_CLOSED_CHANNEL,
+        (accountId) => sessions.forgetAccount(accountId),
+        () => sessions.clear(),
+      ),
     startJobs(log) {
       const schedule = startLifecycleSchedule(deps, config.lifecycleTime, log)
       const stops: Array<() => Promise<void> | void> = [() => schedule.stop()]

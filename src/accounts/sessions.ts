@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { and, eq, gt, lt } from 'drizzle-orm'
-import type { Executor } from '../db/client'
+import { sql, type Executor } from '../db/client'
 import type { Deps } from '../deps'
 import { webSessions } from './schema'
+import { SESSIONS_CLOSED_CHANNEL, type SessionCache } from './session-cache'
 
 const IDLE_MS = 30 * 60_000 // signed out after 30 minutes without a request
 const ABSOLUTE_MS = 12 * 3_600_000 // and after 12 hours in any case
@@ -33,10 +34,15 @@ export async function openSession(deps: Deps, session: HolderSession): Promise<s
   return token
 }
 
-/** The live session for a cookie token, or null; extends the idle expiry as the holder works. */
-export async function findSession(deps: Deps, token: string): Promise<HolderSession | null> {
+/**
+ * The live session for a cookie token, or null; extends the idle expiry as the holder works.
+ * With a cache, a session the database confirmed less than a minute ago is not asked again.
+ */
+export async function findSession(deps: Deps, token: string, cache?: SessionCache): Promise<HolderSession | null> {
   const now = deps.clock.now()
   const tokenHash = hashToken(token)
+  const cached = cache?.get(tokenHash, now.getTime())
+  if (cached) return cached
   const [row] = await deps.db
     .select()
     .from(webSessions)
@@ -48,16 +54,29 @@ export async function findSession(deps: Deps, token: string): Promise<HolderSess
       .set({ lastSeenAt: now, expiresAt: new Date(now.getTime() + IDLE_MS) })
       .where(eq(webSessions.tokenHash, tokenHash))
   }
-  return { accountId: row.accountId, signedInWith: row.signedInWith, language: row.language }
+  const session: HolderSession = { accountId: row.accountId, signedInWith: row.signedInWith, language: row.language }
+  cache?.remember(tokenHash, session, now.getTime(), row.createdAt.getTime() + ABSOLUTE_MS)
+  return session
 }
 
-export async function closeSession(deps: Deps, token: string): Promise<void> {
-  await deps.db.delete(webSessions).where(eq(webSessions.tokenHash, hashToken(token)))
+/** Signs one session out; other processes that cached it hear of it (NOTIFY, sent at commit). */
+export async function closeSession(deps: Deps, token: string, cache?: SessionCache): Promise<void> {
+  const tokenHash = hashToken(token)
+  cache?.forget(tokenHash)
+  await deps.db.execute(
+    sql`with closed as (delete from ${webSessions} where ${webSessions.tokenHash} = ${tokenHash} returning ${webSessions.accountId})
+        select pg_notify(${SESSIONS_CLOSED_CHANNEL}, account_id) from closed`,
+  )
 }
 
-/** Signs the account out everywhere (a new password): every session of the account, whatever it signed in with. */
+/**
+ * Signs the account out everywhere (a new password): every session of the account, whatever it
+ * signed in with. Processes that cached them hear of it at commit; the caller's own cache is
+ * told by the caller after the transaction.
+ */
 export async function closeAccountSessions(db: Executor, accountId: string): Promise<void> {
   await db.delete(webSessions).where(eq(webSessions.accountId, accountId))
+  await db.execute(sql`select pg_notify(${SESSIONS_CLOSED_CHANNEL}, ${accountId})`)
 }
 
 /** Housekeeping for the jobs: sessions past their expiry. */

@@ -22,6 +22,11 @@ export interface Database {
   readonly db: Db
   /** PostgreSQL only: the pool, for callers that need a dedicated connection. */
   readonly pool?: pg.Pool
+  /**
+   * Hears NOTIFY on `channel` (from any process on the same database) until the returned stop is
+   * called. `onGap` says notices may have been missed (the connection dropped and came back).
+   */
+  listen(channel: string, onNotice: (payload: string) => void, onGap: () => void): Promise<() => Promise<void>>
   close(): Promise<void>
 }
 
@@ -55,7 +60,13 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
     const pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 10 })
     pool.on('error', () => {}) // an idle client dropped by the server must not crash the process
     await pool.query('select 1') // fail now, with the server's message, rather than at first use
-    return { kind: 'postgres', db: drizzlePg(pool, { schema }) as unknown as Db, pool, close: () => pool.end() }
+    return {
+      kind: 'postgres',
+      db: drizzlePg(pool, { schema }) as unknown as Db,
+      pool,
+      listen: (channel, onNotice, onGap) => listenPostgres(url, channel, onNotice, onGap),
+      close: () => pool.end(),
+    }
   }
   if (url === 'memory://') return wrapPglite(new PGlite({ relaxedDurability: true }))
   mkdirSync(url, { recursive: true })
@@ -73,10 +84,58 @@ export function wrapPglite(client: PGlite, onClose: () => void = () => {}): Data
   return {
     kind: 'pglite',
     db: drizzlePglite(client, { schema }) as unknown as Db,
+    // one process, one connection: nothing is ever missed, so no gap
+    listen: async (channel, onNotice) => {
+      const stop = await client.listen(channel, onNotice)
+      return async () => stop()
+    },
     close: async () => {
       await client.close()
       onClose()
     },
+  }
+}
+
+const RELISTEN_MS = 1_000
+
+/**
+ * A connection of its own that LISTENs and comes back when it drops. Notices sent while it was
+ * away are lost, so onGap is called when it drops and again once it listens anew.
+ */
+async function listenPostgres(url: string, channel: string, onNotice: (payload: string) => void, onGap: () => void) {
+  let stopped = false
+  let client: pg.Client | undefined
+  let retry: NodeJS.Timeout | undefined
+  const connect = async (): Promise<void> => {
+    const attempt = new pg.Client({ connectionString: url })
+    let lost = false
+    const reconnectLater = () => {
+      if (lost || stopped) return
+      lost = true
+      onGap()
+      retry = setTimeout(() => connect().then(onGap, () => {}), RELISTEN_MS)
+    }
+    attempt.on('notification', (message) => message.channel === channel && onNotice(message.payload ?? ''))
+    attempt.on('error', reconnectLater)
+    attempt.on('end', reconnectLater)
+    client = attempt
+    try {
+      await attempt.connect()
+      await attempt.query(`LISTEN ${pg.escapeIdentifier(channel)}`)
+    } catch (error) {
+      reconnectLater()
+      throw error
+    }
+  }
+  await connect().catch((error) => {
+    stopped = true // the first connection is the caller's to retry
+    clearTimeout(retry)
+    throw error
+  })
+  return async () => {
+    stopped = true
+    clearTimeout(retry)
+    await client?.end().catch(() => {})
   }
 }
 

@@ -70,6 +70,7 @@ describe.each(testDatabases())('%s: portal forgot password', (_name, open) => {
     const db = t.database.db
     const elsewhere = await signInWith('old-account-secret') // a session left open on another device
     expect(elsewhere.response.statusCode).toBe(303)
+    expect((await elsewhere.client.get('/caselle')).statusCode).toBe(200) // and fresh in this process's session cache
 
     const client = new WebClient(app)
     const signInPage = await client.get('/rinnova')

@@ -52,6 +52,10 @@ export async function registerPortal(
   const secure = config.publicUrl.startsWith('https://')
   const cookieOptions = { path: '/', httpOnly: true, sameSite: 'lax' as const, secure }
 
+  // sessions closed by other processes leave this one's cache as soon as they are closed
+  const stopListening = await services.listenForClosedSessions()
+  app.addHook('onClose', stopListening)
+
   await app.register(fastifyFormbody)
   await app.register(fastifyCookie, { secret: config.sessionSecret })
   await app.register(fastifyCsrf, { sessionPlugin: '@fastify/cookie', cookieOpts: { ...cookieOptions, signed: true } })
@@ -79,7 +83,7 @@ export async function registerPortal(
     }
     request.t = translator(portalMessages, request.lang)
     const token = request.cookies[SESSION_COOKIE]
-    request.holder = token ? await findSession(deps, token) : null
+    request.holder = token ? await findSession(deps, token, services.sessions) : null
   })
 
   app.addHook('preHandler', (request, reply, done) => {
@@ -104,7 +108,7 @@ export async function registerPortal(
 
   app.decorateReply('signIn', async function (this: FastifyReply, session: HolderSession) {
     const old = this.request.cookies[SESSION_COOKIE]
-    if (old) await closeSession(deps, old)
+    if (old) await closeSession(deps, old, services.sessions)
     const token = await openSession(deps, session)
     this.setCookie(SESSION_COOKIE, token, cookieOptions)
     this.request.holder = session
@@ -112,7 +116,7 @@ export async function registerPortal(
 
   app.decorateReply('signOut', async function (this: FastifyReply) {
     const token = this.request.cookies[SESSION_COOKIE]
-    if (token) await closeSession(deps, token)
+    if (token) await closeSession(deps, token, services.sessions)
     this.clearCookie(SESSION_COOKIE, { path: '/' })
     this.request.holder = null
   })

@@ -153,6 +153,7 @@ export async function signInRoutes(app: FastifyInstance, services: Services): Pr
       }
       const outcome = await resetPassword(deps, token, password, { ip: request.ip })
       if (outcome.kind !== 'done') return reply.page('portal/reset-link-invalid.eta', { title: request.t('reset.invalidTitle'), reason: outcome.kind }, 410)
+      services.sessions.forgetAccount(outcome.session.accountId) // at once here; other processes by NOTIFY
       await reply.signIn({ ...outcome.session, language: request.lang })
       return reply.redirect('/caselle', 303)
     })
