@@ -1,9 +1,9 @@
 import { and, asc, eq } from 'drizzle-orm'
 import { findHolderMailbox, visibleTo, type HolderMailbox } from '../accounts/holder-mailboxes'
-import { mailboxes } from '../accounts/schema'
+import { accounts, mailboxes } from '../accounts/schema'
 import type { HolderSession } from '../accounts/sessions'
-import { findConvention } from '../catalog/queries'
-import { contractDocuments, contractVersions, conventions } from '../catalog/schema'
+import { findConvention, type Convention, type Price } from '../catalog/queries'
+import { contractDocuments, contractVersions, conventions, prices } from '../catalog/schema'
 import { businessDate, type CalendarDate } from '../core/calendar'
 import { DomainError } from '../core/errors'
 import { queryRows, sql, type Executor, type Tx } from '../db/client'
@@ -11,7 +11,7 @@ import type { Deps } from '../deps'
 import { enqueueMail } from '../notifications/outbox'
 import type { InvoiceBilling } from './billing'
 import { placeOrder, type PlacedOrder } from './place-order'
-import { findAccount, findMailbox, findOrder, type OrderRow } from './queries'
+import { findAccount, findMailbox, findOrder, type AccountRow, type MailboxRow, type OrderRow } from './queries'
 import { isRenewable, openOrderFacts, renewableUntil } from './rules'
 import { orders, renewalDrafts, type AcceptedContract, type PaymentMethod } from './schema'
 
@@ -72,14 +72,68 @@ export async function deleteDraft(db: Executor, accountId: string, mailboxId: nu
 
 /** Every contract document in the version in force on `today` (the latest effective one). */
 export async function currentContracts(db: Executor, today: CalendarDate): Promise<CurrentContract[]> {
-  return queryRows<CurrentContract>(
-    db,
-    sql`select distinct on (d.code) d.code, d.title_it as "titleIt", d.title_en as "titleEn", d.onerous,
-               v.version, v.effective_from::text as "effectiveFrom"
-          from ${contractDocuments} d join ${contractVersions} v on v.document_code = d.code
-         where v.effective_from <= ${today}
-         order by d.code, v.effective_from desc, v.id desc`,
-  ).then((rows) => rows.sort((a, b) => Number(a.onerous) - Number(b.onerous) || a.code.localeCompare(b.code)))
+  return queryRows<CurrentContract>(db, contractsInForce(today)).then(inReadingOrder)
+}
+
+function contractsInForce(today: CalendarDate) {
+  return sql`select distinct on (d.code) d.code, d.title_it as "titleIt", d.title_en as "titleEn", d.onerous,
+                    v.version, v.effective_from::text as "effectiveFrom"
+               from ${contractDocuments} d join ${contractVersions} v on v.document_code = d.code
+              where v.effective_from <= ${today}
+              order by d.code, v.effective_from desc, v.id desc`
+}
+
+/** The ordinary contracts first, then the onerous clauses approved on their own. */
+function inReadingOrder(contracts: CurrentContract[]): CurrentContract[] {
+  return contracts.sort((a, b) => Number(a.onerous) - Number(b.onerous) || a.code.localeCompare(b.code))
+}
+
+/** Everything a wizard step shows or checks, for a mailbox the holder may see. */
+export interface WizardFacts {
+  mailbox: MailboxRow
+  account: AccountRow
+  convention: Convention
+  /** The convention's price list, shortest duration first. */
+  prices: Price[]
+  draft: RenewalDraft | undefined
+  openOrderId: string | null
+  contracts: CurrentContract[]
+}
+
+/**
+ * One query for every wizard page (a holder clicks through five of them): the mailbox with its
+ * account, convention, price list, draft and open order, and the contracts in force `today`.
+ * Ownership is in the WHERE (visibleTo): another account's mailbox id finds nothing.
+ */
+export async function findWizardFacts(db: Executor, holder: HolderSession, mailboxId: number, today: CalendarDate): Promise<WizardFacts | undefined> {
+  const [row] = await db
+    .select({
+      mailbox: mailboxes,
+      account: accounts,
+      convention: conventions,
+      draft: renewalDrafts,
+      openOrderId: orders.id,
+      prices: sql<Price[]>`(select coalesce(json_agg(json_build_object('conventionCode', p.convention_code, 'years', p.years,
+                                 'netCents', p.net_cents, 'vatBasisPoints', p.vat_basis_points, 'isDemo', p.is_demo) order by p.years), '[]')
+                              from ${prices} p where p.convention_code = ${mailboxes.conventionCode})`,
+      contracts: sql<CurrentContract[]>`(select coalesce(json_agg(c), '[]') from (${contractsInForce(today)}) c)`,
+    })
+    .from(mailboxes)
+    .innerJoin(accounts, eq(accounts.id, mailboxes.accountId))
+    .innerJoin(conventions, eq(conventions.code, mailboxes.conventionCode))
+    .leftJoin(renewalDrafts, and(eq(renewalDrafts.accountId, holder.accountId), eq(renewalDrafts.mailboxId, mailboxes.id)))
+    .leftJoin(orders, and(eq(orders.mailboxId, mailboxes.id), eq(orders.status, 'open')))
+    .where(and(eq(mailboxes.id, mailboxId), visibleTo(holder)))
+  if (!row) return undefined
+  return {
+    mailbox: { ...row.mailbox, expiresOn: row.mailbox.expiresOn as CalendarDate },
+    account: row.account,
+    convention: row.convention,
+    prices: row.prices,
+    draft: row.draft ? { ...row.draft, billing: row.draft.billing as InvoiceBilling | null } : undefined,
+    openOrderId: row.openOrderId,
+    contracts: inReadingOrder(row.contracts),
+  }
 }
 
 export async function findContractText(db: Executor, code: string, version: string): Promise<ContractText | undefined> {
@@ -180,11 +234,10 @@ export interface PlaceDraftOrderInput {
  */
 export async function placeDraftOrder(deps: Deps, input: PlaceDraftOrderInput): Promise<PlacedOrder> {
   const { holder, mailboxId } = input
-  const mailbox = await findHolderMailbox(deps.db, holder, mailboxId)
-  if (!mailbox) throw new DomainError('mailbox_not_found', String(mailboxId))
-  const draft = await findDraft(deps.db, holder.accountId, mailboxId)
   const today = businessDate(deps.clock.now(), deps.config.businessTimeZone)
-  const contracts = await currentContracts(deps.db, today)
+  const facts = await findWizardFacts(deps.db, holder, mailboxId, today)
+  if (!facts) throw new DomainError('mailbox_not_found', String(mailboxId))
+  const { mailbox, draft, contracts } = facts
   if (!draft || firstMissingStep(draft, contracts) !== 'summary') throw new DomainError('invalid_input', 'renewal draft not complete')
   return placeOrder(
     deps,

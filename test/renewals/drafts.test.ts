@@ -9,6 +9,7 @@ import {
   currentContracts,
   findDraft,
   findHolderOrder,
+  findWizardFacts,
   firstMissingStep,
   placeDraftOrder,
   saveDraft,
@@ -108,5 +109,37 @@ describe.each(testDatabases())('%s: renewal drafts', (_name, open) => {
     expect(await findHolderOrder(s.db, { ...s.holder, accountId: 'FNOM000099' }, order.orderId)).toBeUndefined()
     expect(await findHolderOrder(s.db, { ...s.holder, signedInWith: 'mailbox:other@pec.example.it' }, order.orderId)).toBeUndefined()
     await expect(placeDraftOrder(s.deps, { holder: { ...s.holder, accountId: 'FNOM000099' }, mailboxId: s.mailbox.id })).rejects.toMatchObject({ code: 'mailbox_not_found' })
+  })
+
+  it('the wizard reads everything it needs in one query, and only for a mailbox the holder may see', async () => {
+    const s = await setup()
+    const today = '2026-04-30' as CalendarDate // version 2 of the terms is not yet in force
+    const sibling = await seedMailbox(s.db, { expiresOn: '2026-08-01', accountId: 'FNOM000020' })
+    const stranger = await seedMailbox(s.db, { expiresOn: '2026-08-01', accountId: 'FNOM000030' })
+
+    const fresh = (await findWizardFacts(s.db, s.holder, s.mailbox.id, today))!
+    expect(fresh.mailbox).toMatchObject({ id: s.mailbox.id, address: s.mailbox.address, expiresOn: '2026-07-01' })
+    expect(fresh.account.id).toBe('FNOM000020')
+    expect(fresh.convention.code).toBe('FNOMCEO')
+    expect(fresh.prices.map((p) => [p.years, p.netCents, p.vatBasisPoints])).toEqual([
+      [1, 1000, 2200],
+      [2, 1800, 2200],
+      [3, 2500, 2200],
+    ])
+    expect(fresh.draft).toBeUndefined()
+    expect(fresh.openOrderId).toBeNull()
+    expect(fresh.contracts.map((c) => `${c.code}@${c.version}`)).toEqual(['terms@1'])
+
+    await fillDraft(s)
+    const drafted = (await findWizardFacts(s.db, s.holder, s.mailbox.id, '2026-06-01' as CalendarDate))!
+    expect(drafted.draft).toMatchObject({ years: 1, method: 'bonifico', billing: { fiscalCode: 'RSSMRA85T10A562S' } })
+    expect(drafted.contracts.map((c) => `${c.code}@${c.version}`)).toEqual(['terms@2'])
+    const order = await placeDraftOrder(s.deps, { holder: s.holder, mailboxId: s.mailbox.id })
+    expect((await findWizardFacts(s.db, s.holder, s.mailbox.id, today))!.openOrderId).toBe(order.orderId)
+
+    expect(await findWizardFacts(s.db, s.holder, stranger.id, today)).toBeUndefined()
+    const signedInWithMailbox = { ...s.holder, signedInWith: `mailbox:${s.mailbox.address}` }
+    expect(await findWizardFacts(s.db, signedInWithMailbox, s.mailbox.id, today)).toBeDefined()
+    expect(await findWizardFacts(s.db, signedInWithMailbox, sibling.id, today)).toBeUndefined()
   })
 })

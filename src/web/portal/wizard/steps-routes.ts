@@ -1,15 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { findPrice } from '../../../catalog/queries'
 import { formatDate } from '../../../core/calendar'
 import { formatEuro } from '../../../core/money'
-import { findAccount } from '../../../renewals/queries'
 import { billingFormFor, BILLING_FIELDS, PROVINCES, validateBilling, type BillingForm, type InvoiceBilling } from '../../../renewals/billing'
 import { contractsAccepted, placeDraftOrder, saveDraft } from '../../../renewals/drafts'
 import { extendedExpiry, priceOrder, renewalBase } from '../../../renewals/rules'
 import { PAYMENT_METHODS, type AcceptedContract, type PaymentMethod } from '../../../renewals/schema'
 import type { Services } from '../../../services'
 import { requireHolder, type FieldError } from '../plugin'
-import { loadWizard, stepUrl, stepView, type WizardContext } from './wizard-context'
+import { loadWizard, priceFor, stepUrl, stepView, type WizardContext } from './wizard-context'
 
 type Form = Record<string, string | string[] | undefined>
 
@@ -36,10 +34,10 @@ export async function wizardStepRoutes(app: FastifyInstance, services: Services)
   })
 
   // ---- 1. durata ----
-  async function durationOptions(request: FastifyRequest, context: WizardContext) {
+  function durationOptions(request: FastifyRequest, context: WizardContext) {
     const options = []
     for (const years of context.convention.durationsYears) {
-      const price = await findPrice(deps.db, context.convention.code, years)
+      const price = priceFor(context, years)
       if (!price) continue
       const priced = priceOrder(price)
       options.push({
@@ -57,7 +55,7 @@ export async function wizardStepRoutes(app: FastifyInstance, services: Services)
   }
 
   async function showDuration(request: FastifyRequest, reply: FastifyReply, context: WizardContext, chosen: number | null, errors: FieldError[] = []) {
-    const options = await durationOptions(request, context)
+    const options = durationOptions(request, context)
     return reply.page(
       'portal/wizard-duration.eta',
       stepView(request, context, 'duration', { options, chosen, isDemo: options.some((o) => o.isDemo), errors }),
@@ -74,7 +72,7 @@ export async function wizardStepRoutes(app: FastifyInstance, services: Services)
     const context = await loadWizard(services, request, reply, 'duration')
     if (!context) return reply
     const years = Number(field(request.body, 'years'))
-    const offered = context.convention.durationsYears.includes(years) && (await findPrice(deps.db, context.convention.code, years))
+    const offered = priceFor(context, years)
     if (!offered) return showDuration(request, reply, context, null, [{ field: 'years', message: request.t('wizard.duration.missing') }])
     await saveDraft(deps.db, request.holder!.accountId, context.mailbox.id, { years }, context.now)
     return reply.redirect(stepUrl(context.mailbox.id, 'contracts'), 303)
@@ -146,7 +144,7 @@ export async function wizardStepRoutes(app: FastifyInstance, services: Services)
     let billing = context.draft?.billing ?? undefined
     if (!billing) {
       // pre-filled from the holder's data (the seed: "form presentato precompilato")
-      const account = (await findAccount(deps.db, context.mailbox.accountId))!
+      const { account } = context
       billing = { name: `${account.firstName} ${account.lastName}`, fiscalCode: account.fiscalCode, email: account.referenceEmail } as InvoiceBilling
     }
     return showBilling(request, reply, context, billingFormFor(billing))
@@ -156,8 +154,7 @@ export async function wizardStepRoutes(app: FastifyInstance, services: Services)
     const context = await loadWizard(services, request, reply, 'billing')
     if (!context) return reply
     const posted = Object.fromEntries(BILLING_FIELDS.map((f) => [f, field(request.body, f)])) as unknown as BillingForm
-    const account = (await findAccount(deps.db, context.mailbox.accountId))!
-    const checked = validateBilling(posted, account.referenceEmail)
+    const checked = validateBilling(posted, context.account.referenceEmail)
     if (!checked.ok) {
       const errors = checked.problems.map((p) => ({ field: p.field, message: request.t(`wizard.billing.error.${p.code}`) }))
       return showBilling(request, reply, context, posted, errors)
@@ -198,9 +195,9 @@ export async function wizardStepRoutes(app: FastifyInstance, services: Services)
     const context = await loadWizard(services, request, reply, 'summary')
     if (!context) return reply
     const draft = context.draft!
-    const price = (await findPrice(deps.db, context.convention.code, draft.years!))!
+    const price = priceFor(context, draft.years!)!
     const priced = priceOrder(price)
-    const account = (await findAccount(deps.db, context.mailbox.accountId))!
+    const { account } = context
     // R4/R6: the projection if paid today; an early payment still counts from E
     const base = renewalBase(context.mailbox, context.convention, context.today)
     const billing = draft.billing!

@@ -1,18 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { findVisibleMailbox } from '../../../accounts/holder-mailboxes'
-import { findConvention, type Convention } from '../../../catalog/queries'
+import type { Price } from '../../../catalog/queries'
 import { businessDate, type CalendarDate } from '../../../core/calendar'
-import {
-  currentContracts,
-  findDraft,
-  firstMissingStep,
-  stepReachable,
-  WIZARD_STEPS,
-  type CurrentContract,
-  type RenewalDraft,
-  type WizardStep,
-} from '../../../renewals/drafts'
-import { findOpenOrder, type MailboxRow } from '../../../renewals/queries'
+import { findWizardFacts, firstMissingStep, stepReachable, WIZARD_STEPS, type WizardFacts, type WizardStep } from '../../../renewals/drafts'
 import { isRenewable } from '../../../renewals/rules'
 import type { Services } from '../../../services'
 
@@ -29,13 +18,14 @@ export function stepUrl(mailboxId: number, step: WizardStep): string {
   return `/rinnovo/${mailboxId}/${STEP_SLUGS[step]}`
 }
 
-export interface WizardContext {
-  mailbox: MailboxRow
-  convention: Convention
-  draft: RenewalDraft | undefined
-  contracts: CurrentContract[]
+export interface WizardContext extends WizardFacts {
   today: CalendarDate
   now: Date
+}
+
+/** The price of a duration the convention offers, if it has one. */
+export function priceFor(context: WizardContext, years: number): Price | undefined {
+  return context.convention.durationsYears.includes(years) ? context.prices.find((price) => price.years === years) : undefined
 }
 
 /** Reads :mailboxId as the holder's own mailbox (ownership in the query); null for anything else. */
@@ -57,27 +47,20 @@ export async function loadWizard(
   step: WizardStep | null,
 ): Promise<WizardContext | null> {
   const { deps } = services
-  const holder = request.holder!
+  const now = deps.clock.now()
+  const today = businessDate(now, deps.config.businessTimeZone)
   const mailboxId = mailboxIdParam(request)
-  const row = mailboxId === null ? undefined : await findVisibleMailbox(deps.db, holder, mailboxId)
-  if (!row) {
+  const facts = mailboxId === null ? undefined : await findWizardFacts(deps.db, request.holder!, mailboxId, today)
+  if (!facts) {
     await reply.page('portal/error.eta', { message: request.t('error.notFound') }, 404)
     return null
   }
-  const mailbox = { ...row, expiresOn: row.expiresOn as CalendarDate }
-  const now = deps.clock.now()
-  const today = businessDate(now, deps.config.businessTimeZone)
-  const [convention, draft, contracts, openOrder] = await Promise.all([
-    findConvention(deps.db, mailbox.conventionCode),
-    findDraft(deps.db, holder.accountId, mailbox.id),
-    currentContracts(deps.db, today),
-    findOpenOrder(deps.db, mailbox.id),
-  ])
-  if (openOrder && !draft) {
-    await reply.redirect(`/ordini/${openOrder.id}`, 303)
+  const { mailbox, convention, draft, contracts, openOrderId } = facts
+  if (openOrderId && !draft) {
+    await reply.redirect(`/ordini/${openOrderId}`, 303)
     return null
   }
-  if (!convention || !isRenewable(mailbox, convention, today)) {
+  if (!isRenewable(mailbox, convention, today)) {
     await reply.page('portal/error.eta', { message: request.t('wizard.notRenewable', { mailbox: mailbox.address }) }, 409)
     return null
   }
@@ -85,7 +68,7 @@ export async function loadWizard(
     await reply.redirect(stepUrl(mailbox.id, firstMissingStep(draft, contracts)), 303)
     return null
   }
-  return { mailbox, convention, draft, contracts, today, now }
+  return { ...facts, today, now }
 }
 
 /** The steps nav: done steps are links, the current one says so (aria-current="step"). */
