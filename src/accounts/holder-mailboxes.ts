@@ -1,4 +1,4 @@
-import { and, asc, eq, type SQL } from 'drizzle-orm'
+import { and, asc, eq, sql, type SQL } from 'drizzle-orm'
 import type { CalendarDate } from '../core/calendar'
 import type { Executor } from '../db/client'
 import { mailboxes, type MailboxStatus } from './schema'
@@ -29,8 +29,18 @@ export async function listHolderMailboxes(db: Executor, holder: HolderSession): 
 
 /** The ownership condition on `mailboxes`, for queries that join more tables to the holder's mailboxes. */
 export function visibleTo(holder: HolderSession): SQL | undefined {
-  const onlyAddress = holder.signedInWith.startsWith('mailbox:') ? holder.signedInWith.slice('mailbox:'.length) : null
+  const { onlyAddress } = visibilityOf(holder)
   return and(eq(mailboxes.accountId, holder.accountId), onlyAddress ? eq(mailboxes.address, onlyAddress) : undefined)
+}
+
+/** The same condition in a prepared query (preparedPerDatabase): its values come from `visibilityOf`. */
+export const VISIBLE_TO_PLACEHOLDERS = sql`${mailboxes.accountId} = ${sql.placeholder('accountId')}
+  and (${sql.placeholder('onlyAddress')}::text is null or ${mailboxes.address} = ${sql.placeholder('onlyAddress')})`
+
+/** Whose mailboxes the holder sees, and whether only the one they signed in with. */
+export function visibilityOf(holder: HolderSession): { accountId: string; onlyAddress: string | null } {
+  const onlyAddress = holder.signedInWith.startsWith('mailbox:') ? holder.signedInWith.slice('mailbox:'.length) : null
+  return { accountId: holder.accountId, onlyAddress }
 }
 
 export async function findHolderMailbox(db: Executor, holder: HolderSession, mailboxId: number): Promise<HolderMailbox | undefined> {

@@ -42,6 +42,20 @@ export async function queryRows<T>(executor: Executor, query: SQL): Promise<T[]>
   return result.rows
 }
 
+/**
+ * A query built once per database instead of once per call, for the pages every holder loads:
+ * drizzle keeps its SQL, and PostgreSQL parses and plans it once per connection (a named
+ * prepared statement). Values come as `sql.placeholder(name)`s, given to `execute`.
+ */
+export function preparedPerDatabase<Q>(build: (db: Executor) => Q): (db: Executor) => Q {
+  const built = new WeakMap<Executor, Q>()
+  return (db) => {
+    let query = built.get(db)
+    if (!query) built.set(db, (query = build(db)))
+    return query
+  }
+}
+
 export function isPostgresUrl(url: string): boolean {
   return /^postgres(ql)?:\/\//.test(url)
 }

@@ -1,12 +1,12 @@
-import { and, asc, eq } from 'drizzle-orm'
-import { findHolderMailbox, visibleTo, type HolderMailbox } from '../accounts/holder-mailboxes'
+import { and, asc, eq, type Placeholder } from 'drizzle-orm'
+import { findHolderMailbox, VISIBLE_TO_PLACEHOLDERS, visibilityOf, type HolderMailbox } from '../accounts/holder-mailboxes'
 import { accounts, mailboxes } from '../accounts/schema'
 import type { HolderSession } from '../accounts/sessions'
 import { findConvention, type Convention, type Price } from '../catalog/queries'
 import { contractDocuments, contractVersions, conventions, prices } from '../catalog/schema'
 import { businessDate, type CalendarDate } from '../core/calendar'
 import { DomainError } from '../core/errors'
-import { queryRows, sql, type Executor, type Tx } from '../db/client'
+import { preparedPerDatabase, queryRows, sql, type Executor, type Tx } from '../db/client'
 import type { Deps } from '../deps'
 import { enqueueMail } from '../notifications/outbox'
 import type { InvoiceBilling } from './billing'
@@ -75,7 +75,7 @@ export async function currentContracts(db: Executor, today: CalendarDate): Promi
   return queryRows<CurrentContract>(db, contractsInForce(today)).then(inReadingOrder)
 }
 
-function contractsInForce(today: CalendarDate) {
+function contractsInForce(today: CalendarDate | Placeholder) {
   return sql`select distinct on (d.code) d.code, d.title_it as "titleIt", d.title_en as "titleEn", d.onerous,
                     v.version, v.effective_from::text as "effectiveFrom"
                from ${contractDocuments} d join ${contractVersions} v on v.document_code = d.code
@@ -87,6 +87,28 @@ function contractsInForce(today: CalendarDate) {
 function inReadingOrder(contracts: CurrentContract[]): CurrentContract[] {
   return contracts.sort((a, b) => Number(a.onerous) - Number(b.onerous) || a.code.localeCompare(b.code))
 }
+
+const wizardFactsQuery = preparedPerDatabase((db) =>
+  db
+    .select({
+      mailbox: mailboxes,
+      account: accounts,
+      convention: conventions,
+      draft: renewalDrafts,
+      openOrderId: orders.id,
+      prices: sql<Price[]>`(select coalesce(json_agg(json_build_object('conventionCode', p.convention_code, 'years', p.years,
+                                 'netCents', p.net_cents, 'vatBasisPoints', p.vat_basis_points, 'isDemo', p.is_demo) order by p.years), '[]')
+                              from ${prices} p where p.convention_code = ${mailboxes.conventionCode})`,
+      contracts: sql<CurrentContract[]>`(select coalesce(json_agg(c), '[]') from (${contractsInForce(sql.placeholder('today'))}) c)`,
+    })
+    .from(mailboxes)
+    .innerJoin(accounts, eq(accounts.id, mailboxes.accountId))
+    .innerJoin(conventions, eq(conventions.code, mailboxes.conventionCode))
+    .leftJoin(renewalDrafts, and(eq(renewalDrafts.accountId, mailboxes.accountId), eq(renewalDrafts.mailboxId, mailboxes.id)))
+    .leftJoin(orders, and(eq(orders.mailboxId, mailboxes.id), eq(orders.status, 'open')))
+    .where(and(eq(mailboxes.id, sql.placeholder('mailboxId')), VISIBLE_TO_PLACEHOLDERS))
+    .prepare('wizard_facts'),
+)
 
 /** Everything a wizard step shows or checks, for a mailbox the holder may see. */
 export interface WizardFacts {
@@ -106,24 +128,7 @@ export interface WizardFacts {
  * Ownership is in the WHERE (visibleTo): another account's mailbox id finds nothing.
  */
 export async function findWizardFacts(db: Executor, holder: HolderSession, mailboxId: number, today: CalendarDate): Promise<WizardFacts | undefined> {
-  const [row] = await db
-    .select({
-      mailbox: mailboxes,
-      account: accounts,
-      convention: conventions,
-      draft: renewalDrafts,
-      openOrderId: orders.id,
-      prices: sql<Price[]>`(select coalesce(json_agg(json_build_object('conventionCode', p.convention_code, 'years', p.years,
-                                 'netCents', p.net_cents, 'vatBasisPoints', p.vat_basis_points, 'isDemo', p.is_demo) order by p.years), '[]')
-                              from ${prices} p where p.convention_code = ${mailboxes.conventionCode})`,
-      contracts: sql<CurrentContract[]>`(select coalesce(json_agg(c), '[]') from (${contractsInForce(today)}) c)`,
-    })
-    .from(mailboxes)
-    .innerJoin(accounts, eq(accounts.id, mailboxes.accountId))
-    .innerJoin(conventions, eq(conventions.code, mailboxes.conventionCode))
-    .leftJoin(renewalDrafts, and(eq(renewalDrafts.accountId, holder.accountId), eq(renewalDrafts.mailboxId, mailboxes.id)))
-    .leftJoin(orders, and(eq(orders.mailboxId, mailboxes.id), eq(orders.status, 'open')))
-    .where(and(eq(mailboxes.id, mailboxId), visibleTo(holder)))
+  const [row] = await wizardFactsQuery(db).execute({ mailboxId, today, ...visibilityOf(holder) })
   if (!row) return undefined
   return {
     mailbox: { ...row.mailbox, expiresOn: row.mailbox.expiresOn as CalendarDate },
@@ -170,9 +175,9 @@ export interface MailboxRenewalState {
   hasDraft: boolean
 }
 
-export async function mailboxRenewalStates(db: Executor, holder: HolderSession, today: CalendarDate): Promise<MailboxRenewalState[]> {
-  // One query for the whole list: it is the page holders land on after signing in.
-  const rows = await db
+// One query for the whole list: it is the page holders land on after signing in.
+const renewalStatesQuery = preparedPerDatabase((db) =>
+  db
     .select({
       mailbox: { id: mailboxes.id, address: mailboxes.address, status: mailboxes.status, expiresOn: mailboxes.expiresOn, register: mailboxes.register },
       renewableWindowDays: conventions.renewableWindowDays,
@@ -182,9 +187,14 @@ export async function mailboxRenewalStates(db: Executor, holder: HolderSession, 
     .from(mailboxes)
     .innerJoin(conventions, eq(conventions.code, mailboxes.conventionCode))
     .leftJoin(orders, and(eq(orders.mailboxId, mailboxes.id), eq(orders.status, 'open')))
-    .leftJoin(renewalDrafts, and(eq(renewalDrafts.mailboxId, mailboxes.id), eq(renewalDrafts.accountId, holder.accountId)))
-    .where(visibleTo(holder))
+    .leftJoin(renewalDrafts, and(eq(renewalDrafts.mailboxId, mailboxes.id), eq(renewalDrafts.accountId, mailboxes.accountId)))
+    .where(VISIBLE_TO_PLACEHOLDERS)
     .orderBy(asc(mailboxes.expiresOn), asc(mailboxes.address))
+    .prepare('mailbox_renewal_states'),
+)
+
+export async function mailboxRenewalStates(db: Executor, holder: HolderSession, today: CalendarDate): Promise<MailboxRenewalState[]> {
+  const rows = await renewalStatesQuery(db).execute(visibilityOf(holder))
   return rows.map((row) => {
     const mailbox = { ...row.mailbox, expiresOn: row.mailbox.expiresOn as CalendarDate }
     const convention = { renewableWindowDays: row.renewableWindowDays }
