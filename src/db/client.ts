@@ -9,6 +9,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator'
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator'
 import pg from 'pg'
+import { ReadCache } from './read-cache'
 import * as schema from './schema'
 
 export type Schema = typeof schema
@@ -56,6 +57,17 @@ export function preparedPerDatabase<Q>(build: (db: Executor) => Q): (db: Executo
   }
 }
 
+const readCaches = new WeakMap<Executor, ReadCache>()
+
+/**
+ * A read the embedded database may answer from its ReadCache (see there); on PostgreSQL, and
+ * inside a transaction, it simply runs. `key` names the query and every value it depends on.
+ */
+export function cachedRead<T>(db: Executor, key: string, run: () => Promise<T>): Promise<T> {
+  const cache = readCaches.get(db)
+  return cache ? cache.read(key, run) : run()
+}
+
 export function isPostgresUrl(url: string): boolean {
   return /^postgres(ql)?:\/\//.test(url)
 }
@@ -95,9 +107,13 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
 }
 
 export function wrapPglite(client: PGlite, onClose: () => void = () => {}): Database {
+  const cache = new ReadCache()
+  cache.watch(client)
+  const db = drizzlePglite(client, { schema }) as unknown as Db
+  readCaches.set(db, cache)
   return {
     kind: 'pglite',
-    db: drizzlePglite(client, { schema }) as unknown as Db,
+    db,
     // one process, one connection: nothing is ever missed, so no gap
     listen: async (channel, onNotice) => {
       const stop = await client.listen(channel, onNotice)

@@ -6,7 +6,7 @@ import { findConvention, type Convention, type Price } from '../catalog/queries'
 import { contractDocuments, contractVersions, conventions, prices } from '../catalog/schema'
 import { businessDate, type CalendarDate } from '../core/calendar'
 import { DomainError } from '../core/errors'
-import { preparedPerDatabase, queryRows, sql, type Executor, type Tx } from '../db/client'
+import { cachedRead, preparedPerDatabase, queryRows, sql, type Executor, type Tx } from '../db/client'
 import type { Deps } from '../deps'
 import { enqueueMail } from '../notifications/outbox'
 import type { InvoiceBilling } from './billing'
@@ -85,7 +85,7 @@ function contractsInForce(today: CalendarDate | Placeholder) {
 
 /** The ordinary contracts first, then the onerous clauses approved on their own. */
 function inReadingOrder(contracts: CurrentContract[]): CurrentContract[] {
-  return contracts.sort((a, b) => Number(a.onerous) - Number(b.onerous) || a.code.localeCompare(b.code))
+  return [...contracts].sort((a, b) => Number(a.onerous) - Number(b.onerous) || a.code.localeCompare(b.code))
 }
 
 const wizardFactsQuery = preparedPerDatabase((db) =>
@@ -128,7 +128,8 @@ export interface WizardFacts {
  * Ownership is in the WHERE (visibleTo): another account's mailbox id finds nothing.
  */
 export async function findWizardFacts(db: Executor, holder: HolderSession, mailboxId: number, today: CalendarDate): Promise<WizardFacts | undefined> {
-  const [row] = await wizardFactsQuery(db).execute({ mailboxId, today, ...visibilityOf(holder) })
+  const params = { mailboxId, today, ...visibilityOf(holder) }
+  const [row] = await cachedRead(db, `wizard_facts ${JSON.stringify(params)}`, () => wizardFactsQuery(db).execute(params))
   if (!row) return undefined
   return {
     mailbox: { ...row.mailbox, expiresOn: row.mailbox.expiresOn as CalendarDate },
@@ -194,7 +195,8 @@ const renewalStatesQuery = preparedPerDatabase((db) =>
 )
 
 export async function mailboxRenewalStates(db: Executor, holder: HolderSession, today: CalendarDate): Promise<MailboxRenewalState[]> {
-  const rows = await renewalStatesQuery(db).execute(visibilityOf(holder))
+  const params = visibilityOf(holder)
+  const rows = await cachedRead(db, `mailbox_renewal_states ${JSON.stringify(params)}`, () => renewalStatesQuery(db).execute(params))
   return rows.map((row) => {
     const mailbox = { ...row.mailbox, expiresOn: row.mailbox.expiresOn as CalendarDate }
     const convention = { renewableWindowDays: row.renewableWindowDays }
