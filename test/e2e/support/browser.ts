@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
@@ -59,10 +60,41 @@ export async function launchBrowser(): Promise<{ context: BrowserContext; page: 
   }
 }
 
-/** Screenshots of each step, kept as test artifacts under test-results/screenshots/. */
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
+const WCAG_21_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']
+
+interface AxeViolation {
+  id: string
+  impact: string
+  help: string
+  nodes: Array<{ target: string[] }>
+}
+
+/**
+ * The page as axe-core judges it against WCAG 2.1 A and AA: each violation as one line, none when
+ * the page passes. axe is evaluated through the DevTools protocol, which the CSP does not block.
+ */
+export async function accessibilityViolations(page: Page): Promise<string[]> {
+  await page.evaluate(AXE_SOURCE)
+  const violations = await page.evaluate(async (tags) => {
+    const axe = (globalThis as unknown as { axe: { run(context: unknown, options: unknown): Promise<{ violations: AxeViolation[] }> } }).axe
+    const result = await axe.run(document, { runOnly: { type: 'tag', values: tags } })
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) }))
+  }, WCAG_21_AA)
+  return violations.map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)
+}
+
+/**
+ * Each step of a story: a screenshot, kept as a test artifact under test-results/screenshots/,
+ * and an accessibility audit (axe-core, WCAG 2.1 AA) that fails the test on any violation.
+ */
 export function screenshotter(page: Page, story: string) {
   const folder = join('test-results', 'screenshots', story)
   mkdirSync(folder, { recursive: true })
   let n = 0
-  return (step: string) => page.screenshot({ path: join(folder, `${String(++n).padStart(2, '0')}-${step}.png`), fullPage: true })
+  return async (step: string) => {
+    await page.screenshot({ path: join(folder, `${String(++n).padStart(2, '0')}-${step}.png`), fullPage: true })
+    const violations = await accessibilityViolations(page)
+    if (violations.length) throw new Error(`${story}/${step} (${page.url()}) fails WCAG 2.1 AA:\n${violations.join('\n')}`)
+  }
 }
