@@ -22,7 +22,7 @@ export class ReadCache {
 
   /** Routes the client's statements through the cache's write count. */
   watch(client: PGlite): void {
-    for (const method of ['query', 'exec', 'transaction', 'sql'] as const) {
+    for (const method of ['query', 'exec', 'transaction', 'sql', 'execProtocol', 'execProtocolRaw'] as const) {
       const original = client[method].bind(client) as (...args: unknown[]) => Promise<unknown>
       const counted = async (...args: unknown[]) => {
         if (this.reading.getStore()) return original(...args)
