@@ -61,7 +61,7 @@ export async function loadWizard(
   const mailboxId = mailboxIdParam(request)
   const row = mailboxId === null ? undefined : await findVisibleMailbox(deps.db, holder, mailboxId)
   if (!row) {
-    await reply.page('portal/error.eta', { message: request.t('error.notFound') }, 404)
+    await reply.page('shared/error.eta', { message: request.t('error.notFound') }, 404)
     return null
   }
   const mailbox = { ...row, expiresOn: row.expiresOn as CalendarDate }
@@ -78,7 +78,7 @@ export async function loadWizard(
     return null
   }
   if (!convention || !isRenewable(mailbox, convention, today)) {
-    await reply.page('portal/error.eta', { message: request.t('wizard.notRenewable', { mailbox: mailbox.address }) }, 409)
+    await reply.page('shared/error.eta', { message: request.t('wizard.notRenewable', { mailbox: mailbox.address }) }, 409)
     return null
   }
   if (step === null || !stepReachable(step, draft, contracts)) {
