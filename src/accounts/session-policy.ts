@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto'
 
 // How long a web session lives, for holders and operators alike; each keeps its sessions in its own table.
-const IDLE_MS = 30 * 60_000 // signed out after 30 minutes without a request
-const ABSOLUTE_MS = 12 * 3_600_000 // and after 12 hours in any case
+export const IDLE_MS = 30 * 60_000 // signed out after 30 minutes without a request
+export const ABSOLUTE_MS = 12 * 3_600_000 // and after 12 hours in any case
 const TOUCH_EVERY_MS = 60_000 // sliding expiry written at most once a minute
 
 export interface SessionTimes {

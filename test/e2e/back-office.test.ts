@@ -64,6 +64,10 @@ describe.skipIf(!browserAvailable())('in Chromium: the back office', { timeout: 
     expect(await page.locator('header').textContent()).toContain('Operatore: Anna Bianchi')
     await shot('upload-form')
 
+    await page.getByRole('button', { name: 'Carica e registra i pagamenti' }).click() // no file chosen
+    await expect.poll(() => page.locator('.error-summary').textContent()).toContain('Scegli il file da caricare.')
+    await shot('no-file')
+
     await page.getByLabel('File').setInputFiles(statement)
     await page.getByRole('button', { name: 'Carica e registra i pagamenti' }).click()
     await page.waitForSelector('table.results')

@@ -36,6 +36,16 @@ function totals(html: string) {
   return { entries: value('entries'), registered: value('registered'), held: value('held'), duplicates: value('duplicates'), ignored: value('ignored') }
 }
 
+describe('UPLOAD_MAX_MB', () => {
+  it('defaults to 250 MB and refuses a value that is not a whole number of megabytes', () => {
+    expect(loadConfig({ DATABASE_URL: 'memory://' }).uploadMaxMb).toBe(250)
+    expect(loadConfig({ DATABASE_URL: 'memory://', UPLOAD_MAX_MB: '40' }).uploadMaxMb).toBe(40)
+    for (const bad of ['250MB', '0', '1.5']) {
+      expect(() => loadConfig({ DATABASE_URL: 'memory://', UPLOAD_MAX_MB: bad })).toThrow(`UPLOAD_MAX_MB: expected a whole number of megabytes (1–10000), got "${bad}"`)
+    }
+  })
+})
+
 describe.each(testDatabases())('%s: back-office uploads', (_name, open) => {
   let t: TestDatabase
   let app: FastifyInstance
