@@ -27,6 +27,8 @@ export interface Config {
   gateways: GatewayConfig
   /** Where bonifico and bollettino payments go; absent: clearly marked demo data. */
   paymentInstructions?: PaymentInstructions
+  /** The largest statement or slips report the back office accepts, in megabytes (default 250). */
+  uploadMaxMb: number
 }
 
 export interface StripeConfig {
@@ -91,7 +93,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     imapUrl: imapUrlFrom(env.IMAP_URL),
     gateways: gatewayConfig(env),
     paymentInstructions: paymentInstructionsConfig(env),
+    uploadMaxMb: parseUploadMaxMb(env.UPLOAD_MAX_MB),
   }
+}
+
+function parseUploadMaxMb(value: string | undefined): number {
+  if (!value) return 250
+  const mb = Number(value)
+  if (!Number.isInteger(mb) || mb < 1 || mb > 10_000) throw new ConfigError(`UPLOAD_MAX_MB: expected a whole number of megabytes (1–10000), got "${value}"`)
+  return mb
 }
 
 /** Stripe needs its key and webhook signing secret together, PayPal its three values together. */

@@ -13,6 +13,8 @@ import type { Config } from './config'
 import type { Database } from './db/client'
 import type { Deps } from './deps'
 import { startLifecycleSchedule } from './lifecycle/schedule'
+import { deleteExpiredOperatorSessions } from './operators/operator-sessions'
+import { operatorSignInFailures } from './operators/schema'
 import { mailContext, type MailContext } from './notifications/mail-context'
 import { startOutboxDispatcher } from './notifications/dispatch-outbox'
 import { smtpTransport } from './notifications/transport'
@@ -80,7 +82,13 @@ export function buildServices(config: Config, database: Database, clock: Clock):
       stops.push(() => clearInterval(provisioning))
       const housekeeping = setInterval(() => {
         const now = clock.now()
-        Promise.all([deleteExpiredSessions(deps), deleteStaleSignInFailures(deps.db, now), deleteSpentPasswordResets(deps.db, now)]).catch(
+        Promise.all([
+          deleteExpiredSessions(deps),
+          deleteExpiredOperatorSessions(deps),
+          deleteStaleSignInFailures(deps.db, now),
+          deleteStaleSignInFailures(deps.db, now, operatorSignInFailures),
+          deleteSpentPasswordResets(deps.db, now),
+        ]).catch(
           (error) => log('sign-in housekeeping failed', error),
         )
       }, 10 * 60_000)

@@ -63,13 +63,22 @@ export const webSessions = pgTable(
   (t) => [index('web_sessions_account').on(t.accountId), index('web_sessions_expiry').on(t.expiresAt)],
 )
 
-/** Failed sign-ins per identifier (account ID or mailbox), for the lockout: shared by every node. */
-export const signInFailures = pgTable('sign_in_failures', {
-  identifier: text('identifier').primaryKey(), // lower case
-  failures: integer('failures').notNull(),
-  windowStartedAt: timestamp('window_started_at', { withTimezone: true }).notNull(),
-  lockedUntil: timestamp('locked_until', { withTimezone: true }),
-})
+/**
+ * Failed sign-ins per identifier, for the lockout: shared by every node. One table per kind of
+ * user (holders here, operators in theirs), so failures against one never lock the other.
+ */
+export function signInFailuresTable(name: string) {
+  return pgTable(name, {
+    identifier: text('identifier').primaryKey(), // lower case
+    failures: integer('failures').notNull(),
+    windowStartedAt: timestamp('window_started_at', { withTimezone: true }).notNull(),
+    lockedUntil: timestamp('locked_until', { withTimezone: true }),
+  })
+}
+export type SignInFailuresTable = ReturnType<typeof signInFailuresTable>
+
+/** Holders' failures, by account ID or mailbox address. */
+export const signInFailures = signInFailuresTable('sign_in_failures')
 
 /** One-time password reset links: the e-mail carries the token, the table its SHA-256. */
 export const passwordResets = pgTable('password_resets', {

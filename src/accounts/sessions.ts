@@ -1,13 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto'
-import { and, eq, gt, lt } from 'drizzle-orm'
+import { eq, lt } from 'drizzle-orm'
 import { sql, type Executor } from '../db/client'
 import type { Deps } from '../deps'
 import { webSessions } from './schema'
 import { SESSIONS_CLOSED_CHANNEL, type SessionCache } from './session-cache'
+import { ABSOLUTE_MS, hashToken, newSession, sessionStanding, touchedAt } from './session-policy'
 
-const IDLE_MS = 30 * 60_000 // signed out after 30 minutes without a request
-const ABSOLUTE_MS = 12 * 3_600_000 // and after 12 hours in any case
-const TOUCH_EVERY_MS = 60_000 // sliding expiry written at most once a minute
+export { hashToken } from './session-policy'
 
 export interface HolderSession {
   accountId: string
@@ -16,21 +14,10 @@ export interface HolderSession {
   language: 'it' | 'en'
 }
 
-export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex')
-}
-
 /** Starts a session and returns the token for the cookie; the table keeps only its hash. */
 export async function openSession(deps: Deps, session: HolderSession): Promise<string> {
-  const token = randomBytes(32).toString('base64url')
-  const now = deps.clock.now()
-  await deps.db.insert(webSessions).values({
-    tokenHash: hashToken(token),
-    ...session,
-    createdAt: now,
-    lastSeenAt: now,
-    expiresAt: new Date(now.getTime() + IDLE_MS),
-  })
+  const { token, ...row } = newSession(deps.clock.now())
+  await deps.db.insert(webSessions).values({ ...row, ...session })
   return token
 }
 
@@ -43,17 +30,10 @@ export async function findSession(deps: Deps, token: string, cache?: SessionCach
   const tokenHash = hashToken(token)
   const cached = cache?.get(tokenHash, now.getTime())
   if (cached) return cached
-  const [row] = await deps.db
-    .select()
-    .from(webSessions)
-    .where(and(eq(webSessions.tokenHash, tokenHash), gt(webSessions.expiresAt, now)))
-  if (!row || now.getTime() - row.createdAt.getTime() > ABSOLUTE_MS) return null
-  if (now.getTime() - row.lastSeenAt.getTime() > TOUCH_EVERY_MS) {
-    await deps.db
-      .update(webSessions)
-      .set({ lastSeenAt: now, expiresAt: new Date(now.getTime() + IDLE_MS) })
-      .where(eq(webSessions.tokenHash, tokenHash))
-  }
+  const [row] = await deps.db.select().from(webSessions).where(eq(webSessions.tokenHash, tokenHash))
+  const standing = sessionStanding(row, now)
+  if (standing === 'over') return null
+  if (standing === 'touch') await deps.db.update(webSessions).set(touchedAt(now)).where(eq(webSessions.tokenHash, tokenHash))
   const session: HolderSession = { accountId: row.accountId, signedInWith: row.signedInWith, language: row.language }
   cache?.remember(tokenHash, session, now.getTime(), row.createdAt.getTime() + ABSOLUTE_MS)
   return session

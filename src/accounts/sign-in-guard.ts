@@ -1,6 +1,6 @@
 import { and, eq, isNull, lt, or } from 'drizzle-orm'
 import type { Executor, Db } from '../db/client'
-import { signInFailures } from './schema'
+import { signInFailures, type SignInFailuresTable } from './schema'
 
 /** Five wrong passwords within 15 minutes lock the identifier for 15 minutes. */
 export const MAX_SIGN_IN_FAILURES = 5
@@ -41,41 +41,38 @@ export function afterFailure(record: FailureRecord | undefined, now: Date): Fail
   }
 }
 
+// Each function counts in the holders' table unless given another (operators keep theirs apart).
+
 /** The end of the lock on this identifier, or null. Kept in the database: every node sees it. */
-export async function signInLock(db: Executor, identifier: string, now: Date): Promise<Date | null> {
-  const [row] = await db.select().from(signInFailures).where(eq(signInFailures.identifier, identifierKey(identifier)))
+export async function signInLock(db: Executor, identifier: string, now: Date, table: SignInFailuresTable = signInFailures): Promise<Date | null> {
+  const [row] = await db.select().from(table).where(eq(table.identifier, identifierKey(identifier)))
   return lockInForce(row, now)
 }
 
 /** Counts a failed sign-in; returns the end of the lock it started, or null. Concurrent failures queue on the row. */
-export async function recordSignInFailure(db: Db, identifier: string, now: Date): Promise<Date | null> {
+export async function recordSignInFailure(db: Db, identifier: string, now: Date, table: SignInFailuresTable = signInFailures): Promise<Date | null> {
   const key = identifierKey(identifier)
   return db.transaction(async (tx) => {
     await tx
-      .insert(signInFailures)
+      .insert(table)
       .values({ identifier: key, failures: 0, windowStartedAt: now, lockedUntil: null })
       .onConflictDoNothing()
-    const [row] = await tx.select().from(signInFailures).where(eq(signInFailures.identifier, key)).for('update')
+    const [row] = await tx.select().from(table).where(eq(table.identifier, key)).for('update')
     const next = afterFailure(row.failures === 0 ? undefined : row, now)
-    await tx.update(signInFailures).set(next).where(eq(signInFailures.identifier, key))
+    await tx.update(table).set(next).where(eq(table.identifier, key))
     return next.lockedUntil
   })
 }
 
 /** A successful sign-in (or a new password) starts the count again. */
-export async function clearSignInFailures(db: Executor, identifier: string): Promise<void> {
-  await db.delete(signInFailures).where(eq(signInFailures.identifier, identifierKey(identifier)))
+export async function clearSignInFailures(db: Executor, identifier: string, table: SignInFailuresTable = signInFailures): Promise<void> {
+  await db.delete(table).where(eq(table.identifier, identifierKey(identifier)))
 }
 
 /** Housekeeping for the jobs: counts whose window and lock are both over. */
-export async function deleteStaleSignInFailures(db: Executor, now: Date): Promise<void> {
+export async function deleteStaleSignInFailures(db: Executor, now: Date, table: SignInFailuresTable = signInFailures): Promise<void> {
   const windowStart = new Date(now.getTime() - FAILURE_WINDOW_MS)
   await db
-    .delete(signInFailures)
-    .where(
-      and(
-        lt(signInFailures.windowStartedAt, windowStart),
-        or(isNull(signInFailures.lockedUntil), lt(signInFailures.lockedUntil, now)),
-      ),
-    )
+    .delete(table)
+    .where(and(lt(table.windowStartedAt, windowStart), or(isNull(table.lockedUntil), lt(table.lockedUntil, now))))
 }

@@ -11,6 +11,7 @@ import { migrateDatabase, openDatabase, type Database } from '../db/client'
 import { loadDemo } from '../demo/load-demo'
 import { runLifecycle } from '../lifecycle/run-lifecycle'
 import { dispatchOutbox } from '../notifications/dispatch-outbox'
+import { addOperator, operatorPasswordProblem, operatorUsername } from '../operators/add-operator'
 import { listOutbox, type OutboxStatus } from '../notifications/list-outbox'
 import { smtpTransport } from '../notifications/transport'
 import { importStatement, type StatementImport } from '../payments/offline/import-statement'
@@ -22,6 +23,7 @@ import { PAYMENT_METHODS, type PaymentMethod } from '../renewals/schema'
 import { buildServices, type Services } from '../services'
 import { buildServer } from '../web/server'
 import { printResult, progressLine, UsageError } from './output'
+import { readSecret } from './read-secret'
 
 const OPERATOR = `operator:${process.env.PEC_OPERATOR || process.env.USER || 'cli'}`
 
@@ -265,6 +267,38 @@ program
       printResult(opts.json, result, () => describeImport(result))
     }),
   )
+
+program
+  .command('operator')
+  .description('back-office operators')
+  .command('add <username>')
+  .description(
+    'create an operator who signs in at /ufficio/accedi. The password comes from PEC_OPERATOR_PASSWORD, or from stdin: typed twice at a terminal (not shown), or the first line of a pipe',
+  )
+  .option('--name <name>', 'the name shown in the back office (default: the username)')
+  .option('--json', 'print JSON')
+  .action((username: string, opts) =>
+    withServices(async ({ deps, config }) => {
+      operatorUsername(username) // a bad username is refused before the password is asked for
+      const password = await operatorPassword()
+      const added = await addOperator(deps, { username, displayName: opts.name, password, actor: OPERATOR })
+      const signInUrl = `${config.publicUrl}/ufficio/accedi`
+      printResult(opts.json, { ...added, signInUrl }, () => `Operator ${added.username} (${added.displayName}) added; sign in at ${signInUrl}`)
+    }),
+  )
+
+/** The new operator's password: from the environment (scripts), else stdin; never an argument, never echoed. */
+async function operatorPassword(): Promise<string> {
+  const fromEnv = process.env.PEC_OPERATOR_PASSWORD
+  const password = fromEnv ?? (await readSecret('Password: '))
+  if (!password) throw new UsageError('no password given: type it when asked, pipe it on stdin, or set PEC_OPERATOR_PASSWORD')
+  const problem = operatorPasswordProblem(password)
+  if (problem) throw problem
+  if (fromEnv === undefined && process.stdin.isTTY && (await readSecret('Repeat the password: ')) !== password) {
+    throw new UsageError('the two passwords differ; nothing was changed')
+  }
+  return password
+}
 
 const outbox = program.command('outbox').description('outgoing e-mail')
 outbox

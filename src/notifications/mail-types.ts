@@ -53,6 +53,42 @@ export interface PaymentReceivedParams {
   reactivated: boolean
 }
 
+/** How a refund reaches the holder: back through the card or PayPal gateway, else by bank transfer. */
+export type RefundChannel = 'card' | 'paypal' | 'bonifico'
+
+/** Sent when a payment due back (a duplicate, money after cessation or on a lapsed order) is refunded. */
+export interface PaymentRefundedParams {
+  holderName: string
+  mailbox: string
+  orderId: string
+  amountCents: number
+  /** How the money was paid in. */
+  method: PaymentMethod
+  refundedBy: RefundChannel
+  /** Why it was due back: order_already_paid (paid twice), mailbox_ceased, order_lapsed. */
+  reason: string
+}
+
+/**
+ * Sent when the bank returns a payment that had paid an order (R4 undone): the order is open and
+ * unpaid again, and the mailbox's expiry is back to what it was before that payment.
+ */
+export interface PaymentReversedParams {
+  holderName: string
+  mailbox: string
+  amountCents: number
+  method: PaymentMethod
+  /** E again: the expiry before the reversed payment renewed it. */
+  expiresOn: string
+  /** The expiry the payment had given, now withdrawn. */
+  withdrawnExpiresOn: string
+  mailboxStatus: 'active' | 'deactivated'
+  /** Set when E has already passed (R5/R6): the last day a payment still renews the mailbox; null while E is ahead. */
+  renewableUntil: string | null
+  /** The reopened order: its ID, amount, method and the date the payment must arrive by. */
+  openOrder: OpenOrderFacts
+}
+
 /** Issue 3: sent when a holder places a renewal order, and again when its method or amount changes. */
 export interface OrderSummaryParams {
   holderName: string
@@ -99,6 +135,8 @@ export interface MailParamsByTemplate {
   password_reset: PasswordResetParams
   order_summary: OrderSummaryParams
   order_confirmation: OrderConfirmationParams
+  payment_refunded: PaymentRefundedParams
+  payment_reversed: PaymentReversedParams
 }
 
 export type MailTemplate = keyof MailParamsByTemplate

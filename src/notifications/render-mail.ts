@@ -7,6 +7,8 @@ import { orderConfirmationMail, orderConfirmationSubject } from './templates/ord
 import { orderSummaryMail, orderSummarySubject } from './templates/order-summary'
 import { passwordResetMail, passwordResetSubject } from './templates/password-reset'
 import { paymentReceivedMail, paymentReceivedSubject } from './templates/payment-received'
+import { paymentRefundedMail, paymentRefundedSubject } from './templates/payment-refunded'
+import { paymentReversedMail, paymentReversedSubject } from './templates/payment-reversed'
 import { reminderMail, reminderSubject } from './templates/reminder'
 import type { Language } from './templates/shared'
 
@@ -34,6 +36,8 @@ const TEMPLATES: {
   password_reset: { subject: passwordResetSubject, document: passwordResetMail },
   order_summary: { subject: orderSummarySubject, document: orderSummaryMail },
   order_confirmation: { subject: orderConfirmationSubject, document: orderConfirmationMail },
+  payment_refunded: { subject: paymentRefundedSubject, document: paymentRefundedMail },
+  payment_reversed: { subject: paymentReversedSubject, document: paymentReversedMail },
 }
 
 export class UnknownTemplateError extends Error {

@@ -4,6 +4,9 @@ import type { Executor } from '../db/client'
 import { audit, type Actor } from '../db/audit'
 import { auditLog } from '../db/audit-schema'
 import type { Deps } from '../deps'
+import type { RefundChannel } from '../notifications/mail-types'
+import { enqueueMail } from '../notifications/outbox'
+import * as renewals from '../renewals/queries'
 import type { CardGateways } from './gateways/pick-card-gateways'
 import { lockPayment } from './reversal-queries'
 import { payments } from './schema'
@@ -30,7 +33,8 @@ export interface PaymentRefund {
  * R4/R6/R8/R9: refunds a payment that is due back (a duplicate, or money after cessation). When the
  * payment came from a gateway, the gateway sends the money back first, under a key derived from
  * the payment so a retried refund is the same refund there; then, in one transaction with its audit
- * row, the payment is marked refunded. Running it twice refunds once.
+ * row, the payment is marked refunded, and the holder is told by e-mail (same transaction: the mail
+ * leaves only if the refund is recorded). Running it twice refunds once, and mails once.
  */
 export async function refundPayment(deps: Deps, gateways: Pick<CardGateways, 'byName'>, input: RefundInput): Promise<PaymentRefund> {
   const [payment] = await deps.db.select().from(payments).where(eq(payments.id, input.paymentId))
@@ -62,8 +66,42 @@ export async function refundPayment(deps: Deps, gateways: Pick<CardGateways, 'by
       reason: payment.reason ?? payment.outcome,
       data: { amountCents: payment.amountCents, method: payment.method, reference: payment.reference, gateway: gatewayName, refundRef },
     })
+    await enqueueRefundMail(tx, locked, gatewayName ? gatewayChannel(locked.method) : 'bonifico', now)
     return { paymentId: payment.id, orderId: payment.orderId, amountCents: payment.amountCents, method: payment.method, gateway: gatewayName, refundRef, replayed: false }
   })
+}
+
+/** The method a gateway refunds through: the one the payment came by (Stripe: card; PayPal; the sandbox: either). */
+function gatewayChannel(method: typeof payments.$inferSelect.method): RefundChannel {
+  return method === 'paypal' ? 'paypal' : 'card'
+}
+
+/** Tells the holder of the payment's order; a payment that matched no order has no holder to tell. */
+async function enqueueRefundMail(tx: Executor, payment: typeof payments.$inferSelect, refundedBy: RefundChannel, now: Date): Promise<void> {
+  if (!payment.orderId) return
+  const order = (await renewals.findOrder(tx, payment.orderId))!
+  const mailbox = (await renewals.findMailbox(tx, order.mailboxId))!
+  const account = (await renewals.findAccount(tx, mailbox.accountId))!
+  await enqueueMail(
+    tx,
+    {
+      template: 'payment_refunded',
+      language: account.language,
+      recipient: account.referenceEmail,
+      params: {
+        holderName: `${account.firstName} ${account.lastName}`,
+        mailbox: mailbox.address,
+        orderId: order.id,
+        amountCents: payment.amountCents,
+        method: payment.method,
+        refundedBy,
+        reason: payment.reason ?? payment.outcome,
+      },
+      mailboxId: mailbox.id,
+      orderId: order.id,
+    },
+    now,
+  )
 }
 
 async function replay(db: Executor, payment: typeof payments.$inferSelect): Promise<PaymentRefund> {

@@ -1,9 +1,12 @@
-import type { CalendarDate } from '../core/calendar'
+import { businessDate, compareDates, type CalendarDate } from '../core/calendar'
+import { findConvention } from '../catalog/queries'
 import { DomainError } from '../core/errors'
 import type { Tx } from '../db/client'
 import { audit, type Actor } from '../db/audit'
 import type { Deps } from '../deps'
+import { enqueueMail } from '../notifications/outbox'
 import * as renewals from '../renewals/queries'
+import { openOrderFacts, renewableUntil } from '../renewals/rules'
 import { PAYMENT_METHODS, type PaymentMethod } from '../renewals/schema'
 import * as payments from './queries'
 import * as queries from './reversal-queries'
@@ -39,6 +42,7 @@ export interface PaymentReversal {
  * the order is open again and the mailbox's expiry goes back to what it was before the payment, but
  * only while the expiry is still the one that payment gave (else an operator decides). A payment
  * due for refund is no longer due (the money went back); one that bought nothing is only noted.
+ * When an order is un-paid, its holder is told in the same transaction (payment_reversed).
  * Locks mailbox, then order, then payment; a second reversal of the same payment changes nothing.
  */
 export async function reversePayment(deps: Deps, input: PaymentReversalInput): Promise<PaymentReversal> {
@@ -112,6 +116,7 @@ export async function reversePaymentInTransaction(
       await audit(tx, { ...log, action: 'payment.reversed', reason: 'unpaid', data: facts })
       await audit(tx, { ...log, action: 'order.reopened', reason: 'payment_reversed', data: { newExpiresOn: lockedOrder!.newExpiresOn } })
       await audit(tx, { ...log, action: 'mailbox.renewal_reversed', data: { from: mailbox!.expiresOn, to: decision.restoreExpiry } })
+      await enqueueReversalMail(tx, payment, lockedOrder!, mailbox!, decision.restoreExpiry!, now)
       expiresOn = decision.restoreExpiry!
       break
     }
@@ -133,6 +138,49 @@ export async function reversePaymentInTransaction(
     expiresOn,
     replayed: false,
   }
+}
+
+/**
+ * Says exactly what the reversal did: the order is open and unpaid again, E is back to what it was
+ * (the mailbox's status is unchanged), and what follows from E: still ahead, or past, in which case
+ * the daily run deactivates the mailbox (R5) and a payment renews it until the window ends (R6).
+ */
+async function enqueueReversalMail(
+  tx: Tx,
+  payment: { amountCents: number; method: PaymentMethod },
+  order: renewals.OrderRow,
+  mailbox: renewals.MailboxRow,
+  restored: CalendarDate,
+  now: Date,
+): Promise<void> {
+  const account = (await renewals.findAccount(tx, mailbox.accountId))!
+  const convention = (await findConvention(tx, mailbox.conventionCode))!
+  const expired = compareDates(restored, businessDate(now)) < 0
+  const status = mailbox.status === 'deactivated' ? 'deactivated' : 'active'
+  // Once E has passed the payment must arrive within the renewable window, as after deactivation.
+  const facts = openOrderFacts(order, { status: expired ? 'deactivated' : status, expiresOn: restored }, convention)
+  await enqueueMail(
+    tx,
+    {
+      template: 'payment_reversed',
+      language: account.language,
+      recipient: account.referenceEmail,
+      params: {
+        holderName: `${account.firstName} ${account.lastName}`,
+        mailbox: mailbox.address,
+        amountCents: payment.amountCents,
+        method: payment.method,
+        expiresOn: restored,
+        withdrawnExpiresOn: mailbox.expiresOn,
+        mailboxStatus: status,
+        renewableUntil: expired ? renewableUntil(restored, convention.renewableWindowDays) : null,
+        openOrder: facts,
+      },
+      mailboxId: mailbox.id,
+      orderId: order.id,
+    },
+    now,
+  )
 }
 
 interface Decision {

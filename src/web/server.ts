@@ -1,8 +1,13 @@
+import { fileURLToPath } from 'node:url'
 import Fastify, { type FastifyInstance } from 'fastify'
 import fastifyHelmet from '@fastify/helmet'
+import fastifyStatic from '@fastify/static'
 import { sql } from 'drizzle-orm'
 import { devMailViewer } from '../notifications/dev-mail-viewer'
 import type { Services } from '../services'
+import { OFFICE_PATH, registerBackOffice } from './admin/plugin'
+import { officeSignInRoutes } from './admin/sign-in-routes'
+import { uploadRoutes } from './admin/upload-routes'
 import { mailboxesRoutes } from './portal/mailboxes-routes'
 import { paymentRoutes } from './portal/payment-routes'
 import { registerPortal } from './portal/plugin'
@@ -10,7 +15,7 @@ import { signInRoutes } from './portal/sign-in-routes'
 import { webhookRoutes } from './webhooks'
 import { wizardRoutes } from './portal/wizard-routes'
 
-/** The HTTP face of the service. The holder's portal (issue 3) mounts here. */
+/** The HTTP face of the service: the holder's portal (issue 3) and the operators' back office under /ufficio. */
 export async function buildServer(services: Services, options: { logger?: boolean } = {}): Promise<FastifyInstance> {
   const hops = services.config.trustProxy
   const app = Fastify({ logger: options.logger ?? false, trustProxy: hops ? (_address: string, hop: number) => hop < hops : false })
@@ -38,6 +43,8 @@ export async function buildServer(services: Services, options: { logger?: boolea
   })
 
   app.get('/', async (_request, reply) => reply.redirect('/rinnova', 302))
+  // The style sheet of the portal and the back office.
+  await app.register(fastifyStatic, { root: fileURLToPath(new URL('./static', import.meta.url)), prefix: '/static/', maxAge: '1d' })
 
   // Without SMTP the dev mail viewer shows the outbox (it sets its own, looser CSP for mail HTML).
   if (!config.smtpUrl) await app.register(devMailViewer(services.mail, deps.db))
@@ -52,6 +59,15 @@ export async function buildServer(services: Services, options: { logger?: boolea
       await wizardRoutes(routes, services)
       await paymentRoutes(routes, services)
     }),
+  )
+
+  await app.register(
+    async (office) =>
+      registerBackOffice(office, services, async (routes) => {
+        await officeSignInRoutes(routes, services)
+        await uploadRoutes(routes, services)
+      }),
+    { prefix: OFFICE_PATH },
   )
   return app
 }

@@ -9,9 +9,10 @@ export interface CliResult {
   stderr: string
 }
 
-/** Runs the real command in a child process, as an operator would. */
-export function startCli(args: string[], env: Record<string, string>): { child: ChildProcess; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+/** Runs the real command in a child process, as an operator would; `input` is piped to its stdin. */
+export function startCli(args: string[], env: Record<string, string>, input?: string): { child: ChildProcess; done: Promise<CliResult> } {
+  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] })
+  if (input !== undefined) child.stdin!.end(input)
   let stdout = ''
   let stderr = ''
   child.stdout!.on('data', (chunk) => (stdout += chunk))
@@ -20,6 +21,6 @@ export function startCli(args: string[], env: Record<string, string>): { child: 
   return { child, done }
 }
 
-export function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
-  return startCli(args, env).done
+export function runCli(args: string[], env: Record<string, string>, input?: string): Promise<CliResult> {
+  return startCli(args, env, input).done
 }

@@ -6,6 +6,8 @@ import type {
   DeactivationParams,
   OpenOrderFacts,
   PaymentReceivedParams,
+  PaymentRefundedParams,
+  PaymentReversedParams,
   ReminderParams,
 } from '../../src/notifications/mail-types'
 import { mailSubject, renderMail, type MailToRender } from '../../src/notifications/render-mail'
@@ -77,6 +79,30 @@ const paymentReceived = (overrides: Partial<PaymentReceivedParams> = {}): Paymen
   ...overrides,
 })
 
+const paymentRefunded = (overrides: Partial<PaymentRefundedParams> = {}): PaymentRefundedParams => ({
+  holderName: 'Maria Rossi',
+  mailbox: 'maria.rossi@pec.example.it',
+  orderId: 'K7MR4DXP52',
+  amountCents: 1220,
+  method: 'card',
+  refundedBy: 'card',
+  reason: 'order_already_paid',
+  ...overrides,
+})
+
+const paymentReversed = (overrides: Partial<PaymentReversedParams> = {}): PaymentReversedParams => ({
+  holderName: 'Maria Rossi',
+  mailbox: 'maria.rossi@pec.example.it',
+  amountCents: 1220,
+  method: 'bonifico',
+  expiresOn: '2026-06-30',
+  withdrawnExpiresOn: '2027-06-30',
+  mailboxStatus: 'active',
+  renewableUntil: null,
+  openOrder: order('bonifico'),
+  ...overrides,
+})
+
 const RENEW_LINK = 'https://rinnovi.example.it/rinnova?casella=maria.rossi%40pec.example.it'
 
 // The words a holder must find, per language.
@@ -102,6 +128,21 @@ const WORDS = {
     newExpiry: '30 giugno 2027',
     reactivated: 'è stata riattivata',
     subject: 'La casella PEC maria.rossi@pec.example.it scade il 30 giugno 2026',
+    refunded: 'ti abbiamo rimborsato',
+    refundSubject: 'Rimborso di AMOUNT per l’ordine N° K7MR-4DXP-52',
+    secondPayment: 'secondo pagamento dello stesso ordine',
+    afterCessation: 'la casella era già cessata',
+    toCard: 'sulla carta con cui hai pagato',
+    toPaypal: 'sul conto PayPal',
+    sameAccount: 'sul conto da cui è partito il pagamento',
+    askIban: 'ti scriveremo per chiederle',
+    returned: 'ci è stato restituito dalla banca',
+    unpaidAgain: 'di nuovo da pagare',
+    backTo: 'torna al 30 giugno 2026 (invece del 30 giugno 2027)',
+    keepsWorking: 'continua a funzionare fino al 30 giugno 2026',
+    deactivatedNext: 'viene disattivata con il prossimo controllo giornaliero',
+    isDeactivated: 'La casella è disattivata',
+    reversedSubject: 'Pagamento restituito dalla banca: l’ordine N° K7MR-4DXP-52 è di nuovo da pagare',
   },
   en: {
     expiry: '30 June 2026',
@@ -124,6 +165,21 @@ const WORDS = {
     newExpiry: '30 June 2027',
     reactivated: 'has been reactivated',
     subject: 'Your PEC mailbox maria.rossi@pec.example.it expires on 30 June 2026',
+    refunded: 'We have refunded',
+    refundSubject: 'Refund of AMOUNT for order no. K7MR-4DXP-52',
+    secondPayment: 'second payment of the same order',
+    afterCessation: 'after the mailbox had ceased',
+    toCard: 'sent to the card you paid with',
+    toPaypal: 'PayPal account you paid with',
+    sameAccount: 'to the account the payment came from',
+    askIban: 'we will write to ask for them',
+    returned: 'was returned to you by the bank',
+    unpaidAgain: 'unpaid again',
+    backTo: 'is back to 30 June 2026 (instead of 30 June 2027)',
+    keepsWorking: 'keeps working until 30 June 2026',
+    deactivatedNext: 'is deactivated at the next daily check',
+    isDeactivated: 'The mailbox is deactivated',
+    reversedSubject: 'Payment returned by the bank: order no. K7MR-4DXP-52 is unpaid again',
   },
 } as const
 
@@ -213,6 +269,48 @@ describe.each(['it', 'en'] as const)('templates (%s)', (language) => {
     })
   })
 
+  describe('payment refunded', () => {
+    it('R4: a duplicate refunded to the card: amount, order, why and how', () => {
+      const mail = read({ template: 'payment_refunded', language, params: paymentRefunded() })
+      expect(mail.subject.replace(/\s/g, ' ')).toBe(w.refundSubject.replace('AMOUNT', w.amount))
+      expectBoth(mail.both, w.refunded, w.amount, 'K7MR-4DXP-52', w.secondPayment, w.toCard)
+      expectNeither(mail.both, w.afterCessation, w.toPaypal)
+    })
+
+    it.each([
+      ['paypal', 'paypal', 'toPaypal'],
+      ['bonifico', 'bonifico', 'sameAccount'],
+      ['bollettino', 'bonifico', 'askIban'],
+    ] as const)('paid by %s, refunded by %s', (method, refundedBy, phrase) => {
+      const mail = read({ template: 'payment_refunded', language, params: paymentRefunded({ method, refundedBy }) })
+      expectBoth(mail.both, w[phrase], w.amount)
+    })
+
+    it('R6: money that arrived after cessation says so', () => {
+      const mail = read({ template: 'payment_refunded', language, params: paymentRefunded({ reason: 'mailbox_ceased' }) })
+      expectBoth(mail.both, w.afterCessation)
+      expectNeither(mail.both, w.secondPayment)
+    })
+  })
+
+  describe('payment reversed', () => {
+    it('R4 undone: returned by the bank, unpaid again, E back, and how to pay the same order', () => {
+      const mail = read({ template: 'payment_reversed', language, params: paymentReversed() })
+      expect(mail.subject).toBe(w.reversedSubject)
+      expectBoth(mail.both, w.returned, w.unpaidAgain, w.backTo, w.keepsWorking, 'K7MR-4DXP-52', w.amount, w.payBy, 'IT44 T099 9901 0000 0000 0123 456')
+      expectNeither(mail.both, w.deactivatedNext, w.renewableUntil)
+    })
+
+    it('R5/R6: when E has passed, says the mailbox will be deactivated and until when it can be renewed', () => {
+      const mail = read({ template: 'payment_reversed', language, params: paymentReversed({ renewableUntil: '2026-09-28' }) })
+      expectBoth(mail.both, w.deactivatedNext, w.renewableUntil)
+      expectNeither(mail.both, w.keepsWorking)
+      const deactivated = read({ template: 'payment_reversed', language, params: paymentReversed({ renewableUntil: '2026-09-28', mailboxStatus: 'deactivated' }) })
+      expectBoth(deactivated.both, w.isDeactivated, w.renewableUntil)
+      expectNeither(deactivated.both, w.deactivatedNext)
+    })
+  })
+
   it('escapes a hostile holder name in the HTML', () => {
     const holderName = `<script>alert("x")</script><img src=x onerror=alert(1)> & 'Rossi'`
     for (const mail of [
@@ -220,6 +318,8 @@ describe.each(['it', 'en'] as const)('templates (%s)', (language) => {
       { template: 'deactivation', language, params: deactivation({ holderName }) },
       { template: 'cessation', language, params: cessation({ holderName }) },
       { template: 'payment_received', language, params: paymentReceived({ holderName }) },
+      { template: 'payment_refunded', language, params: paymentRefunded({ holderName }) },
+      { template: 'payment_reversed', language, params: paymentReversed({ holderName }) },
     ] as MailToRender[]) {
       const { html, text } = renderMail(mail, context)
       expect(html).not.toContain('<script>')

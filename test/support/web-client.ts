@@ -40,6 +40,37 @@ export class WebClient {
     this.keep(response.headers['set-cookie'])
     return response
   }
+
+  /** Uploads a file through a multipart form; the CSRF token is taken from the last page unless given. */
+  async upload(url: string, form: Record<string, string>, file: UploadFile | null, csrfFrom?: string) {
+    const csrf = form._csrf ?? (csrfFrom ? csrfToken(csrfFrom) : undefined)
+    const { payload, contentType } = multipartBody({ ...(csrf ? { _csrf: csrf } : {}), ...form }, file)
+    const response = await this.app.inject({ method: 'POST', url, payload, headers: { cookie: this.cookieHeader(), 'content-type': contentType } })
+    this.keep(response.headers['set-cookie'])
+    return response
+  }
+}
+
+export interface UploadFile {
+  name: string
+  content: string | Buffer
+}
+
+/**
+ * A multipart/form-data body as a browser sends it: the fields in order (the CSRF token first,
+ * as the form places it), then the file.
+ */
+export function multipartBody(fields: Record<string, string>, file: UploadFile | null) {
+  const boundary = `----pec-renewal-test-${Math.random().toString(16).slice(2)}`
+  const chunks: Buffer[] = []
+  for (const [name, value] of Object.entries(fields)) {
+    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`))
+  }
+  const filename = file?.name ?? ''
+  chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`))
+  if (file) chunks.push(Buffer.isBuffer(file.content) ? file.content : Buffer.from(file.content))
+  chunks.push(Buffer.from(`\r\n--${boundary}--\r\n`))
+  return { payload: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${boundary}` }
 }
 
 export function csrfToken(html: string): string {

@@ -37,7 +37,7 @@ export async function paymentRoutes(app: FastifyInstance, services: Services): P
       case 'offline':
         return reply.redirect(`/ordini/${order.id}`, 303)
       case 'unavailable':
-        return reply.page('portal/error.eta', { message: request.t('payment.unavailable') }, 503)
+        return reply.page('shared/error.eta', { message: request.t('payment.unavailable') }, 503)
     }
   })
 

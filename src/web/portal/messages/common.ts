@@ -1,6 +1,6 @@
 import type { Catalogue } from '../../i18n'
 
-/** Texts of the layout and of every page's frame. Each page area keeps its own catalogue file. */
+/** Texts of the layout and of every page's frame (the back office reuses them). Each page area keeps its own catalogue file. */
 export const common = {
   it: {
     'site.name': 'Rinnovo caselle PEC',
@@ -17,6 +17,9 @@ export const common = {
     'error.back': 'Torna alla pagina iniziale',
     'error.summary': 'Correggi i seguenti errori:',
     'footer.help': 'Assistenza: rispondiamo alle e-mail all’indirizzo indicato nelle comunicazioni di rinnovo.',
+    'ratelimit.title': 'Troppi tentativi',
+    'ratelimit.body': 'Da questa connessione sono arrivati troppi tentativi in poco tempo. Per sicurezza, riprova tra {minutes} minuti.',
+    'ratelimit.back': 'Torna alla pagina di accesso',
   },
   en: {
     'site.name': 'PEC mailbox renewal',
@@ -33,5 +36,8 @@ export const common = {
     'error.back': 'Back to the start page',
     'error.summary': 'Please correct the following:',
     'footer.help': 'Help: we answer e-mails at the address given in the renewal notices.',
+    'ratelimit.title': 'Too many attempts',
+    'ratelimit.body': 'Too many attempts have come from this connection in a short time. For your security, please try again in {minutes} minutes.',
+    'ratelimit.back': 'Back to the sign-in page',
   },
 } satisfies Catalogue<string>

@@ -20,10 +20,6 @@ export const signIn = {
     'signin.linkMailbox': 'Stai rinnovando la casella {mailbox}. Per continuare inserisci la sua password, oppure accedi con il codice cliente e la password dell’account.',
     'signin.linkInvalid': 'Il link che hai seguito non è valido o è scaduto. Puoi accedere comunque inserendo qui i tuoi dati.',
 
-    'ratelimit.title': 'Troppi tentativi',
-    'ratelimit.body': 'Da questa connessione sono arrivati troppi tentativi in poco tempo. Per sicurezza, riprova tra {minutes} minuti.',
-    'ratelimit.back': 'Torna alla pagina di accesso',
-
     'forgot.title': 'Password dimenticata',
     'forgot.intro': 'Inserisci il codice cliente oppure il nome della casella PEC. Ti manderemo un link per scegliere una nuova password all’indirizzo e-mail di riferimento del tuo account.',
     'forgot.identifier': 'Codice cliente o casella PEC',
@@ -67,10 +63,6 @@ export const signIn = {
     'signin.forgotLink': 'Forgot your password?',
     'signin.linkMailbox': 'You are renewing the mailbox {mailbox}. To continue, enter its password, or sign in with your customer account ID and the account password.',
     'signin.linkInvalid': 'The link you followed is not valid or has expired. You can still sign in by entering your details here.',
-
-    'ratelimit.title': 'Too many attempts',
-    'ratelimit.body': 'Too many attempts have come from this connection in a short time. For your security, please try again in {minutes} minutes.',
-    'ratelimit.back': 'Back to the sign-in page',
 
     'forgot.title': 'Forgot your password',
     'forgot.intro': 'Enter your customer account ID or the PEC mailbox name. We will send a link to choose a new password to your account’s reference e-mail address.',

@@ -52,7 +52,7 @@ export async function loadWizard(
   const mailboxId = mailboxIdParam(request)
   const facts = mailboxId === null ? undefined : await findWizardFacts(deps.db, request.holder!, mailboxId, today)
   if (!facts) {
-    await reply.page('portal/error.eta', { message: request.t('error.notFound') }, 404)
+    await reply.page('shared/error.eta', { message: request.t('error.notFound') }, 404)
     return null
   }
   const { mailbox, convention, draft, contracts, openOrderId } = facts
@@ -61,7 +61,7 @@ export async function loadWizard(
     return null
   }
   if (!isRenewable(mailbox, convention, today)) {
-    await reply.page('portal/error.eta', { message: request.t('wizard.notRenewable', { mailbox: mailbox.address }) }, 409)
+    await reply.page('shared/error.eta', { message: request.t('wizard.notRenewable', { mailbox: mailbox.address }) }, 409)
     return null
   }
   if (step === null || !stepReachable(step, draft, contracts)) {

@@ -1,0 +1,40 @@
+import { eq, lt } from 'drizzle-orm'
+import { hashToken, newSession, sessionStanding, touchedAt } from '../accounts/session-policy'
+import type { Deps } from '../deps'
+import { operators, operatorSessions } from './schema'
+
+export interface OperatorSession {
+  username: string
+  displayName: string
+}
+
+/** Starts an operator's session and returns the token for the cookie; the table keeps only its hash. */
+export async function openOperatorSession(deps: Deps, username: string): Promise<string> {
+  const { token, ...row } = newSession(deps.clock.now())
+  await deps.db.insert(operatorSessions).values({ ...row, username })
+  return token
+}
+
+/** The live operator session for a cookie token, or null. A holder's token is not in this table. */
+export async function findOperatorSession(deps: Deps, token: string): Promise<OperatorSession | null> {
+  const now = deps.clock.now()
+  const tokenHash = hashToken(token)
+  const [row] = await deps.db
+    .select({ createdAt: operatorSessions.createdAt, lastSeenAt: operatorSessions.lastSeenAt, expiresAt: operatorSessions.expiresAt, username: operators.username, displayName: operators.displayName })
+    .from(operatorSessions)
+    .innerJoin(operators, eq(operators.username, operatorSessions.username))
+    .where(eq(operatorSessions.tokenHash, tokenHash))
+  const standing = sessionStanding(row, now)
+  if (standing === 'over') return null
+  if (standing === 'touch') await deps.db.update(operatorSessions).set(touchedAt(now)).where(eq(operatorSessions.tokenHash, tokenHash))
+  return { username: row.username, displayName: row.displayName }
+}
+
+export async function closeOperatorSession(deps: Deps, token: string): Promise<void> {
+  await deps.db.delete(operatorSessions).where(eq(operatorSessions.tokenHash, hashToken(token)))
+}
+
+/** Housekeeping for the jobs: operator sessions past their expiry. */
+export async function deleteExpiredOperatorSessions(deps: Deps): Promise<void> {
+  await deps.db.delete(operatorSessions).where(lt(operatorSessions.expiresAt, deps.clock.now()))
+}

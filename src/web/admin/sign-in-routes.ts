@@ -1,0 +1,53 @@
+import type { FastifyInstance } from 'fastify'
+import { signInOperator } from '../../operators/sign-in-operator'
+import type { Services } from '../../services'
+import { rateLimited, romeTime, safeNext, text, type FieldError } from '../frame'
+import { SIGN_IN_RATE_LIMIT } from '../portal/sign-in-routes'
+import { OFFICE_PATH, requireOperator } from './plugin'
+
+const nextPage = (next: unknown) => safeNext(next, OFFICE_PATH, OFFICE_PATH)
+
+/** The operator's way in and out: sign-in (per IP rate limit, per username lockout), sign-out, the home page. */
+export async function officeSignInRoutes(app: FastifyInstance, services: Services): Promise<void> {
+  const { deps } = services
+
+  app.get<{ Querystring: { next?: string; uscito?: string } }>('/accedi', async (request, reply) => {
+    if (request.operator) return reply.redirect(nextPage(request.query.next), 303)
+    return reply.page('admin/sign-in.eta', {
+      title: request.t('opsignin.title'),
+      username: '',
+      next: nextPage(request.query.next),
+      signedOut: request.query.uscito === '1',
+    })
+  })
+
+  app.post<{ Body: { username?: string; password?: string; next?: string } }>('/accedi', rateLimited(SIGN_IN_RATE_LIMIT), async (request, reply) => {
+    const username = text(request.body?.username).trim()
+    const password = text(request.body?.password)
+    const next = nextPage(request.body?.next)
+    const errors: FieldError[] = []
+    if (!username) errors.push({ field: 'username', message: request.t('opsignin.missingUsername') })
+    if (!password) errors.push({ field: 'password', message: request.t('opsignin.missingPassword') })
+    const again = (status: number) => reply.page('admin/sign-in.eta', { title: request.t('opsignin.title'), username, next, errors }, status)
+    if (errors.length) return again(422)
+    const outcome = await signInOperator(deps, username, password)
+    switch (outcome.kind) {
+      case 'signed_in':
+        await reply.signInOperator(outcome.operator)
+        return reply.redirect(next, 303)
+      case 'refused':
+        errors.push({ field: 'username', message: request.t('opsignin.failed') })
+        return again(422)
+      case 'locked':
+        errors.push({ field: 'username', message: request.t('opsignin.locked', { time: romeTime(outcome.until, request.lang) }) })
+        return again(429)
+    }
+  })
+
+  app.post('/esci', async (_request, reply) => {
+    await reply.signOutOperator()
+    return reply.redirect(`${OFFICE_PATH}/accedi?uscito=1`, 303)
+  })
+
+  app.get('/', { preHandler: requireOperator }, async (request, reply) => reply.page('admin/home.eta', { title: request.t('home.title') }))
+}

@@ -1,0 +1,98 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { formatOrderId, type OrderId } from '../../src/core/order-id'
+import { payments } from '../../src/db/schema'
+import { addOperator } from '../../src/operators/add-operator'
+import { placeOrder } from '../../src/renewals/place-order'
+import { camtStatement } from '../payments/offline/statement-builder'
+import { testDatabases, type TestDatabase } from '../support/databases'
+import { clockOn, seedConvention, seedMailbox } from '../support/seed'
+import { browserAvailable, launchBrowser, screenshotter, startPortal, type RunningPortal } from './support/browser'
+
+const [pglite] = testDatabases()
+
+describe.skipIf(!browserAvailable())('in Chromium: the back office', { timeout: 180_000 }, () => {
+  let t: TestDatabase
+  let portal: RunningPortal
+  let browser: Awaited<ReturnType<typeof launchBrowser>>
+  let folder: string
+  afterEach(async () => {
+    await browser?.close()
+    await portal?.close()
+    await t?.close()
+    rmSync(folder, { recursive: true, force: true })
+  })
+
+  it('an operator signs in, uploads a bank statement and reads the results, the ones to check first', async () => {
+    t = await pglite[1]()
+    const db = t.database.db
+    await seedConvention(db)
+    const clock = clockOn('2026-05-02')
+    portal = await startPortal(t.database, clock)
+    const orders: OrderId[] = []
+    for (const expiresOn of ['2026-06-30', '2026-07-31']) {
+      const mailbox = await seedMailbox(db, { expiresOn })
+      orders.push((await placeOrder(portal.services.deps, { mailboxAddress: mailbox.address, years: 1, method: 'bonifico', actor: 'holder:x' })).orderId as OrderId)
+    }
+    await addOperator(portal.services.deps, { username: 'anna', displayName: 'Anna Bianchi', password: 'operatore-di-prova-1', actor: 'operator:setup' })
+    folder = mkdtempSync(join(tmpdir(), 'back-office-e2e-'))
+    const statement = join(folder, 'estratto-maggio.xml')
+    writeFileSync(
+      statement,
+      camtStatement([
+        { amountCents: 1220, acctSvcrRef: 'CRO-0001', remittance: [`RINNOVO PEC ${formatOrderId(orders[0])}`] },
+        { amountCents: 1000, acctSvcrRef: 'CRO-0002', remittance: [formatOrderId(orders[1])] },
+      ]),
+    )
+
+    browser = await launchBrowser()
+    const { page } = browser
+    await page.setViewportSize({ width: 1280, height: 900 }) // the back office is used at a desk
+    page.setDefaultTimeout(20_000)
+    const shot = screenshotter(page, 'back-office')
+
+    await page.goto(`${portal.url}/ufficio/estratti`)
+    await page.waitForURL(/\/ufficio\/accedi\?next=/)
+    await shot('sign-in')
+    await page.getByLabel('Nome utente').fill('anna')
+    await page.getByLabel('Password').fill('operatore-di-prova-1')
+    await page.getByRole('button', { name: 'Accedi' }).click()
+    await page.waitForURL(/\/ufficio\/estratti$/)
+    expect(await page.locator('h1').textContent()).toBe('Carica un estratto conto')
+    expect(await page.locator('header').textContent()).toContain('Operatore: Anna Bianchi')
+    await shot('upload-form')
+
+    await page.getByRole('button', { name: 'Carica e registra i pagamenti' }).click() // no file chosen
+    await expect.poll(() => page.locator('.error-summary').textContent()).toContain('Scegli il file da caricare.')
+    await shot('no-file')
+
+    await page.getByLabel('File').setInputFiles(statement)
+    await page.getByRole('button', { name: 'Carica e registra i pagamenti' }).click()
+    await page.waitForSelector('table.results')
+    await shot('results')
+    expect(await page.locator('h1').textContent()).toBe('Esito dell’importazione')
+    expect(await page.locator('#total-registered').textContent()).toBe('1')
+    expect(await page.locator('#total-held').textContent()).toBe('1')
+    const rows = await page.locator('table.results tbody tr').evaluateAll((trs) =>
+      trs.map((tr) => ({ outcome: tr.className, cells: [...tr.querySelectorAll('td')].map((td) => td.textContent?.replace(/\s+/g, ' ').trim()) })),
+    )
+    expect(rows).toEqual([
+      { outcome: 'outcome-held', cells: ['CRO-0002', '10,00 €', formatOrderId(orders[1]), 'Da verificare', 'L’importo non corrisponde al totale dell’ordine'] },
+      { outcome: 'outcome-registered', cells: ['CRO-0001', '12,20 €', formatOrderId(orders[0]), 'Registrato', ''] },
+    ])
+    // the held row stands out
+    const heldBackground = await page.locator('tr.outcome-held').evaluate((tr) => getComputedStyle(tr).backgroundColor)
+    expect(heldBackground).not.toBe('rgba(0, 0, 0, 0)')
+    expect(await db.$count(payments)).toBe(2)
+
+    await page.getByRole('link', { name: 'English' }).click()
+    await page.waitForURL(/lang=en/)
+    await page.getByRole('button', { name: 'Sign out' }).click()
+    await page.waitForURL(/\/ufficio\/accedi\?uscito=1$/)
+    await shot('signed-out')
+    await page.goto(`${portal.url}/ufficio`)
+    expect(page.url()).toContain('/ufficio/accedi?next=')
+  })
+})

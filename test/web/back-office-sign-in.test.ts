@@ -1,0 +1,183 @@
+import { eq } from 'drizzle-orm'
+import type { FastifyInstance } from 'fastify'
+import { afterEach, describe, expect, it } from 'vitest'
+import { hashPassword } from '../../src/accounts/passwords'
+import { accounts, signInFailures } from '../../src/accounts/schema'
+import { loadConfig } from '../../src/config'
+import type { ManualClock } from '../../src/core/clock'
+import { addOperator } from '../../src/operators/add-operator'
+import { operatorSessions, operatorSignInFailures } from '../../src/operators/schema'
+import { buildServices } from '../../src/services'
+import { officeMessages } from '../../src/web/admin/messages'
+import { buildServer } from '../../src/web/server'
+import { testDatabases, type TestDatabase } from '../support/databases'
+import { clockOn, seedConvention, seedMailbox } from '../support/seed'
+import { WebClient } from '../support/web-client'
+
+const PASSWORD = 'operatore-di-prova-1'
+
+describe('back-office texts', () => {
+  it('has every Italian text in English too, and no more', () => {
+    expect(Object.keys(officeMessages.en).sort()).toEqual(Object.keys(officeMessages.it).sort())
+  })
+})
+
+describe.each(testDatabases())('%s: back-office sign-in', (_name, open) => {
+  let t: TestDatabase
+  let app: FastifyInstance
+  let clock: ManualClock
+  afterEach(async () => {
+    await app?.close()
+    await t?.close()
+  })
+
+  async function setup() {
+    t = await open()
+    const db = t.database.db
+    await seedConvention(db)
+    await seedMailbox(db, { expiresOn: '2026-07-01', address: 'medico@pec.example.it', accountId: 'FNOM000010' })
+    await db.update(accounts).set({ passwordHash: await hashPassword('holder-secret') }).where(eq(accounts.id, 'FNOM000010'))
+    clock = clockOn('2026-06-01') // 12:00 in Rome
+    const services = buildServices(loadConfig({ DATABASE_URL: 'memory://', PUBLIC_URL: 'https://rinnovi.example.it', SESSION_SECRET: 'k'.repeat(32) }), t.database, clock)
+    await addOperator(services.deps, { username: 'anna', displayName: 'Anna Bianchi', password: PASSWORD, actor: 'operator:setup' })
+    app = await buildServer(services)
+  }
+
+  async function signIn(client: WebClient, username: string, password: string) {
+    const page = await client.get('/ufficio/accedi')
+    return client.post('/ufficio/accedi', { username, password }, page.body)
+  }
+
+  it('sends a visitor without an operator session to the sign-in page, in Italian or English', async () => {
+    await setup()
+    const client = new WebClient(app)
+    for (const path of ['/ufficio', '/ufficio/estratti', '/ufficio/bollettini']) {
+      const response = await client.get(path)
+      expect(response.statusCode, path).toBe(303)
+      expect(response.headers.location).toBe(`/ufficio/accedi?next=${encodeURIComponent(path)}`)
+    }
+    const page = await client.get('/ufficio/accedi')
+    expect(page.statusCode).toBe(200)
+    expect(page.body).toContain('<html lang="it">')
+    expect(page.body).toContain('<h1>Accesso operatori</h1>')
+    expect(page.body).toMatch(/<label for="username">Nome utente<\/label>/)
+    expect(page.body).toMatch(/name="_csrf" value="[^"]+"/)
+    expect(page.headers['content-security-policy']).not.toMatch(/unsafe-inline/)
+    const english = await client.get('/ufficio/accedi?lang=en')
+    expect(english.body).toContain('<html lang="en">')
+    expect(english.body).toContain('<h1>Operator sign-in</h1>')
+    expect((await client.get('/ufficio/nowhere')).statusCode).toBe(404)
+  })
+
+  it('refuses the form without its CSRF token', async () => {
+    await setup()
+    const client = new WebClient(app)
+    await client.get('/ufficio/accedi')
+    const response = await client.post('/ufficio/accedi', { username: 'anna', password: PASSWORD })
+    expect(response.statusCode).toBe(403)
+    expect(response.body).toContain('La pagina è scaduta per sicurezza')
+    expect(client.cookies.has('pec_op_sid')).toBe(false)
+  })
+
+  it('signs in on a fresh, strict, HttpOnly cookie of its own path, shows the operator, and signs out', async () => {
+    await setup()
+    const client = new WebClient(app)
+    const wrong = await signIn(client, 'anna', 'not the password')
+    expect(wrong.statusCode).toBe(422)
+    expect(wrong.body).toContain('Nome utente o password non corretti.')
+    expect(wrong.body).toMatch(/class="error-summary"[\s\S]*href="#username"/)
+
+    client.cookies.set('pec_op_sid', 'planted-by-an-attacker')
+    const page = await client.get('/ufficio/accedi?next=/ufficio/estratti')
+    const response = await client.post('/ufficio/accedi', { username: ' Anna ', password: PASSWORD, next: '/ufficio/estratti' }, page.body)
+    expect(response.statusCode).toBe(303)
+    expect(response.headers.location).toBe('/ufficio/estratti')
+    const cookie = [response.headers['set-cookie']].flat().find((c) => c!.startsWith('pec_op_sid='))!
+    expect(cookie).toMatch(/HttpOnly/)
+    expect(cookie).toMatch(/SameSite=Strict/)
+    expect(cookie).toMatch(/Secure/)
+    expect(cookie).toMatch(/Path=\/ufficio/)
+    const token = client.cookies.get('pec_op_sid')!
+    expect(token).not.toBe('planted-by-an-attacker')
+    // the table keeps only the token's hash
+    const [stored] = await t.database.db.select().from(operatorSessions)
+    expect(stored.username).toBe('anna')
+    expect(stored.tokenHash).not.toContain(token)
+
+    const home = await client.get('/ufficio')
+    expect(home.statusCode).toBe(200)
+    expect(home.body).toContain('Operatore: Anna Bianchi')
+    expect(home.body).toContain('href="/ufficio/estratti"')
+
+    const out = await client.post('/ufficio/esci', {}, home.body)
+    expect(out.headers.location).toBe('/ufficio/accedi?uscito=1')
+    expect(await t.database.db.select().from(operatorSessions)).toEqual([])
+    expect((await client.get('/ufficio')).statusCode).toBe(303)
+    client.cookies.set('pec_op_sid', token) // the old token is dead
+    expect((await client.get('/ufficio')).statusCode).toBe(303)
+  })
+
+  it('never redirects outside the back office after sign-in', async () => {
+    await setup()
+    const client = new WebClient(app)
+    const page = await client.get('/ufficio/accedi')
+    for (const next of ['//evil.example/x', 'https://evil.example/', '/caselle']) {
+      const response = await client.post('/ufficio/accedi', { username: 'anna', password: PASSWORD, next }, page.body)
+      expect(response.headers.location, next).toBe('/ufficio')
+    }
+  })
+
+  it('locks a username for 15 minutes after 5 failures, in the operators’ own count, and not the holders’', async () => {
+    await setup()
+    const client = new WebClient(app)
+    for (let i = 1; i <= 4; i++) expect((await signIn(client, 'anna', `wrong ${i}`)).statusCode).toBe(422)
+    const fifth = await signIn(client, 'ANNA', 'wrong 5')
+    expect(fifth.statusCode).toBe(429)
+    expect(fifth.body).toContain('l’accesso è bloccato fino alle 12:15 (ora italiana)')
+    expect((await signIn(client, 'anna', PASSWORD)).statusCode).toBe(429) // even the right password waits
+    expect(client.cookies.has('pec_op_sid')).toBe(false)
+    expect(await t.database.db.select({ identifier: operatorSignInFailures.identifier }).from(operatorSignInFailures)).toEqual([{ identifier: 'anna' }])
+    expect(await t.database.db.select().from(signInFailures)).toEqual([])
+
+    clock.advanceMs(15 * 60_000)
+    expect((await signIn(client, 'anna', PASSWORD)).statusCode).toBe(303)
+    expect(await t.database.db.select().from(operatorSignInFailures)).toEqual([])
+  })
+
+  it('answers a flood from one IP with a readable 429 page', async () => {
+    await setup()
+    const client = new WebClient(app)
+    const page = await client.get('/ufficio/accedi')
+    for (let i = 0; i < 20; i++) expect((await client.post('/ufficio/accedi', { username: '', password: '' }, page.body)).statusCode).toBe(422)
+    const limited = await client.post('/ufficio/accedi', { username: 'anna', password: PASSWORD }, page.body)
+    expect(limited.statusCode).toBe(429)
+    expect(limited.headers['content-type']).toMatch(/^text\/html/)
+    expect(limited.body).toContain('<h1>Troppi tentativi</h1>')
+    expect(limited.body).toContain('href="/ufficio"')
+  })
+
+  it('a holder’s session never opens the back office, and an operator’s never opens the portal', async () => {
+    await setup()
+    const holder = new WebClient(app)
+    const portal = await holder.get('/rinnova')
+    expect((await holder.post('/accedi', { identifier: 'FNOM000010', password: 'holder-secret' }, portal.body)).statusCode).toBe(303)
+    expect((await holder.get('/caselle')).statusCode).toBe(200)
+    const holderToken = holder.cookies.get('pec_sid')!
+    expect((await holder.get('/ufficio/estratti')).statusCode).toBe(303)
+    holder.cookies.set('pec_op_sid', holderToken) // the holder's token offered as an operator's
+    const forged = await holder.get('/ufficio/estratti')
+    expect(forged.statusCode).toBe(303)
+    expect(forged.headers.location).toMatch(/^\/ufficio\/accedi/)
+
+    const operator = new WebClient(app)
+    expect((await signIn(operator, 'anna', PASSWORD)).statusCode).toBe(303)
+    const operatorToken = operator.cookies.get('pec_op_sid')!
+    const visitor = new WebClient(app)
+    visitor.cookies.set('pec_sid', operatorToken)
+    const caselle = await visitor.get('/caselle')
+    expect(caselle.statusCode).toBe(303)
+    expect(caselle.headers.location).toMatch(/^\/rinnova/)
+    // and a holder's password is no operator's
+    expect((await signIn(new WebClient(app), 'FNOM000010', 'holder-secret')).statusCode).toBe(422)
+  })
+})
