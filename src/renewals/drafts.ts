@@ -249,8 +249,10 @@ export async function placeDraftOrder(deps: Deps, input: PlaceDraftOrderInput): 
   const today = businessDate(deps.clock.now(), deps.config.businessTimeZone)
   const facts = await findWizardFacts(deps.db, holder, mailboxId, today)
   if (!facts) throw new DomainError('mailbox_not_found', String(mailboxId))
-  const { mailbox, draft, contracts } = facts
-  if (!draft || firstMissingStep(draft, contracts) !== 'summary') throw new DomainError('invalid_input', 'renewal draft not complete')
+  const { mailbox, contracts } = facts
+  // A double submit whose twin placed the order first finds the draft spent: it resumes that order.
+  const draft = facts.draft ?? (facts.openOrderId ? await findOrder(deps.db, facts.openOrderId) : undefined)
+  if (!draft || (facts.draft && firstMissingStep(facts.draft, contracts) !== 'summary')) throw new DomainError('invalid_input', 'renewal draft not complete')
   return placeOrder(
     deps,
     {
@@ -259,7 +261,7 @@ export async function placeDraftOrder(deps: Deps, input: PlaceDraftOrderInput): 
       actor: `holder:${holder.accountId}`,
       years: draft.years!,
       method: draft.method!,
-      billing: draft.billing!,
+      billing: draft.billing as InvoiceBilling,
       acceptedContracts: draft.acceptedContracts!,
     },
     {

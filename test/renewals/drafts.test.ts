@@ -82,6 +82,12 @@ describe.each(testDatabases())('%s: renewal drafts', (_name, open) => {
     const again = await placeDraftOrder(s.deps, { holder: s.holder, mailboxId: s.mailbox.id })
     expect(again).toMatchObject({ orderId: order.orderId, resumed: true })
     expect(await s.db.select().from(outbox)).toHaveLength(2)
+
+    // a double submit whose twin already spent the draft: the same order, not an error
+    const twin = await placeDraftOrder(s.deps, { holder: s.holder, mailboxId: s.mailbox.id })
+    expect(twin).toMatchObject({ orderId: order.orderId, resumed: true, method: 'bonifico' })
+    expect(await s.db.select().from(outbox)).toHaveLength(2)
+    expect(await s.db.select().from(orders)).toHaveLength(1)
   })
 
   it('R3: a changed method sends an updated summary; an unchanged one nothing; a paid order refuses', async () => {
