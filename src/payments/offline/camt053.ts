@@ -1,6 +1,6 @@
 import { SaxesParser, type SaxesTagPlain } from 'saxes'
 import { isCalendarDate, type CalendarDate } from '../../core/calendar'
-import { decimalToCents, StatementError, type StatementEntry } from './statement-entry'
+import { decimalToCents, detached, StatementError, type StatementEntry } from './statement-entry'
 
 /**
  * ISO 20022 camt.053 (BankToCustomerStatement) versions 001.02 to 001.08, streamed with saxes: the
@@ -66,16 +66,9 @@ function dateOf(text: string): CalendarDate | null {
   return valid ? (date as CalendarDate) : null
 }
 
-/**
- * The text of a node as a string of its own. The parser hands out slices of the chunk it read, and
- * a kept slice keeps the whole chunk: an import that holds 100,000 entry references would hold the file.
- */
-function own(text: string): string {
-  return text.length < 13 ? text : (' ' + text).slice(1) // V8 copies slices shorter than 13 characters anyway
-}
-
+/** The trimmed text of a node, detached from the chunk it was read in. */
 function trimmed(text: string): string {
-  return own(text.trim())
+  return detached(text.trim())
 }
 
 function reference(text: string): string | null {
@@ -203,7 +196,7 @@ export async function* parseCamt053(source: AsyncIterable<Uint8Array | string> |
       const path = stack.slice(stmtDepth + 1).join('/')
       if (depth === stmtDepth) stmt = null
       else if (path === 'Id') stmt.id = trimmed(value)
-      else if (path === 'Acct/Id/IBAN' || (path === 'Acct/Id/Othr/Id' && !stmt.account)) stmt.account = own(value.replace(/\s/g, ''))
+      else if (path === 'Acct/Id/IBAN' || (path === 'Acct/Id/Othr/Id' && !stmt.account)) stmt.account = detached(value.replace(/\s/g, ''))
     }
     stack.pop()
     void tag
