@@ -21,19 +21,33 @@ export class ConcurrentRegistrationError extends Error {
   }
 }
 
+/** A batch's payments with their R8 keys, and where each key first occurs. */
+interface PreparedBatch {
+  inputs: IncomingPayment[]
+  keys: queries.BatchKey[]
+  firstAt: Map<string, number>
+}
+
+const keyOf = (k: { method: string; reference: string }) => `${k.method}\u0000${k.reference}`
+
 /**
  * R4/R8: registerPayment for a batch of payments inside the caller's transaction, with the same
  * decisions and the same rows (payment, order, mailbox, audit, provisioning command, outbox mail),
  * in two statements: a statement of 100,000 entries cannot afford a dozen round trips per entry.
- * First the keys already stored are read and the named orders locked with their mailboxes; then the
- * payments are settled in input order against the locked rows kept in memory (a second payment of
- * an order in the batch is a duplicate exactly as it would be one call later), and everything is
- * written at once. The unique key (method, reference) still decides: if another transaction stored
- * one of these payments after the read, writeBatch says so and ConcurrentRegistrationError makes the
- * caller roll back and start over. A key already stored (an earlier import, or earlier in this
- * batch) answers as it did the first time.
+ * prepareBatch checks the input; claimBatch reads the keys already stored and locks the named orders
+ * with their mailboxes; decideBatch settles the payments in input order against those rows kept in
+ * memory (a second payment of an order in the batch is a duplicate exactly as it would be one call
+ * later); writeDecidedBatch writes everything at once. The unique key (method, reference) still
+ * decides: if another transaction stored one of these payments after the read, the write says so and
+ * ConcurrentRegistrationError makes the caller roll back and start over. A key already stored (an
+ * earlier import, or earlier in this batch) answers as it did the first time.
  */
 export async function registerPaymentBatch(tx: Tx, inputs: IncomingPayment[], now: Date, today: CalendarDate): Promise<BankPaymentRegistration[]> {
+  const batch = prepareBatch(inputs)
+  return writeDecidedBatch(tx, decideBatch(batch, await claimBatch(tx, batch), today), now)
+}
+
+function prepareBatch(inputs: IncomingPayment[]): PreparedBatch {
   const keys = inputs.map((input) => {
     if (!PAYMENT_METHODS.includes(input.method)) throw new DomainError('payment_method_unknown', String(input.method))
     if (!Number.isSafeInteger(input.amountCents) || input.amountCents <= 0) throw new DomainError('invalid_input', `amountCents: ${input.amountCents}`)
@@ -41,13 +55,27 @@ export async function registerPaymentBatch(tx: Tx, inputs: IncomingPayment[], no
     if (!reference) throw new DomainError('invalid_input', 'reference is empty')
     return { method: input.method, reference, orderId: parseOrderId(input.orderRef) } // R3: a mistyped ID fails its check digits
   })
-  const keyOf = (k: { method: string; reference: string }) => `${k.method}\u0000${k.reference}`
   const firstAt = new Map<string, number>()
   keys.forEach((k, i) => firstAt.has(keyOf(k)) || firstAt.set(keyOf(k), i))
+  return { inputs, keys, firstAt }
+}
 
-  const claimed = await queries.claimBatch(tx, [...firstAt.values()].map((i) => keys[i]))
+/** R8 and the locks: one statement (see queries.claimBatch). */
+function claimBatch(tx: Tx, batch: PreparedBatch): Promise<queries.ClaimedBatch> {
+  return queries.claimBatch(tx, [...batch.firstAt.values()].map((i) => batch.keys[i]))
+}
+
+interface DecidedBatch {
+  results: BankPaymentRegistration[]
+  writes: queries.BatchWrites
+}
+
+/** R4/R6: what each payment of the batch does, from the claimed rows; no I/O. */
+function decideBatch(batch: PreparedBatch, claimed: queries.ClaimedBatch, today: CalendarDate): DecidedBatch {
+  const { inputs, keys, firstAt } = batch
   const stored = new Map(claimed.stored.map((s) => [keyOf(s), s]))
-  const orders = new Map(claimed.locked.map((o) => [o.id, o]))
+  // copies: the rows move in memory as the database rows will, for the next payment in this batch
+  const orders = new Map(claimed.locked.map((o) => [o.id, { ...o }]))
   // one object per mailbox, shared by its orders: a renewal moves E for the next payment in the batch
   const mailboxes = new Map(claimed.locked.map((o) => [o.mailboxId, { id: o.mailboxId, status: o.mailboxStatus, expiresOn: o.expiresOn }]))
   const conventions = new Map(claimed.conventions.map((c) => [c.code, c]))
@@ -108,7 +136,6 @@ export async function registerPaymentBatch(tx: Tx, inputs: IncomingPayment[], no
         store(order.id, 'paid', null, 'none')
         writes.paidOrders.push({ id: order.id, extendedFrom: extendsFrom, newExpiresOn })
         const before = mailbox.expiresOn
-        // the in-memory rows move as the database rows will, for the next payment in this batch
         order.status = 'paid'
         mailbox.expiresOn = newExpiresOn
         if (reactivates) mailbox.status = 'active'
@@ -138,7 +165,11 @@ export async function registerPaymentBatch(tx: Tx, inputs: IncomingPayment[], no
     }
   }
   writes.renewedMailboxes = [...renewed.values()]
+  return { results, writes }
+}
 
-  if ((await queries.writeBatch(tx, writes, now)) !== writes.payments.length) throw new ConcurrentRegistrationError()
-  return results
+/** One statement (see queries.writeBatch); a payment stored meanwhile by another transaction aborts it. */
+async function writeDecidedBatch(tx: Tx, decided: DecidedBatch, now: Date): Promise<BankPaymentRegistration[]> {
+  if ((await queries.writeBatch(tx, decided.writes, now)) !== decided.writes.payments.length) throw new ConcurrentRegistrationError()
+  return decided.results
 }

@@ -116,6 +116,32 @@ describe.each(testDatabases())('%s: importStatement', (_name, open) => {
     expect(await expiryOf(db, c.mailbox.id)).toBe('2027-08-31')
   })
 
+  it('R4/R8: batches of one entry: a movement listed twice, with or without an order, and an order paid twice, answer as if imported entry by entry', async () => {
+    const { db, deps, placed } = await setup()
+    const [a, b] = placed
+    const entries: EntrySpec[] = [
+      { amountCents: 1220, acctSvcrRef: 'A', remittance: [a.id] },
+      { amountCents: 1220, acctSvcrRef: 'A', remittance: [a.id] }, // the bank lists the same movement again
+      { amountCents: 1220, acctSvcrRef: 'N', remittance: ['BONIFICO'] },
+      { amountCents: 1220, acctSvcrRef: 'N', remittance: ['BONIFICO'] },
+      { amountCents: 1220, acctSvcrRef: 'B', remittance: [b.id] },
+      { amountCents: 1220, acctSvcrRef: 'C', remittance: [a.id] }, // a second transfer for a paid order
+    ]
+    const result = await importStatement(deps, file(camtStatement(entries)), { actor, batchSize: 1 })
+    expect(result.results.map((r) => [r.entryRef, r.outcome, r.reason])).toEqual([
+      ['A', 'registered', null],
+      ['A', 'ignored', 'already_imported'],
+      ['N', 'held', 'no_order_id'],
+      ['N', 'ignored', 'already_imported'],
+      ['B', 'registered', null],
+      ['C', 'duplicate', 'order_already_paid'],
+    ])
+    expect(await db.$count(payments)).toBe(4)
+    expect(await expiryOf(db, a.mailbox.id)).toBe('2027-06-30')
+    expect(await expiryOf(db, b.mailbox.id)).toBe('2027-07-31')
+    expect(await db.$count(outbox)).toBe(2)
+  })
+
   it('R8: a truncated or hostile file registers nothing, even after valid entries', async () => {
     const { db, deps, placed } = await setup()
     const xml = camtStatement([{ amountCents: 1220, acctSvcrRef: 'R1', remittance: [placed[0].id] }, { amountCents: 1220, acctSvcrRef: 'R2', remittance: [placed[1].id] }])
