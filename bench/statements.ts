@@ -2,17 +2,24 @@
  * bench/statements: a generated camt.053 statement of N entries (default 100,000) imported on
  * PostgreSQL (a fresh database, created and dropped), against the floor of the bare streaming parse
  * of the same file. Targets (issue 4): import ≤ 2 × parse, peak RSS < 300 MB. Usage:
- *   node --expose-gc --import tsx bench/statements.ts [--n 100000] [--db postgres://…] [--parse-mb 200]
+ *   node --expose-gc --import tsx bench/statements.ts [--n 100000] [--db postgres://…] [--batch-size 500] [--parse-mb 200]
  * (--parse-mb also streams a generated file of that many MB through the parser: time and memory.)
- * Memory is the process's peak RSS during each measured step (baselineRssMb: before it, after a GC).
+ * Memory is the process's peak RSS during each measured step (baselineRssMb: before it, after a GC),
+ * sampled every 5 ms; the bench holds nothing of its own through the steps (not the order IDs, and
+ * the first import's results are let go before the second). Time is wall-clock, so on a shared
+ * machine it depends on the load: each step also reports the CPU time it took, nodeCpuMs for this
+ * process (all its threads) and dbCpuMs for the server processes of the bench database (read from
+ * /proc, so null when the server runs elsewhere), and loadAverage is the 1-minute load around the
+ * imports. Compare ratios measured in the same run.
  * The statement: mostly exact payments of open orders, with typos, mismatched amounts, duplicates,
  * debits, pending entries and a few reversals mixed in; a second import of the same file shows R8.
  */
-import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { once } from 'node:events'
 import { parseArgs } from 'node:util'
+import { getHeapStatistics } from 'node:v8'
 import pg from 'pg'
 import { parseCalendarDate } from '../src/core/calendar'
 import { ManualClock } from '../src/core/clock'
@@ -86,15 +93,34 @@ async function writeStatement(path: string, count: number, ids: string[], paddin
   return statSync(path).size
 }
 
-async function measured<T>(work: () => Promise<T>): Promise<{ ms: number; result: T; peakRssMb: number; baselineRssMb: number; peakHeapMb: number }> {
+/** CPU time (user + system, ms) the database's server processes for the bench database have used; null when not on this machine. */
+async function databaseCpuMs(): Promise<Map<number, number> | null> {
+  const { rows } = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [name])
+  const used = new Map<number, number>()
+  for (const { pid } of rows) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+      used.set(pid, (Number(fields[11]) + Number(fields[12])) * 10) // utime + stime, in 1/100 s
+    } catch {
+      return null // a server on another machine (or another namespace): no figure rather than a wrong one
+    }
+  }
+  return used
+}
+
+type Measured<T> = { ms: number; result: T; peakRssMb: number; baselineRssMb: number; peakHeapMb: number; cpuMs: number; dbCpuMs: number | null }
+
+async function measured<T>(work: () => Promise<T>): Promise<Measured<T>> {
   if (global.gc) global.gc()
+  const dbBefore = await databaseCpuMs()
+  const cpuBefore = process.cpuUsage()
   const baseline = process.memoryUsage().rss
   let peak = baseline
   let heap = process.memoryUsage().heapUsed
   const sample = () => {
-    const m = process.memoryUsage()
-    peak = Math.max(peak, m.rss)
-    heap = Math.max(heap, m.heapUsed)
+    // the cheap readings: process.memoryUsage() every 5 ms cost the measured work a few per cent
+    peak = Math.max(peak, process.memoryUsage.rss())
+    heap = Math.max(heap, getHeapStatistics().used_heap_size)
   }
   const sampler = setInterval(sample, 5)
   const start = performance.now()
@@ -102,12 +128,23 @@ async function measured<T>(work: () => Promise<T>): Promise<{ ms: number; result
   const ms = performance.now() - start
   clearInterval(sampler)
   sample()
+  const cpu = process.cpuUsage(cpuBefore)
+  const dbAfter = await databaseCpuMs()
+  let dbCpuMs: number | null = null
+  if (dbBefore && dbAfter) {
+    dbCpuMs = 0 // a server process that started during the step counts from zero
+    for (const [pid, used] of dbAfter) dbCpuMs += used - (dbBefore.get(pid) ?? 0)
+  }
   const mb = (bytes: number) => Math.round(bytes / 2 ** 20)
-  return { ms, result, peakRssMb: mb(peak), baselineRssMb: mb(baseline), peakHeapMb: mb(heap) }
+  return { ms, result, peakRssMb: mb(peak), baselineRssMb: mb(baseline), peakHeapMb: mb(heap), cpuMs: Math.round((cpu.user + cpu.system) / 1000), dbCpuMs }
 }
 
 function memory(m: { peakRssMb: number; baselineRssMb: number; peakHeapMb: number }) {
   return { baselineRssMb: m.baselineRssMb, peakRssMb: m.peakRssMb, peakHeapMb: m.peakHeapMb }
+}
+
+function cpu(m: { cpuMs: number; dbCpuMs: number | null }) {
+  return { nodeCpuMs: m.cpuMs, dbCpuMs: m.dbCpuMs }
 }
 
 async function parseOnly(path: string): Promise<number> {
@@ -129,7 +166,7 @@ try {
   await saveConvention(database.db, FNOMCEO_DEMO)
   const setupStart = performance.now()
   await insertBulkMailboxes(database.db, { count: n, today, fromDays: 30, toDays: 365 })
-  const ids = orderIds(n)
+  let ids: string[] | null = orderIds(n)
   // One open order per mailbox, inserted set-based: the IDs the statement quotes.
   await database.db.execute(sql`INSERT INTO orders (id, mailbox_id, account_id, status, years, net_cents, vat_cents, total_cents, method, billing, placed_by, placed_at, placed_on)
     SELECT v.id, m.id, m.account_id, 'open', 1, 1000, 220, 1220, 'bonifico', '{"name":"Bench","fiscalCode":"RSSMRA85T10A562S","email":"b@example.it"}'::jsonb, 'operator:bench', now(), ${today}::date
@@ -140,20 +177,24 @@ try {
 
   const path = join(folder, 'statement.xml')
   const bytes = await writeStatement(path, n, ids)
+  ids = null // not kept through the measured steps: whatever the bench holds counts in their memory
   const floor = await measured(() => parseOnly(path))
   const deps: Deps = { db: database.db, clock: new ManualClock('2026-05-02T10:00:00Z'), config: { publicUrl: 'https://bench.example', businessTimeZone: 'Europe/Rome' } }
+  const loadBefore = loadavg()[0]
   const run = await measured(() => importStatement(deps, path, { actor: 'operator:bench', batchSize: Number(values['batch-size']) }))
-  const again = await measured(() => importStatement(deps, path, { actor: 'operator:bench', batchSize: Number(values['batch-size']) }))
   const { results: _r, ...summary } = run.result
+  run.result.results.length = 0 // let the 100,000 results go before the second import
+  const again = await measured(() => importStatement(deps, path, { actor: 'operator:bench', batchSize: Number(values['batch-size']) }))
   const { results: _a, ...summaryAgain } = again.result
-  run.result.results.length = 0 // let the 100,000 results go before the big-file parse
+  again.result.results.length = 0
+  const loadAfter = loadavg()[0]
 
   let big: Record<string, number> | undefined
   if (values['parse-mb']) {
     const bigPath = join(folder, 'big.xml')
     const targetBytes = Number(values['parse-mb']) * 2 ** 20
     const perEntry = bytes / n + 2000
-    const bigBytes = await writeStatement(bigPath, Math.ceil(targetBytes / perEntry), ids, 2000)
+    const bigBytes = await writeStatement(bigPath, Math.ceil(targetBytes / perEntry), orderIds(n), 2000)
     const parsed = await measured(() => parseOnly(bigPath))
     big = { fileMb: Math.round(bigBytes / 2 ** 20), entries: parsed.result, parseMs: Math.round(parsed.ms), ...memory(parsed) }
     rmSync(bigPath)
@@ -166,10 +207,11 @@ try {
         entries: n,
         fileMb: Number((bytes / 2 ** 20).toFixed(1)),
         setupMs: Math.round(setupMs),
-        floor: { parseMs: Math.round(floor.ms), entriesPerSecond: Math.round((floor.result / floor.ms) * 1000), ...memory(floor) },
-        import: { ms: Math.round(run.ms), entriesPerSecond: Math.round((n / run.ms) * 1000), ...memory(run), ...summary },
+        loadAverage: { before: loadBefore, after: loadAfter, cores: cpus().length },
+        floor: { parseMs: Math.round(floor.ms), entriesPerSecond: Math.round((floor.result / floor.ms) * 1000), ...memory(floor), ...cpu(floor) },
+        import: { ms: Math.round(run.ms), entriesPerSecond: Math.round((n / run.ms) * 1000), ...memory(run), ...cpu(run), ...summary },
         ratio: Number((run.ms / floor.ms).toFixed(2)),
-        secondImport: { ms: Math.round(again.ms), ratio: Number((again.ms / floor.ms).toFixed(2)), ...memory(again), ...summaryAgain },
+        secondImport: { ms: Math.round(again.ms), ratio: Number((again.ms / floor.ms).toFixed(2)), ...memory(again), ...cpu(again), ...summaryAgain },
         ...(big ? { bigFileParse: big } : {}),
         targets: { ratio: 2, peakRssMb: 300 },
       },

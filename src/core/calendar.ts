@@ -34,14 +34,28 @@ export function businessDate(instant: Date, timeZone = BUSINESS_TIME_ZONE): Cale
     .toString() as CalendarDate
 }
 
+// Temporal (a polyfill) takes microseconds a call, and a statement import or a daily run asks about
+// the same few hundred dates thousands of times: each answer is computed once (the functions are pure).
+const known = new Map<string, CalendarDate>()
+
+function once(key: string, compute: () => CalendarDate): CalendarDate {
+  let value = known.get(key)
+  if (value === undefined) {
+    if (known.size >= 4096) known.clear()
+    value = compute()
+    known.set(key, value)
+  }
+  return value
+}
+
 /** R1: calendar arithmetic, never milliseconds. */
 export function addDays(date: CalendarDate, days: number): CalendarDate {
-  return Temporal.PlainDate.from(date).add({ days }).toString() as CalendarDate
+  return once(`${date}+${days}d`, () => Temporal.PlainDate.from(date).add({ days }).toString() as CalendarDate)
 }
 
 /** R1: 29 February + 1 year = 28 February (the day is constrained to the month). */
 export function addYears(date: CalendarDate, years: number): CalendarDate {
-  return Temporal.PlainDate.from(date).add({ years }, { overflow: 'constrain' }).toString() as CalendarDate
+  return once(`${date}+${years}y`, () => Temporal.PlainDate.from(date).add({ years }, { overflow: 'constrain' }).toString() as CalendarDate)
 }
 
 /** Whole days from `from` to `to` (negative when `to` is earlier). */

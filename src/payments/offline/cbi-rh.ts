@@ -1,7 +1,7 @@
 import { composeIBAN } from 'ibantools'
 import type { CalendarDate } from '../../core/calendar'
 import { isCalendarDate } from '../../core/calendar'
-import { StatementError, type StatementEntry } from './statement-entry'
+import { detached, StatementError, type StatementEntry } from './statement-entry'
 
 /**
  * The Italian CBI "RH" movements file (Rendicontazione movimenti di conto corrente): fixed records of
@@ -110,7 +110,7 @@ export async function* parseCbiRh(source: AsyncIterable<Uint8Array | string> | I
     const amountCents = cbiAmount(field(r, 27, 41))
     if ((sign !== 'C' && sign !== 'D') || amountCents === null) fail(m.line, 'record 62 has no valid sign and amount at 26–41')
     statement!.sum += signed(sign, amountCents!)
-    const bankRef = field(r, 62, 77).trim() || null
+    const bankRef = detached(field(r, 62, 77).trim()) || null
     const description = field(r, 87, 120).trim()
     const movementNumber = `${field(r, 4, 10)}/${field(r, 11, 13)}`
     return {
@@ -124,9 +124,9 @@ export async function* parseCbiRh(source: AsyncIterable<Uint8Array | string> | I
       status: 'BOOK', // the RH file reports booked movements only
       reversal: false, // a CBI storno is an ordinary movement of the opposite sign
       remittanceText: [...m.remittance, description, ...m.extra].filter(Boolean).join(' '),
-      ...(m.debtorName ? { debtorName: m.debtorName } : {}),
+      debtorName: m.debtorName || undefined, // one shape for every entry: absent is undefined
       bankRef,
-      ...(m.endToEndId ? { endToEndId: m.endToEndId } : {}),
+      endToEndId: m.endToEndId || undefined,
     }
   }
 

@@ -9,7 +9,7 @@ import { reversePaymentInTransaction, type PaymentReversal } from '../reverse-pa
 import { findReversal, findReversalOriginal } from '../reversal-queries'
 import { findOrderReference, type OrderReference } from './order-reference'
 import { readStatementFile } from './read-statement'
-import { registerPaymentBatch } from './register-bank-payments'
+import { ConcurrentRegistrationError, registerPaymentBatch, type BankPaymentRegistration } from './register-bank-payments'
 import type { StatementEntry, StatementFormat } from './statement-entry'
 
 export interface ImportStatementOptions {
@@ -43,8 +43,10 @@ export interface StatementImport {
   results: ImportedEntry[]
 }
 
+type EntryFacts = Pick<ImportedEntry, 'entryRef' | 'amountCents'>
+
 export const BANK_TRANSFER = 'bonifico' as const
-const DEADLOCK_ATTEMPTS = 3
+const RETRY_ATTEMPTS = 3
 
 /**
  * Issue 4, bank transfers: imports a camt.053 or CBI RH statement. Only booked credit entries in euro
@@ -61,7 +63,9 @@ export async function importStatement(deps: Deps, filePath: string, options: Imp
     try {
       return await deps.db.transaction((tx) => importInTransaction(deps, tx, filePath, options))
     } catch (error) {
-      if (attempt < DEADLOCK_ATTEMPTS && isDeadlock(error)) continue // PostgreSQL chose this import as the victim: start over
+      // PostgreSQL chose this import as a deadlock's victim, or another import stored one of its
+      // payments first: start over, and what the other one registered is now seen as such (R8)
+      if (attempt < RETRY_ATTEMPTS && (isDeadlock(error) || error instanceof ConcurrentRegistrationError)) continue
       throw error
     }
   }
@@ -72,67 +76,98 @@ async function importInTransaction(deps: Deps, tx: Tx, filePath: string, options
   const today = businessDate(now, deps.config.businessTimeZone)
   const batchSize = options.batchSize ?? 500
   const summary: StatementImport = { entries: 0, registered: 0, held: 0, duplicates: 0, ignored: 0, results: [] }
+  // one slot per entry in file order, filled when its outcome is known (a dense array stays compact)
+  const results: Array<ImportedEntry | null> = []
   const occurrences = new Map<string, number>()
-  let pending: Array<{ input: IncomingPayment; slot: number; reference: OrderReference }> = []
-  // One batch is written while the next is parsed: the database's time overlaps the parser's.
-  let inFlight: Promise<void> = Promise.resolve()
+  let pending: Array<{ entry: EntryFacts; input: IncomingPayment; reference: OrderReference; slot: number }> = []
+  // The database's work runs in file order behind the parser, so its time overlaps the parse.
+  const writer = new SequentialWriter()
 
-  const record = (result: ImportedEntry, slot = summary.results.length) => {
-    summary.results[slot] = result
+  const record = (result: ImportedEntry, slot: number) => {
+    results[slot] = result
     if (result.outcome === 'registered') summary.registered++
     else if (result.outcome === 'held') summary.held++
     else if (result.outcome === 'duplicate') summary.duplicates++
     else summary.ignored++
   }
-
   const register = async (batch: typeof pending) => {
     const registrations =
       options.registration === 'single'
         ? await registerOneByOne(deps, tx, batch.map((p) => p.input))
         : await registerPaymentBatch(tx, batch.map((p) => p.input), now, today)
-    batch.forEach((p, i) => record(outcomeOf(summary.results[p.slot], p.reference, registrations[i]), p.slot))
+    batch.forEach((p, i) => record(outcomeOf(p.entry, p.reference, registrations[i]), p.slot))
   }
-  const launch = async () => {
-    await inFlight // batches are written in file order, one at a time
+  const flush = () => {
     if (pending.length === 0) return
     const batch = pending
     pending = []
-    inFlight = register(batch)
-    inFlight.catch(() => {}) // awaited later; an error surfaces there
-  }
-  const settle = async () => {
-    await launch()
-    await inFlight
+    writer.enqueue(batch.length, () => register(batch))
   }
 
   try {
     for await (const entry of readStatementFile(filePath, options.format)) {
+      const slot = results.push(null) - 1
       summary.entries++
-      const base = { entryRef: entry.entryRef, amountCents: entry.amountCents, orderId: null }
       const ignored = ignoredReason(entry)
       if (ignored) {
-        record({ ...base, outcome: 'ignored', reason: ignored })
+        record({ entryRef: entry.entryRef, amountCents: entry.amountCents, orderId: null, outcome: 'ignored', reason: ignored }, slot)
         continue
       }
       const key = paymentReference(entry, occurrences)
       const reference = findOrderReference(entry.remittanceText)
       if (entry.reversal) {
-        await settle() // the original may be in a batch not yet written
-        record(await reverseEntry(tx, entry, key, reference, options.actor, now))
+        flush() // the original may be in the batch not yet written: it goes first
+        writer.enqueue(1, async () => record(await reverseEntry(tx, entry, key, reference, options.actor, now), slot))
         continue
       }
-      // a placeholder keeps the results in file order until the batch answers
-      const slot = summary.results.push({ ...base, outcome: 'ignored', reason: null }) - 1
-      pending.push({ input: paymentOf(entry, key, reference, options.actor), slot, reference })
-      if (pending.length >= batchSize) await launch()
+      pending.push({ entry: { entryRef: entry.entryRef, amountCents: entry.amountCents }, input: paymentOf(entry, key, reference, options.actor), reference, slot })
+      if (pending.length >= batchSize) {
+        await writer.drain(batchSize) // backpressure: one batch written, at most one more waiting
+        flush()
+      }
     }
-    await settle()
+    flush()
+    await writer.drain(0)
+    summary.results = results as ImportedEntry[]
   } catch (error) {
-    // never let a batch still writing outlive the transaction it belongs to
-    await inFlight.catch(() => {})
+    // the transaction is lost: start nothing more, and let no write outlive it
+    await writer.cancel()
     throw error
   }
   return summary
+}
+
+/** Runs database work one job at a time in the order given, while the caller goes on parsing. */
+class SequentialWriter {
+  private tail: Promise<void> = Promise.resolve()
+  private jobs: Array<{ done: Promise<void>; size: number }> = []
+  private queued = 0
+  private cancelled = false
+
+  /** `size`: how many entries the job writes, for drain. */
+  enqueue(size: number, work: () => Promise<void>): void {
+    // after a failure nothing more runs: the failure travels on to whoever awaits
+    const done = this.tail.then(() => (this.cancelled ? undefined : work()))
+    this.tail = done
+    done.catch(() => {}) // observed by drain or cancel
+    this.jobs.push({ done, size })
+    this.queued += size
+  }
+
+  /** Waits until at most `limit` entries are queued or being written; throws what a job threw. */
+  async drain(limit: number): Promise<void> {
+    while (this.queued > limit) {
+      const job = this.jobs.shift()!
+      this.queued -= job.size
+      await job.done
+    }
+  }
+
+  /** Skips the jobs not started yet and waits for the one running, whatever its fate. */
+  async cancel(): Promise<void> {
+    this.cancelled = true
+    await this.tail.catch(() => {})
+  }
 }
 
 /** Why an entry does not count as money received for an order; null when it does. */
@@ -184,25 +219,28 @@ function paymentOf(entry: StatementEntry, key: string, reference: OrderReference
       bookingDate: entry.bookingDate,
       valueDate: entry.valueDate,
       remittanceText: entry.remittanceText,
-      ...(entry.debtorName ? { debtorName: entry.debtorName } : {}),
-      ...(entry.endToEndId ? { endToEndId: entry.endToEndId } : {}),
-      ...(reference.kind === 'typo' ? { typoCandidate: reference.candidate, quoted: reference.quoted } : {}),
-      ...(reference.kind === 'ambiguous' ? { orderIds: reference.orderIds } : {}),
+      // one shape for every entry; what is undefined is left out of the stored JSON
+      debtorName: entry.debtorName || undefined,
+      endToEndId: entry.endToEndId || undefined,
+      typoCandidate: reference.kind === 'typo' ? reference.candidate : undefined,
+      quoted: reference.kind === 'typo' ? reference.quoted : undefined,
+      orderIds: reference.kind === 'ambiguous' ? reference.orderIds : undefined,
     },
   }
 }
 
-function outcomeOf(result: ImportedEntry, reference: OrderReference, registration: PaymentRegistration): ImportedEntry {
-  if (registration.replayed) return { ...result, orderId: registration.orderId, outcome: 'ignored', reason: 'already_imported' }
+function outcomeOf(entry: EntryFacts, reference: OrderReference, registration: BankPaymentRegistration): ImportedEntry {
+  const result = (orderId: string | null, outcome: EntryOutcome, reason: string | null): ImportedEntry => ({ entryRef: entry.entryRef, amountCents: entry.amountCents, orderId, outcome, reason })
+  if (registration.replayed) return result(registration.orderId, 'ignored', 'already_imported')
   switch (registration.outcome) {
     case 'paid':
-      return { ...result, orderId: registration.orderId, outcome: 'registered', reason: null }
+      return result(registration.orderId, 'registered', null)
     case 'duplicate':
-      return { ...result, orderId: registration.orderId, outcome: 'duplicate', reason: registration.reason ?? 'order_already_paid' }
+      return result(registration.orderId, 'duplicate', registration.reason ?? 'order_already_paid')
     case 'held':
-      return { ...result, orderId: registration.orderId, outcome: 'held', reason: registration.reason ?? null }
+      return result(registration.orderId, 'held', registration.reason ?? null)
     case 'unknownOrder':
-      return { ...result, orderId: null, outcome: 'held', reason: unknownReason(reference) }
+      return result(null, 'held', unknownReason(reference))
   }
 }
 

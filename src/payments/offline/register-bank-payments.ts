@@ -2,191 +2,174 @@ import type { CalendarDate } from '../../core/calendar'
 import { DomainError } from '../../core/errors'
 import { parseOrderId } from '../../core/order-id'
 import type { Tx } from '../../db/client'
-import type { AuditEntry } from '../../db/audit'
 import type { PaymentReceivedParams } from '../../notifications/mail-types'
-import type { outbox } from '../../notifications/schema'
-import type { MailboxRow, OrderRow } from '../../renewals/queries'
 import { settle } from '../../renewals/rules'
 import { PAYMENT_METHODS } from '../../renewals/schema'
 import type { IncomingPayment, PaymentRegistration } from '../register-payment'
+import type { PaymentOutcome } from '../schema'
 import * as queries from './queries'
+
+/** What an import needs to know of each registration (registerPayment answers with more). */
+export type BankPaymentRegistration = Pick<PaymentRegistration, 'outcome' | 'reason' | 'orderId' | 'replayed'>
+
+/** Another transaction stored one of the batch's payments while it was being decided: start the import again. */
+export class ConcurrentRegistrationError extends Error {
+  readonly code = 'concurrent_registration'
+  constructor() {
+    super('a payment of this statement was registered by another transaction meanwhile')
+    this.name = 'ConcurrentRegistrationError'
+  }
+}
+
+/** A batch's payments with their R8 keys, and where each key first occurs. */
+interface PreparedBatch {
+  inputs: IncomingPayment[]
+  keys: queries.BatchKey[]
+  firstAt: Map<string, number>
+}
+
+const keyOf = (k: { method: string; reference: string }) => `${k.method}\u0000${k.reference}`
 
 /**
  * R4/R8: registerPayment for a batch of payments inside the caller's transaction, with the same
  * decisions and the same rows (payment, order, mailbox, audit, provisioning command, outbox mail),
- * written set-based: a statement of 100,000 entries cannot afford a dozen round trips per entry.
- * Payments are settled in input order against the locked rows kept in memory, so a second payment
- * of an order in the same batch is a duplicate exactly as it would be one call later. A reference
- * already stored (an earlier import, or earlier in this batch) answers as it did the first time.
+ * in two statements: a statement of 100,000 entries cannot afford a dozen round trips per entry.
+ * prepareBatch checks the input; claimBatch reads the keys already stored and locks the named orders
+ * with their mailboxes; decideBatch settles the payments in input order against those rows kept in
+ * memory (a second payment of an order in the batch is a duplicate exactly as it would be one call
+ * later); writeDecidedBatch writes everything at once. The unique key (method, reference) still
+ * decides: if another transaction stored one of these payments after the read, the write says so and
+ * ConcurrentRegistrationError makes the caller roll back and start over. A key already stored (an
+ * earlier import, or earlier in this batch) answers as it did the first time.
  */
-export async function registerPaymentBatch(tx: Tx, inputs: IncomingPayment[], now: Date, today: CalendarDate): Promise<PaymentRegistration[]> {
-  const references = inputs.map((input) => {
+export async function registerPaymentBatch(tx: Tx, inputs: IncomingPayment[], now: Date, today: CalendarDate): Promise<BankPaymentRegistration[]> {
+  const batch = prepareBatch(inputs)
+  return writeDecidedBatch(tx, decideBatch(batch, await claimBatch(tx, batch), today), now)
+}
+
+function prepareBatch(inputs: IncomingPayment[]): PreparedBatch {
+  const keys = inputs.map((input) => {
     if (!PAYMENT_METHODS.includes(input.method)) throw new DomainError('payment_method_unknown', String(input.method))
     if (!Number.isSafeInteger(input.amountCents) || input.amountCents <= 0) throw new DomainError('invalid_input', `amountCents: ${input.amountCents}`)
     const reference = input.reference.trim()
     if (!reference) throw new DomainError('invalid_input', 'reference is empty')
-    return `${input.method}\u0000${reference}`
+    return { method: input.method, reference, orderId: parseOrderId(input.orderRef) } // R3: a mistyped ID fails its check digits
   })
-  const results: Array<PaymentRegistration | undefined> = new Array(inputs.length)
-
-  // R8: store first, under (method, reference); only the first occurrence of a key may be new.
   const firstAt = new Map<string, number>()
-  references.forEach((key, i) => firstAt.has(key) || firstAt.set(key, i))
-  const byMethod = new Map<string, number[]>()
-  for (const i of firstAt.values()) {
-    const list = byMethod.get(inputs[i].method)
-    if (list) list.push(i)
-    else byMethod.set(inputs[i].method, [i])
-  }
-  const fresh = new Map<number, number>() // input index → new payment id
-  for (const [, indexes] of byMethod) {
-    const ids = await queries.insertPaymentsOnce(
-      tx,
-      indexes.map((i) => ({
-        method: inputs[i].method,
-        reference: inputs[i].reference.trim(),
-        orderRef: inputs[i].orderRef,
-        amountCents: inputs[i].amountCents,
-        source: inputs[i].actor,
-        raw: inputs[i].raw ?? null,
-      })),
-      now,
-    )
-    for (const i of indexes) {
-      const id = ids.get(inputs[i].reference.trim())
-      if (id !== undefined) fresh.set(i, id)
-    }
-  }
+  keys.forEach((k, i) => firstAt.has(keyOf(k)) || firstAt.set(keyOf(k), i))
+  return { inputs, keys, firstAt }
+}
 
-  // Lock order: mailboxes, then orders, each in id order.
-  const freshIndexes = [...fresh.keys()].sort((a, b) => a - b)
-  const orderIds = [...new Set(freshIndexes.map((i) => parseOrderId(inputs[i].orderRef)).filter((id): id is NonNullable<typeof id> => id !== null))]
-  const owners = await queries.findOrderMailboxes(tx, orderIds)
-  const mailboxes = new Map<number, MailboxRow>((await queries.lockMailboxes(tx, [...new Set(owners.map((o) => o.mailboxId))])).map((m) => [m.id, { ...m }]))
-  const orders = new Map<string, OrderRow>((await queries.lockOrders(tx, owners.map((o) => o.id))).map((o) => [o.id, { ...o }]))
-  const conventions = new Map((await queries.listConventions(tx)).map((c) => [c.code, c]))
+/** R8 and the locks: one statement (see queries.claimBatch). */
+function claimBatch(tx: Tx, batch: PreparedBatch): Promise<queries.ClaimedBatch> {
+  return queries.claimBatch(tx, [...batch.firstAt.values()].map((i) => batch.keys[i]))
+}
 
-  const decisions: queries.PaymentDecision[] = []
-  const paidOrders: Array<{ id: string; extendedFrom: CalendarDate; newExpiresOn: CalendarDate }> = []
+interface DecidedBatch {
+  results: BankPaymentRegistration[]
+  writes: queries.BatchWrites
+}
+
+/** R4/R6: what each payment of the batch does, from the claimed rows; no I/O. */
+function decideBatch(batch: PreparedBatch, claimed: queries.ClaimedBatch, today: CalendarDate): DecidedBatch {
+  const { inputs, keys, firstAt } = batch
+  const stored = new Map(claimed.stored.map((s) => [keyOf(s), s]))
+  // copies: the rows move in memory as the database rows will, for the next payment in this batch
+  const orders = new Map(claimed.locked.map((o) => [o.id, { ...o }]))
+  // one object per mailbox, shared by its orders: a renewal moves E for the next payment in the batch
+  const mailboxes = new Map(claimed.locked.map((o) => [o.mailboxId, { id: o.mailboxId, status: o.mailboxStatus, expiresOn: o.expiresOn }]))
+  const conventions = new Map(claimed.conventions.map((c) => [c.code, c]))
+
+  const results: BankPaymentRegistration[] = new Array(inputs.length)
+  const writes: queries.BatchWrites = { payments: [], paidOrders: [], renewedMailboxes: [], audits: [], enableMailboxIds: [], mails: [] }
   const renewed = new Map<number, { id: number; expiresOn: CalendarDate; reactivate: boolean }>()
-  const audits: AuditEntry[] = []
-  const enables: number[] = []
-  const mails: Array<{ accountId: string; mailbox: MailboxRow; order: OrderRow; params: Omit<PaymentReceivedParams, 'holderName'> }> = []
 
-  for (const i of freshIndexes) {
+  for (let i = 0; i < inputs.length; i++) {
     const input = inputs[i]
-    const paymentId = fresh.get(i)!
-    const reference = input.reference.trim()
-    const orderId = parseOrderId(input.orderRef) // R3: a mistyped ID fails its check digits
+    const { method, reference, orderId } = keys[i]
+    const first = firstAt.get(keyOf(keys[i]))!
+    if (first !== i) {
+      results[i] = { outcome: results[first].outcome, reason: results[first].reason, orderId: results[first].orderId, replayed: true } // the same movement twice in one batch
+      continue
+    }
+    const earlier = stored.get(keyOf(keys[i]))
+    if (earlier) {
+      results[i] = { outcome: earlier.outcome, reason: earlier.reason ?? undefined, orderId: earlier.orderId, replayed: true }
+      continue
+    }
+    // Rows and results are written out key by key (no spreads): a batch builds thousands of them.
+    const store = (order: string | null, outcome: PaymentOutcome, reason: string | null, refundStatus: 'none' | 'due') =>
+      writes.payments.push({ method, reference, orderRef: input.orderRef, orderId: order, amountCents: input.amountCents, outcome, reason, refundStatus, source: input.actor, raw: input.raw ?? null })
+    const auditRow = (action: string, order: { id: string; mailboxId: number } | null, reason: string | null, data: unknown) =>
+      writes.audits.push({ payment: writes.payments.length, action, mailboxId: order?.mailboxId ?? null, orderId: order?.id ?? null, reason, data })
+    const paymentFacts = { amountCents: input.amountCents, method, reference, orderRef: input.orderRef }
     const order = orderId ? orders.get(orderId) : undefined
-    const log = { actor: input.actor, at: now, paymentId }
-    const paymentFacts = { amountCents: input.amountCents, method: input.method, reference, orderRef: input.orderRef }
     if (!order) {
-      audits.push({ ...log, action: 'payment.unknown_order', reason: 'unknown_order', data: paymentFacts })
-      results[i] = { outcome: 'unknownOrder', reason: 'unknown_order', orderId: null, paymentId, expiresOn: null, replayed: false }
+      store(null, 'unknownOrder', null, 'none')
+      auditRow('payment.unknown_order', null, 'unknown_order', paymentFacts)
+      results[i] = { outcome: 'unknownOrder', reason: 'unknown_order', orderId: null, replayed: false }
       continue
     }
     const mailbox = mailboxes.get(order.mailboxId)!
-    const convention = conventions.get(mailbox.conventionCode)!
+    const convention = conventions.get(order.conventionCode)!
     const settlement = settle(order, mailbox, input.amountCents, convention, today)
-    const ids = { ...log, orderId: order.id, mailboxId: mailbox.id }
     switch (settlement.kind) {
       case 'duplicate': {
         // R4: an already paid order never extends again; the money is due back
         const reason = 'order_already_paid'
-        decisions.push({ id: paymentId, orderId: order.id, outcome: 'duplicate', reason, refundStatus: 'due' })
-        audits.push({ ...ids, action: 'payment.duplicate', reason, data: paymentFacts })
-        results[i] = { outcome: 'duplicate', reason, orderId: order.id, paymentId, expiresOn: mailbox.expiresOn, replayed: false }
+        store(order.id, 'duplicate', reason, 'due')
+        auditRow('payment.duplicate', order, reason, paymentFacts)
+        results[i] = { outcome: 'duplicate', reason, orderId: order.id, replayed: false }
         break
       }
       case 'held': {
         // R4: held for an operator, extends nothing; R6: after cessation, kept for refund
         const { reason, refundDue } = settlement
         const refundStatus = refundDue ? 'due' : 'none'
-        decisions.push({ id: paymentId, orderId: order.id, outcome: 'held', reason, refundStatus })
-        audits.push({ ...ids, action: 'payment.held', reason, data: { ...paymentFacts, totalCents: order.totalCents, refundStatus } })
-        results[i] = { outcome: 'held', reason, orderId: order.id, paymentId, expiresOn: mailbox.expiresOn, replayed: false }
+        store(order.id, 'held', reason, refundStatus)
+        auditRow('payment.held', order, reason, { amountCents: input.amountCents, method, reference, orderRef: input.orderRef, totalCents: order.totalCents, refundStatus })
+        results[i] = { outcome: 'held', reason, orderId: order.id, replayed: false }
         break
       }
       case 'paid': {
         const { extendsFrom, newExpiresOn, reactivates } = settlement
-        decisions.push({ id: paymentId, orderId: order.id, outcome: 'paid', reason: null, refundStatus: 'none' })
-        paidOrders.push({ id: order.id, extendedFrom: extendsFrom, newExpiresOn })
+        store(order.id, 'paid', null, 'none')
+        writes.paidOrders.push({ id: order.id, extendedFrom: extendsFrom, newExpiresOn })
         const before = mailbox.expiresOn
-        // the in-memory rows move as the database rows will, for the next payment in this batch
-        Object.assign(order, { status: 'paid', paidAt: now, extendedFrom: extendsFrom, newExpiresOn })
-        Object.assign(mailbox, { expiresOn: newExpiresOn, ...(reactivates ? { status: 'active', deactivatedOn: null } : {}) })
+        order.status = 'paid'
+        mailbox.expiresOn = newExpiresOn
+        if (reactivates) mailbox.status = 'active'
         const previous = renewed.get(mailbox.id)
         renewed.set(mailbox.id, { id: mailbox.id, expiresOn: newExpiresOn, reactivate: reactivates || (previous?.reactivate ?? false) })
-        audits.push({ ...ids, action: 'payment.paid', data: paymentFacts })
-        audits.push({ ...ids, action: 'order.paid', data: { extendedFrom: extendsFrom, newExpiresOn } })
-        audits.push({ ...ids, action: 'mailbox.renewed', data: { from: before, to: newExpiresOn, extendedFrom: extendsFrom, years: order.years } })
+        auditRow('payment.paid', order, null, paymentFacts)
+        auditRow('order.paid', order, null, { extendedFrom: extendsFrom, newExpiresOn })
+        auditRow('mailbox.renewed', order, null, { from: before, to: newExpiresOn, extendedFrom: extendsFrom, years: order.years })
         if (reactivates) {
           // R6: a payment within the window re-enables a deactivated mailbox on the mail platform
-          enables.push(mailbox.id)
-          audits.push({ ...ids, action: 'mailbox.reactivated', reason: 'late_renewal_paid' })
+          writes.enableMailboxIds.push(mailbox.id)
+          auditRow('mailbox.reactivated', order, 'late_renewal_paid', null)
         }
-        mails.push({
-          accountId: mailbox.accountId,
-          mailbox,
-          order,
-          params: { mailbox: mailbox.address, orderId: order.id, amountCents: input.amountCents, method: input.method, newExpiresOn, reactivated: reactivates },
-        })
-        results[i] = { outcome: 'paid', orderId: order.id, paymentId, expiresOn: newExpiresOn, replayed: false }
+        const params: PaymentReceivedParams = {
+          holderName: order.holderName,
+          mailbox: order.address,
+          orderId: order.id,
+          amountCents: input.amountCents,
+          method,
+          newExpiresOn,
+          reactivated: reactivates,
+        }
+        writes.mails.push({ language: order.language, recipient: order.referenceEmail, params, mailboxId: mailbox.id, orderId: order.id })
+        results[i] = { outcome: 'paid', reason: undefined, orderId: order.id, replayed: false }
         break
       }
     }
   }
-
-  await queries.recordPaymentOutcomes(tx, decisions)
-  await queries.markOrdersPaid(tx, paidOrders, now)
-  await queries.renewMailboxes(tx, [...renewed.values()], now)
-  await queries.insertAuditRows(tx, audits)
-  await queries.queueEnableCommands(tx, enables, now)
-  const accounts = new Map((await queries.findAccounts(tx, [...new Set(mails.map((m) => m.accountId))])).map((a) => [a.id, a]))
-  const outboxRows: Array<typeof outbox.$inferInsert> = mails.map((m) => {
-    const account = accounts.get(m.accountId)!
-    const params: PaymentReceivedParams = { holderName: `${account.firstName} ${account.lastName}`, ...m.params }
-    return {
-      template: 'payment_received',
-      language: account.language,
-      recipient: account.referenceEmail,
-      params,
-      mailboxId: m.mailbox.id,
-      orderId: m.order.id,
-      nextAttemptAt: now,
-      createdAt: now,
-    }
-  })
-  await queries.insertOutboxRows(tx, outboxRows, now)
-
-  // R8 replays: the answer stored the first time (earlier in this batch, or in an earlier import).
-  const replayIndexes = inputs.map((_, i) => i).filter((i) => results[i] === undefined)
-  if (replayIndexes.length > 0) {
-    for (const [method, indexes] of groupBy(replayIndexes, (i) => inputs[i].method)) {
-      const stored = await queries.findStoredPayments(tx, method, indexes.map((i) => inputs[i].reference.trim()))
-      for (const i of indexes) {
-        const s = stored.get(inputs[i].reference.trim())!
-        results[i] = {
-          outcome: s.outcome,
-          ...(s.reason ? { reason: s.reason } : {}),
-          orderId: s.orderId,
-          paymentId: s.id,
-          expiresOn: s.expiresOn,
-          replayed: true,
-        }
-      }
-    }
-  }
-  return results as PaymentRegistration[]
+  writes.renewedMailboxes = [...renewed.values()]
+  return { results, writes }
 }
 
-function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>()
-  for (const item of items) {
-    const list = groups.get(key(item))
-    if (list) list.push(item)
-    else groups.set(key(item), [item])
-  }
-  return groups
+/** One statement (see queries.writeBatch); a payment stored meanwhile by another transaction aborts it. */
+async function writeDecidedBatch(tx: Tx, decided: DecidedBatch, now: Date): Promise<BankPaymentRegistration[]> {
+  if ((await queries.writeBatch(tx, decided.writes, now)) !== decided.writes.payments.length) throw new ConcurrentRegistrationError()
+  return decided.results
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { asc, eq } from 'drizzle-orm'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { formatOrderId, type OrderId } from '../../../src/core/order-id'
-import type { Db } from '../../../src/db/client'
+import { openDatabase, type Database, type Db } from '../../../src/db/client'
 import { auditLog, mailboxes, orders, outbox, paymentReversals, payments } from '../../../src/db/schema'
 import { importStatement } from '../../../src/payments/offline/import-statement'
 import { StatementError } from '../../../src/payments/offline/read-statement'
@@ -12,7 +12,8 @@ import { registerPayment } from '../../../src/payments/register-payment'
 import { reversePayment } from '../../../src/payments/reverse-payment'
 import { placeOrder } from '../../../src/renewals/place-order'
 import { clockOn, seedConvention, seedMailbox } from '../../support/seed'
-import { testDatabases, type TestDatabase } from '../../support/databases'
+import { postgresOnly, testDatabases, type TestDatabase } from '../../support/databases'
+import { lockGate } from '../../renewals/lock-gate'
 import { testDeps } from '../../support/deps'
 import { camtStatement, cbiStatement, type EntrySpec } from './statement-builder'
 
@@ -115,6 +116,32 @@ describe.each(testDatabases())('%s: importStatement', (_name, open) => {
     expect(await expiryOf(db, c.mailbox.id)).toBe('2027-08-31')
   })
 
+  it('R4/R8: batches of one entry: a movement listed twice, with or without an order, and an order paid twice, answer as if imported entry by entry', async () => {
+    const { db, deps, placed } = await setup()
+    const [a, b] = placed
+    const entries: EntrySpec[] = [
+      { amountCents: 1220, acctSvcrRef: 'A', remittance: [a.id] },
+      { amountCents: 1220, acctSvcrRef: 'A', remittance: [a.id] }, // the bank lists the same movement again
+      { amountCents: 1220, acctSvcrRef: 'N', remittance: ['BONIFICO'] },
+      { amountCents: 1220, acctSvcrRef: 'N', remittance: ['BONIFICO'] },
+      { amountCents: 1220, acctSvcrRef: 'B', remittance: [b.id] },
+      { amountCents: 1220, acctSvcrRef: 'C', remittance: [a.id] }, // a second transfer for a paid order
+    ]
+    const result = await importStatement(deps, file(camtStatement(entries)), { actor, batchSize: 1 })
+    expect(result.results.map((r) => [r.entryRef, r.outcome, r.reason])).toEqual([
+      ['A', 'registered', null],
+      ['A', 'ignored', 'already_imported'],
+      ['N', 'held', 'no_order_id'],
+      ['N', 'ignored', 'already_imported'],
+      ['B', 'registered', null],
+      ['C', 'duplicate', 'order_already_paid'],
+    ])
+    expect(await db.$count(payments)).toBe(4)
+    expect(await expiryOf(db, a.mailbox.id)).toBe('2027-06-30')
+    expect(await expiryOf(db, b.mailbox.id)).toBe('2027-07-31')
+    expect(await db.$count(outbox)).toBe(2)
+  })
+
   it('R8: a truncated or hostile file registers nothing, even after valid entries', async () => {
     const { db, deps, placed } = await setup()
     const xml = camtStatement([{ amountCents: 1220, acctSvcrRef: 'R1', remittance: [placed[0].id] }, { amountCents: 1220, acctSvcrRef: 'R2', remittance: [placed[1].id] }])
@@ -205,6 +232,51 @@ describe.each(testDatabases())('%s: importStatement', (_name, open) => {
     expect(third).toMatchObject({ replayed: true, reversalId: first.reversalId })
     expect(await state(db)).toEqual(snapshot)
     expect(await reversePayment(deps, { method: 'bonifico', reference: 'NOPE', actor })).toMatchObject({ outcome: 'unmatched' })
+  })
+})
+
+describe.each(postgresOnly())('%s: importStatement, concurrently', (_name, open) => {
+  let t: TestDatabase
+  let connections: Database[] = []
+  afterEach(async () => {
+    for (const connection of connections) await connection.close()
+    connections = []
+    await t?.close()
+  })
+
+  it('R8: the same statement imported twice at once registers each movement once; the later import finds it imported', async () => {
+    t = await open()
+    const db = t.database.db
+    await seedConvention(db)
+    const clock = clockOn('2026-05-02')
+    const placed = []
+    for (const expiresOn of ['2026-06-30', '2026-07-31', '2026-08-31']) {
+      const mailbox = await seedMailbox(db, { expiresOn })
+      placed.push({ mailbox, id: (await placeOrder(testDeps(db, clock), { mailboxAddress: mailbox.address, years: 1, method: 'bonifico', actor: 'holder:x' })).orderId })
+    }
+    const path = file(
+      camtStatement([
+        ...placed.map((p, i) => ({ amountCents: 1220, acctSvcrRef: `R${i}`, remittance: [p.id] })),
+        { amountCents: 1220, acctSvcrRef: 'R3', remittance: [placed[0].id] },
+        { amountCents: 1220, acctSvcrRef: 'R4', remittance: ['BONIFICO'] },
+      ]),
+    )
+    connections = [await openDatabase(t.url!), await openDatabase(t.url!)]
+    const [a, b] = connections.map((c) => testDeps(c.db, clock))
+    // both imports hold their transaction open, waiting for the first mailbox, before either decides
+    const gate = await lockGate(t.url!, placed[0].mailbox.id)
+    const racing = Promise.all([importStatement(a, path, { actor }), importStatement(b, path, { actor })])
+    await gate.queued(2)
+    await gate.release()
+    const [first, second] = (await racing).sort((x, y) => y.registered - x.registered)
+    expect(first).toMatchObject({ registered: 3, duplicates: 1, held: 1, ignored: 0 })
+    expect(second).toMatchObject({ registered: 0, duplicates: 0, held: 0, ignored: 5 })
+    expect(second.results.every((r) => r.reason === 'already_imported')).toBe(true)
+    expect(await db.$count(payments)).toBe(5)
+    expect(await db.$count(outbox)).toBe(3)
+    for (const p of placed) expect((await orderOf(db, p.id)).status).toBe('paid')
+    expect(await expiryOf(db, placed[0].mailbox.id)).toBe('2027-06-30')
+    expect(await db.$count(auditLog, eq(auditLog.action, 'payment.paid'))).toBe(3)
   })
 })
 

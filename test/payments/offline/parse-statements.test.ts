@@ -69,6 +69,14 @@ describe('camt.053 statements, versions 001.02 to 001.08', () => {
     }
   })
 
+  it('reads a document whose namespace is bound to a prefix, and refuses one bound to another namespace', async () => {
+    const xml = camtStatement([{ amountCents: 1220, acctSvcrRef: 'R1', remittance: ['K7MR4DXP61'] }])
+    const prefixed = xml.replace(/<(\/?)([A-Za-z])/g, '<$1c:$2').replace(' xmlns=', ' xmlns:c=')
+    expect(await collect(parseCamt053([prefixed]))).toMatchObject([{ entryRef: 'R1', amountCents: 1220, remittanceText: 'K7MR4DXP61' }])
+    const foreign = prefixed.replace(/xmlns:c="[^"]*"/, 'xmlns:c="urn:example:not-camt"')
+    await expect(collect(parseCamt053([foreign]))).rejects.toMatchObject({ code: 'not_a_statement' })
+  })
+
   it('takes date-times, structured references and entry-level text', async () => {
     const xml = camtStatement([{ amountCents: 100, acctSvcrRef: 'R1' }], { version: 4 })
       .replace('<BookgDt><Dt>2026-05-02</Dt></BookgDt>', '<BookgDt><DtTm>2026-05-03T09:15:00+02:00</DtTm></BookgDt>')
