@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm'
 import { bigint, index, integer, jsonb, pgTable, text, timestamp, unique } from 'drizzle-orm/pg-core'
 import { orders, PAYMENT_METHODS } from '../renewals/schema'
 
@@ -21,5 +22,12 @@ export const payments = pgTable(
     receivedAt: timestamp('received_at', { withTimezone: true }).notNull(),
     raw: jsonb('raw'),
   },
-  (t) => [unique('payments_method_reference').on(t.method, t.reference), index('payments_order').on(t.orderId)],
+  (t) => [
+    unique('payments_method_reference').on(t.method, t.reference),
+    index('payments_order').on(t.orderId),
+    // a bank reversal finds its original by the payer's end-to-end id (findReversalOriginal)
+    index('payments_end_to_end')
+      .on(t.method, sql`(${t.raw} ->> 'endToEndId')`)
+      .where(sql`${t.raw} ->> 'endToEndId' is not null`),
+  ],
 )

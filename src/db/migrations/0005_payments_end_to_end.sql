@@ -1,0 +1,1 @@
+CREATE INDEX "payments_end_to_end" ON "payments" USING btree ("method",("raw" ->> 'endToEndId')) WHERE "payments"."raw" ->> 'endToEndId' is not null;
