@@ -85,6 +85,7 @@ program
           `Demo data loaded for ${demo.today} (prices are demo prices: 10.00 € + VAT a year).`,
           `Sign in with the account ID and password ${demo.accountPassword}, or the mailbox and password ${demo.mailboxPassword}:`,
           ...demo.credentials.map((c) => `  ${c.accountId}  ${c.mailbox.padEnd(38)} expires ${c.expiresOn}  ${c.status.padEnd(11)} ${c.story}`),
+          `Back office (/ufficio): operator ${demo.operator.username}, password ${demo.operator.password}.`,
         ].join('\n'),
       )
     }),

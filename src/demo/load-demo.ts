@@ -7,6 +7,8 @@ import type { Deps } from '../deps'
 import { importMailboxes, type ImportResult } from '../accounts/import-mailboxes'
 import { hashPassword } from '../accounts/passwords'
 import { FNOMCEO_DEMO, saveContract, saveConvention } from '../catalog/queries'
+import { DomainError } from '../core/errors'
+import { addOperator } from '../operators/add-operator'
 
 /** One demo holder and mailbox, placed on the lifecycle relative to today. */
 interface DemoMailbox {
@@ -34,6 +36,8 @@ const DEMO_MAILBOXES: DemoMailbox[] = [
 
 export const DEMO_ACCOUNT_PASSWORD = 'Rinnovo-Demo-2026'
 export const DEMO_MAILBOX_PASSWORD = 'Casella-Demo-2026'
+/** A back-office operator for trying /ufficio (never created outside the demo). */
+export const DEMO_OPERATOR = { username: 'demo', password: 'Ufficio-Demo-2026' }
 
 /** The check character of a codice fiscale, found by asking the validator (it knows omocodia). */
 function withCheckCharacter(stem: string): string {
@@ -49,6 +53,7 @@ export interface DemoResult {
   credentials: Array<{ accountId: string; mailbox: string; expiresOn: CalendarDate; status: string; story: string }>
   accountPassword: string
   mailboxPassword: string
+  operator: { username: string; password: string }
 }
 
 /**
@@ -76,12 +81,16 @@ export async function loadDemo(deps: Deps, actor: string): Promise<DemoResult> {
     writeFileSync(file, [header, ...rows].join('\n') + '\n')
     const result = await importMailboxes(deps, file, { actor })
     if (result.invalid.length) throw new Error(`demo data refused by the import: ${JSON.stringify(result.invalid)}`)
+    await addOperator(deps, { ...DEMO_OPERATOR, displayName: 'Operatore demo', actor }).catch((error) => {
+      if (!(error instanceof DomainError && error.code === 'operator_exists')) throw error // a second demo keeps it
+    })
     return {
       today,
       import: result,
       credentials: DEMO_MAILBOXES.map((m) => ({ accountId: m.accountId, mailbox: m.address, expiresOn: addDays(today, m.daysToExpiry), status: m.status, story: m.story })),
       accountPassword: DEMO_ACCOUNT_PASSWORD,
       mailboxPassword: DEMO_MAILBOX_PASSWORD,
+      operator: DEMO_OPERATOR,
     }
   } finally {
     rmSync(folder, { recursive: true, force: true })

@@ -21,6 +21,10 @@ describe('pec-renewal command line (embedded database)', () => {
     const loaded = JSON.parse(demo.stdout)
     expect(loaded.import.imported).toBe(7)
     expect(loaded.credentials.map((c: { mailbox: string }) => c.mailbox)).toContain('studio.verdi@pec.omceo-demo.it')
+    expect(loaded.operator).toEqual({ username: 'demo', password: expect.any(String) })
+    const taken = await runCli(['operator', 'add', 'demo'], { ...env, PEC_OPERATOR_PASSWORD: 'another-long-password' })
+    expect(taken.code).toBe(1) // the demo operator exists
+    expect(taken.stderr).toMatch(/demo/)
 
     const preview = JSON.parse((await runCli(['lifecycle', 'run', '--dry-run', '--json'], env)).stdout)
     expect(preview).toMatchObject({ reminders: 4, deactivated: 1, ceased: 0, registerWarnings: 2, skippedReminders: 8 })
