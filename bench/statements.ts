@@ -2,8 +2,9 @@
  * bench/statements: a generated camt.053 statement of N entries (default 100,000) imported on
  * PostgreSQL (a fresh database, created and dropped), against the floor of the bare streaming parse
  * of the same file. Targets (issue 4): import ≤ 2 × parse, peak RSS < 300 MB. Usage:
- *   node --expose-gc --import tsx bench/statements.ts [--n 100000] [--db postgres://…] [--batch-size 500] [--parse-mb 200]
- * (--parse-mb also streams a generated file of that many MB through the parser: time and memory.)
+ *   node --expose-gc --import tsx bench/statements.ts [--n 100000] [--db postgres://…] [--batch-size 500] [--parse-mb 200] [--profile FILE]
+ * (--parse-mb also streams a generated file of that many MB through the parser: time and memory;
+ * --profile writes the first import's CPU profile, this process's main thread only, to FILE.cpuprofile.)
  * Memory is the process's peak RSS during each measured step (baselineRssMb: before it, after a GC),
  * sampled every 5 ms; the bench holds nothing of its own through the steps (not the order IDs, and
  * the first import's results are let go before the second). Time is wall-clock, so on a shared
@@ -11,20 +12,26 @@
  * process (all its threads) and dbCpuMs for the server processes of the bench database (read from
  * /proc, so null when the server runs elsewhere), and loadAverage is the 1-minute load around the
  * imports. Compare ratios measured in the same run.
+ * The write floor: the rows the import must write for each payment that renews (a payment, the
+ * order paid, the mailbox renewed, one audit row, the payment_received mail), written for every open
+ * order of the bench at once, one set-based statement per table, after one read of the orders with
+ * their mailboxes and holders, then rolled back (and vacuumed away). No import can write those rows
+ * faster than the database does here, so writeFloor.ratioToParse bounds the import's ratio from below.
  * The statement: mostly exact payments of open orders, with typos, mismatched amounts, duplicates,
  * debits, pending entries and a few reversals mixed in; a second import of the same file shows R8.
  */
-import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { once } from 'node:events'
 import { parseArgs } from 'node:util'
 import { getHeapStatistics } from 'node:v8'
+import { Session } from 'node:inspector/promises'
 import pg from 'pg'
 import { parseCalendarDate } from '../src/core/calendar'
 import { ManualClock } from '../src/core/clock'
 import { checkDigits, ORDER_ID_ALPHABET } from '../src/core/order-id'
-import { migrateDatabase, openDatabase, sql } from '../src/db/client'
+import { migrateDatabase, openDatabase, queryRows, sql } from '../src/db/client'
 import { FNOMCEO_DEMO, saveConvention } from '../src/catalog/queries'
 import { insertBulkMailboxes } from '../src/demo/bulk-mailboxes'
 import { importStatement } from '../src/payments/offline/import-statement'
@@ -38,6 +45,7 @@ const { values } = parseArgs({
     db: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
     'parse-mb': { type: 'string' },
     'batch-size': { type: 'string', default: '500' },
+    profile: { type: 'string' },
   },
 })
 const n = Number(values.n)
@@ -147,6 +155,60 @@ function cpu(m: { cpuMs: number; dbCpuMs: number | null }) {
   return { nodeCpuMs: m.cpuMs, dbCpuMs: m.dbCpuMs }
 }
 
+async function startProfile(): Promise<Session> {
+  const session = new Session()
+  session.connect()
+  await session.post('Profiler.enable')
+  await session.post('Profiler.start')
+  return session
+}
+
+async function stopProfile(session: Session, file: string): Promise<void> {
+  const { profile } = await session.post('Profiler.stop')
+  writeFileSync(file.endsWith('.cpuprofile') ? file : `${file}.cpuprofile`, JSON.stringify(profile))
+  session.disconnect()
+}
+
+/** The rows of one renewing payment per open order, set-based, rolled back: see the header. */
+async function writeFloor(database: Awaited<ReturnType<typeof openDatabase>>): Promise<number> {
+  const rolledBack = new Error('rolled back')
+  let rows = 0
+  try {
+    await database.db.transaction(async (tx) => {
+      await tx.execute(sql`CREATE TEMP TABLE floor_input ON COMMIT DROP AS
+        SELECT o.id AS order_id, m.id AS mailbox_id, m.expires_on, m.address, a.reference_email, a.language,
+               a.first_name || ' ' || a.last_name AS holder_name
+          FROM orders o JOIN mailboxes m ON m.id = o.mailbox_id JOIN accounts a ON a.id = m.account_id
+         WHERE o.status = 'open'`)
+      await tx.execute(sql`INSERT INTO payments (method, reference, order_ref, order_id, amount_cents, outcome, reason, refund_status, source, received_at, raw)
+        SELECT 'bonifico', 'IT60X0542811101000000123456/FLOOR' || f.mailbox_id, f.order_id, f.order_id, 1220, 'paid', NULL, 'none', 'operator:bench', now(),
+               jsonb_build_object('account', 'IT60X0542811101000000123456', 'entryRef', 'FLOOR' || f.mailbox_id, 'bookingDate', '2026-05-01',
+                                  'valueDate', '2026-05-01', 'remittanceText', 'RINNOVO PEC ORDINE ' || f.order_id || ' CASELLA' || f.mailbox_id,
+                                  'debtorName', 'TITOLARE ' || f.mailbox_id, 'endToEndId', 'E2EFLOOR' || f.mailbox_id)
+          FROM floor_input f`)
+      await tx.execute(sql`UPDATE orders o SET status = 'paid', paid_at = now(), extended_from = f.expires_on, new_expires_on = f.expires_on + 365
+          FROM floor_input f WHERE o.id = f.order_id`)
+      await tx.execute(sql`UPDATE mailboxes m SET expires_on = f.expires_on + 365, updated_at = now() FROM floor_input f WHERE m.id = f.mailbox_id`)
+      await tx.execute(sql`INSERT INTO audit_log (at, actor, action, mailbox_id, order_id, payment_id, reason, data)
+        SELECT now(), 'operator:bench', 'payment.paid', f.mailbox_id, f.order_id, NULL, NULL,
+               jsonb_build_object('amountCents', 1220, 'from', f.expires_on, 'to', f.expires_on + 365, 'years', 1)
+          FROM floor_input f`)
+      await tx.execute(sql`INSERT INTO outbox (template, language, recipient, params, mailbox_id, order_id, next_attempt_at, created_at)
+        SELECT 'payment_received', f.language, f.reference_email,
+               jsonb_build_object('holderName', f.holder_name, 'mailbox', f.address, 'orderId', f.order_id, 'amountCents', 1220,
+                                  'method', 'bonifico', 'newExpiresOn', f.expires_on + 365, 'reactivated', false),
+               f.mailbox_id, f.order_id, now(), now()
+          FROM floor_input f`)
+      const [count] = await queryRows<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM floor_input`)
+      rows = count.n
+      throw rolledBack
+    })
+  } catch (error) {
+    if (error !== rolledBack) throw error
+  }
+  return rows
+}
+
 async function parseOnly(path: string): Promise<number> {
   let count = 0
   for await (const _ of readStatementFile(path)) count++
@@ -179,9 +241,13 @@ try {
   const bytes = await writeStatement(path, n, ids)
   ids = null // not kept through the measured steps: whatever the bench holds counts in their memory
   const floor = await measured(() => parseOnly(path))
+  const writes = await measured(() => writeFloor(database))
+  await database.db.execute(sql`VACUUM ANALYZE`) // the rolled-back rows must not slow the import
   const deps: Deps = { db: database.db, clock: new ManualClock('2026-05-02T10:00:00Z'), config: { publicUrl: 'https://bench.example', businessTimeZone: 'Europe/Rome' } }
   const loadBefore = loadavg()[0]
+  const profiler = values.profile ? await startProfile() : null
   const run = await measured(() => importStatement(deps, path, { actor: 'operator:bench', batchSize: Number(values['batch-size']) }))
+  if (profiler) await stopProfile(profiler, values.profile!)
   const { results: _r, ...summary } = run.result
   run.result.results.length = 0 // let the 100,000 results go before the second import
   const again = await measured(() => importStatement(deps, path, { actor: 'operator:bench', batchSize: Number(values['batch-size']) }))
@@ -211,6 +277,8 @@ try {
         floor: { parseMs: Math.round(floor.ms), entriesPerSecond: Math.round((floor.result / floor.ms) * 1000), ...memory(floor), ...cpu(floor) },
         import: { ms: Math.round(run.ms), entriesPerSecond: Math.round((n / run.ms) * 1000), ...memory(run), ...cpu(run), ...summary },
         ratio: Number((run.ms / floor.ms).toFixed(2)),
+        writeFloor: { ms: Math.round(writes.ms), renewals: writes.result, ratioToParse: Number((writes.ms / floor.ms).toFixed(2)), ...cpu(writes) },
+        importToWriteFloor: Number((run.ms / writes.ms).toFixed(2)),
         secondImport: { ms: Math.round(again.ms), ratio: Number((again.ms / floor.ms).toFixed(2)), ...memory(again), ...cpu(again), ...summaryAgain },
         ...(big ? { bigFileParse: big } : {}),
         targets: { ratio: 2, peakRssMb: 300 },

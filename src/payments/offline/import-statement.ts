@@ -9,7 +9,7 @@ import { reversePaymentInTransaction, type PaymentReversal } from '../reverse-pa
 import { findReversal, findReversalOriginal } from '../reversal-queries'
 import { findOrderReference, type OrderReference } from './order-reference'
 import { readStatementFile } from './read-statement'
-import { ConcurrentRegistrationError, registerPaymentBatch, type BankPaymentRegistration } from './register-bank-payments'
+import { claimBankPayments, ConcurrentRegistrationError, settleBankPayments, type BankPaymentRegistration } from './register-bank-payments'
 import type { StatementEntry, StatementFormat } from './statement-entry'
 
 export interface ImportStatementOptions {
@@ -90,18 +90,23 @@ async function importInTransaction(deps: Deps, tx: Tx, filePath: string, options
     else if (result.outcome === 'duplicate') summary.duplicates++
     else summary.ignored++
   }
-  const register = async (batch: typeof pending) => {
-    const registrations =
-      options.registration === 'single'
-        ? await registerOneByOne(deps, tx, batch.map((p) => p.input))
-        : await registerPaymentBatch(tx, batch.map((p) => p.input), now, today)
+  const recordBatch = (batch: typeof pending, registrations: BankPaymentRegistration[]) =>
     batch.forEach((p, i) => record(outcomeOf(p.entry, p.reference, registrations[i]), p.slot))
-  }
   const flush = () => {
     if (pending.length === 0) return
     const batch = pending
     pending = []
-    writer.enqueue(batch.length, () => register(batch))
+    const inputs = batch.map((p) => p.input)
+    if (options.registration === 'single') {
+      writer.enqueue(batch.length, async () => recordBatch(batch, await registerOneByOne(deps, tx, inputs)))
+      return
+    }
+    // the claim is sent as soon as the batch before has sent its write (see SequentialWriter)
+    writer.enqueue(
+      batch.length,
+      async (claim, sent) => recordBatch(batch, await settleBankPayments(tx, claim ?? claimBankPayments(tx, inputs), now, today, sent)),
+      () => claimBankPayments(tx, inputs),
+    )
   }
 
   try {
@@ -137,21 +142,57 @@ async function importInTransaction(deps: Deps, tx: Tx, filePath: string, options
   return summary
 }
 
-/** Runs database work one job at a time in the order given, while the caller goes on parsing. */
+interface WriterJob {
+  size: number
+  done: Promise<void>
+  /** The job's first statement, which may be sent before its turn (see SequentialWriter). */
+  open?: () => Promise<unknown>
+  opened?: Promise<unknown>
+  /** The job has sent its last statement: the next job may send its first. */
+  lastSent: boolean
+  next?: WriterJob
+}
+
+/**
+ * Runs database work one job at a time in the order given, while the caller goes on parsing. A job
+ * may name its first statement (`open`): that one is sent as soon as the job before has sent its
+ * last (it calls `sent`), so the database, which runs one connection's statements in the order
+ * sent, goes from the one to the other without waiting for this process. Everything else a job
+ * does waits for its turn.
+ */
 class SequentialWriter {
   private tail: Promise<void> = Promise.resolve()
-  private jobs: Array<{ done: Promise<void>; size: number }> = []
+  private jobs: WriterJob[] = []
+  private last: WriterJob | null = null
   private queued = 0
   private cancelled = false
 
-  /** `size`: how many entries the job writes, for drain. */
-  enqueue(size: number, work: () => Promise<void>): void {
+  /** `size`: how many entries the job writes, for drain. `work` gets what `open` answered, if it ran early. */
+  enqueue<T>(size: number, work: (opened: Promise<T> | undefined, sent: () => void) => Promise<void>, open?: () => Promise<T>): void {
+    const job: WriterJob = { size, done: Promise.resolve(), open, lastSent: false }
+    const sent = () => {
+      job.lastSent = true
+      if (job.next) this.openEarly(job.next)
+    }
     // after a failure nothing more runs: the failure travels on to whoever awaits
-    const done = this.tail.then(() => (this.cancelled ? undefined : work()))
-    this.tail = done
-    done.catch(() => {}) // observed by drain or cancel
-    this.jobs.push({ done, size })
+    job.done = this.tail.then(async () => {
+      if (this.cancelled) return
+      await work(job.opened as Promise<T> | undefined, sent)
+      job.lastSent = true
+    })
+    if (this.last) this.last.next = job
+    if (this.last?.lastSent) this.openEarly(job)
+    this.last = job
+    this.tail = job.done
+    job.done.catch(() => {}) // observed by drain or cancel
+    this.jobs.push(job)
     this.queued += size
+  }
+
+  private openEarly(job: WriterJob): void {
+    if (!job.open || job.opened || this.cancelled) return
+    job.opened = job.open()
+    job.opened.catch(() => {}) // observed by the job's work, or lost with the transaction
   }
 
   /** Waits until at most `limit` entries are queued or being written; throws what a job threw. */
