@@ -31,6 +31,7 @@ import pg from 'pg'
 import { parseCalendarDate } from '../src/core/calendar'
 import { ManualClock } from '../src/core/clock'
 import { checkDigits, ORDER_ID_ALPHABET } from '../src/core/order-id'
+import type { SQL } from 'drizzle-orm'
 import { migrateDatabase, openDatabase, queryRows, sql } from '../src/db/client'
 import { FNOMCEO_DEMO, saveConvention } from '../src/catalog/queries'
 import { insertBulkMailboxes } from '../src/demo/bulk-mailboxes'
@@ -170,43 +171,49 @@ async function stopProfile(session: Session, file: string): Promise<void> {
 }
 
 /** The rows of one renewing payment per open order, set-based, rolled back: see the header. */
-async function writeFloor(database: Awaited<ReturnType<typeof openDatabase>>): Promise<number> {
+async function writeFloor(database: Awaited<ReturnType<typeof openDatabase>>): Promise<{ renewals: number; msPerTable: Record<string, number> }> {
   const rolledBack = new Error('rolled back')
-  let rows = 0
+  let renewals = 0
+  const msPerTable: Record<string, number> = {}
   try {
     await database.db.transaction(async (tx) => {
-      await tx.execute(sql`CREATE TEMP TABLE floor_input ON COMMIT DROP AS
+      const timed = async (table: string, query: SQL) => {
+        const start = performance.now()
+        await tx.execute(query)
+        msPerTable[table] = Math.round(performance.now() - start)
+      }
+      await timed('read', sql`CREATE TEMP TABLE floor_input ON COMMIT DROP AS
         SELECT o.id AS order_id, m.id AS mailbox_id, m.expires_on, m.address, a.reference_email, a.language,
                a.first_name || ' ' || a.last_name AS holder_name
           FROM orders o JOIN mailboxes m ON m.id = o.mailbox_id JOIN accounts a ON a.id = m.account_id
          WHERE o.status = 'open'`)
-      await tx.execute(sql`INSERT INTO payments (method, reference, order_ref, order_id, amount_cents, outcome, reason, refund_status, source, received_at, raw)
+      await timed('payments', sql`INSERT INTO payments (method, reference, order_ref, order_id, amount_cents, outcome, reason, refund_status, source, received_at, raw)
         SELECT 'bonifico', 'IT60X0542811101000000123456/FLOOR' || f.mailbox_id, f.order_id, f.order_id, 1220, 'paid', NULL, 'none', 'operator:bench', now(),
                jsonb_build_object('account', 'IT60X0542811101000000123456', 'entryRef', 'FLOOR' || f.mailbox_id, 'bookingDate', '2026-05-01',
                                   'valueDate', '2026-05-01', 'remittanceText', 'RINNOVO PEC ORDINE ' || f.order_id || ' CASELLA' || f.mailbox_id,
                                   'debtorName', 'TITOLARE ' || f.mailbox_id, 'endToEndId', 'E2EFLOOR' || f.mailbox_id)
           FROM floor_input f`)
-      await tx.execute(sql`UPDATE orders o SET status = 'paid', paid_at = now(), extended_from = f.expires_on, new_expires_on = f.expires_on + 365
+      await timed('orders', sql`UPDATE orders o SET status = 'paid', paid_at = now(), extended_from = f.expires_on, new_expires_on = f.expires_on + 365
           FROM floor_input f WHERE o.id = f.order_id`)
-      await tx.execute(sql`UPDATE mailboxes m SET expires_on = f.expires_on + 365, updated_at = now() FROM floor_input f WHERE m.id = f.mailbox_id`)
-      await tx.execute(sql`INSERT INTO audit_log (at, actor, action, mailbox_id, order_id, payment_id, reason, data)
+      await timed('mailboxes', sql`UPDATE mailboxes m SET expires_on = f.expires_on + 365, updated_at = now() FROM floor_input f WHERE m.id = f.mailbox_id`)
+      await timed('audit_log', sql`INSERT INTO audit_log (at, actor, action, mailbox_id, order_id, payment_id, reason, data)
         SELECT now(), 'operator:bench', 'payment.paid', f.mailbox_id, f.order_id, NULL, NULL,
                jsonb_build_object('amountCents', 1220, 'from', f.expires_on, 'to', f.expires_on + 365, 'years', 1)
           FROM floor_input f`)
-      await tx.execute(sql`INSERT INTO outbox (template, language, recipient, params, mailbox_id, order_id, next_attempt_at, created_at)
+      await timed('outbox', sql`INSERT INTO outbox (template, language, recipient, params, mailbox_id, order_id, next_attempt_at, created_at)
         SELECT 'payment_received', f.language, f.reference_email,
                jsonb_build_object('holderName', f.holder_name, 'mailbox', f.address, 'orderId', f.order_id, 'amountCents', 1220,
                                   'method', 'bonifico', 'newExpiresOn', f.expires_on + 365, 'reactivated', false),
                f.mailbox_id, f.order_id, now(), now()
           FROM floor_input f`)
       const [count] = await queryRows<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM floor_input`)
-      rows = count.n
+      renewals = count.n
       throw rolledBack
     })
   } catch (error) {
     if (error !== rolledBack) throw error
   }
-  return rows
+  return { renewals, msPerTable }
 }
 
 async function parseOnly(path: string): Promise<number> {
@@ -277,7 +284,7 @@ try {
         floor: { parseMs: Math.round(floor.ms), entriesPerSecond: Math.round((floor.result / floor.ms) * 1000), ...memory(floor), ...cpu(floor) },
         import: { ms: Math.round(run.ms), entriesPerSecond: Math.round((n / run.ms) * 1000), ...memory(run), ...cpu(run), ...summary },
         ratio: Number((run.ms / floor.ms).toFixed(2)),
-        writeFloor: { ms: Math.round(writes.ms), renewals: writes.result, ratioToParse: Number((writes.ms / floor.ms).toFixed(2)), ...cpu(writes) },
+        writeFloor: { ms: Math.round(writes.ms), ...writes.result, ratioToParse: Number((writes.ms / floor.ms).toFixed(2)), ...cpu(writes) },
         importToWriteFloor: Number((run.ms / writes.ms).toFixed(2)),
         secondImport: { ms: Math.round(again.ms), ratio: Number((again.ms / floor.ms).toFixed(2)), ...memory(again), ...cpu(again), ...summaryAgain },
         ...(big ? { bigFileParse: big } : {}),
