@@ -9,7 +9,7 @@ import { reversePaymentInTransaction, type PaymentReversal } from '../reverse-pa
 import { findReversal, findReversalOriginal } from '../reversal-queries'
 import { findOrderReference, type OrderReference } from './order-reference'
 import { readStatementFile } from './read-statement'
-import { claimBankPayments, ConcurrentRegistrationError, settleBankPayments, type BankPaymentRegistration } from './register-bank-payments'
+import { BankPaymentPipeline, ConcurrentRegistrationError, type BankPaymentRegistration } from './register-bank-payments'
 import type { StatementEntry, StatementFormat } from './statement-entry'
 
 export interface ImportStatementOptions {
@@ -82,6 +82,7 @@ async function importInTransaction(deps: Deps, tx: Tx, filePath: string, options
   let pending: Array<{ entry: EntryFacts; input: IncomingPayment; reference: OrderReference; slot: number }> = []
   // The database's work runs in file order behind the parser, so its time overlaps the parse.
   const writer = new SequentialWriter()
+  const pipeline = new BankPaymentPipeline(tx, now, today)
 
   const record = (result: ImportedEntry, slot: number) => {
     results[slot] = result
@@ -101,11 +102,11 @@ async function importInTransaction(deps: Deps, tx: Tx, filePath: string, options
       writer.enqueue(batch.length, async () => recordBatch(batch, await registerOneByOne(deps, tx, inputs)))
       return
     }
-    // the claim is sent as soon as the batch before has sent its write (see SequentialWriter)
+    // the claim goes as soon as the batch before has sent its own (see SequentialWriter)
     writer.enqueue(
       batch.length,
-      async (claim, sent) => recordBatch(batch, await settleBankPayments(tx, claim ?? claimBankPayments(tx, inputs), now, today, sent)),
-      () => claimBankPayments(tx, inputs),
+      async (claimed) => recordBatch(batch, await pipeline.settle(claimed)),
+      () => pipeline.claim(inputs),
     )
   }
 
@@ -146,19 +147,20 @@ interface WriterJob {
   size: number
   done: Promise<void>
   /** The job's first statement, which may be sent before its turn (see SequentialWriter). */
-  open?: () => Promise<unknown>
-  opened?: Promise<unknown>
-  /** The job has sent its last statement: the next job may send its first. */
-  lastSent: boolean
+  open?: () => unknown
+  opened?: { value: unknown }
+  /** The job before this one has finished, or has sent its own first statement. */
+  mayOpen: boolean
   next?: WriterJob
 }
 
 /**
  * Runs database work one job at a time in the order given, while the caller goes on parsing. A job
- * may name its first statement (`open`): that one is sent as soon as the job before has sent its
- * last (it calls `sent`), so the database, which runs one connection's statements in the order
- * sent, goes from the one to the other without waiting for this process. Everything else a job
- * does waits for its turn.
+ * may name its first statement (`open`): that one is sent before the job's turn, as soon as the job
+ * before it has finished or has sent its own first statement. So the claims of batches that follow
+ * each other go out together, and the database reads the next batch while this process decides the
+ * one before (BankPaymentPipeline makes that safe); a job without `open` (a reversal) runs alone,
+ * and what follows it opens only once it has finished. Everything else a job does waits its turn.
  */
 class SequentialWriter {
   private tail: Promise<void> = Promise.resolve()
@@ -167,32 +169,40 @@ class SequentialWriter {
   private queued = 0
   private cancelled = false
 
-  /** `size`: how many entries the job writes, for drain. `work` gets what `open` answered, if it ran early. */
-  enqueue<T>(size: number, work: (opened: Promise<T> | undefined, sent: () => void) => Promise<void>, open?: () => Promise<T>): void {
-    const job: WriterJob = { size, done: Promise.resolve(), open, lastSent: false }
-    const sent = () => {
-      job.lastSent = true
-      if (job.next) this.openEarly(job.next)
-    }
+  /** `size`: how many entries the job writes, for drain. `work` gets what `open` answered. */
+  enqueue<T>(size: number, work: (opened: T) => Promise<void>, open?: () => T): void {
+    const job: WriterJob = { size, done: Promise.resolve(), open, mayOpen: this.last === null }
     // after a failure nothing more runs: the failure travels on to whoever awaits
     job.done = this.tail.then(async () => {
       if (this.cancelled) return
-      await work(job.opened as Promise<T> | undefined, sent)
-      job.lastSent = true
+      job.mayOpen = true
+      this.openIfAllowed(job)
+      await work(job.opened?.value as T)
+      if (job.next) {
+        job.next.mayOpen = true
+        this.openIfAllowed(job.next)
+        job.next = undefined // a finished job keeps nothing alive
+      }
     })
-    if (this.last) this.last.next = job
-    if (this.last?.lastSent) this.openEarly(job)
+    if (this.last) {
+      this.last.next = job
+      job.mayOpen = job.mayOpen || (this.last.opened !== undefined && this.last.open !== undefined)
+    }
     this.last = job
+    this.openIfAllowed(job)
     this.tail = job.done
     job.done.catch(() => {}) // observed by drain or cancel
     this.jobs.push(job)
     this.queued += size
   }
 
-  private openEarly(job: WriterJob): void {
-    if (!job.open || job.opened || this.cancelled) return
-    job.opened = job.open()
-    job.opened.catch(() => {}) // observed by the job's work, or lost with the transaction
+  private openIfAllowed(job: WriterJob): void {
+    if (!job.open || job.opened || !job.mayOpen || this.cancelled) return
+    job.opened = { value: job.open() }
+    if (job.next) {
+      job.next.mayOpen = true
+      this.openIfAllowed(job.next)
+    }
   }
 
   /** Waits until at most `limit` entries are queued or being written; throws what a job threw. */

@@ -1,4 +1,5 @@
 import type { CalendarDate } from '../../core/calendar'
+import type { MailboxStatus } from '../../accounts/schema'
 import { DomainError } from '../../core/errors'
 import { parseOrderId } from '../../core/order-id'
 import type { Tx } from '../../db/client'
@@ -43,19 +44,69 @@ const keyOf = (k: { method: string; reference: string }) => `${k.method}\u0000${
  * earlier import, or earlier in this batch) answers as it did the first time.
  */
 export async function registerPaymentBatch(tx: Tx, inputs: IncomingPayment[], now: Date, today: CalendarDate): Promise<BankPaymentRegistration[]> {
-  return settleBankPayments(tx, claimBankPayments(tx, inputs), now, today)
+  const pipeline = new BankPaymentPipeline(tx, now, today)
+  return pipeline.settle(pipeline.claim(inputs))
 }
 
 /** A batch and the rows its claim (the read and the locks) answered; the claim is sent when this is made. */
-export type BankPaymentClaim = Promise<{ batch: PreparedBatch; claimed: queries.ClaimedBatch }>
+type BankPaymentClaim = Promise<{ batch: PreparedBatch; claimed: queries.ClaimedBatch }>
+
+/** A claim sent by a pipeline: its place, and how many batches had sent their write before it. */
+export interface PipelinedClaim {
+  seq: number
+  writtenBefore: number
+  claim: BankPaymentClaim
+}
 
 /**
- * The first half of registerPaymentBatch: sends the batch's claim at once. A caller that registers
- * several batches in a row sends the next claim right after the previous batch's write (see
- * settleBankPayments' `sent`): the database runs them back to back, in the order sent, so the claim
- * reads what that write wrote, and no time is lost between them.
+ * registerPaymentBatch for batches that follow each other in one transaction, pipelined: a batch's
+ * claim may be sent before the batches ahead of it are decided and written, so the database reads
+ * while this process decides. What such a claim could not see, the batches ahead whose write was
+ * sent after it, is applied in memory from their decisions: their payments answer as stored, their
+ * orders and mailboxes are as they left them. No other transaction can have changed those rows
+ * meanwhile: the claims that read them hold their locks. Batches settle in the order claimed.
  */
-export function claimBankPayments(tx: Tx, inputs: IncomingPayment[]): BankPaymentClaim {
+export class BankPaymentPipeline {
+  private claimsSent = 0
+  private writesSent = 0
+  /** Decisions of batches written after some claim still to settle was sent, in batch order. */
+  private unwritten: Array<{ seq: number; effects: BatchEffects }> = []
+  /** `writtenBefore` of the claims sent and not settled yet, in order (never decreasing). */
+  private outstanding: number[] = []
+
+  constructor(
+    private readonly tx: Tx,
+    private readonly now: Date,
+    private readonly today: CalendarDate,
+  ) {}
+
+  /** Sends the batch's claim at once (the database runs one transaction's statements in the order sent). */
+  claim(inputs: IncomingPayment[]): PipelinedClaim {
+    const claimed: PipelinedClaim = { seq: this.claimsSent++, writtenBefore: this.writesSent, claim: sendClaim(this.tx, inputs) }
+    this.outstanding.push(claimed.writtenBefore)
+    claimed.claim.catch(() => {}) // a claim never settled (the import failed before its turn) fails with the transaction
+    return claimed
+  }
+
+  /** Decides the batch from its claim and what the claim could not see, and writes it. */
+  async settle(claimed: PipelinedClaim): Promise<BankPaymentRegistration[]> {
+    if (claimed.seq !== this.writesSent) throw new Error(`batch ${claimed.seq} settled out of order (next is ${this.writesSent})`)
+    const { batch, claimed: rows } = await claimed.claim
+    const ahead = this.unwritten.filter((u) => u.seq >= claimed.writtenBefore).map((u) => u.effects)
+    const decided = decideBatch(batch, rows, this.today, ahead)
+    const written = queries.writeBatch(this.tx, decided.writes, this.now)
+    this.writesSent++
+    this.unwritten.push({ seq: claimed.seq, effects: decided.effects })
+    this.outstanding.shift()
+    // claims sent from now on see every write sent so far: keep only what the earlier ones need
+    const needed = this.outstanding[0] ?? this.writesSent
+    this.unwritten = this.unwritten.filter((u) => u.seq >= needed)
+    if ((await written) !== decided.writes.payments.length) throw new ConcurrentRegistrationError()
+    return decided.results
+  }
+}
+
+function sendClaim(tx: Tx, inputs: IncomingPayment[]): BankPaymentClaim {
   let batch: PreparedBatch
   try {
     batch = prepareBatch(inputs)
@@ -63,16 +114,6 @@ export function claimBankPayments(tx: Tx, inputs: IncomingPayment[]): BankPaymen
     return Promise.reject(error)
   }
   return claimBatch(tx, batch).then((claimed) => ({ batch, claimed }))
-}
-
-/** The second half: decides from the claimed rows and writes; `sent` is called as soon as the write is sent. */
-export async function settleBankPayments(tx: Tx, claim: BankPaymentClaim, now: Date, today: CalendarDate, sent: () => void = () => {}): Promise<BankPaymentRegistration[]> {
-  const { batch, claimed } = await claim
-  const decided = decideBatch(batch, claimed, today)
-  const written = queries.writeBatch(tx, decided.writes, now)
-  sent()
-  if ((await written) !== decided.writes.payments.length) throw new ConcurrentRegistrationError()
-  return decided.results
 }
 
 function prepareBatch(inputs: IncomingPayment[]): PreparedBatch {
@@ -93,13 +134,24 @@ function claimBatch(tx: Tx, batch: PreparedBatch): Promise<queries.ClaimedBatch>
   return queries.claimBatch(tx, [...batch.firstAt.values()].map((i) => batch.keys[i]))
 }
 
+/** What a batch changed, as a later claim sent before its write would have read it. */
+interface BatchEffects {
+  payments: queries.StoredPayment[]
+  paidOrderIds: string[]
+  mailboxes: Array<{ id: number; status: MailboxStatus; expiresOn: CalendarDate }>
+}
+
 interface DecidedBatch {
   results: BankPaymentRegistration[]
   writes: queries.BatchWrites
+  effects: BatchEffects
 }
 
-/** R4/R6: what each payment of the batch does, from the claimed rows; no I/O. */
-function decideBatch(batch: PreparedBatch, claimed: queries.ClaimedBatch, today: CalendarDate): DecidedBatch {
+/**
+ * R4/R6: what each payment of the batch does, from the claimed rows as changed by `ahead` (batches
+ * decided before this one whose writes the claim did not see, in order); no I/O.
+ */
+function decideBatch(batch: PreparedBatch, claimed: queries.ClaimedBatch, today: CalendarDate, ahead: BatchEffects[] = []): DecidedBatch {
   const { inputs, keys, firstAt } = batch
   const stored = new Map(claimed.stored.map((s) => [keyOf(s), s]))
   // copies: the rows move in memory as the database rows will, for the next payment in this batch
@@ -107,6 +159,17 @@ function decideBatch(batch: PreparedBatch, claimed: queries.ClaimedBatch, today:
   // one object per mailbox, shared by its orders: a renewal moves E for the next payment in the batch
   const mailboxes = new Map(claimed.locked.map((o) => [o.mailboxId, { id: o.mailboxId, status: o.mailboxStatus, expiresOn: o.expiresOn }]))
   const conventions = new Map(claimed.conventions.map((c) => [c.code, c]))
+  for (const effects of ahead) {
+    for (const payment of effects.payments) stored.set(keyOf(payment), payment)
+    for (const id of effects.paidOrderIds) {
+      const order = orders.get(id)
+      if (order) order.status = 'paid'
+    }
+    for (const m of effects.mailboxes) {
+      const mailbox = mailboxes.get(m.id)
+      if (mailbox) Object.assign(mailbox, m)
+    }
+  }
 
   const results: BankPaymentRegistration[] = new Array(inputs.length)
   const writes: queries.BatchWrites = { payments: [], paidOrders: [], renewedMailboxes: [], audits: [], enableMailboxIds: [], mails: [] }
@@ -193,5 +256,10 @@ function decideBatch(batch: PreparedBatch, claimed: queries.ClaimedBatch, today:
     }
   }
   writes.renewedMailboxes = [...renewed.values()]
-  return { results, writes }
+  const effects: BatchEffects = {
+    payments: writes.payments.map((p) => ({ method: p.method, reference: p.reference, orderId: p.orderId, outcome: p.outcome, reason: p.reason })),
+    paidOrderIds: writes.paidOrders.map((o) => o.id),
+    mailboxes: writes.renewedMailboxes.map((m) => mailboxes.get(m.id)!),
+  }
+  return { results, writes, effects }
 }
