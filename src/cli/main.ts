@@ -12,6 +12,11 @@ import { loadDemo } from '../demo/load-demo'
 import { runLifecycle } from '../lifecycle/run-lifecycle'
 import { dispatchOutbox } from '../notifications/dispatch-outbox'
 import { addOperator, operatorPasswordProblem, operatorUsername } from '../operators/add-operator'
+import { disableOperator } from '../operators/disable-operator'
+import { enableOperator } from '../operators/enable-operator'
+import { listOperators, type OperatorListing } from '../operators/list-operators'
+import { findOperator } from '../operators/queries'
+import { setOperatorPassword } from '../operators/set-operator-password'
 import { listOutbox, type OutboxStatus } from '../notifications/list-outbox'
 import { smtpTransport } from '../notifications/transport'
 import { importStatement, type StatementImport } from '../payments/offline/import-statement'
@@ -269,9 +274,8 @@ program
     }),
   )
 
-program
-  .command('operator')
-  .description('back-office operators')
+const operator = program.command('operator').description('back-office operators')
+operator
   .command('add <username>')
   .description(
     'create an operator who signs in at /ufficio/accedi. The password comes from PEC_OPERATOR_PASSWORD, or from stdin: typed twice at a terminal (not shown), or the first line of a pipe',
@@ -287,8 +291,80 @@ program
       printResult(opts.json, { ...added, signInUrl }, () => `Operator ${added.username} (${added.displayName}) added; sign in at ${signInUrl}`)
     }),
   )
+operator
+  .command('list')
+  .description('every operator: active or disabled, live sessions, last sign-in')
+  .option('--json', 'print JSON')
+  .action((opts) =>
+    withServices(async ({ deps }) => {
+      const rows = await listOperators(deps)
+      printResult(opts.json, rows, () =>
+        rows.length
+          ? rows.map((o) => describeOperator(o)).join('\n')
+          : 'no operators yet: add one with `pec-renewal operator add USERNAME`',
+      )
+    }),
+  )
+operator
+  .command('disable <username>')
+  .description('stop an operator from signing in (someone who left) and close their sessions; the audit trail stays')
+  .option('--json', 'print JSON')
+  .action((username: string, opts) =>
+    withServices(async ({ deps }) => {
+      const result = await disableOperator(deps, { username, actor: OPERATOR })
+      printResult(opts.json, result, () =>
+        result.kind === 'disabled'
+          ? `Operator ${result.username} disabled; ${plural(result.sessionsClosed, 'session')} closed`
+          : `Operator ${result.username} was already disabled (since ${result.disabledAt.toISOString()}); nothing changed`,
+      )
+    }),
+  )
+operator
+  .command('enable <username>')
+  .description('let a disabled operator sign in again, at once (their lockout is cleared; the password is unchanged)')
+  .option('--json', 'print JSON')
+  .action((username: string, opts) =>
+    withServices(async ({ deps }) => {
+      const result = await enableOperator(deps, { username, actor: OPERATOR })
+      printResult(opts.json, result, () =>
+        result.kind === 'enabled'
+          ? `Operator ${result.username} enabled; they can sign in again`
+          : `Operator ${result.username} was not disabled; nothing changed`,
+      )
+    }),
+  )
+operator
+  .command('password <username>')
+  .description(
+    "set an operator's password (a forgotten one) and close their sessions. The password comes from PEC_OPERATOR_PASSWORD, or from stdin: typed twice at a terminal (not shown), or the first line of a pipe",
+  )
+  .option('--json', 'print JSON')
+  .action((username: string, opts) =>
+    withServices(async ({ deps }) => {
+      await findOperator(deps.db, username) // an unknown username is refused before the password is asked for
+      const password = await operatorPassword()
+      const result = await setOperatorPassword(deps, { username, password, actor: OPERATOR })
+      printResult(opts.json, result, () =>
+        [
+          `Password of operator ${result.username} changed; ${plural(result.sessionsClosed, 'session')} closed`,
+          ...(result.disabled ? [`the operator is still disabled (pec-renewal operator enable ${result.username})`] : []),
+        ].join('; '),
+      )
+    }),
+  )
 
-/** The new operator's password: from the environment (scripts), else stdin; never an argument, never echoed. */
+/** One line of `operator list`. */
+function describeOperator(o: OperatorListing): string {
+  const state = o.disabledAt ? `disabled since ${o.disabledAt.toISOString()}` : 'active'
+  const lastSignIn = o.lastSignedInAt ? `last sign-in ${o.lastSignedInAt.toISOString()}` : 'never signed in'
+  return `${o.username.padEnd(20)} ${o.displayName.padEnd(24)} ${state}  ${plural(o.activeSessions, 'live session')}  ${lastSignIn}`
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`
+}
+
+/** An operator's new password: from the environment (scripts), else stdin; never an argument, never echoed. */
 async function operatorPassword(): Promise<string> {
   const fromEnv = process.env.PEC_OPERATOR_PASSWORD
   const password = fromEnv ?? (await readSecret('Password: '))

@@ -14,6 +14,7 @@ export const ERROR_MESSAGES = {
   payment_not_found: { it: 'Pagamento non trovato', en: 'Payment not found' },
   refund_not_due: { it: 'Per questo pagamento non è dovuto alcun rimborso', en: 'No refund is due for this payment' },
   gateway_unavailable: { it: 'Il circuito di pagamento non è configurato', en: 'The payment gateway is not configured' },
+  operator_not_found: { it: 'Nessun operatore con questo nome utente', en: 'No operator with this username' },
   operator_exists: { it: 'Esiste già un operatore con questo nome utente', en: 'An operator with this username already exists' },
   invalid_username: {
     it: 'Nome utente non valido: da 2 a 32 tra lettere minuscole, cifre, punto, trattino e trattino basso, iniziando con una lettera',

@@ -1,4 +1,4 @@
-import { eq, lt } from 'drizzle-orm'
+import { and, eq, isNull, lt } from 'drizzle-orm'
 import { hashToken, newSession, sessionStanding, touchedAt } from '../accounts/session-policy'
 import type { Deps } from '../deps'
 import { operators, operatorSessions } from './schema'
@@ -11,18 +11,25 @@ export interface OperatorSession {
 /** Starts an operator's session and returns the token for the cookie; the table keeps only its hash. */
 export async function openOperatorSession(deps: Deps, username: string): Promise<string> {
   const { token, ...row } = newSession(deps.clock.now())
-  await deps.db.insert(operatorSessions).values({ ...row, username })
+  await deps.db.transaction(async (tx) => {
+    await tx.insert(operatorSessions).values({ ...row, username })
+    await tx.update(operators).set({ lastSignedInAt: row.createdAt }).where(eq(operators.username, username))
+  })
   return token
 }
 
-/** The live operator session for a cookie token, or null. A holder's token is not in this table. */
+/**
+ * The live operator session for a cookie token, or null. A holder's token is not in this table.
+ * A disabled operator's session counts for nothing, even if its row outlived the disabling (a
+ * sign-in that raced it): the join refuses it in the same query.
+ */
 export async function findOperatorSession(deps: Deps, token: string): Promise<OperatorSession | null> {
   const now = deps.clock.now()
   const tokenHash = hashToken(token)
   const [row] = await deps.db
     .select({ createdAt: operatorSessions.createdAt, lastSeenAt: operatorSessions.lastSeenAt, expiresAt: operatorSessions.expiresAt, username: operators.username, displayName: operators.displayName })
     .from(operatorSessions)
-    .innerJoin(operators, eq(operators.username, operatorSessions.username))
+    .innerJoin(operators, and(eq(operators.username, operatorSessions.username), isNull(operators.disabledAt)))
     .where(eq(operatorSessions.tokenHash, tokenHash))
   const standing = sessionStanding(row, now)
   if (standing === 'over') return null

@@ -7,6 +7,12 @@ export const operators = pgTable('operators', {
   displayName: text('display_name').notNull(),
   passwordHash: text('password_hash').notNull(), // argon2id
   createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+  /** Set while the operator may not sign in (someone who left); their sessions are closed with it. */
+  disabledAt: timestamp('disabled_at', { withTimezone: true }),
+  /** The last time another operator set this one's password; null while it is the one given at creation. */
+  passwordChangedAt: timestamp('password_changed_at', { withTimezone: true }),
+  /** When a session was last opened: who has not signed in for months is the first to ask about. */
+  lastSignedInAt: timestamp('last_signed_in_at', { withTimezone: true }),
 })
 
 /**

@@ -1,11 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { eq } from 'drizzle-orm'
+import { asc, eq, like } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { verifyPassword } from '../../src/accounts/passwords'
-import { openDatabase } from '../../src/db/client'
+import { systemClock } from '../../src/core/clock'
+import { openDatabase, type Database } from '../../src/db/client'
 import { auditLog, operators } from '../../src/db/schema'
+import { openOperatorSession } from '../../src/operators/operator-sessions'
 import { runCli } from './run-cli'
 
 // `operator add`, end to end, on an embedded database in a temporary folder.
@@ -66,5 +68,93 @@ describe('pec-renewal operator add', () => {
     const { operators: rows, audit } = await stored()
     expect(rows.map((o) => o.username).sort()).toEqual(['anna', 'marco.rossi'])
     expect(audit).toHaveLength(2)
+  })
+})
+
+// `operator list | disable | enable | password`, end to end, on an embedded database of their own.
+describe('pec-renewal operator list, disable, enable, password', () => {
+  let folder: string
+  let env: Record<string, string>
+  beforeAll(async () => {
+    folder = mkdtempSync(join(tmpdir(), 'pec-renewal-operators-'))
+    env = { DATABASE_URL: join(folder, 'data'), PEC_OPERATOR: 'admin', PUBLIC_URL: 'https://rinnovi.example.it' }
+    delete process.env.PEC_OPERATOR_PASSWORD
+    const added = await runCli(['operator', 'add', 'anna', '--name', 'Anna Bianchi'], { ...env, PEC_OPERATOR_PASSWORD: 'la prima password' })
+    expect(added.code, added.stderr).toBe(0)
+  })
+  afterAll(() => rmSync(folder, { recursive: true, force: true }))
+
+  /** Works on the CLI's database between two runs (PGlite: one process at a time). */
+  async function onDatabase<T>(work: (db: Database['db']) => Promise<T>): Promise<T> {
+    const database = await openDatabase(env.DATABASE_URL)
+    try {
+      return await work(database.db)
+    } finally {
+      await database.close()
+    }
+  }
+
+  it('lists the operators, and disables one, closing their sessions; disabling again changes nothing', async () => {
+    await onDatabase((db) => openOperatorSession({ db, clock: systemClock, config: { publicUrl: env.PUBLIC_URL, businessTimeZone: 'Europe/Rome' } }, 'anna'))
+    const listed = await runCli(['operator', 'list', '--json'], env)
+    expect(listed.code, listed.stderr).toBe(0)
+    expect(JSON.parse(listed.stdout)).toMatchObject([{ username: 'anna', displayName: 'Anna Bianchi', disabledAt: null, activeSessions: 1, lastSignedInAt: expect.any(String) }])
+
+    const disabled = await runCli(['operator', 'disable', 'Anna'], env)
+    expect(disabled.code, disabled.stderr).toBe(0)
+    expect(disabled.stdout).toBe('Operator anna disabled; 1 session closed\n')
+    const again = await runCli(['operator', 'disable', 'anna', '--json'], env)
+    expect(JSON.parse(again.stdout)).toMatchObject({ kind: 'already_disabled', username: 'anna', disabledAt: expect.any(String) })
+    expect((await runCli(['operator', 'list'], env)).stdout).toMatch(/^anna +Anna Bianchi +disabled since \S+ {2}0 live sessions {2}last sign-in \S+\n$/)
+  })
+
+  it('sets a disabled operator’s password and enables them again, each audited under the CLI’s operator', async () => {
+    const password = 'una seconda frase segreta'
+    const changed = await runCli(['operator', 'password', 'anna'], env, `${password}\n`)
+    expect(changed.code, changed.stderr).toBe(0)
+    expect(changed.stdout).toBe('Password of operator anna changed; 0 sessions closed; the operator is still disabled (pec-renewal operator enable anna)\n')
+    expect(changed.stdout + changed.stderr).not.toContain(password)
+
+    const enabled = await runCli(['operator', 'enable', 'anna', '--json'], env)
+    expect(JSON.parse(enabled.stdout)).toMatchObject({ kind: 'enabled', username: 'anna' })
+
+    const { row, audit } = await onDatabase(async (db) => ({
+      row: (await db.select().from(operators).where(eq(operators.username, 'anna')))[0],
+      audit: await db.select({ actor: auditLog.actor, action: auditLog.action, data: auditLog.data }).from(auditLog).where(like(auditLog.action, 'operator.%')).orderBy(asc(auditLog.id)),
+    }))
+    expect(row.disabledAt).toBeNull()
+    expect(await verifyPassword(password, row.passwordHash)).toBe(true)
+    expect(audit).toEqual([
+      { actor: 'operator:admin', action: 'operator.created', data: { username: 'anna', displayName: 'Anna Bianchi' } },
+      { actor: 'operator:admin', action: 'operator.disabled', data: { username: 'anna', sessionsClosed: 1 } },
+      { actor: 'operator:admin', action: 'operator.password_set', data: { username: 'anna', sessionsClosed: 0 } },
+      { actor: 'operator:admin', action: 'operator.enabled', data: { username: 'anna', disabledSince: expect.any(String) } },
+    ])
+  })
+
+  it('takes the new password from PEC_OPERATOR_PASSWORD for scripts; enabling an active operator changes nothing', async () => {
+    const scripted = await runCli(['operator', 'password', 'anna', '--json'], { ...env, PEC_OPERATOR_PASSWORD: 'la terza password lunga' })
+    expect(scripted.code, scripted.stderr).toBe(0)
+    expect(JSON.parse(scripted.stdout)).toMatchObject({ username: 'anna', sessionsClosed: 0, disabled: false })
+    expect((await runCli(['operator', 'enable', 'anna'], env)).stdout).toBe('Operator anna was not disabled; nothing changed\n')
+  })
+
+  it('refuses an unknown username (before asking for a password), a short password and a missing one, changing nothing', async () => {
+    const before = await onDatabase(async (db) => ({ operators: await db.select().from(operators), audit: await db.select().from(auditLog) }))
+
+    const cases: Array<[string[], string | undefined, RegExp]> = [
+      [['operator', 'disable', 'nobody'], undefined, /No operator with this username: nobody \(operator_not_found\)/],
+      [['operator', 'enable', 'nobody'], undefined, /No operator with this username: nobody/],
+      [['operator', 'password', 'nobody'], undefined, /No operator with this username: nobody/],
+      [['operator', 'password', 'anna'], 'short\n', /The password is too short: at least 12 characters, got 5/],
+      [['operator', 'password', 'anna'], undefined, /no password given/],
+    ]
+    for (const [args, input, message] of cases) {
+      const result = await runCli(args, env, input)
+      expect(result.code, args.join(' ')).toBe(1)
+      expect(result.stderr).toMatch(message)
+    }
+    const after = await onDatabase(async (db) => ({ operators: await db.select().from(operators), audit: await db.select().from(auditLog) }))
+    expect(after).toEqual(before)
   })
 })

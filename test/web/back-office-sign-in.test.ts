@@ -6,6 +6,8 @@ import { accounts, signInFailures } from '../../src/accounts/schema'
 import { loadConfig } from '../../src/config'
 import type { ManualClock } from '../../src/core/clock'
 import { addOperator } from '../../src/operators/add-operator'
+import { disableOperator } from '../../src/operators/disable-operator'
+import { enableOperator } from '../../src/operators/enable-operator'
 import { operatorSessions, operatorSignInFailures } from '../../src/operators/schema'
 import { buildServices } from '../../src/services'
 import { officeMessages } from '../../src/web/admin/messages'
@@ -26,6 +28,7 @@ describe.each(testDatabases())('%s: back-office sign-in', (_name, open) => {
   let t: TestDatabase
   let app: FastifyInstance
   let clock: ManualClock
+  let services: ReturnType<typeof buildServices>
   afterEach(async () => {
     await app?.close()
     await t?.close()
@@ -38,7 +41,7 @@ describe.each(testDatabases())('%s: back-office sign-in', (_name, open) => {
     await seedMailbox(db, { expiresOn: '2026-07-01', address: 'medico@pec.example.it', accountId: 'FNOM000010' })
     await db.update(accounts).set({ passwordHash: await hashPassword('holder-secret') }).where(eq(accounts.id, 'FNOM000010'))
     clock = clockOn('2026-06-01') // 12:00 in Rome
-    const services = buildServices(loadConfig({ DATABASE_URL: 'memory://', PUBLIC_URL: 'https://rinnovi.example.it', SESSION_SECRET: 'k'.repeat(32) }), t.database, clock)
+    services = buildServices(loadConfig({ DATABASE_URL: 'memory://', PUBLIC_URL: 'https://rinnovi.example.it', SESSION_SECRET: 'k'.repeat(32) }), t.database, clock)
     await addOperator(services.deps, { username: 'anna', displayName: 'Anna Bianchi', password: PASSWORD, actor: 'operator:setup' })
     app = await buildServer(services)
   }
@@ -142,6 +145,42 @@ describe.each(testDatabases())('%s: back-office sign-in', (_name, open) => {
     clock.advanceMs(15 * 60_000)
     expect((await signIn(client, 'anna', PASSWORD)).statusCode).toBe(303)
     expect(await t.database.db.select().from(operatorSignInFailures)).toEqual([])
+  })
+
+  it('refuses a disabled operator: the right password is told so, in Italian or English; a wrong one gets the usual answer', async () => {
+    await setup()
+    await disableOperator(services.deps, { username: 'anna', actor: 'operator:admin' })
+    const client = new WebClient(app)
+    const refused = await signIn(client, 'anna', PASSWORD)
+    expect(refused.statusCode).toBe(403)
+    expect(refused.body).toContain('Questo account operatore è disattivato e non può accedere.')
+    expect(refused.body).toMatch(/class="error-summary"[\s\S]*href="#username"/)
+    expect(client.cookies.has('pec_op_sid')).toBe(false)
+    const page = await client.get('/ufficio/accedi?lang=en')
+    const english = await client.post('/ufficio/accedi', { username: 'anna', password: PASSWORD }, page.body)
+    expect(english.body).toContain('This operator account is disabled and cannot sign in.')
+    const wrong = await signIn(client, 'anna', 'not the password')
+    expect(wrong.statusCode).toBe(422)
+    expect(wrong.body).not.toMatch(/disattivato|disabled/)
+    expect(await t.database.db.select().from(operatorSessions)).toEqual([])
+
+    await enableOperator(services.deps, { username: 'anna', actor: 'operator:admin' })
+    expect((await signIn(new WebClient(app), 'anna', PASSWORD)).statusCode).toBe(303)
+  })
+
+  it('ends an operator’s open session when they are disabled: the next page asks to sign in', async () => {
+    await setup()
+    const client = new WebClient(app)
+    expect((await signIn(client, 'anna', PASSWORD)).statusCode).toBe(303)
+    expect((await client.get('/ufficio/estratti')).statusCode).toBe(200)
+    const token = client.cookies.get('pec_op_sid')!
+
+    await disableOperator(services.deps, { username: 'anna', actor: 'operator:admin' })
+    const after = await client.get('/ufficio/estratti')
+    expect(after.statusCode).toBe(303)
+    expect(after.headers.location).toBe('/ufficio/accedi?next=%2Fufficio%2Festratti')
+    client.cookies.set('pec_op_sid', token)
+    expect((await client.get('/ufficio')).statusCode).toBe(303)
   })
 
   it('answers a flood from one IP with a readable 429 page', async () => {

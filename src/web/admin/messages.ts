@@ -22,6 +22,7 @@ const office = {
     'opsignin.missingUsername': 'Inserisci il nome utente.',
     'opsignin.missingPassword': 'Inserisci la password.',
     'opsignin.locked': 'Troppi tentativi non riusciti per questo nome utente: l’accesso è bloccato fino alle {time} (ora italiana).',
+    'opsignin.disabled': 'Questo account operatore è disattivato e non può accedere. Se serve riattivarlo, rivolgiti a chi amministra gli operatori.',
     'opsignin.signedOut': 'Sei uscito dall’ufficio.',
 
     'home.title': 'Ufficio',
@@ -129,6 +130,7 @@ const office = {
     'opsignin.missingUsername': 'Enter your username.',
     'opsignin.missingPassword': 'Enter your password.',
     'opsignin.locked': 'Too many unsuccessful attempts for this username: signing in is locked until {time} (Italian time).',
+    'opsignin.disabled': 'This operator account is disabled and cannot sign in. If it should be enabled again, ask whoever manages the operators.',
     'opsignin.signedOut': 'You have signed out of the back office.',
 
     'home.title': 'Back office',

@@ -41,6 +41,9 @@ export async function officeSignInRoutes(app: FastifyInstance, services: Service
       case 'locked':
         errors.push({ field: 'username', message: request.t('opsignin.locked', { time: romeTime(outcome.until, request.lang) }) })
         return again(429)
+      case 'disabled':
+        errors.push({ field: 'username', message: request.t('opsignin.disabled') })
+        return again(403)
     }
   })
 

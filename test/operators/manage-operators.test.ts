@@ -1,0 +1,221 @@
+import { asc, eq, like } from 'drizzle-orm'
+import { afterEach, describe, expect, it } from 'vitest'
+import { verifyPassword } from '../../src/accounts/passwords'
+import { IDLE_MS } from '../../src/accounts/session-policy'
+import type { ManualClock } from '../../src/core/clock'
+import { DomainError } from '../../src/core/errors'
+import { auditLog } from '../../src/db/schema'
+import type { Deps } from '../../src/deps'
+import { addOperator } from '../../src/operators/add-operator'
+import { disableOperator } from '../../src/operators/disable-operator'
+import { enableOperator } from '../../src/operators/enable-operator'
+import { listOperators } from '../../src/operators/list-operators'
+import { findOperatorSession, openOperatorSession } from '../../src/operators/operator-sessions'
+import { operators, operatorSessions, operatorSignInFailures } from '../../src/operators/schema'
+import { setOperatorPassword } from '../../src/operators/set-operator-password'
+import { signInOperator } from '../../src/operators/sign-in-operator'
+import { testDatabases, type TestDatabase } from '../support/databases'
+import { testDeps } from '../support/deps'
+import { clockOn } from '../support/seed'
+
+const PASSWORD = 'operatore-di-prova-1'
+const ADMIN = 'operator:admin'
+
+describe.each(testDatabases())('%s: managing operators', (_name, open) => {
+  let t: TestDatabase
+  let clock: ManualClock
+  let deps: Deps
+  afterEach(async () => t?.close())
+
+  /** Two operators, anna and bruno, with the same password; the clock at 12:00 in Rome, 1 June 2026. */
+  async function setup() {
+    t = await open()
+    clock = clockOn('2026-06-01')
+    deps = testDeps(t.database.db, clock)
+    await addOperator(deps, { username: 'anna', displayName: 'Anna Bianchi', password: PASSWORD, actor: 'operator:setup' })
+    await addOperator(deps, { username: 'bruno', password: PASSWORD, actor: 'operator:setup' })
+  }
+
+  const operator = async (username: string) => (await t.database.db.select().from(operators).where(eq(operators.username, username)))[0]
+  const sessionsOf = async (username: string) => t.database.db.select().from(operatorSessions).where(eq(operatorSessions.username, username))
+  const lockouts = async () => (await t.database.db.select().from(operatorSignInFailures)).map((r) => r.identifier)
+  const auditRows = async () =>
+    t.database.db
+      .select({ actor: auditLog.actor, action: auditLog.action, at: auditLog.at, reason: auditLog.reason, data: auditLog.data })
+      .from(auditLog)
+      .where(like(auditLog.action, 'operator.%'))
+      .orderBy(asc(auditLog.id))
+  const adminAudit = async () => (await auditRows()).filter((r) => r.actor === ADMIN)
+
+  async function lockOut(username: string) {
+    for (let i = 1; i <= 5; i++) await signInOperator(deps, username, `wrong ${i}`)
+    expect((await signInOperator(deps, username, PASSWORD)).kind).toBe('locked')
+  }
+
+  async function refusedWith(work: Promise<unknown>, code: string) {
+    const error = await work.catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(DomainError)
+    expect((error as DomainError).code).toBe(code)
+    return error as DomainError
+  }
+
+  describe('disableOperator', () => {
+    it('marks the operator disabled, closes every session of theirs (and no one else’s), and audits it once', async () => {
+      await setup()
+      const first = await openOperatorSession(deps, 'anna')
+      await openOperatorSession(deps, 'anna')
+      const brunos = await openOperatorSession(deps, 'bruno')
+      clock.advanceMs(60_000)
+
+      const result = await disableOperator(deps, { username: ' Anna ', actor: ADMIN })
+      expect(result).toEqual({ kind: 'disabled', username: 'anna', disabledAt: clock.now(), sessionsClosed: 2 })
+      expect((await operator('anna')).disabledAt).toEqual(clock.now())
+      expect(await sessionsOf('anna')).toEqual([])
+      expect(await findOperatorSession(deps, first)).toBeNull()
+      expect(await findOperatorSession(deps, brunos)).toEqual({ username: 'bruno', displayName: 'bruno' })
+      expect(await adminAudit()).toEqual([
+        { actor: ADMIN, action: 'operator.disabled', at: clock.now(), reason: 'disabled; every session closed', data: { username: 'anna', sessionsClosed: 2 } },
+      ])
+    })
+
+    it('changes nothing when the operator is already disabled, and says so: no second audit row', async () => {
+      await setup()
+      const first = await disableOperator(deps, { username: 'anna', actor: ADMIN })
+      clock.advanceMs(3_600_000)
+      const again = await disableOperator(deps, { username: 'anna', actor: 'operator:someone-else' })
+      expect(again).toEqual({ kind: 'already_disabled', username: 'anna', disabledAt: first.disabledAt })
+      expect((await operator('anna')).disabledAt).toEqual(first.disabledAt)
+      expect((await auditRows()).filter((r) => r.action === 'operator.disabled')).toHaveLength(1)
+    })
+
+    it('refuses an unknown username with operator_not_found, writing nothing', async () => {
+      await setup()
+      const error = await refusedWith(disableOperator(deps, { username: 'Carla', actor: ADMIN }), 'operator_not_found')
+      expect(error.detail).toBe('carla')
+      expect(await adminAudit()).toEqual([])
+    })
+
+    it('refuses the right password with its own answer, and a wrong one as ever, counting only the wrong one', async () => {
+      await setup()
+      await disableOperator(deps, { username: 'anna', actor: ADMIN })
+      expect(await signInOperator(deps, 'anna', PASSWORD)).toEqual({ kind: 'disabled' })
+      expect(await lockouts()).toEqual([])
+      expect(await signInOperator(deps, 'anna', 'not the password')).toEqual({ kind: 'refused' })
+      expect(await lockouts()).toEqual(['anna'])
+    })
+
+    it('refuses a session of a disabled operator even when its row outlived the disabling', async () => {
+      await setup()
+      await disableOperator(deps, { username: 'anna', actor: ADMIN })
+      // as if a sign-in checked the password just before the disabling and opened its session just after
+      const raced = await openOperatorSession(deps, 'anna')
+      expect(await sessionsOf('anna')).toHaveLength(1)
+      expect(await findOperatorSession(deps, raced)).toBeNull()
+    })
+  })
+
+  describe('enableOperator', () => {
+    it('lets a disabled operator sign in again at once: the lockout is cleared, and it is audited', async () => {
+      await setup()
+      await lockOut('anna')
+      await lockOut('bruno')
+      const { disabledAt } = await disableOperator(deps, { username: 'anna', actor: ADMIN })
+      clock.advanceMs(60_000)
+
+      const result = await enableOperator(deps, { username: 'ANNA', actor: ADMIN })
+      expect(result).toEqual({ kind: 'enabled', username: 'anna', disabledSince: disabledAt })
+      expect((await operator('anna')).disabledAt).toBeNull()
+      expect(await lockouts()).toEqual(['bruno'])
+      expect(await signInOperator(deps, 'anna', PASSWORD)).toEqual({ kind: 'signed_in', operator: { username: 'anna', displayName: 'Anna Bianchi' } })
+      expect((await adminAudit()).map((r) => [r.action, r.data])).toEqual([
+        ['operator.disabled', { username: 'anna', sessionsClosed: 0 }],
+        ['operator.enabled', { username: 'anna', disabledSince: disabledAt.toISOString() }],
+      ])
+    })
+
+    it('changes nothing for an operator who is not disabled, and says so', async () => {
+      await setup()
+      expect(await enableOperator(deps, { username: 'anna', actor: ADMIN })).toEqual({ kind: 'already_enabled', username: 'anna' })
+      expect(await adminAudit()).toEqual([])
+    })
+
+    it('refuses an unknown username with operator_not_found', async () => {
+      await setup()
+      await refusedWith(enableOperator(deps, { username: 'carla', actor: ADMIN }), 'operator_not_found')
+    })
+  })
+
+  describe('setOperatorPassword', () => {
+    const NEW_PASSWORD = 'una nuova frase segreta'
+
+    it('sets a new argon2id hash, closes every session, clears the lockout, and audits it without the password', async () => {
+      await setup()
+      const token = await openOperatorSession(deps, 'anna')
+      await lockOut('anna')
+      const before = await operator('anna')
+      clock.advanceMs(60_000)
+
+      const result = await setOperatorPassword(deps, { username: 'anna', password: NEW_PASSWORD, actor: ADMIN })
+      expect(result).toEqual({ username: 'anna', changedAt: clock.now(), sessionsClosed: 1, disabled: false })
+      const after = await operator('anna')
+      expect(after.passwordHash).toMatch(/^\$argon2id\$/)
+      expect(after.passwordHash).not.toBe(before.passwordHash)
+      expect(after.passwordChangedAt).toEqual(clock.now())
+      expect(await verifyPassword(NEW_PASSWORD, after.passwordHash)).toBe(true)
+      expect(await findOperatorSession(deps, token)).toBeNull()
+      expect(await lockouts()).toEqual([])
+      expect((await signInOperator(deps, 'anna', PASSWORD)).kind).toBe('refused')
+      expect((await signInOperator(deps, 'anna', NEW_PASSWORD)).kind).toBe('signed_in')
+
+      const audit = await adminAudit()
+      expect(audit).toEqual([
+        { actor: ADMIN, action: 'operator.password_set', at: clock.now(), reason: 'new password; every session closed', data: { username: 'anna', sessionsClosed: 1 } },
+      ])
+      expect(JSON.stringify(audit)).not.toContain(NEW_PASSWORD)
+      expect(JSON.stringify(audit)).not.toContain(after.passwordHash)
+    })
+
+    it('leaves a disabled operator disabled, and says so', async () => {
+      await setup()
+      await disableOperator(deps, { username: 'anna', actor: ADMIN })
+      const result = await setOperatorPassword(deps, { username: 'anna', password: NEW_PASSWORD, actor: ADMIN })
+      expect(result.disabled).toBe(true)
+      expect((await operator('anna')).disabledAt).not.toBeNull()
+      expect(await signInOperator(deps, 'anna', NEW_PASSWORD)).toEqual({ kind: 'disabled' })
+    })
+
+    it('refuses a short password or an unknown username, changing nothing', async () => {
+      await setup()
+      const before = await operator('anna')
+      const short = await refusedWith(setOperatorPassword(deps, { username: 'anna', password: 'corta', actor: ADMIN }), 'password_too_short')
+      expect(short.detail).toBe('at least 12 characters, got 5')
+      await refusedWith(setOperatorPassword(deps, { username: 'carla', password: NEW_PASSWORD, actor: ADMIN }), 'operator_not_found')
+      expect(await operator('anna')).toEqual(before)
+      expect(await adminAudit()).toEqual([])
+    })
+  })
+
+  describe('listOperators', () => {
+    it('lists every operator by username: state, live sessions (not expired ones), last sign-in', async () => {
+      await setup()
+      await addOperator(deps, { username: 'carla', password: PASSWORD, actor: 'operator:setup' })
+      await openOperatorSession(deps, 'anna') // expires while idle
+      const firstSignIn = clock.now()
+      clock.advanceMs(IDLE_MS + 60_000)
+      await openOperatorSession(deps, 'anna')
+      await openOperatorSession(deps, 'anna')
+      const lastSignIn = clock.now()
+      await openOperatorSession(deps, 'bruno')
+      clock.advanceMs(60_000)
+      const { disabledAt } = await disableOperator(deps, { username: 'bruno', actor: ADMIN })
+      await setOperatorPassword(deps, { username: 'carla', password: 'una nuova frase segreta', actor: ADMIN })
+
+      expect(lastSignIn).not.toEqual(firstSignIn)
+      expect(await listOperators(deps)).toEqual([
+        { username: 'anna', displayName: 'Anna Bianchi', createdAt: firstSignIn, disabledAt: null, passwordChangedAt: null, lastSignedInAt: lastSignIn, activeSessions: 2 },
+        { username: 'bruno', displayName: 'bruno', createdAt: firstSignIn, disabledAt, passwordChangedAt: null, lastSignedInAt: lastSignIn, activeSessions: 0 },
+        { username: 'carla', displayName: 'carla', createdAt: firstSignIn, disabledAt: null, passwordChangedAt: clock.now(), lastSignedInAt: null, activeSessions: 0 },
+      ])
+    })
+  })
+})
