@@ -171,7 +171,8 @@ class SequentialWriter {
 
   /** `size`: how many entries the job writes, for drain. `work` gets what `open` answered. */
   enqueue<T>(size: number, work: (opened: T) => Promise<void>, open?: () => T): void {
-    const job: WriterJob = { size, done: Promise.resolve(), open, mayOpen: this.last === null }
+    // the first job, or one behind a job that has sent its first statement, may send its own now
+    const job: WriterJob = { size, done: Promise.resolve(), open, mayOpen: this.last === null || this.last.opened !== undefined }
     // after a failure nothing more runs: the failure travels on to whoever awaits
     job.done = this.tail.then(async () => {
       if (this.cancelled) return
@@ -184,10 +185,7 @@ class SequentialWriter {
         job.next = undefined // a finished job keeps nothing alive
       }
     })
-    if (this.last) {
-      this.last.next = job
-      job.mayOpen = job.mayOpen || (this.last.opened !== undefined && this.last.open !== undefined)
-    }
+    if (this.last) this.last.next = job
     this.last = job
     this.openIfAllowed(job)
     this.tail = job.done
