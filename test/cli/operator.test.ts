@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { verifyPassword } from '../../src/accounts/passwords'
 import { openDatabase } from '../../src/db/client'
 import { auditLog, operators } from '../../src/db/schema'
-import { runCli } from './run-cli'
+import { NO_LANGUAGE, runCli } from './run-cli'
 
 // `operator add`, end to end, on an embedded database in a temporary folder.
 describe('pec-renewal operator add', () => {
@@ -14,7 +14,7 @@ describe('pec-renewal operator add', () => {
   let env: Record<string, string>
   beforeAll(() => {
     folder = mkdtempSync(join(tmpdir(), 'pec-renewal-operator-'))
-    env = { DATABASE_URL: join(folder, 'data'), PEC_OPERATOR: 'admin', PUBLIC_URL: 'https://rinnovi.example.it' }
+    env = { DATABASE_URL: join(folder, 'data'), PEC_OPERATOR: 'admin', PUBLIC_URL: 'https://rinnovi.example.it', PEC_LANG: 'en' } // human text asserted in English
     delete process.env.PEC_OPERATOR_PASSWORD
   })
   afterAll(() => rmSync(folder, { recursive: true, force: true }))
@@ -66,5 +66,17 @@ describe('pec-renewal operator add', () => {
     const { operators: rows, audit } = await stored()
     expect(rows.map((o) => o.username).sort()).toEqual(['anna', 'marco.rossi'])
     expect(audit).toHaveLength(2)
+  })
+
+  it('speaks Italian by default: the refusal, with its detail, and the confirmation', async () => {
+    const italian = { ...env, ...NO_LANGUAGE }
+    const short = await runCli(['operator', 'add', 'giulia'], italian, 'breve\n')
+    expect(short.code).toBe(1)
+    expect(short.stderr).toBe('errore: La password è troppo corta: almeno 12 caratteri, ne ha 5 (password_too_short)\n')
+    const missing = await runCli(['operator', 'add', 'giulia'], italian)
+    expect(missing.stderr).toMatch(/^errore: nessuna password: digitala quando viene chiesta/)
+    const added = await runCli(['operator', 'add', 'giulia'], { ...italian, PEC_OPERATOR_PASSWORD: 'una password lunga' })
+    expect(added.code, added.stderr).toBe(0)
+    expect(added.stdout).toBe('Operatore giulia (giulia) aggiunto; accede da https://rinnovi.example.it/ufficio/accedi\n')
   })
 })
