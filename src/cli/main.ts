@@ -1,17 +1,19 @@
-import { Command, InvalidArgumentError, Option } from 'commander'
+import { Command, Option } from 'commander'
 import { showMailbox } from '../accounts/show-mailbox'
 import { importMailboxes } from '../accounts/import-mailboxes'
-import { businessDate, parseCalendarDate, type CalendarDate } from '../core/calendar'
+import type { MailboxStatus } from '../accounts/schema'
+import { FNOMCEO_DEMO } from '../catalog/queries'
+import { businessDate, formatDate, formatInstant, parseCalendarDate, type CalendarDate } from '../core/calendar'
 import { systemClock } from '../core/clock'
 import { DomainError, errorMessage } from '../core/errors'
-import { centsToDecimal, parseEuroAmount } from '../core/money'
+import { centsToDecimal, formatEuro, parseEuroAmount } from '../core/money'
 import { formatOrderId, type OrderId } from '../core/order-id'
-import { ConfigError, loadConfig, type Config } from '../config'
+import { ConfigError, loadConfig } from '../config'
 import { migrateDatabase, openDatabase, type Database } from '../db/client'
 import { loadDemo } from '../demo/load-demo'
 import { runLifecycle } from '../lifecycle/run-lifecycle'
 import { dispatchOutbox } from '../notifications/dispatch-outbox'
-import { addOperator, operatorPasswordProblem, operatorUsername } from '../operators/add-operator'
+import { addOperator, MAX_PASSWORD_LENGTH, MIN_OPERATOR_PASSWORD_LENGTH, operatorPasswordProblem, operatorUsername } from '../operators/add-operator'
 import { disableOperator } from '../operators/disable-operator'
 import { enableOperator } from '../operators/enable-operator'
 import { listOperators, type OperatorListing } from '../operators/list-operators'
@@ -26,11 +28,44 @@ import { registerPayment } from '../payments/register-payment'
 import { placeOrder } from '../renewals/place-order'
 import { PAYMENT_METHODS, type PaymentMethod } from '../renewals/schema'
 import { buildServices, type Services } from '../services'
+import { describeReason } from '../web/admin/import-view'
+import { officeMessages } from '../web/admin/messages'
+import type { Lang } from '../web/i18n'
 import { buildServer } from '../web/server'
+import { chooseLanguage, takeLangFlag } from './language'
+import { cliText, type CliKey } from './messages'
 import { printResult, progressLine, UsageError } from './output'
-import { readSecret } from './read-secret'
+import { readSecret, SecretCancelled } from './read-secret'
 
 const OPERATOR = `operator:${process.env.PEC_OPERATOR || process.env.USER || 'cli'}`
+
+// Decided before any command is built: their --help texts are in it too.
+const { lang, argv } = startLanguage()
+const t = cliText(lang)
+
+/** The language from --lang, PEC_LANG or the locale (see chooseLanguage); a bad value stops here. */
+function startLanguage(): { lang: Lang; argv: string[] } {
+  const taken = takeLangFlag(process.argv.slice(2))
+  try {
+    return { lang: chooseLanguage(process.env, taken.flag), argv: [...process.argv.slice(0, 2), ...taken.args] }
+  } catch (error) {
+    process.stderr.write(`error: ${(error as Error).message}\n`)
+    process.exit(1)
+  }
+}
+
+const euro = (cents: number) => formatEuro(cents, lang)
+const day = (date: string) => formatDate(date as CalendarDate, lang)
+const years = (n: number) => (n === 1 ? t('years.one') : t('years.many', { n }))
+/** Human lists show this many rows; --json gives all of them. */
+const MAX_LINES = 50
+const moreLines = (total: number) => (total > MAX_LINES ? [t('list.more', { count: total - MAX_LINES })] : [])
+
+/** Words of one column padded to the longest, so the columns after them line up in either language. */
+function padColumn(words: string[]): string[] {
+  const width = Math.max(0, ...words.map((w) => w.length))
+  return words.map((w) => w.padEnd(width))
+}
 
 /** Opens the configured database, migrated, and the services around it; closes it afterwards. */
 async function withServices<T>(work: (services: Services, database: Database) => Promise<T>): Promise<T> {
@@ -44,66 +79,91 @@ async function withServices<T>(work: (services: Services, database: Database) =>
   }
 }
 
-function parseDateOption(value: string): CalendarDate {
-  try {
-    return parseCalendarDate(value)
-  } catch (error) {
-    throw new InvalidArgumentError((error as Error).message)
+// The option parsers throw a UsageError rather than commander's InvalidArgumentError, whose
+// message commander prefixes with its own English sentence: the operator reads one language.
+const dateOption =
+  (option: string) =>
+  (value: string): CalendarDate => {
+    try {
+      return parseCalendarDate(value)
+    } catch {
+      throw new UsageError(t('invalid.date', { option, value }))
+    }
   }
-}
 
-function parsePositiveInteger(value: string): number {
-  const n = Number(value)
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive whole number, got "${value}"`)
-  return n
-}
-
-function parseAmount(value: string): number {
-  try {
-    return parseEuroAmount(value)
-  } catch (error) {
-    throw new InvalidArgumentError((error as Error).message)
+const positiveInteger =
+  (option: string) =>
+  (value: string): number => {
+    const n = Number(value)
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(t('invalid.positiveInteger', { option, value }))
+    return n
   }
-}
+
+const amountOption =
+  (option: string) =>
+  (value: string): number => {
+    try {
+      return parseEuroAmount(value)
+    } catch {
+      throw new UsageError(t('invalid.amount', { option, value }))
+    }
+  }
 
 const methodOption = () =>
-  new Option('--method <method>', 'payment method').choices(PAYMENT_METHODS as unknown as string[]).makeOptionMandatory()
+  new Option('--method <method>', t('option.method')).choices(PAYMENT_METHODS as unknown as string[]).makeOptionMandatory()
 
+// Commander's help titles, in the operator's language (its error messages stay English).
+const HELP_TITLES: Record<string, CliKey> = {
+  'Usage:': 'help.usage',
+  'Arguments:': 'help.arguments',
+  'Options:': 'help.options',
+  'Global Options:': 'help.globalOptions',
+  'Commands:': 'help.commands',
+}
+
+// Help settings are set before the subcommands are made, so every one of them inherits them.
 const program = new Command('pec-renewal')
-  .description('Renewal of certified-email (PEC) mailboxes sold under a professional-order convention')
-  .showHelpAfterError('(run with --help for usage)')
+  .description(t('program.description'))
+  .option('--lang <it|en>', t('option.lang')) // taken out of the arguments before parsing (takeLangFlag)
+  .helpOption('-h, --help', t('help.option'))
+  .helpCommand('help [command]', t('help.command'))
+  .configureHelp({ showGlobalOptions: true, styleTitle: (title) => (HELP_TITLES[title] ? t(HELP_TITLES[title]) : title) })
+  .showHelpAfterError(t('program.helpAfterError'))
 
 program
   .command('migrate')
-  .description('apply the database migrations (the other commands also do it on start)')
-  .action(() => withServices(async () => console.log('database schema up to date')))
+  .description(t('migrate.description'))
+  .action(() => withServices(async () => console.log(t('migrate.done'))))
 
 program
   .command('demo')
-  .description('load demo data: the FNOMCEO convention, demo prices, contracts and holders across the lifecycle')
-  .option('--json', 'print JSON')
+  .description(t('demo.description'))
+  .option('--json', t('option.json'))
   .action((opts) =>
     withServices(async ({ deps }) => {
       const demo = await loadDemo(deps, OPERATOR)
-      printResult(opts.json, demo, () =>
-        [
-          `Demo data loaded for ${demo.today} (prices are demo prices: 10.00 € + VAT a year).`,
-          `Sign in with the account ID and password ${demo.accountPassword}, or the mailbox and password ${demo.mailboxPassword}:`,
-          ...demo.credentials.map((c) => `  ${c.accountId}  ${c.mailbox.padEnd(38)} expires ${c.expiresOn}  ${c.status.padEnd(11)} ${c.story}`),
-          `Back office (/ufficio): operator ${demo.operator.username}, password ${demo.operator.password}.`,
-        ].join('\n'),
-      )
+      printResult(opts.json, demo, () => {
+        const oneYear = FNOMCEO_DEMO.prices.find((p) => p.years === 1)!
+        const expiries = padColumn(demo.credentials.map((c) => day(c.expiresOn)))
+        const statuses = padColumn(demo.credentials.map((c) => t(`status.${c.status as MailboxStatus}`)))
+        return [
+          t('demo.loaded', { date: day(demo.today), price: euro(oneYear.netCents) }),
+          t('demo.signIn', { accountPassword: demo.accountPassword, mailboxPassword: demo.mailboxPassword }),
+          ...demo.credentials.map((c, i) => t('demo.mailbox', { accountId: c.accountId, mailbox: c.mailbox.padEnd(38), expiresOn: expiries[i], status: statuses[i], story: c.story })),
+          t('demo.operator', { username: demo.operator.username, password: demo.operator.password }),
+        ].join('\n')
+      })
     }),
   )
 
 program
   .command('import')
-  .description('bulk loads')
+  .description(t('import.description'))
   .command('mailboxes <file>')
-  .description("load or sync mailboxes from the mail platform's CSV export")
-  .option('--dry-run', 'validate and count, write nothing')
-  .option('--skip-invalid', 'import the valid rows even when some are bad')
-  .option('--json', 'print JSON')
+  .description(t('importMailboxes.description'))
+  .option('--dry-run', t('importMailboxes.dryRun'))
+  .option('--skip-invalid', t('importMailboxes.skipInvalid'))
+  .option('--json', t('option.json'))
   .action((file: string, opts) =>
     withServices(async ({ deps }) => {
       const progress = progressLine()
@@ -111,14 +171,19 @@ program
         dryRun: opts.dryRun,
         skipInvalid: opts.skipInvalid,
         actor: OPERATOR,
-        onProgress: (rows) => progress.update(`${rows.toLocaleString('it-IT')} rows`),
+        onProgress: (rows) => progress.update(t('importMailboxes.progress', { rows: rows.toLocaleString(lang === 'it' ? 'it-IT' : 'en-GB') })),
       })
       progress.done()
       printResult(opts.json, result, () =>
         [
-          `${opts.dryRun ? 'Dry run: would import' : 'Imported'} ${result.imported}, updated ${result.updated}, unchanged ${result.unchanged}, invalid ${result.invalid.length}`,
-          ...result.invalid.slice(0, 50).map((r) => `  line ${r.line}: ${r.reason}`),
-          ...(result.invalid.length > 50 ? [`  … and ${result.invalid.length - 50} more (use --json for all)`] : []),
+          t(opts.dryRun ? 'importMailboxes.dryRunDone' : 'importMailboxes.done', {
+            imported: result.imported,
+            updated: result.updated,
+            unchanged: result.unchanged,
+            invalid: result.invalid.length,
+          }),
+          ...result.invalid.slice(0, MAX_LINES).map((r) => t('importMailboxes.invalidRow', { line: r.line, reason: r.reason })),
+          ...moreLines(result.invalid.length),
         ].join('\n'),
       )
       if (result.invalid.length > 0 && !opts.skipInvalid) process.exitCode = 1
@@ -127,13 +192,13 @@ program
 
 program
   .command('lifecycle')
-  .description('the daily run')
+  .description(t('lifecycle.description'))
   .command('run')
-  .description('reminders (R2), deactivations (R5), cessations (R6) and register warnings (R7) for one Europe/Rome date')
-  .option('--date <YYYY-MM-DD>', 'the business date to run for (default: today in Europe/Rome)', parseDateOption)
-  .option('--dry-run', 'change nothing; list what the run would do, mailbox by mailbox')
-  .option('--json', 'print JSON')
-  .addOption(new Option('--batch-size <n>', 'rows per transaction').argParser(parsePositiveInteger).default(5000).hideHelp())
+  .description(t('lifecycleRun.description'))
+  .option('--date <YYYY-MM-DD>', t('lifecycleRun.date'), dateOption('--date'))
+  .option('--dry-run', t('lifecycleRun.dryRun'))
+  .option('--json', t('option.json'))
+  .addOption(new Option('--batch-size <n>', t('lifecycleRun.batchSize')).argParser(positiveInteger('--batch-size')).default(5000).hideHelp())
   .action((opts) =>
     withServices(async ({ deps }) => {
       const date = opts.date ?? businessDate(deps.clock.now(), deps.config.businessTimeZone)
@@ -142,27 +207,34 @@ program
         date,
         dryRun: opts.dryRun,
         batchSize: opts.batchSize,
-        onProgress: (step, s) => progress.update(`${step}: ${s.ceased} ceased, ${s.deactivated} deactivated, ${s.reminders} reminders`),
+        onProgress: (step, s) => progress.update(t('lifecycleRun.progress', { step: t(`step.${step}`), ceased: s.ceased, deactivated: s.deactivated, reminders: s.reminders })),
       })
       progress.done()
       const { dryRun, actions, ...counts } = summary
-      printResult(opts.json, dryRun ? { ...counts, actions } : counts, () =>
-        [
-          `${dryRun ? 'Dry run for' : 'Lifecycle run for'} ${date}: ${counts.reminders} reminders, ${counts.deactivated} deactivated, ${counts.ceased} ceased, ${counts.registerWarnings} register warnings, ${counts.skippedReminders} skipped reminders`,
-          ...(actions ?? []).map(
-            (a) => `  ${a.action.padEnd(10)} ${a.address}  expires ${a.expiresOn}${a.offsetDays !== null ? `  offset ${a.offsetDays}` : ''}${a.registerWarning ? '  [register warning]' : ''}`,
+      printResult(opts.json, dryRun ? { ...counts, actions } : counts, () => {
+        const rows = actions ?? []
+        const words = padColumn(rows.map((a) => t(`action.${a.action}`)))
+        const addresses = padColumn(rows.map((a) => a.address))
+        const expiries = padColumn(rows.map((a) => day(a.expiresOn)))
+        return [
+          t(dryRun ? 'lifecycleRun.dryRunDone' : 'lifecycleRun.done', { ...counts, date: day(date) }),
+          ...rows.map(
+            (a, i) =>
+              t('lifecycleRun.action', { action: words[i], address: addresses[i], expiresOn: expiries[i] }) +
+              (a.offsetDays === null ? '' : a.offsetDays === 1 ? t('lifecycleRun.offsetOne') : t('lifecycleRun.offset', { days: a.offsetDays })) +
+              (a.registerWarning ? t('lifecycleRun.registerWarning') : ''),
           ),
-        ].join('\n'),
-      )
+        ].join('\n')
+      })
     }),
   )
 
 program
   .command('mailbox')
-  .description('mailboxes')
+  .description(t('mailbox.description'))
   .command('show <address>')
-  .description('state, open order and history of a mailbox')
-  .option('--json', 'print JSON')
+  .description(t('mailboxShow.description'))
+  .option('--json', t('option.json'))
   .action((address: string, opts) =>
     withServices(async ({ deps }) => {
       const view = await showMailbox(deps.db, address)
@@ -170,12 +242,25 @@ program
       const shown = { ...view, openOrder: view.openOrder && { ...view.openOrder, orderId: formatOrderId(view.openOrder.orderId as OrderId) } }
       printResult(opts.json, shown, () =>
         [
-          `${view.address}  ${view.status}  expires ${view.expiresOn}  account ${view.accountId}  ${view.convention}  register ${view.register}`,
+          t('mailboxShow.summary', {
+            address: view.address,
+            status: t(`status.${view.status}`),
+            expiresOn: day(view.expiresOn),
+            accountId: view.accountId,
+            convention: view.convention,
+            register: t(`register.${view.register}`),
+          }),
           view.openOrder
-            ? `open order ${shown.openOrder!.orderId}: ${view.openOrder.years} year(s), ${centsToDecimal(view.openOrder.totalCents)} €, ${view.openOrder.method}, placed ${view.openOrder.placedOn}`
-            : 'no open order',
-          'history:',
-          ...view.history.map((h) => `  ${h.at}  ${h.actor}  ${h.action}${h.reason ? `  (${h.reason})` : ''}`),
+            ? t('mailboxShow.openOrder', {
+                orderId: shown.openOrder!.orderId,
+                years: years(view.openOrder.years),
+                amount: euro(view.openOrder.totalCents),
+                method: t(`method.${view.openOrder.method as PaymentMethod}`),
+                placedOn: day(view.openOrder.placedOn),
+              })
+            : t('mailboxShow.noOpenOrder'),
+          t('mailboxShow.history'),
+          ...view.history.map((h) => `  ${formatInstant(new Date(h.at), lang)}  ${h.actor}  ${h.action}${h.reason ? `  (${describeReason(h.reason, lang)})` : ''}`),
         ].join('\n'),
       )
     }),
@@ -183,77 +268,100 @@ program
 
 program
   .command('order')
-  .description('renewal orders')
+  .description(t('order.description'))
   .command('create')
-  .description('place (or resume) a renewal order for a holder, e.g. on the phone')
-  .requiredOption('--mailbox <address>', 'the PEC mailbox to renew')
-  .requiredOption('--years <n>', 'duration in years, as offered by the convention', parsePositiveInteger)
+  .description(t('orderCreate.description'))
+  .requiredOption('--mailbox <address>', t('orderCreate.mailbox'))
+  .requiredOption('--years <n>', t('orderCreate.years'), positiveInteger('--years'))
   .addOption(methodOption())
-  .option('--json', 'print JSON')
+  .option('--json', t('option.json'))
   .action((opts) =>
     withServices(async ({ deps }) => {
       const order = await placeOrder(deps, { mailboxAddress: opts.mailbox, years: opts.years, method: opts.method as PaymentMethod, actor: OPERATOR })
       const out = { orderId: formatOrderId(order.orderId as OrderId), totalCents: order.totalCents, extendsFrom: order.extendsFrom, newExpiresOn: order.newExpiresOn, resumed: order.resumed }
       printResult(opts.json, out, () =>
-        `${order.resumed ? 'Resumed open order' : 'Order'} ${out.orderId}: ${order.years} year(s), ${centsToDecimal(order.totalCents)} € (${centsToDecimal(order.netCents)} + VAT ${centsToDecimal(order.vatCents)}), ${order.method}; when paid the expiry moves from ${order.extendsFrom} to ${order.newExpiresOn}`,
+        t(order.resumed ? 'orderCreate.resumed' : 'orderCreate.placed', {
+          orderId: out.orderId,
+          years: years(order.years),
+          total: euro(order.totalCents),
+          net: euro(order.netCents),
+          vat: euro(order.vatCents),
+          method: t(`method.${order.method}`),
+          from: day(order.extendsFrom),
+          to: day(order.newExpiresOn),
+        }),
       )
     }),
   )
 
-const payment = program.command('payment').description('payments')
+const payment = program.command('payment').description(t('payment.description'))
 payment
   .command('register')
-  .description('register a payment received for an order (R4: extends from the expiry date)')
-  .requiredOption('--order <id>', 'the order ID as quoted in the payment reason')
-  .requiredOption('--amount <euro>', 'the amount received, e.g. 12.20', parseAmount)
+  .description(t('paymentRegister.description'))
+  .requiredOption('--order <id>', t('paymentRegister.order'))
+  .requiredOption('--amount <euro>', t('paymentRegister.amount'), amountOption('--amount'))
   .addOption(methodOption())
-  .requiredOption('--reference <ref>', 'the bank, postal or gateway reference of the payment (unique per method)')
-  .option('--json', 'print JSON')
+  .requiredOption('--reference <ref>', t('paymentRegister.reference'))
+  .option('--json', t('option.json'))
   .action((opts) =>
     withServices(async ({ deps }) => {
       const registered = await registerPayment(deps, { orderRef: opts.order, amountCents: opts.amount, method: opts.method as PaymentMethod, reference: opts.reference, actor: OPERATOR })
       const result = { ...registered, orderId: registered.orderId && formatOrderId(registered.orderId as OrderId) }
-      printResult(opts.json, result, () =>
-        [
-          `${result.replayed ? 'Already registered: ' : ''}${result.outcome}${result.reason ? ` (${result.reason})` : ''}`,
-          result.expiresOn ? `mailbox expires on ${result.expiresOn}` : 'no order matched: kept for an operator',
-        ].join('; '),
+      printResult(
+        opts.json,
+        result,
+        () =>
+          (result.replayed ? t('paymentRegister.replayed') : '') +
+          t(`paymentRegister.${result.outcome}`, {
+            orderId: result.orderId ?? '',
+            expiresOn: result.expiresOn ? day(result.expiresOn) : '',
+            reason: describeReason(result.reason ?? null, lang),
+          }),
       )
     }),
   )
 payment
   .command('refund')
-  .description('refund a payment due back (a duplicate, or paid after cessation); through its gateway when it came from one')
-  .requiredOption('--payment <id>', 'the payment ID, as `payment register --json` prints it', parsePositiveInteger)
-  .option('--json', 'print JSON')
+  .description(t('paymentRefund.description'))
+  .requiredOption('--payment <id>', t('paymentRefund.payment'), positiveInteger('--payment'))
+  .option('--json', t('option.json'))
   .action((opts) =>
     withServices(async ({ deps, gateways }) => {
       const refund = await refundPayment(deps, gateways, { paymentId: opts.payment, actor: OPERATOR })
       const result = { ...refund, orderId: refund.orderId && formatOrderId(refund.orderId as OrderId), amount: centsToDecimal(refund.amountCents) }
-      printResult(opts.json, result, () =>
-        `${result.replayed ? 'Already refunded: ' : 'Refunded '}payment ${result.paymentId}, ${result.amount} €${result.orderId ? ` (order ${result.orderId})` : ''}${result.gateway ? ` through ${result.gateway}, refund ${result.refundRef}` : ': send the money back by bank transfer'}`,
+      printResult(
+        opts.json,
+        result,
+        () =>
+          t(result.replayed ? 'paymentRefund.replayed' : 'paymentRefund.done', { paymentId: result.paymentId, amount: euro(refund.amountCents) }) +
+          (result.orderId ? t('paymentRefund.order', { orderId: result.orderId }) : '') +
+          (result.gateway ? t('paymentRefund.gateway', { gateway: result.gateway, refundRef: result.refundRef ?? '' }) : t('paymentRefund.offline')),
       )
     }),
   )
 
-/** The human summary shared by `statements import` and `slips import`. */
+/** The human summary shared by `statements import` and `slips import`, in the back office's words for outcomes and reasons. */
 function describeImport(result: StatementImport): string {
+  const { entries, registered, held, duplicates, ignored } = result
+  const toCheck = result.results.filter((r) => r.outcome !== 'registered' && r.outcome !== 'ignored')
+  const shown = toCheck.slice(0, MAX_LINES)
+  const outcomes = padColumn(shown.map((r) => officeMessages[lang][`outcome.${r.outcome}`]))
   return [
-    `${result.entries} entries: ${result.registered} registered, ${result.held} held, ${result.duplicates} duplicates to refund, ${result.ignored} ignored`,
-    ...result.results
-      .filter((r) => r.outcome !== 'registered' && r.outcome !== 'ignored')
-      .slice(0, 50)
-      .map((r) => `  ${r.outcome.padEnd(9)} ${r.entryRef}  ${centsToDecimal(r.amountCents)} €  ${r.orderId ? formatOrderId(r.orderId as OrderId) : '—'}  ${r.reason ?? ''}`),
+    t('entries.summary', { entries, registered, held, duplicates, ignored }),
+    ...shown.map(
+      (r, i) => `  ${outcomes[i]}  ${r.entryRef}  ${euro(r.amountCents)}  ${r.orderId ? formatOrderId(r.orderId as OrderId) : '—'}  ${describeReason(r.reason, lang)}`,
+    ),
+    ...moreLines(toCheck.length),
   ].join('\n')
 }
 
 program
   .command('statements')
-  .description('bank statements (bonifico)')
+  .description(t('statements.description'))
   .command('import <file>')
-  .description('register the bank transfers of a camt.053 or CBI RH statement; importing again registers nothing twice')
-  .addOption(new Option('--format <format>', 'the file format (default: detected)').choices(['camt053', 'cbi-rh']))
-  .option('--json', 'print JSON')
+  .description(t('statementsImport.description'))
+  .addOption(new Option('--format <format>', t('statementsImport.format')).choices(['camt053', 'cbi-rh']))
+  .option('--json', t('option.json'))
   .action((file: string, opts) =>
     withServices(async ({ deps }) => {
       const result = await importStatement(deps, file, { format: opts.format, actor: OPERATOR })
@@ -263,10 +371,10 @@ program
 
 program
   .command('slips')
-  .description('postal slips (bollettino)')
+  .description(t('slips.description'))
   .command('import <file>')
-  .description("register the postal slips of Poste Italiane's payments report (TD 896 by codice cliente, TD 674 by causale)")
-  .option('--json', 'print JSON')
+  .description(t('slipsImport.description'))
+  .option('--json', t('option.json'))
   .action((file: string, opts) =>
     withServices(async ({ deps }) => {
       const result = await importSlips(deps, file, { actor: OPERATOR })
@@ -274,71 +382,61 @@ program
     }),
   )
 
-const operator = program.command('operator').description('back-office operators')
+const operator = program.command('operator').description(t('operator.description'))
 operator
   .command('add <username>')
-  .description(
-    'create an operator who signs in at /ufficio/accedi. The password comes from PEC_OPERATOR_PASSWORD, or from stdin: typed twice at a terminal (not shown), or the first line of a pipe',
-  )
-  .option('--name <name>', 'the name shown in the back office (default: the username)')
-  .option('--json', 'print JSON')
+  .description(t('operatorAdd.description'))
+  .option('--name <name>', t('operatorAdd.name'))
+  .option('--json', t('option.json'))
   .action((username: string, opts) =>
     withServices(async ({ deps, config }) => {
       operatorUsername(username) // a bad username is refused before the password is asked for
       const password = await operatorPassword()
       const added = await addOperator(deps, { username, displayName: opts.name, password, actor: OPERATOR })
       const signInUrl = `${config.publicUrl}/ufficio/accedi`
-      printResult(opts.json, { ...added, signInUrl }, () => `Operator ${added.username} (${added.displayName}) added; sign in at ${signInUrl}`)
+      printResult(opts.json, { ...added, signInUrl }, () => t('operatorAdd.done', { username: added.username, displayName: added.displayName, signInUrl }))
     }),
   )
 operator
   .command('list')
-  .description('every operator: active or disabled, live sessions, last sign-in')
-  .option('--json', 'print JSON')
+  .description(t('operatorList.description'))
+  .option('--json', t('option.json'))
   .action((opts) =>
     withServices(async ({ deps }) => {
       const rows = await listOperators(deps)
-      printResult(opts.json, rows, () =>
-        rows.length
-          ? rows.map((o) => describeOperator(o)).join('\n')
-          : 'no operators yet: add one with `pec-renewal operator add USERNAME`',
-      )
+      printResult(opts.json, rows, () => (rows.length ? rows.map(describeOperator).join('\n') : t('operatorList.none')))
     }),
   )
 operator
   .command('disable <username>')
-  .description('stop an operator from signing in (someone who left) and close their sessions; the audit trail stays')
-  .option('--json', 'print JSON')
+  .description(t('operatorDisable.description'))
+  .option('--json', t('option.json'))
   .action((username: string, opts) =>
     withServices(async ({ deps }) => {
       const result = await disableOperator(deps, { username, actor: OPERATOR })
       printResult(opts.json, result, () =>
         result.kind === 'disabled'
-          ? `Operator ${result.username} disabled; ${plural(result.sessionsClosed, 'session')} closed`
-          : `Operator ${result.username} was already disabled (since ${result.disabledAt.toISOString()}); nothing changed`,
+          ? t('operatorDisable.done', { username: result.username, sessions: result.sessionsClosed })
+          : t('operatorDisable.already', { username: result.username, since: formatInstant(result.disabledAt, lang) }),
       )
     }),
   )
 operator
   .command('enable <username>')
-  .description('let a disabled operator sign in again, at once (their lockout is cleared; the password is unchanged)')
-  .option('--json', 'print JSON')
+  .description(t('operatorEnable.description'))
+  .option('--json', t('option.json'))
   .action((username: string, opts) =>
     withServices(async ({ deps }) => {
       const result = await enableOperator(deps, { username, actor: OPERATOR })
       printResult(opts.json, result, () =>
-        result.kind === 'enabled'
-          ? `Operator ${result.username} enabled; they can sign in again`
-          : `Operator ${result.username} was not disabled; nothing changed`,
+        t(result.kind === 'enabled' ? 'operatorEnable.done' : 'operatorEnable.already', { username: result.username }),
       )
     }),
   )
 operator
   .command('password <username>')
-  .description(
-    "set an operator's password (a forgotten one) and close their sessions. The password comes from PEC_OPERATOR_PASSWORD, or from stdin: typed twice at a terminal (not shown), or the first line of a pipe",
-  )
-  .option('--json', 'print JSON')
+  .description(t('operatorPassword.description'))
+  .option('--json', t('option.json'))
   .action((username: string, opts) =>
     withServices(async ({ deps }) => {
       await findOperator(deps.db, username) // an unknown username is refused before the password is asked for
@@ -346,8 +444,8 @@ operator
       const result = await setOperatorPassword(deps, { username, password, actor: OPERATOR })
       printResult(opts.json, result, () =>
         [
-          `Password of operator ${result.username} changed; ${plural(result.sessionsClosed, 'session')} closed`,
-          ...(result.disabled ? [`the operator is still disabled (pec-renewal operator enable ${result.username})`] : []),
+          t('operatorPassword.done', { username: result.username, sessions: result.sessionsClosed }),
+          ...(result.disabled ? [t('operatorPassword.stillDisabled', { username: result.username })] : []),
         ].join('; '),
       )
     }),
@@ -355,56 +453,65 @@ operator
 
 /** One line of `operator list`. */
 function describeOperator(o: OperatorListing): string {
-  const state = o.disabledAt ? `disabled since ${o.disabledAt.toISOString()}` : 'active'
-  const lastSignIn = o.lastSignedInAt ? `last sign-in ${o.lastSignedInAt.toISOString()}` : 'never signed in'
-  return `${o.username.padEnd(20)} ${o.displayName.padEnd(24)} ${state}  ${plural(o.activeSessions, 'live session')}  ${lastSignIn}`
-}
-
-function plural(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`
+  const state = o.disabledAt ? t('operatorList.disabledSince', { since: formatInstant(o.disabledAt, lang) }) : t('operatorList.active')
+  const lastSignIn = o.lastSignedInAt ? t('operatorList.lastSignIn', { at: formatInstant(o.lastSignedInAt, lang) }) : t('operatorList.neverSignedIn')
+  return `${o.username.padEnd(20)} ${o.displayName.padEnd(24)} ${state}  ${t('operatorList.sessions', { sessions: o.activeSessions })}  ${lastSignIn}`
 }
 
 /** An operator's new password: from the environment (scripts), else stdin; never an argument, never echoed. */
 async function operatorPassword(): Promise<string> {
   const fromEnv = process.env.PEC_OPERATOR_PASSWORD
-  const password = fromEnv ?? (await readSecret('Password: '))
-  if (!password) throw new UsageError('no password given: type it when asked, pipe it on stdin, or set PEC_OPERATOR_PASSWORD')
-  const problem = operatorPasswordProblem(password)
+  const password = fromEnv ?? (await readSecret(t('password.prompt')))
+  if (!password) throw new UsageError(t('password.missing'))
+  const problem = passwordProblem(password)
   if (problem) throw problem
-  if (fromEnv === undefined && process.stdin.isTTY && (await readSecret('Repeat the password: ')) !== password) {
-    throw new UsageError('the two passwords differ; nothing was changed')
+  if (fromEnv === undefined && process.stdin.isTTY && (await readSecret(t('password.repeatPrompt'))) !== password) {
+    throw new UsageError(t('password.differ'))
   }
   return password
 }
 
-const outbox = program.command('outbox').description('outgoing e-mail')
+/** Why a password cannot be an operator's, with the detail in the operator's language; or null. */
+function passwordProblem(password: string): DomainError | null {
+  const problem = operatorPasswordProblem(password)
+  if (problem?.code === 'password_too_short') {
+    return new DomainError(problem.code, t('password.tooShort', { min: MIN_OPERATOR_PASSWORD_LENGTH, length: [...password].length }))
+  }
+  if (problem?.code === 'password_too_long') return new DomainError(problem.code, t('password.tooLong', { max: MAX_PASSWORD_LENGTH }))
+  return problem
+}
+
+const outbox = program.command('outbox').description(t('outbox.description'))
 outbox
   .command('list')
-  .description('the outbox, newest first')
-  .addOption(new Option('--status <status>', 'only this status').choices(['pending', 'sent', 'failed']))
-  .option('--limit <n>', 'how many', (v) => parsePositiveInteger(v), 50)
-  .option('--json', 'print JSON')
+  .description(t('outboxList.description'))
+  .addOption(new Option('--status <status>', t('outboxList.status')).choices(['pending', 'sent', 'failed']))
+  .option('--limit <n>', t('outboxList.limit'), positiveInteger('--limit'), 50)
+  .option('--json', t('option.json'))
   .action((opts) =>
     withServices(async ({ deps }) => {
       const rows = await listOutbox(deps.db, { status: opts.status as OutboxStatus | undefined, limit: opts.limit })
-      printResult(opts.json, rows, () =>
-        rows.length
-          ? rows.map((r) => `${String(r.id).padStart(6)}  ${r.status.padEnd(7)}  ${r.createdAt.toISOString()}  ${r.recipient}  ${r.subject}${r.lastError ? `  [${r.lastError}]` : ''}`).join('\n')
-          : 'the outbox is empty',
-      )
+      printResult(opts.json, rows, () => {
+        const statuses = padColumn(rows.map((r) => t(`outboxStatus.${r.status}`)))
+        return rows.length
+          ? rows
+              .map((r, i) => `${String(r.id).padStart(6)}  ${statuses[i]}  ${formatInstant(r.createdAt, lang)}  ${r.recipient}  ${r.subject}${r.lastError ? `  [${r.lastError}]` : ''}`)
+              .join('\n')
+          : t('outboxList.empty')
+      })
     }),
   )
 outbox
   .command('send')
-  .description('send the due e-mail now over SMTP_URL')
-  .option('--json', 'print JSON')
+  .description(t('outboxSend.description'))
+  .option('--json', t('option.json'))
   .action((opts) =>
     withServices(async ({ deps, config, mail }) => {
-      if (!config.smtpUrl) throw new UsageError('SMTP_URL is not set: e-mail stays in the outbox (see the dev mail viewer at /dev/posta)')
+      if (!config.smtpUrl) throw new UsageError(t('outboxSend.noSmtp'))
       const transport = smtpTransport(config.smtpUrl, config.mailFrom)
       try {
         const result = await dispatchOutbox(deps, transport, mail)
-        printResult(opts.json, result, () => `sent ${result.sent}, to retry ${result.retried}, failed ${result.failed}`)
+        printResult(opts.json, result, () => t('outboxSend.done', { sent: result.sent, retried: result.retried, failed: result.failed }))
       } finally {
         await transport.close?.()
       }
@@ -413,13 +520,13 @@ outbox
 
 program
   .command('serve')
-  .description('the web server, with the daily jobs unless --no-jobs')
-  .option('--no-jobs', 'serve HTTP only (jobs run on `worker` nodes)')
+  .description(t('serve.description'))
+  .option('--no-jobs', t('serve.noJobs'))
   .action((opts) => runForever(opts.jobs, true))
 
 program
   .command('worker')
-  .description('the daily jobs only: lifecycle run, outbox dispatcher, mail-platform commands')
+  .description(t('worker.description'))
   .action(() => runForever(true, false))
 
 async function runForever(jobs: boolean, http: boolean): Promise<void> {
@@ -433,15 +540,22 @@ async function runForever(jobs: boolean, http: boolean): Promise<void> {
   if (server) {
     await server.listen({ host: config.host, port: config.port })
     const where = `http://${config.host}:${(server.server.address() as { port: number }).port}`
-    console.log(`pec-renewal listening on ${where} (public URL ${config.publicUrl}); database: ${database.kind === 'pglite' ? `embedded in ${config.databaseUrl}` : 'PostgreSQL'}${config.smtpUrl ? '' : `; e-mail viewer at ${where}/dev/posta`}`)
+    console.log(
+      t('serve.listening', {
+        where,
+        publicUrl: config.publicUrl,
+        database: database.kind === 'pglite' ? t('serve.embedded', { path: config.databaseUrl }) : 'PostgreSQL',
+        viewer: config.smtpUrl ? '' : t('serve.viewer', { url: `${where}/dev/posta` }),
+      }),
+    )
     const { gateways } = services
     console.log(
       gateways.sandbox
-        ? 'card and PayPal: SANDBOX GATEWAY — a simulation, no real payment (set STRIPE_* / PAYPAL_* keys for real ones)'
-        : `card: ${gateways.forMethod('card')?.name ?? 'not available'}; PayPal: ${gateways.forMethod('paypal')?.name ?? 'not available'}`,
+        ? t('serve.sandbox')
+        : t('serve.gateways', { card: gateways.forMethod('card')?.name ?? t('serve.unavailable'), paypal: gateways.forMethod('paypal')?.name ?? t('serve.unavailable') }),
     )
   } else {
-    console.log(`pec-renewal worker running; database: ${database.kind}`)
+    console.log(t('worker.running', { kind: database.kind }))
   }
   const shutdown = async () => {
     await server?.close()
@@ -457,15 +571,15 @@ function errorReplacer(_key: string, value: unknown) {
   return value instanceof Error ? { error: value.message } : value
 }
 
-function explain(error: unknown, config?: Config): string {
-  if (error instanceof DomainError) return `${errorMessage(error.code, 'en')}${error.detail ? `: ${error.detail}` : ''} (${error.code})`
+function explain(error: unknown): string {
+  if (error instanceof DomainError) return `${errorMessage(error.code, lang)}${error.detail ? `: ${error.detail}` : ''} (${error.code})`
+  if (error instanceof SecretCancelled) return t('secret.cancelled')
   if (error instanceof ConfigError || error instanceof UsageError) return error.message
-  void config
   return error instanceof Error ? error.message : String(error)
 }
 
-program.parseAsync(process.argv).catch((error) => {
-  process.stderr.write(`error: ${explain(error)}\n`)
+program.parseAsync(argv).catch((error) => {
+  process.stderr.write(`${t('error.prefix')}: ${explain(error)}\n`)
   if (process.env.PEC_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`)
   process.exitCode = 1
 })

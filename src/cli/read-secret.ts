@@ -2,6 +2,9 @@ import { UsageError } from './output'
 
 const MAX_PIPED_BYTES = 64 * 1024
 
+/** Ctrl-C or Ctrl-D at the prompt; main.ts words it in the operator's language. */
+export class SecretCancelled extends UsageError {}
+
 /**
  * A secret typed at a terminal (nothing is echoed) or piped on stdin (its first line), so it never
  * appears in the shell history or the process list as an argument would.
@@ -38,7 +41,7 @@ function readFromTerminal(prompt: string): Promise<string> {
     const onData = (chunk: string) => {
       for (const char of chunk) {
         if (char === '\r' || char === '\n') return finish(() => resolve(value))
-        if (char === '\u0003' || char === '\u0004') return finish(() => reject(new UsageError('cancelled')))
+        if (char === '\u0003' || char === '\u0004') return finish(() => reject(new SecretCancelled('cancelled')))
         if (char === '\u007f' || char === '\b') value = [...value].slice(0, -1).join('')
         else if (char >= ' ') value += char
       }

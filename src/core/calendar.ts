@@ -84,3 +84,14 @@ export function formatDate(date: CalendarDate, language: 'it' | 'en'): string {
   const [year, month, day] = date.split('-').map(Number)
   return DATE_FORMATS[language].format(new Date(Date.UTC(year, month - 1, day))) // a calendar date: no zone shift
 }
+
+const INSTANT_PARTS = { day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', timeZone: BUSINESS_TIME_ZONE } as const
+const INSTANT_FORMATS = {
+  it: new Intl.DateTimeFormat('it-IT', INSTANT_PARTS),
+  en: new Intl.DateTimeFormat('en-GB', INSTANT_PARTS),
+}
+
+/** 27/11/2026, 14:35:02: an instant (an audit entry, an e-mail) on the Italian wall clock, for an operator. */
+export function formatInstant(instant: Date, language: 'it' | 'en'): string {
+  return INSTANT_FORMATS[language].format(instant)
+}

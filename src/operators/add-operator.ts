@@ -6,7 +6,7 @@ import { operators } from './schema'
 
 /** Operators open the back office's payment pages: a longer minimum than the holders' 10. */
 export const MIN_OPERATOR_PASSWORD_LENGTH = 12
-const MAX_PASSWORD_LENGTH = 256
+export const MAX_PASSWORD_LENGTH = 256
 const USERNAME = /^[a-z][a-z0-9._-]{1,31}$/
 
 export interface NewOperator {

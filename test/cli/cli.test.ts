@@ -11,7 +11,7 @@ describe('pec-renewal command line (embedded database)', () => {
   let env: Record<string, string>
   beforeAll(() => {
     folder = mkdtempSync(join(tmpdir(), 'pec-renewal-cli-'))
-    env = { DATABASE_URL: join(folder, 'data'), PEC_OPERATOR: 'test-operator' }
+    env = { DATABASE_URL: join(folder, 'data'), PEC_OPERATOR: 'test-operator', PEC_LANG: 'en' } // human text asserted in English
   })
   afterAll(() => rmSync(folder, { recursive: true, force: true }))
 
@@ -56,9 +56,9 @@ describe('pec-renewal command line (embedded database)', () => {
 
   it('refuses bad input with a clear message and a non-zero exit', async () => {
     const cases: Array<[string[], RegExp]> = [
-      [['lifecycle', 'run', '--date', '2026-02-30'], /not a calendar date/],
+      [['lifecycle', 'run', '--date', '2026-02-30'], /--date: "2026-02-30" is not a calendar date/],
       [['order', 'create', '--mailbox', 'x@pec.example.it', '--years', '1', '--method', 'cash'], /Allowed choices are card, paypal, bollettino, bonifico/],
-      [['payment', 'register', '--order', 'X', '--amount', '12.345', '--method', 'card', '--reference', 'r'], /amount in euro/],
+      [['payment', 'register', '--order', 'X', '--amount', '12.345', '--method', 'card', '--reference', 'r'], /--amount: expected an amount in euro/],
       [['mailbox', 'show', 'nobody@pec.example.it'], /PEC mailbox not found/],
       [['import', 'mailboxes', join(folder, 'missing.csv')], /missing\.csv/],
     ]

@@ -8,7 +8,7 @@ import { systemClock } from '../../src/core/clock'
 import { openDatabase, type Database } from '../../src/db/client'
 import { auditLog, operators } from '../../src/db/schema'
 import { openOperatorSession } from '../../src/operators/operator-sessions'
-import { runCli } from './run-cli'
+import { NO_LANGUAGE, runCli } from './run-cli'
 
 // `operator add`, end to end, on an embedded database in a temporary folder.
 describe('pec-renewal operator add', () => {
@@ -16,7 +16,7 @@ describe('pec-renewal operator add', () => {
   let env: Record<string, string>
   beforeAll(() => {
     folder = mkdtempSync(join(tmpdir(), 'pec-renewal-operator-'))
-    env = { DATABASE_URL: join(folder, 'data'), PEC_OPERATOR: 'admin', PUBLIC_URL: 'https://rinnovi.example.it' }
+    env = { DATABASE_URL: join(folder, 'data'), PEC_OPERATOR: 'admin', PUBLIC_URL: 'https://rinnovi.example.it', PEC_LANG: 'en' } // human text asserted in English
     delete process.env.PEC_OPERATOR_PASSWORD
   })
   afterAll(() => rmSync(folder, { recursive: true, force: true }))
@@ -69,6 +69,18 @@ describe('pec-renewal operator add', () => {
     expect(rows.map((o) => o.username).sort()).toEqual(['anna', 'marco.rossi'])
     expect(audit).toHaveLength(2)
   })
+
+  it('speaks Italian by default: the refusal, with its detail, and the confirmation', async () => {
+    const italian = { ...env, ...NO_LANGUAGE }
+    const short = await runCli(['operator', 'add', 'giulia'], italian, 'breve\n')
+    expect(short.code).toBe(1)
+    expect(short.stderr).toBe('errore: La password è troppo corta: almeno 12 caratteri, ne ha 5 (password_too_short)\n')
+    const missing = await runCli(['operator', 'add', 'giulia'], italian)
+    expect(missing.stderr).toMatch(/^errore: nessuna password: digitala quando viene chiesta/)
+    const added = await runCli(['operator', 'add', 'giulia'], { ...italian, PEC_OPERATOR_PASSWORD: 'una password lunga' })
+    expect(added.code, added.stderr).toBe(0)
+    expect(added.stdout).toBe('Operatore giulia (giulia) aggiunto; accede da https://rinnovi.example.it/ufficio/accedi\n')
+  })
 })
 
 // `operator list | disable | enable | password`, end to end, on an embedded database of their own.
@@ -77,7 +89,7 @@ describe('pec-renewal operator list, disable, enable, password', () => {
   let env: Record<string, string>
   beforeAll(async () => {
     folder = mkdtempSync(join(tmpdir(), 'pec-renewal-operators-'))
-    env = { DATABASE_URL: join(folder, 'data'), PEC_OPERATOR: 'admin', PUBLIC_URL: 'https://rinnovi.example.it' }
+    env = { DATABASE_URL: join(folder, 'data'), PEC_OPERATOR: 'admin', PUBLIC_URL: 'https://rinnovi.example.it', PEC_LANG: 'en' } // human text asserted in English
     delete process.env.PEC_OPERATOR_PASSWORD
     const added = await runCli(['operator', 'add', 'anna', '--name', 'Anna Bianchi'], { ...env, PEC_OPERATOR_PASSWORD: 'la prima password' })
     expect(added.code, added.stderr).toBe(0)
@@ -102,17 +114,19 @@ describe('pec-renewal operator list, disable, enable, password', () => {
 
     const disabled = await runCli(['operator', 'disable', 'Anna'], env)
     expect(disabled.code, disabled.stderr).toBe(0)
-    expect(disabled.stdout).toBe('Operator anna disabled; 1 session closed\n')
+    expect(disabled.stdout).toBe('Operator anna disabled; sessions closed: 1\n')
     const again = await runCli(['operator', 'disable', 'anna', '--json'], env)
     expect(JSON.parse(again.stdout)).toMatchObject({ kind: 'already_disabled', username: 'anna', disabledAt: expect.any(String) })
-    expect((await runCli(['operator', 'list'], env)).stdout).toMatch(/^anna +Anna Bianchi +disabled since \S+ {2}0 live sessions {2}last sign-in \S+\n$/)
+    expect((await runCli(['operator', 'list'], env)).stdout).toMatch(/^anna +Anna Bianchi +disabled since .+ {2}live sessions: 0 {2}last sign-in .+\n$/)
+    // Italian by default
+    expect((await runCli(['operator', 'list'], { ...env, PEC_LANG: 'it' })).stdout).toMatch(/^anna +Anna Bianchi +disattivato dal .+ {2}sessioni aperte: 0 {2}ultimo accesso .+\n$/)
   })
 
   it('sets a disabled operator’s password and enables them again, each audited under the CLI’s operator', async () => {
     const password = 'una seconda frase segreta'
     const changed = await runCli(['operator', 'password', 'anna'], env, `${password}\n`)
     expect(changed.code, changed.stderr).toBe(0)
-    expect(changed.stdout).toBe('Password of operator anna changed; 0 sessions closed; the operator is still disabled (pec-renewal operator enable anna)\n')
+    expect(changed.stdout).toBe('Password of operator anna changed; sessions closed: 0; the operator is still disabled (pec-renewal operator enable anna)\n')
     expect(changed.stdout + changed.stderr).not.toContain(password)
 
     const enabled = await runCli(['operator', 'enable', 'anna', '--json'], env)

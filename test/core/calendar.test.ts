@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { addDays, addYears, businessDate, daysBetween, instantAt, parseCalendarDate as day } from '../../src/core/calendar'
+import { addDays, addYears, businessDate, daysBetween, formatInstant, instantAt, parseCalendarDate as day } from '../../src/core/calendar'
 import { parseEuroAmount, priceWithVat } from '../../src/core/money'
 
 const dates = fc
@@ -26,6 +26,15 @@ describe('R1: calendar', () => {
     ['2026-10-25T23:00:00Z', '2026-10-26'],
   ])('R1: the instant %s is %s in Europe/Rome', (instant, date) => {
     expect(businessDate(new Date(instant))).toBe(date)
+  })
+
+  it.each([
+    ['2026-03-29T00:59:59Z', '29/03/2026, 01:59:59'], // CET, a second before the clocks go forward
+    ['2026-03-29T01:00:00Z', '29/03/2026, 03:00:00'], // CEST
+    ['2026-12-31T23:30:00Z', '01/01/2027, 00:30:00'], // already next year in Rome
+  ])('R1: an operator reads the instant %s as %s, Rome time', (instant, text) => {
+    expect(formatInstant(new Date(instant), 'it')).toBe(text)
+    expect(formatInstant(new Date(instant), 'en')).toBe(text)
   })
 
   it('R1: adding and removing days is an identity, and counts whole days across DST', () => {

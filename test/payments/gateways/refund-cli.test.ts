@@ -10,7 +10,7 @@ describe('pec-renewal payment refund', () => {
   let env: Record<string, string>
   beforeAll(() => {
     folder = mkdtempSync(join(tmpdir(), 'pec-renewal-refund-'))
-    env = { DATABASE_URL: join(folder, 'data'), PEC_OPERATOR: 'anna' }
+    env = { DATABASE_URL: join(folder, 'data'), PEC_OPERATOR: 'anna', PEC_LANG: 'en' } // human text asserted in English
   })
   afterAll(() => rmSync(folder, { recursive: true, force: true }))
 
@@ -34,6 +34,6 @@ describe('pec-renewal payment refund', () => {
     expect(refused.stderr).toContain('No refund is due for this payment')
     const bad = await runCli(['payment', 'refund', '--payment', 'x'], env)
     expect(bad.code).not.toBe(0)
-    expect(bad.stderr).toMatch(/positive whole number/)
+    expect(bad.stderr).toMatch(/--payment: expected a positive whole number, got "x"/)
   })
 })
