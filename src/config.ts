@@ -2,11 +2,20 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { isPostgresUrl } from './db/client'
-import type { PaymentInstructions } from './notifications/mail-context'
+import { DEMO_PAYMENT_INSTRUCTIONS, type PaymentInstructions } from './notifications/mail-context'
 import { validateItalianIban } from './payments/instructions/iban'
+
+/**
+ * R10: 'demo' turns on what exists only to try the service out (sample data, the mail viewer, the
+ * sandbox gateway, the log-only mail platform, fictitious bank details). It is chosen explicitly,
+ * by PEC_MODE=demo or by the marker `pec-renewal demo` leaves in an embedded data folder, and
+ * refused next to anything that looks like production; leaving a variable out means production.
+ */
+export type ServiceMode = 'demo' | 'production'
 
 /** Everything the process reads from its environment, validated once at start. */
 export interface Config {
+  mode: ServiceMode
   /** postgres://… for a server; otherwise a folder (default ./data) for the embedded PGlite. */
   databaseUrl: string
   /** smtp://… or smtps://…; absent: mail stays in the outbox, readable in the dev mail viewer. */
@@ -18,17 +27,28 @@ export interface Config {
   businessTimeZone: string
   /** Wall-clock time (Europe/Rome) of the daily lifecycle run. */
   lifecycleTime: string
-  sessionSecret: string
+  /** Sign cookies and links: the first signs, every one verifies, so a secret can be rotated. */
+  sessionSecrets: string[]
   /** Behind a load balancer: how many proxy hops to trust for the client IP (sign-in limits key on it). */
   trustProxy: number
   /** imaps://host[:993] or imap://host[:143]: mailbox passwords checked by an IMAP login; absent: the imported hashes. */
   imapUrl?: string
-  /** Card and PayPal gateways (issue 4). None configured: the local sandbox (a simulation) serves both. */
+  /** Card and PayPal gateways. None configured: card and PayPal are not offered (the sandbox in demo mode only). */
   gateways: GatewayConfig
-  /** Where bonifico and bollettino payments go; absent: clearly marked demo data. */
+  /** Where bonifico and bollettino payments go; absent: they are not offered (clearly marked demo data in demo mode). */
   paymentInstructions?: PaymentInstructions
   /** The largest statement or slips report the back office accepts, in megabytes (default 250). */
   uploadMaxMb: number
+  /** Sent mail older than this is deleted by the jobs (MAIL_RETENTION_DAYS, default 400). */
+  mailRetentionDays: number
+  /** Set variables that look like ours but are not (a misspelt STRIPE_KEY, say): said at start. */
+  unknownVariables: UnknownVariable[]
+}
+
+export interface UnknownVariable {
+  name: string
+  /** The setting it most resembles. */
+  suggestion?: string
 }
 
 export interface StripeConfig {
@@ -51,7 +71,20 @@ export interface GatewayConfig {
   paypal?: PaypalConfig
 }
 
-export class ConfigError extends Error {}
+/** A setting the service cannot start with. Its message never carries a credential (see maskCredentials). */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(maskCredentials(message))
+  }
+}
+
+/**
+ * `smtp://user:secret@host` → `smtp://user:***@host`, wherever it appears in a text, mistyped
+ * URLs too (`smtp//user:secret@host`); a password holding an @ is masked up to the host.
+ */
+export function maskCredentials(text: string): string {
+  return text.replace(/([a-z0-9+.-]*:?\/\/)?([^\s:@"'/]+):([^\s"']*)@([^\s@"']*)/gi, '$1$2:***@$4')
+}
 
 const TIME = /^([01]\d|2[0-3]):[0-5]\d$/
 
@@ -79,22 +112,71 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const lifecycleTime = env.LIFECYCLE_TIME || '00:30'
   if (!TIME.test(lifecycleTime)) throw new ConfigError(`LIFECYCLE_TIME: expected HH:MM, got "${lifecycleTime}"`)
+  const host = env.HOST || '127.0.0.1'
+  const gateways = gatewayConfig(env)
+  const mode = serviceMode(env.PEC_MODE, databaseUrl)
+  if (mode === 'demo') refuseDemoBeside({ databaseUrl, publicUrl, host, gateways })
   return {
+    mode,
     databaseUrl,
     smtpUrl,
     mailFrom: env.MAIL_FROM || 'PEC Rinnovi <rinnovi@localhost>',
     publicUrl,
-    host: env.HOST || '127.0.0.1',
+    host,
     port,
     businessTimeZone,
     lifecycleTime,
-    sessionSecret: env.SESSION_SECRET || sessionSecretFor(databaseUrl),
+    sessionSecrets: sessionSecrets(env.SESSION_SECRET, databaseUrl),
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     imapUrl: imapUrlFrom(env.IMAP_URL),
-    gateways: gatewayConfig(env),
-    paymentInstructions: paymentInstructionsConfig(env),
+    gateways,
+    paymentInstructions: paymentInstructionsConfig(env) ?? (mode === 'demo' ? DEMO_PAYMENT_INSTRUCTIONS : undefined),
     uploadMaxMb: parseUploadMaxMb(env.UPLOAD_MAX_MB),
+    mailRetentionDays: parseMailRetentionDays(env.MAIL_RETENTION_DAYS),
+    unknownVariables: unknownVariables(env),
   }
+}
+
+/** The file `pec-renewal demo` leaves in an embedded data folder: that folder holds the demo. */
+export const DEMO_MARKER = 'demo-mode'
+
+export function demoMarkerPath(databaseUrl: string): string | undefined {
+  return isPostgresUrl(databaseUrl) || databaseUrl === 'memory://' ? undefined : join(databaseUrl, DEMO_MARKER)
+}
+
+/** Records that this embedded data folder holds the demo, so that `serve` on it runs in demo mode. */
+export function markDemoFolder(databaseUrl: string): void {
+  const marker = demoMarkerPath(databaseUrl)
+  if (!marker) throw new ConfigError('DATABASE_URL: the demo runs only on the embedded database (a folder, such as ./data)')
+  mkdirSync(databaseUrl, { recursive: true })
+  writeFileSync(marker, 'This folder holds the pec-renewal demo (made by `pec-renewal demo`): sample data, mail viewer, simulated payments.\n')
+}
+
+function serviceMode(value: string | undefined, databaseUrl: string): ServiceMode {
+  const marker = demoMarkerPath(databaseUrl)
+  const demoFolder = !!marker && existsSync(marker)
+  if (!value) return demoFolder ? 'demo' : 'production'
+  if (value !== 'demo' && value !== 'production') throw new ConfigError(`PEC_MODE: expected demo or production, got "${value}"`)
+  if (value === 'production' && demoFolder) {
+    throw new ConfigError(`PEC_MODE: production on ${databaseUrl}, which holds the demo (made by \`pec-renewal demo\`): use a new data folder for production`)
+  }
+  return value
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1'])
+
+/**
+ * R10: demo mode shows every holder's mail and takes simulated payments, so it must never run
+ * where real holders or real money could reach it.
+ */
+function refuseDemoBeside(setting: { databaseUrl: string; publicUrl: string; host: string; gateways: GatewayConfig }): void {
+  const refuse = (why: string) => {
+    throw new ConfigError(`PEC_MODE=demo: ${why}; the demo (mail viewer, simulated payments) never runs in production`)
+  }
+  if (isPostgresUrl(setting.databaseUrl)) refuse('not with a PostgreSQL DATABASE_URL (the demo runs on the embedded database only)')
+  if (setting.publicUrl.startsWith('https://')) refuse('not with an https PUBLIC_URL (a public address)')
+  if (setting.gateways.stripe || setting.gateways.paypal) refuse('not with real payment gateway keys (STRIPE_* / PAYPAL_*)')
+  if (!LOOPBACK_HOSTS.has(setting.host)) refuse(`HOST must be this machine (127.0.0.1), not "${setting.host}"`)
 }
 
 function parseUploadMaxMb(value: string | undefined): number {
@@ -189,11 +271,95 @@ function parseTrustProxy(value: string | undefined): number {
   return hops
 }
 
-/** Generated once and kept in the data folder, so sessions survive restarts. */
-function sessionSecretFor(databaseUrl: string): string {
-  if (isPostgresUrl(databaseUrl) || databaseUrl === 'memory://') return randomBytes(32).toString('hex')
+/** SESSION_SECRET: one secret, or several separated by commas or spaces (the first signs, all verify). */
+function sessionSecrets(value: string | undefined, databaseUrl: string): string[] {
+  if (value?.trim()) {
+    const secrets = value.split(/[\s,]+/).filter(Boolean)
+    secrets.forEach((secret, i) => {
+      const problem = secretWeakness(secret)
+      if (problem) throw new ConfigError(`SESSION_SECRET${secrets.length > 1 ? ` (secret ${i + 1} of ${secrets.length})` : ''}: ${problem}; generate one with \`openssl rand -hex 32\``)
+    })
+    return secrets
+  }
+  if (isPostgresUrl(databaseUrl)) {
+    // Several processes share a PostgreSQL: each inventing its own secret would break every link and form between them.
+    throw new ConfigError('SESSION_SECRET: required with a PostgreSQL DATABASE_URL (every node must sign with the same secret); generate one with `openssl rand -hex 32`')
+  }
+  if (databaseUrl === 'memory://') return [randomBytes(32).toString('hex')] // one process, gone when it ends
+  // The embedded database has one process at a time: a secret kept beside its data survives restarts.
   mkdirSync(databaseUrl, { recursive: true })
   const file = join(databaseUrl, 'session-secret')
   if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 })
-  return readFileSync(file, 'utf8').trim()
+  return [readFileSync(file, 'utf8').trim()]
+}
+
+/**
+ * Why a secret is too weak to sign with, or null. At least 32 bytes of entropy, estimated from its
+ * length and the alphabet it draws on (64 hex digits, or 43 base64 characters, pass), and no
+ * repetitive text: `aaaa…` or `abcabc…` is long but guessable.
+ */
+export function secretWeakness(secret: string): string | null {
+  const alphabet = /^[0-9a-f]+$/i.test(secret) ? 16 : /^[A-Za-z0-9_\-+/=]+$/.test(secret) ? 64 : 95
+  const bits = secret.length * Math.log2(alphabet)
+  const counts = new Map<string, number>()
+  for (const c of secret) counts.set(c, (counts.get(c) ?? 0) + 1)
+  let shannon = 0
+  for (const n of counts.values()) shannon -= (n / secret.length) * Math.log2(n / secret.length)
+  if (bits < 256) return `too short (about ${Math.floor(bits / 8)} bytes of entropy, at least 32 needed)`
+  if (shannon < 3 || counts.size < 12) return 'too repetitive to be random'
+  return null
+}
+
+function parseMailRetentionDays(value: string | undefined): number {
+  if (!value) return 400
+  const days = Number(value)
+  if (!Number.isInteger(days) || days < 7 || days > 3650) throw new ConfigError(`MAIL_RETENTION_DAYS: expected a whole number of days (7–3650), got "${value}"`)
+  return days
+}
+
+/** Every variable the service, its command line and its tests read. */
+export const KNOWN_VARIABLES = [
+  'DATABASE_URL', 'SMTP_URL', 'MAIL_FROM', 'PUBLIC_URL', 'HOST', 'PORT', 'TZ_BUSINESS', 'LIFECYCLE_TIME',
+  'SESSION_SECRET', 'TRUST_PROXY', 'IMAP_URL', 'UPLOAD_MAX_MB', 'MAIL_RETENTION_DAYS', 'LOG_LEVEL',
+  'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'STRIPE_API_BASE',
+  'PAYPAL_CLIENT_ID', 'PAYPAL_CLIENT_SECRET', 'PAYPAL_WEBHOOK_ID', 'PAYPAL_API_BASE',
+  'PAYMENT_BENEFICIARY', 'PAYMENT_IBAN', 'PAYMENT_BIC', 'PAYMENT_POSTAL_ACCOUNT',
+  'PEC_MODE', 'PEC_LANG', 'PEC_OPERATOR', 'PEC_OPERATOR_PASSWORD', 'PEC_DEBUG',
+  'DATABASE_URL_TEST', 'REQUIRE_POSTGRES', 'REQUIRE_BROWSER',
+] as const
+
+// Names starting like these are ours; another variable is ours only if it is one typo from a known name.
+const OUR_PREFIXES = ['STRIPE_', 'PAYPAL_', 'PAYMENT_', 'SMTP_', 'SESSION_', 'PEC_', 'IMAP_', 'MAIL_', 'DATABASE_', 'UPLOAD_', 'LIFECYCLE_', 'PUBLIC_URL', 'TRUST_PROXY', 'TZ_BUSINESS']
+
+/** Set variables that are not settings of ours but look like one, each with the setting it resembles. */
+export function unknownVariables(env: NodeJS.ProcessEnv): UnknownVariable[] {
+  const known = new Set<string>(KNOWN_VARIABLES)
+  const found: UnknownVariable[] = []
+  for (const name of Object.keys(env).sort()) {
+    if (known.has(name) || env[name] === undefined) continue
+    const upper = name.toUpperCase()
+    const near = KNOWN_VARIABLES.filter((k) => k.length >= 7 && editDistance(upper, k) <= 2)
+    if (!OUR_PREFIXES.some((p) => upper.startsWith(p)) && near.length === 0) continue
+    found.push({ name, suggestion: closestKnown(upper) })
+  }
+  return found
+}
+
+function closestKnown(name: string): string | undefined {
+  const words = new Set(name.split('_'))
+  const scored = KNOWN_VARIABLES.map((k) => ({ k, shared: k.split('_').filter((w) => words.has(w)).length, distance: editDistance(name, k) }))
+    .filter((s) => s.shared > 0 || s.distance <= 2)
+    .sort((a, b) => b.shared - a.shared || a.distance - b.distance)
+  return scored[0]?.k
+}
+
+/** Levenshtein distance. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i]
+    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
+    previous = current
+  }
+  return previous[b.length]
 }

@@ -19,6 +19,8 @@ import { mailContext, type MailContext } from './notifications/mail-context'
 import { startOutboxDispatcher } from './notifications/dispatch-outbox'
 import { smtpTransport } from './notifications/transport'
 import { pickCardGateways, type CardGateways } from './payments/gateways/pick-card-gateways'
+import { offeredPaymentMethods } from './payments/offered-methods'
+import { deleteOldSentMail } from './notifications/prune-outbox'
 import { deliverProvisioningCommands } from './provisioning/deliver-commands'
 import { loggingMailPlatform, type MailPlatform } from './provisioning/mail-platform'
 
@@ -29,10 +31,11 @@ export interface Services {
   deps: Deps
   config: Config
   mail: MailContext
-  platform: MailPlatform
+  /** The mail platform's adapter; none outside demo mode until one is configured (commands then wait, queued). */
+  platform: MailPlatform | undefined
   /** Checks mailbox passwords at sign-in: the imported hashes, or an IMAP login when IMAP_URL is set. */
   mailboxCredentials: MailboxCredentialChecker
-  /** Card and PayPal gateways (issue 4): Stripe, PayPal, or the sandbox when none is configured. */
+  /** Card and PayPal gateways: Stripe, PayPal, or the sandbox in demo mode only (R10). */
   gateways: CardGateways
   /** Holder sessions this process checked within the last minute (see SessionCache). */
   sessions: SessionCache
@@ -44,11 +47,14 @@ export interface Services {
 
 export function buildServices(config: Config, database: Database, clock: Clock): Services {
   const deps: Deps = { db: database.db, clock, config }
-  const mail = mailContext(config.publicUrl, config.paymentInstructions, config.sessionSecret, clock)
+  const gateways = pickCardGateways(config)
+  const methods = offeredPaymentMethods(gateways, config.paymentInstructions)
+  const mail = mailContext(config.publicUrl, config.paymentInstructions ?? null, config.sessionSecrets[0], clock, methods)
   const mailboxCredentials = config.imapUrl
     ? imapMailboxCredentials(imapServerFromUrl(config.imapUrl))
     : localMailboxCredentials(database.db)
-  const platform = loggingMailPlatform((line) => console.log(line))
+  // R10: the log-only platform is a simulation; outside demo mode commands wait for a real adapter (issue 13).
+  const platform = config.mode === 'demo' ? loggingMailPlatform((line) => console.log(line)) : undefined
   const sessions = new SessionCache()
   return {
     deps,
@@ -56,7 +62,7 @@ export function buildServices(config: Config, database: Database, clock: Clock):
     mail,
     platform,
     mailboxCredentials,
-    gateways: pickCardGateways(config),
+    gateways,
     sessions,
     listenForClosedSessions: () =>
       database.listen(
@@ -74,12 +80,16 @@ export function buildServices(config: Config, database: Database, clock: Clock):
         })
         stops.push(() => dispatcher.stop())
       } else {
-        log('SMTP_URL not set: e-mail stays in the outbox (see /dev/posta)')
+        log(config.mode === 'demo' ? 'SMTP_URL not set: e-mail stays in the outbox (see /dev/posta)' : 'SMTP_URL not set: e-mail is queued in the outbox and not sent')
       }
-      const provisioning = setInterval(() => {
-        deliverProvisioningCommands(deps, platform).catch((error) => log('provisioning failed', error))
-      }, 30_000)
-      stops.push(() => clearInterval(provisioning))
+      if (platform) {
+        const provisioning = setInterval(() => {
+          deliverProvisioningCommands(deps, platform).catch((error) => log('provisioning failed', error))
+        }, 30_000)
+        stops.push(() => clearInterval(provisioning))
+      } else {
+        log('no mail platform configured: disable/enable/delete commands stay queued')
+      }
       const housekeeping = setInterval(() => {
         const now = clock.now()
         Promise.all([
@@ -88,6 +98,7 @@ export function buildServices(config: Config, database: Database, clock: Clock):
           deleteStaleSignInFailures(deps.db, now),
           deleteStaleSignInFailures(deps.db, now, operatorSignInFailures),
           deleteSpentPasswordResets(deps.db, now),
+          deleteOldSentMail(deps.db, now, config.mailRetentionDays),
         ]).catch(
           (error) => log('sign-in housekeeping failed', error),
         )

@@ -15,6 +15,12 @@ export async function findMailboxByAddress(db: Executor, address: string): Promi
   return row
 }
 
+/** Whether any mailbox lies outside `domain`: the demo refuses a database holding real mailboxes. */
+export async function holdsMailboxesOutside(db: Executor, domain: string): Promise<boolean> {
+  const rows = await queryRows<{ found: boolean }>(db, sql`SELECT EXISTS (SELECT 1 FROM mailboxes WHERE address NOT LIKE ${`%@${domain}`}) AS found`)
+  return rows[0].found
+}
+
 export interface AuditRow {
   at: Date | string
   actor: string

@@ -26,15 +26,21 @@ export function renewalLinkToken(secret: string, address: string, expiresAt: Dat
   return `${payload}.${signature(secret, payload).toString('base64url')}`
 }
 
-/** The mailbox address a renewal-link token carries, or null when it is forged, altered or expired. */
-export function readRenewalLinkToken(secret: string, token: string, now: Date): string | null {
+/**
+ * The mailbox address a renewal-link token carries, or null when it is forged, altered or expired.
+ * Any of `secrets` may have signed it: links mailed before a rotation keep working.
+ */
+export function readRenewalLinkToken(secrets: string | readonly string[], token: string, now: Date): string | null {
   if (typeof token !== 'string' || token.length > 1024) return null
   const parts = token.split('.')
   if (parts.length !== 3) return null
   const [encodedAddress, expiry, sent] = parts
-  const expected = signature(secret, `${encodedAddress}.${expiry}`)
   const given = Buffer.from(sent, 'base64url')
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null
+  const signedBy = (secret: string) => {
+    const expected = signature(secret, `${encodedAddress}.${expiry}`)
+    return given.length === expected.length && timingSafeEqual(given, expected)
+  }
+  if (!(typeof secrets === 'string' ? [secrets] : secrets).some(signedBy)) return null
   const expiresAtSeconds = parseInt(expiry, 36)
   if (!Number.isFinite(expiresAtSeconds) || now.getTime() >= expiresAtSeconds * 1000) return null
   const address = Buffer.from(encodedAddress, 'base64url').toString('utf8')

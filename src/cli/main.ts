@@ -8,9 +8,12 @@ import { systemClock } from '../core/clock'
 import { DomainError, errorMessage } from '../core/errors'
 import { centsToDecimal, formatEuro, parseEuroAmount } from '../core/money'
 import { formatOrderId, type OrderId } from '../core/order-id'
-import { ConfigError, loadConfig } from '../config'
+import { existsSync } from 'node:fs'
+import { ConfigError, demoMarkerPath, loadConfig, markDemoFolder, maskCredentials } from '../config'
+import { requireOfferedMethod } from '../payments/offered-methods'
+import { holdsMailboxesOutside } from '../accounts/queries'
 import { migrateDatabase, openDatabase, type Database } from '../db/client'
-import { loadDemo } from '../demo/load-demo'
+import { DEMO_DOMAIN, loadDemo } from '../demo/load-demo'
 import { runLifecycle } from '../lifecycle/run-lifecycle'
 import { dispatchOutbox } from '../notifications/dispatch-outbox'
 import { addOperator, MAX_PASSWORD_LENGTH, MIN_OPERATOR_PASSWORD_LENGTH, operatorPasswordProblem, operatorUsername } from '../operators/add-operator'
@@ -68,8 +71,8 @@ function padColumn(words: string[]): string[] {
 }
 
 /** Opens the configured database, migrated, and the services around it; closes it afterwards. */
-async function withServices<T>(work: (services: Services, database: Database) => Promise<T>): Promise<T> {
-  const config = loadConfig()
+async function withServices<T>(work: (services: Services, database: Database) => Promise<T>, env: NodeJS.ProcessEnv = process.env): Promise<T> {
+  const config = loadConfig(env)
   const database = await openDatabase(config.databaseUrl)
   try {
     await migrateDatabase(database)
@@ -140,9 +143,14 @@ program
   .description(t('demo.description'))
   .option('--json', t('option.json'))
   .action((opts) =>
-    withServices(async ({ deps }) => {
+    // Running this command is the explicit choice of demo mode (R10): loadConfig refuses it beside PostgreSQL, https or real keys.
+    withServices(async ({ deps, config }) => {
+      if (!existsSync(demoMarkerPath(config.databaseUrl) ?? '') && (await holdsMailboxesOutside(deps.db, DEMO_DOMAIN))) {
+        throw new UsageError(t('demo.notEmpty', { path: config.databaseUrl }))
+      }
+      markDemoFolder(config.databaseUrl)
       const demo = await loadDemo(deps, OPERATOR)
-      printResult(opts.json, demo, () => {
+      printResult(opts.json, { ...demo, mode: 'demo' }, () => {
         const oneYear = FNOMCEO_DEMO.prices.find((p) => p.years === 1)!
         const expiries = padColumn(demo.credentials.map((c) => day(c.expiresOn)))
         const statuses = padColumn(demo.credentials.map((c) => t(`status.${c.status as MailboxStatus}`)))
@@ -151,9 +159,10 @@ program
           t('demo.signIn', { accountPassword: demo.accountPassword, mailboxPassword: demo.mailboxPassword }),
           ...demo.credentials.map((c, i) => t('demo.mailbox', { accountId: c.accountId, mailbox: c.mailbox.padEnd(38), expiresOn: expiries[i], status: statuses[i], story: c.story })),
           t('demo.operator', { username: demo.operator.username, password: demo.operator.password }),
+          t('demo.mode', { path: config.databaseUrl }),
         ].join('\n')
       })
-    }),
+    }, { ...process.env, PEC_MODE: 'demo' }),
   )
 
 program
@@ -276,8 +285,9 @@ program
   .addOption(methodOption())
   .option('--json', t('option.json'))
   .action((opts) =>
-    withServices(async ({ deps }) => {
-      const order = await placeOrder(deps, { mailboxAddress: opts.mailbox, years: opts.years, method: opts.method as PaymentMethod, actor: OPERATOR })
+    withServices(async ({ deps, mail }) => {
+      const method = requireOfferedMethod(mail.methods, opts.method)
+      const order = await placeOrder(deps, { mailboxAddress: opts.mailbox, years: opts.years, method, actor: OPERATOR })
       const out = { orderId: formatOrderId(order.orderId as OrderId), totalCents: order.totalCents, extendsFrom: order.extendsFrom, newExpiresOn: order.newExpiresOn, resumed: order.resumed }
       printResult(opts.json, out, () =>
         t(order.resumed ? 'orderCreate.resumed' : 'orderCreate.placed', {
@@ -545,7 +555,7 @@ async function runForever(jobs: boolean, http: boolean): Promise<void> {
         where,
         publicUrl: config.publicUrl,
         database: database.kind === 'pglite' ? t('serve.embedded', { path: config.databaseUrl }) : 'PostgreSQL',
-        viewer: config.smtpUrl ? '' : t('serve.viewer', { url: `${where}/dev/posta` }),
+        viewer: config.mode === 'demo' ? t('serve.viewer', { url: `${where}/dev/posta` }) : '',
       }),
     )
     const { gateways } = services
@@ -554,8 +564,23 @@ async function runForever(jobs: boolean, http: boolean): Promise<void> {
         ? t('serve.sandbox')
         : t('serve.gateways', { card: gateways.forMethod('card')?.name ?? t('serve.unavailable'), paypal: gateways.forMethod('paypal')?.name ?? t('serve.unavailable') }),
     )
+    console.log(t('serve.methods', { methods: services.mail.methods.map((m) => t(`method.${m}`)).join(', ') || t('serve.noMethods') }))
+    const missing = [
+      ...(gateways.forMethod('card') ? [] : [t('serve.noCardGateway')]),
+      ...(gateways.forMethod('paypal') ? [] : [t('serve.noPaypalGateway')]),
+      ...(config.paymentInstructions ? [] : [t('serve.noBankDetails')]),
+    ]
+    if (missing.length) console.log(t('serve.notOffered', { methods: missing.join('; ') }))
   } else {
     console.log(t('worker.running', { kind: database.kind }))
+  }
+  if (config.mode === 'demo') console.log(t('serve.demoMode'))
+  else {
+    if (!config.smtpUrl && jobs) console.log(t('serve.noSmtp'))
+    if (!services.platform && jobs) console.log(t('serve.noPlatform'))
+  }
+  for (const unknown of config.unknownVariables) {
+    console.error(t('serve.unknownVariable', { name: unknown.name, suggestion: unknown.suggestion ? t('serve.didYouMean', { name: unknown.suggestion }) : '' }))
   }
   const shutdown = async () => {
     await server?.close()
@@ -571,7 +596,12 @@ function errorReplacer(_key: string, value: unknown) {
   return value instanceof Error ? { error: value.message } : value
 }
 
+/** What the operator reads of an error: never a credential, whatever the error carried (DESIGN §5). */
 function explain(error: unknown): string {
+  return maskCredentials(describeError(error))
+}
+
+function describeError(error: unknown): string {
   if (error instanceof DomainError) return `${errorMessage(error.code, lang)}${error.detail ? `: ${error.detail}` : ''} (${error.code})`
   if (error instanceof SecretCancelled) return t('secret.cancelled')
   if (error instanceof ConfigError || error instanceof UsageError) return error.message
@@ -580,6 +610,6 @@ function explain(error: unknown): string {
 
 program.parseAsync(argv).catch((error) => {
   process.stderr.write(`${t('error.prefix')}: ${explain(error)}\n`)
-  if (process.env.PEC_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`)
+  if (process.env.PEC_DEBUG && error instanceof Error) process.stderr.write(`${maskCredentials(error.stack ?? '')}\n`)
   process.exitCode = 1
 })

@@ -6,6 +6,7 @@ export const ERROR_MESSAGES = {
   duration_not_offered: { it: 'Durata non prevista dalla convenzione', en: 'Duration not offered by the convention' },
   price_missing: { it: 'Nessun prezzo per questa durata', en: 'No price for this duration' },
   payment_method_unknown: { it: 'Metodo di pagamento non valido', en: 'Unknown payment method' },
+  payment_method_unavailable: { it: 'Questo metodo di pagamento non è disponibile', en: 'This payment method is not available' },
   order_not_found: { it: 'Ordine non trovato', en: 'Order not found' },
   order_already_paid: { it: "L'ordine è già pagato", en: 'The order is already paid' },
   order_not_open: { it: "L'ordine non è più aperto", en: 'The order is no longer open' },

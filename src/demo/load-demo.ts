@@ -24,6 +24,9 @@ interface DemoMailbox {
   story: string
 }
 
+/** Every demo mailbox lives here: a database with a mailbox elsewhere is not the demo's to touch. */
+export const DEMO_DOMAIN = 'pec.omceo-demo.it'
+
 const DEMO_MAILBOXES: DemoMailbox[] = [
   { accountId: 'FNOM000001', firstName: 'Mario', lastName: 'Rossi', fiscalCodeStem: 'RSSMRA70A01H501', address: 'mario.rossi@pec.omceo-demo.it', daysToExpiry: 60, status: 'active', register: 'none', language: 'it', story: 'scade tra 60 giorni' },
   { accountId: 'FNOM000002', firstName: 'Giulia', lastName: 'Bianchi', fiscalCodeStem: 'BNCGLI82M45F205', address: 'giulia.bianchi@pec.omceo-demo.it', daysToExpiry: 30, status: 'active', register: 'ini_pec', language: 'it', story: 'scade tra 30 giorni, registrata su INI-PEC' },

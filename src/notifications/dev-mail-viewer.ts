@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync, FastifyReply } from 'fastify'
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { BUSINESS_TIME_ZONE } from '../core/calendar'
 import type { Db } from '../db/client'
 import { findOutboxMail, listOutbox, type OutboxStatus } from './list-outbox'
@@ -48,7 +48,7 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px}dt{color:#526
 </style>
 </head>
 <body>
-<header><strong><a href="/dev/posta">Posta di sviluppo</a></strong> — le e-mail restano nella coda (SMTP_URL non impostato)</header>
+<header><strong><a href="/dev/posta">Posta di sviluppo</a></strong> — modalità demo: la posta in uscita del servizio, visibile solo da questo computer</header>
 <main>
 ${body}
 </main>
@@ -66,12 +66,22 @@ function framedHtml(html: string): string {
   return html.replace(/<head>/i, '<head><base target="_blank">')
 }
 
+/** A connection from this machine, by the socket's own address: never a forwarded header. */
+function fromLoopback(request: FastifyRequest): boolean {
+  const address = request.socket.remoteAddress ?? ''
+  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.')
+}
+
 /**
- * The dev mail viewer, for embedded mode without SMTP_URL: the outbox as a mail client would show it.
- * Register only when no SMTP server is configured: it shows every holder's mail to anyone.
+ * The demo's mail viewer: the outbox as a mail client would show it. It shows every holder's
+ * mail, so it exists in demo mode only (R10) and answers only connections from this machine.
  */
 export function devMailViewer(context: MailContext, db: Db): FastifyPluginAsync {
   return async (app) => {
+    app.addHook('onRequest', async (request, reply) => {
+      if (!fromLoopback(request)) return sendPage(reply, 404, page('Non trovata', '<h1>Pagina non trovata</h1>'))
+    })
+
     app.get('/dev/posta', async (_request, reply) => {
       const mails = await listOutbox(db, { limit: 200 })
       const rows = mails

@@ -1,6 +1,7 @@
 import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm'
 import type { Deps } from '../deps'
 import type { MailContext } from './mail-context'
+import { paramsWithoutSecrets } from './outbox'
 import { renderMail } from './render-mail'
 import { outbox } from './schema'
 import { MailDeliveryError, type MailTransport } from './transport'
@@ -116,12 +117,14 @@ async function recordOutcomes(deps: Deps, batch: ClaimedRow[], outcomes: Outcome
   await deps.db.transaction(async (tx) => {
     for (const [i, row] of batch.entries()) {
       const outcome = outcomes[i]
+      // Delivered or given up: the secrets it carried (a reset token) are no longer needed.
+      const scrubbed = outcome.kind === 'retry' ? undefined : paramsWithoutSecrets(row.template)
       const change =
         outcome.kind === 'sent'
-          ? { status: 'sent' as const, sentAt: now, messageId: outcome.messageId, lastError: null }
+          ? { status: 'sent' as const, sentAt: now, messageId: outcome.messageId, lastError: null, ...(scrubbed && { params: scrubbed }) }
           : outcome.kind === 'retry'
             ? { nextAttemptAt: new Date(now.getTime() + retryDelayMs(row.attempts)), lastError: outcome.error }
-            : { status: 'failed' as const, lastError: outcome.error }
+            : { status: 'failed' as const, lastError: outcome.error, ...(scrubbed && { params: scrubbed }) }
       // Only our own claim: if the lease ran out and another worker took the row, its result stands.
       await tx
         .update(outbox)

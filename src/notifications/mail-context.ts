@@ -1,6 +1,7 @@
 import { renewalLinkExpiry, renewalLinkToken, RENEWAL_LINK_DAYS_AFTER_EXPIRY } from '../accounts/renewal-link'
 import type { CalendarDate } from '../core/calendar'
 import { systemClock, type Clock } from '../core/clock'
+import { PAYMENT_METHODS, type PaymentMethod } from '../renewals/schema'
 
 /** Where the bank transfer (bonifico) and postal slip (bollettino) payments go. */
 export interface PaymentInstructions {
@@ -33,7 +34,10 @@ export interface MailContext {
    * a signed link last until E + 90 days; without it, 90 days from when the mail is rendered.
    */
   renewLink(mailboxAddress: string, expiresOn?: string): string
-  payment: PaymentInstructions
+  /** Null when bank and postal details are not configured: bonifico and bollettino are then not offered. */
+  payment: PaymentInstructions | null
+  /** The payment methods this installation offers (R10: never a simulation outside demo mode). */
+  methods: readonly PaymentMethod[]
 }
 
 /**
@@ -42,9 +46,10 @@ export interface MailContext {
  */
 export function mailContext(
   publicUrl: string,
-  payment: PaymentInstructions = DEMO_PAYMENT_INSTRUCTIONS,
+  payment: PaymentInstructions | null = DEMO_PAYMENT_INSTRUCTIONS,
   secret?: string,
   clock: Clock = systemClock,
+  methods: readonly PaymentMethod[] = PAYMENT_METHODS,
 ): MailContext {
   const base = publicUrl.replace(/\/$/, '')
   return {
@@ -57,6 +62,7 @@ export function mailContext(
       return `${base}/rinnova?t=${renewalLinkToken(secret, mailboxAddress, expiresAt)}`
     },
     payment,
+    methods,
   }
 }
 

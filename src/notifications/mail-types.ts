@@ -121,8 +121,11 @@ export interface PasswordResetParams {
   holderName: string
   /** The customer account ID: the new password goes with it at sign-in. */
   accountId: string
-  /** The one-time token (the table keeps only its SHA-256); the link is built when the mail is rendered. */
-  token: string
+  /**
+   * The one-time token (the table keeps only its SHA-256); the link is built when the mail is
+   * rendered. Removed from the outbox once the mail is delivered or given up (SECRET_PARAMS).
+   */
+  token?: string
   /** ISO instant the link stops working (1 hour after the request). */
   expiresAt: string
 }

@@ -67,7 +67,8 @@ export async function registerWebFrame(app: FastifyInstance, services: Services,
   const options = { path: area.cookiePath, httpOnly: true as const, sameSite: area.sameSite, secure }
 
   await app.register(fastifyFormbody)
-  await app.register(fastifyCookie, { secret: config.sessionSecret })
+  // A list: the first secret signs, every one still verifies (rotation without breaking live cookies).
+  await app.register(fastifyCookie, { secret: config.sessionSecrets })
   await app.register(fastifyCsrf, { sessionPlugin: '@fastify/cookie', cookieKey: area.csrfCookie, cookieOpts: { ...options, signed: true } })
   await app.register(fastifyRateLimit, { global: false })
   await app.register(fastifyView, {

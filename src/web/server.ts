@@ -46,8 +46,9 @@ export async function buildServer(services: Services, options: { logger?: boolea
   // The style sheet of the portal and the back office.
   await app.register(fastifyStatic, { root: fileURLToPath(new URL('./static', import.meta.url)), prefix: '/static/', maxAge: '1d' })
 
-  // Without SMTP the dev mail viewer shows the outbox (it sets its own, looser CSP for mail HTML).
-  if (!config.smtpUrl) await app.register(devMailViewer(services.mail, deps.db))
+  // R10: the mail viewer shows every holder's mail, reset links included: demo mode only, and only
+  // to this machine (it sets its own, looser CSP for mail HTML).
+  if (config.mode === 'demo') await app.register(devMailViewer(services.mail, deps.db))
 
   // Gateway webhooks: outside the portal (no CSRF, raw JSON bodies for the signature check).
   await app.register(webhookRoutes(services))

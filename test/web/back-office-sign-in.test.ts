@@ -15,6 +15,7 @@ import { buildServer } from '../../src/web/server'
 import { testDatabases, type TestDatabase } from '../support/databases'
 import { clockOn, seedConvention, seedMailbox } from '../support/seed'
 import { WebClient } from '../support/web-client'
+import { TEST_SESSION_SECRET } from '../support/config'
 
 const PASSWORD = 'operatore-di-prova-1'
 
@@ -41,7 +42,7 @@ describe.each(testDatabases())('%s: back-office sign-in', (_name, open) => {
     await seedMailbox(db, { expiresOn: '2026-07-01', address: 'medico@pec.example.it', accountId: 'FNOM000010' })
     await db.update(accounts).set({ passwordHash: await hashPassword('holder-secret') }).where(eq(accounts.id, 'FNOM000010'))
     clock = clockOn('2026-06-01') // 12:00 in Rome
-    services = buildServices(loadConfig({ DATABASE_URL: 'memory://', PUBLIC_URL: 'https://rinnovi.example.it', SESSION_SECRET: 'k'.repeat(32) }), t.database, clock)
+    services = buildServices(loadConfig({ DATABASE_URL: 'memory://', PUBLIC_URL: 'https://rinnovi.example.it', SESSION_SECRET: TEST_SESSION_SECRET }), t.database, clock)
     await addOperator(services.deps, { username: 'anna', displayName: 'Anna Bianchi', password: PASSWORD, actor: 'operator:setup' })
     app = await buildServer(services)
   }

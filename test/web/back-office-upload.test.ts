@@ -17,6 +17,7 @@ import { posteReport } from '../payments/postal/poste-records'
 import { testDatabases, type TestDatabase } from '../support/databases'
 import { clockOn, seedConvention, seedMailbox } from '../support/seed'
 import { WebClient } from '../support/web-client'
+import { TEST_SESSION_SECRET } from '../support/config'
 
 const PASSWORD = 'operatore-di-prova-1'
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/statements/${name}`, import.meta.url))
@@ -59,7 +60,7 @@ describe.each(testDatabases())('%s: back-office uploads', (_name, open) => {
     t = await open()
     const db = t.database.db
     await seedConvention(db)
-    const config = loadConfig({ DATABASE_URL: 'memory://', PUBLIC_URL: 'https://rinnovi.example.it', SESSION_SECRET: 'k'.repeat(32), ...env })
+    const config = loadConfig({ DATABASE_URL: 'memory://', PUBLIC_URL: 'https://rinnovi.example.it', SESSION_SECRET: TEST_SESSION_SECRET, ...env })
     services = buildServices(config, t.database, clockOn('2026-05-02'))
     const placed = []
     for (const expiresOn of ['2026-06-30', '2026-07-31']) {

@@ -14,6 +14,7 @@ import { buildServer } from '../../src/web/server'
 import { testDatabases, type TestDatabase } from '../support/databases'
 import { clockOn, seedConvention, seedMailbox } from '../support/seed'
 import { WebClient } from '../support/web-client'
+import { TEST_SESSION_SECRET } from '../support/config'
 
 describe.each(testDatabases())('%s: portal forgot password', (_name, open) => {
   let t: TestDatabase
@@ -32,7 +33,7 @@ describe.each(testDatabases())('%s: portal forgot password', (_name, open) => {
     await seedMailbox(db, { expiresOn: '2026-07-01', address: 'prima@pec.example.it', accountId: 'FNOM000010' })
     await seedMailbox(db, { expiresOn: '2026-08-01', address: 'altrui@pec.example.it', accountId: 'FNOM000099', language: 'en' })
     await db.update(accounts).set({ passwordHash: await hashPassword('old-account-secret') }).where(eq(accounts.id, 'FNOM000010'))
-    const config = loadConfig({ DATABASE_URL: 'memory://', PUBLIC_URL: 'https://rinnovi.example.it', SESSION_SECRET: 'x'.repeat(32) })
+    const config = loadConfig({ DATABASE_URL: 'memory://', PUBLIC_URL: 'https://rinnovi.example.it', SESSION_SECRET: TEST_SESSION_SECRET })
     clock = clockOn('2026-06-01')
     services = buildServices(config, t.database, clock)
     app = await buildServer(services)

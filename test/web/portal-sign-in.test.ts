@@ -13,8 +13,9 @@ import { startFakeImapServer, type FakeImapServer } from '../accounts/fake-imap-
 import { testDatabases, type TestDatabase } from '../support/databases'
 import { clockOn, seedConvention, seedMailbox } from '../support/seed'
 import { WebClient } from '../support/web-client'
+import { TEST_SESSION_SECRET } from '../support/config'
 
-const SECRET = 'x'.repeat(32)
+const SECRET = TEST_SESSION_SECRET
 
 describe.each(testDatabases())('%s: portal sign-in', (_name, open) => {
   let t: TestDatabase

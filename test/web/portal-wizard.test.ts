@@ -16,8 +16,9 @@ import { buildServer } from '../../src/web/server'
 import { testDatabases, type TestDatabase } from '../support/databases'
 import { clockOn, seedConvention, seedMailbox } from '../support/seed'
 import { WebClient } from '../support/web-client'
+import { BANK_ENV, DEMO_ENV, TEST_SESSION_SECRET } from '../support/config'
 
-const PUBLIC_URL = 'https://rinnovi.example.it'
+const PUBLIC_URL = DEMO_ENV.PUBLIC_URL
 
 const BILLING = {
   kind: 'person',
@@ -43,7 +44,8 @@ describe.each(testDatabases())('%s: portal renewal wizard', (_name, open) => {
     await t?.close()
   })
 
-  async function setup(language: 'it' | 'en' = 'it') {
+  /** The portal on the demo's settings unless others are given (production: see the R10 tests below). */
+  async function setup(language: 'it' | 'en' = 'it', env: Record<string, string> = DEMO_ENV) {
     t = await open()
     const db = t.database.db
     await seedConvention(db)
@@ -65,7 +67,7 @@ describe.each(testDatabases())('%s: portal renewal wizard', (_name, open) => {
     const other = await seedMailbox(db, { expiresOn: '2026-08-01', address: 'altrui@pec.example.it', accountId: 'FNOM000099' })
     const hash = await hashPassword('account-secret')
     await db.update(accounts).set({ passwordHash: hash })
-    const config = loadConfig({ DATABASE_URL: 'memory://', PUBLIC_URL, SESSION_SECRET: 'x'.repeat(32) })
+    const config = loadConfig({ DATABASE_URL: 'memory://', SESSION_SECRET: TEST_SESSION_SECRET, ...env })
     clock = clockOn('2026-06-01')
     app = await buildServer(buildServices(config, t.database, clock))
     return { active, deactivated, ceased, other }
@@ -355,5 +357,45 @@ describe.each(testDatabases())('%s: portal renewal wizard', (_name, open) => {
     expect((await client.post(`/ordini/${orderId}/metodo`, { method: 'card' }, mine.body)).statusCode).toBe(404)
     expect(await t.database.db.select().from(renewalDrafts).where(eq(renewalDrafts.accountId, 'FNOM000010'))).toEqual([])
     expect(active.id).not.toBe(other.id)
+  })
+
+  it('R10: without gateway keys, card and PayPal are not offered; a forged choice is refused; bank methods work', async () => {
+    const { active } = await setup('it', { ...BANK_ENV })
+    const client = await signIn()
+    const base = `/rinnovo/${active.id}`
+    await client.get(base)
+    await step(client, `${base}/durata`, { years: '1' })
+    await step(client, `${base}/contratti`, { 'accept_condizioni-generali': 'yes', 'accept_clausole-vessatorie': 'yes' })
+    await step(client, `${base}/fatturazione`, BILLING)
+    const payment = await client.get(`${base}/pagamento`)
+    expect(payment.body).toContain('value="bonifico"')
+    expect(payment.body).toContain('value="bollettino"')
+    expect(payment.body).not.toMatch(/value="(card|paypal)"/)
+    const forged = await client.post(`${base}/pagamento`, { method: 'card' }, payment.body)
+    expect(forged.statusCode).toBe(422)
+    expect(forged.body).toContain('href="#method-bollettino"')
+    expect((await client.post(`${base}/pagamento`, { method: 'bonifico' }, payment.body)).headers.location).toBe(`${base}/riepilogo`)
+    const summary = await client.get(`${base}/riepilogo`)
+    const done = await client.post(`${base}/conferma`, {}, summary.body)
+    const orderId = done.headers.location!.slice('/ordini/'.length)
+    const order = await client.get(`/ordini/${orderId}`)
+    expect(order.body).toContain('IT60 X054 2811 1010 0000 0123 456')
+    expect(order.body).not.toMatch(/value="(card|paypal)"/)
+    const change = await client.post(`/ordini/${orderId}/metodo`, { method: 'paypal' }, order.body)
+    expect(change.statusCode).toBe(409)
+    expect(change.body).toContain('Questo metodo di pagamento non è disponibile')
+  })
+
+  it('R10: with no payment settings at all, nothing is offered and the payment step says so', async () => {
+    const { active } = await setup('it', {})
+    const client = await signIn()
+    const base = `/rinnovo/${active.id}`
+    await client.get(base)
+    await step(client, `${base}/durata`, { years: '1' })
+    await step(client, `${base}/contratti`, { 'accept_condizioni-generali': 'yes', 'accept_clausole-vessatorie': 'yes' })
+    await step(client, `${base}/fatturazione`, BILLING)
+    const payment = await client.get(`${base}/pagamento`)
+    expect(payment.body).toContain('non è disponibile alcun metodo di pagamento')
+    expect(payment.body).not.toMatch(/name="method" value=/)
   })
 })

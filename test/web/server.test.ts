@@ -6,14 +6,15 @@ import { runLifecycle } from '../../src/lifecycle/run-lifecycle'
 import { parseCalendarDate as day } from '../../src/core/calendar'
 import { testDatabases, type TestDatabase } from '../support/databases'
 import { clockOn, seedConvention, seedMailbox } from '../support/seed'
+import { DEMO_ENV } from '../support/config'
 
 describe.each(testDatabases())('%s: the web server', (_name, open) => {
   let t: TestDatabase
   afterEach(() => t?.close())
 
-  it('answers health checks, and shows queued mail in the dev viewer when no SMTP server is set', async () => {
+  it('answers health checks, and in demo mode shows queued mail in the mail viewer', async () => {
     t = await open()
-    const config = loadConfig({ DATABASE_URL: 'memory://', PUBLIC_URL: 'https://rinnovi.example.it' })
+    const config = loadConfig({ DATABASE_URL: 'memory://', ...DEMO_ENV })
     const services = buildServices(config, t.database, clockOn('2026-06-20'))
     await seedConvention(t.database.db)
     await seedMailbox(t.database.db, { expiresOn: '2026-06-27', address: 'dottoressa@pec.example.it' })
@@ -28,12 +29,14 @@ describe.each(testDatabases())('%s: the web server', (_name, open) => {
     await app.close()
   })
 
-  it('hides the dev mail viewer when mail goes out over SMTP', async () => {
+  it('R10: has no mail viewer outside demo mode, with or without SMTP', async () => {
     t = await open()
-    const config = loadConfig({ DATABASE_URL: 'memory://', SMTP_URL: 'smtp://127.0.0.1:2525' })
-    const app = await buildServer(buildServices(config, t.database, clockOn('2026-06-20')))
-    expect((await app.inject('/dev/posta')).statusCode).toBe(404)
-    await app.close()
+    for (const env of [{}, { SMTP_URL: 'smtp://127.0.0.1:2525' }]) {
+      const config = loadConfig({ DATABASE_URL: 'memory://', ...env })
+      const app = await buildServer(buildServices(config, t.database, clockOn('2026-06-20')))
+      expect((await app.inject('/dev/posta')).statusCode).toBe(404)
+      await app.close()
+    }
   })
 })
 
@@ -53,7 +56,8 @@ describe('configuration', () => {
       postalAccount: '000012345678',
       isDemo: false,
     })
-    expect(loadConfig({ DATABASE_URL: 'memory://' }).paymentInstructions).toBeUndefined()
+    expect(loadConfig({ DATABASE_URL: 'memory://' }).paymentInstructions).toBeUndefined() // production: not offered
+    expect(loadConfig({ DATABASE_URL: 'memory://', ...DEMO_ENV }).paymentInstructions).toMatchObject({ isDemo: true })
   })
 
   it.each([

@@ -36,7 +36,9 @@ export function passwordResetMail(p: PasswordResetParams, context: MailContext, 
           ? 'abbiamo ricevuto una richiesta di nuova password per il servizio di rinnovo della casella PEC.'
           : 'We have received a request for a new password for the PEC mailbox renewal service.',
       ),
-      { kind: 'action', label: it ? 'Imposta una nuova password' : 'Set a new password', href: passwordResetLink(p.token, context) },
+      p.token
+        ? { kind: 'action', label: it ? 'Imposta una nuova password' : 'Set a new password', href: passwordResetLink(p.token, context) }
+        : paragraph(it ? '[Link personale: consegnato al destinatario e non più conservato]' : '[Personal link: delivered to the recipient and no longer kept]'),
       {
         kind: 'facts',
         rows: [

@@ -34,7 +34,11 @@ function methodInstructions(method: PaymentMethod, order: OpenOrderFacts, mailbo
   const it = language === 'it'
   const reason = orderNumber(order.orderId) // causale
   const amount = euro(order.totalCents, language)
-  const { payment } = context
+  const offline = method === 'bonifico' || method === 'bollettino'
+  if (!context.methods.includes(method) || (offline && !context.payment)) {
+    return [paragraph(it ? 'Questo metodo di pagamento non è più disponibile: scegline un altro qui sotto.' : 'This payment method is no longer available: please choose another one below.')]
+  }
+  const payment = context.payment ?? NO_DETAILS
   switch (method) {
     case 'card':
     case 'paypal':
@@ -88,7 +92,7 @@ function methodInstructions(method: PaymentMethod, order: OpenOrderFacts, mailbo
 function otherMethodLine(method: PaymentMethod, order: OpenOrderFacts, mailbox: string, context: MailContext, language: Language): Inline[] {
   const it = language === 'it'
   const reason = orderNumber(order.orderId)
-  const { payment } = context
+  const payment = context.payment ?? NO_DETAILS // only offered methods are listed (otherMethods)
   const name = { strong: capitalised(methodName(method, language)) }
   switch (method) {
     case 'card':
@@ -107,7 +111,8 @@ function otherMethodLine(method: PaymentMethod, order: OpenOrderFacts, mailbox: 
   }
 }
 
-const ALL_METHODS: PaymentMethod[] = ['card', 'paypal', 'bonifico', 'bollettino']
+// Never shown: a method without its details is not offered, so it is never listed.
+const NO_DETAILS = { beneficiary: '', iban: '', bic: '', postalAccount: '', isDemo: false }
 
 /** R2: an open, unpaid order is spelled out: its ID, amount, how to pay and by when. */
 export function openOrderSection(order: OpenOrderFacts, mailbox: string, context: MailContext, language: Language): Block[] {
@@ -124,18 +129,27 @@ export function openOrderSection(order: OpenOrderFacts, mailbox: string, context
         [it ? 'Il pagamento deve arrivare entro' : 'Payment must arrive by', date(order.payBy, language)],
       ],
     },
-    paragraph(
-      it
-        ? 'Carta di credito e PayPal vengono registrati subito; bonifico e bollettino impiegano alcuni giorni lavorativi ad arrivare: pagali per tempo.'
-        : 'Card and PayPal payments are registered at once; a bank transfer or a postal slip takes a few working days to arrive: send it in good time.',
-    ),
+    ...timingNote(context.methods, language),
     { kind: 'heading', text: it ? `Come pagare con ${chosen}` : `How to pay by ${chosen}` },
     ...methodInstructions(order.method, order, mailbox, context, language),
     paragraph(it ? 'Puoi anche pagare in un altro modo:' : 'You can also pay another way:'),
-    { kind: 'list', items: ALL_METHODS.filter((m) => m !== order.method).map((m) => otherMethodLine(m, order, mailbox, context, language)) },
+    { kind: 'list', items: context.methods.filter((m) => m !== order.method).map((m) => otherMethodLine(m, order, mailbox, context, language)) },
   ]
-  if (context.payment.isDemo) blocks.push(demoNotice(language))
+  if (context.payment?.isDemo) blocks.push(demoNotice(language))
   return blocks
+}
+
+/** How soon each offered kind of payment registers: only the kinds this installation offers. */
+function timingNote(methods: readonly PaymentMethod[], language: Language): Block[] {
+  const it = language === 'it'
+  const online = methods.filter((m) => m === 'card' || m === 'paypal').map((m) => capitalised(methodName(m, language)))
+  const offline = methods.some((m) => m === 'bonifico' || m === 'bollettino')
+  const parts: string[] = []
+  if (online.length) parts.push(it ? `${online.join(' e ')} ${online.length > 1 ? 'vengono registrati' : 'viene registrato'} subito` : `${online.join(' and ')} payments are registered at once`)
+  if (offline) parts.push(it ? 'bonifico e bollettino impiegano alcuni giorni lavorativi ad arrivare: pagali per tempo' : 'a bank transfer or a postal slip takes a few working days to arrive: send it in good time')
+  if (!parts.length) return []
+  const sentence = parts.join('; ')
+  return [paragraph(`${sentence.charAt(0).toUpperCase()}${sentence.slice(1)}.`)]
 }
 
 function demoNotice(language: Language): Block {

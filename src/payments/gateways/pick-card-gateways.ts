@@ -15,14 +15,13 @@ export interface CardGateways {
 }
 
 /**
- * DESIGN §5: without gateway keys, the sandbox (a simulation) takes card and PayPal. As soon as one
- * real gateway is configured the sandbox is off everywhere, so a live installation can never
- * renew a mailbox through a simulated payment; a method left without its gateway is unavailable.
+ * R10: the sandbox (a simulation) takes card and PayPal in demo mode only, where real gateway keys
+ * are refused (see loadConfig). Outside it a method without its gateway is simply not offered, so
+ * no installation can renew a mailbox through a simulated payment by leaving a key out.
  */
-export function pickCardGateways(config: Pick<Config, 'gateways' | 'sessionSecret'>): CardGateways {
+export function pickCardGateways(config: Pick<Config, 'mode' | 'gateways' | 'sessionSecrets'>): CardGateways {
   const { stripe, paypal } = config.gateways
-  const live = !!stripe || !!paypal
-  const sandbox = live ? undefined : sandboxGateway(config.sessionSecret)
+  const sandbox = config.mode === 'demo' ? sandboxGateway(config.sessionSecrets[0]) : undefined
   const byMethod: Record<GatewayMethod, CardGateway | undefined> = {
     card: sandbox ?? (stripe && stripeGateway(stripe)),
     paypal: sandbox ?? (paypal && paypalGateway(paypal)),

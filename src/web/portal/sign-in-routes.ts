@@ -33,7 +33,7 @@ export async function signInRoutes(app: FastifyInstance, services: Services): Pr
   app.get<{ Querystring: { next?: string; casella?: string; uscito?: string; t?: string } }>('/rinnova', async (request, reply) => {
     if (request.holder) return reply.redirect(safeNext(request.query.next), 303)
     // The reminder's signed link only fills the field in: the holder still proves who they are.
-    const linked = request.query.t ? readRenewalLinkToken(config.sessionSecret, text(request.query.t), deps.clock.now()) : null
+    const linked = request.query.t ? readRenewalLinkToken(config.sessionSecrets, text(request.query.t), deps.clock.now()) : null
     return reply.page('portal/sign-in.eta', {
       title: request.t('signin.title'),
       identifier: linked ?? (request.query.t ? '' : text(request.query.casella)),

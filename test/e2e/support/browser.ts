@@ -9,6 +9,7 @@ import type { ManualClock } from '../../../src/core/clock'
 import type { Database } from '../../../src/db/client'
 import { buildServices, type Services } from '../../../src/services'
 import { buildServer } from '../../../src/web/server'
+import { TEST_SESSION_SECRET } from '../../support/config'
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
@@ -28,7 +29,7 @@ export interface RunningPortal {
 
 /** The real server on a free loopback port, on the given database and clock. */
 export async function startPortal(database: Database, clock: ManualClock): Promise<RunningPortal> {
-  const config = loadConfig({ DATABASE_URL: 'memory://', SESSION_SECRET: 'e2e-session-secret-0123456789abcdef', PORT: '0' })
+  const config = loadConfig({ DATABASE_URL: 'memory://', PEC_MODE: 'demo', SESSION_SECRET: TEST_SESSION_SECRET, PORT: '0' })
   const services = buildServices(config, database, clock)
   const app = await buildServer(services)
   await app.listen({ host: '127.0.0.1', port: 0 })

@@ -10,10 +10,11 @@ import { orders, type PaymentMethod } from '../../../src/renewals/schema'
 import { buildServices } from '../../../src/services'
 import type { TestDatabase } from '../../support/databases'
 import { clockOn, seedConvention, seedMailbox } from '../../support/seed'
+import { DEMO_ENV, TEST_SESSION_SECRET } from '../../support/config'
 
-/** Services on a test database, with the gateway settings given (none: the sandbox). */
-export function servicesFor(t: TestDatabase, env: Record<string, string> = {}, clock: ManualClock = clockOn('2026-05-01')) {
-  const config = loadConfig({ DATABASE_URL: 'memory://', PUBLIC_URL: 'https://rinnovi.example.it', SESSION_SECRET: 's'.repeat(32), ...env })
+/** Services on a test database, with the settings given (by default demo mode: the sandbox gateway). */
+export function servicesFor(t: TestDatabase, env: Record<string, string> = DEMO_ENV, clock: ManualClock = clockOn('2026-05-01')) {
+  const config = loadConfig({ DATABASE_URL: 'memory://', PUBLIC_URL: 'https://rinnovi.example.it', SESSION_SECRET: TEST_SESSION_SECRET, ...env })
   return { services: buildServices(config, t.database, clock), clock }
 }
 

@@ -3,15 +3,26 @@ import { ConfigError, loadConfig } from '../../../src/config'
 import { WebhookSignatureError } from '../../../src/payments/gateways/card-gateway'
 import { pickCardGateways } from '../../../src/payments/gateways/pick-card-gateways'
 import { sandboxGateway } from '../../../src/payments/gateways/sandbox-gateway'
+import { DEMO_ENV, TEST_SESSION_SECRET } from '../../support/config'
 
-const base = { DATABASE_URL: 'memory://', SESSION_SECRET: 'k'.repeat(32) }
+const base = { DATABASE_URL: 'memory://', SESSION_SECRET: TEST_SESSION_SECRET }
 
 describe('gateway settings', () => {
-  it('without keys, the sandbox (a simulation) takes card and PayPal', () => {
-    const gateways = pickCardGateways(loadConfig(base))
+  it('R10: in demo mode, the sandbox (a simulation) takes card and PayPal', () => {
+    const gateways = pickCardGateways(loadConfig({ ...base, ...DEMO_ENV }))
     expect(gateways.forMethod('card')).toMatchObject({ name: 'sandbox', simulated: true })
     expect(gateways.forMethod('paypal')).toMatchObject({ name: 'sandbox', simulated: true })
     expect(gateways.sandbox).toBeDefined()
+  })
+
+  it('R10: outside demo mode, no keys means no card and no PayPal, never the sandbox', () => {
+    for (const env of [base, { ...base, PEC_MODE: 'production' }, { ...base, STRIPE_KEY: 'sk_live_x', STRIPE_SECRET: 'whsec_x' }]) {
+      const gateways = pickCardGateways(loadConfig(env))
+      expect(gateways.forMethod('card')).toBeUndefined()
+      expect(gateways.forMethod('paypal')).toBeUndefined()
+      expect(gateways.byName('sandbox')).toBeUndefined()
+      expect(gateways.sandbox).toBeUndefined()
+    }
   })
 
   it('with one real gateway the sandbox is off everywhere: no simulated payment on a live installation', () => {

@@ -12,7 +12,7 @@ import { formatIban } from '../../../notifications/mail-context'
 import { changeOrderMethod } from '../../../renewals/drafts'
 import { findAccount, findMailbox } from '../../../renewals/queries'
 import { extendedExpiry, openOrderFacts, renewalBase } from '../../../renewals/rules'
-import { PAYMENT_METHODS, type PaymentMethod } from '../../../renewals/schema'
+import { requireOfferedMethod } from '../../../payments/offered-methods'
 import { loadHolderOrder } from '../holder-order'
 import type { Services } from '../../../services'
 import { requireHolder } from '../plugin'
@@ -43,7 +43,7 @@ export async function orderRoutes(app: FastifyInstance, services: Services): Pro
       order.status === 'paid' ? (order.newExpiresOn as CalendarDate) : extendedExpiry(renewalBase(mailbox, convention, today), order.years)
     let bonifico = null
     let bollettino = null
-    if (order.status === 'open' && order.method === 'bonifico') {
+    if (order.status === 'open' && order.method === 'bonifico' && payment) {
       const instructions = bankTransferInstructions(payment, { orderId: order.id, totalCents: order.totalCents })
       const svg = await epcQrSvg(instructions.epcPayload)
       bonifico = {
@@ -53,7 +53,7 @@ export async function orderRoutes(app: FastifyInstance, services: Services): Pro
         qrAlt: request.t('order.bonifico.qrAlt', { iban: instructions.ibanFormatted, amount, causale: instructions.causale }),
       }
     }
-    if (order.status === 'open' && order.method === 'bollettino') {
+    if (order.status === 'open' && order.method === 'bollettino' && payment) {
       const slip = postalSlipFor(payment, { orderId: order.id, totalCents: order.totalCents }, { name: order.billing.name })
       bollettino = { ...slip, codiceCliente: formatCodiceCliente(slip.codiceCliente), pdfUrl: `/ordini/${order.id}/bollettino.pdf` }
     }
@@ -75,16 +75,16 @@ export async function orderRoutes(app: FastifyInstance, services: Services): Pro
       methodChanged: request.query.metodo === 'cambiato',
       bonifico,
       bollettino,
-      isDemo: payment.isDemo,
-      otherMethods: PAYMENT_METHODS.map((m) => ({ method: m, label: request.t(`wizard.payment.${m}`), hint: request.t(`wizard.payment.${m}.hint`) })),
+      isDemo: payment?.isDemo ?? false,
+      methodUnavailable: !services.mail.methods.includes(order.method),
+      otherMethods: services.mail.methods.map((m) => ({ method: m, label: request.t(`wizard.payment.${m}`), hint: request.t(`wizard.payment.${m}.hint`) })),
     })
   })
 
   app.post('/ordini/:orderId/metodo', guard, async (request, reply) => {
     const order = await holderOrder(request, reply)
     if (!order) return reply
-    const method = (request.body as Record<string, unknown> | undefined)?.method as PaymentMethod
-    if (!PAYMENT_METHODS.includes(method)) throw new DomainError('payment_method_unknown', String(method))
+    const method = requireOfferedMethod(services.mail.methods, String((request.body as Record<string, unknown> | undefined)?.method))
     await changeOrderMethod(deps, request.holder!, order.id, method)
     return reply.redirect(`/ordini/${order.id}?metodo=cambiato`, 303)
   })
@@ -93,6 +93,7 @@ export async function orderRoutes(app: FastifyInstance, services: Services): Pro
     const order = await holderOrder(request, reply)
     if (!order) return reply
     if (order.status !== 'open') throw new DomainError(order.status === 'paid' ? 'order_already_paid' : 'order_not_open', order.id)
+    if (!services.mail.payment) throw new DomainError('payment_method_unavailable', 'bollettino')
     const slip = postalSlipFor(
       services.mail.payment,
       { orderId: order.id, totalCents: order.totalCents },

@@ -4,7 +4,7 @@ import { formatEuro } from '../../../core/money'
 import { billingFormFor, BILLING_FIELDS, PROVINCES, validateBilling, type BillingForm, type InvoiceBilling } from '../../../renewals/billing'
 import { contractsAccepted, placeDraftOrder, saveDraft } from '../../../renewals/drafts'
 import { extendedExpiry, priceOrder, renewalBase } from '../../../renewals/rules'
-import { PAYMENT_METHODS, type AcceptedContract, type PaymentMethod } from '../../../renewals/schema'
+import type { AcceptedContract, PaymentMethod } from '../../../renewals/schema'
 import type { Services } from '../../../services'
 import { requireHolder, type FieldError } from '../plugin'
 import { loadWizard, priceFor, stepUrl, stepView, type WizardContext } from './wizard-context'
@@ -164,8 +164,9 @@ export async function wizardStepRoutes(app: FastifyInstance, services: Services)
   })
 
   // ---- 4. pagamento ----
+  // Only the methods this installation offers (R10): no gateway, no card; no bank details, no bonifico.
   function methodOptions(request: FastifyRequest) {
-    return PAYMENT_METHODS.map((method) => ({
+    return services.mail.methods.map((method) => ({
       method,
       label: request.t(`wizard.payment.${method}`),
       hint: request.t(`wizard.payment.${method}.hint`),
@@ -182,8 +183,8 @@ export async function wizardStepRoutes(app: FastifyInstance, services: Services)
     const context = await loadWizard(services, request, reply, 'payment')
     if (!context) return reply
     const method = field(request.body, 'method') as PaymentMethod
-    if (!PAYMENT_METHODS.includes(method)) {
-      const errors = [{ field: 'method-card', message: request.t('wizard.payment.missing') }]
+    if (!services.mail.methods.includes(method)) {
+      const errors = [{ field: `method-${services.mail.methods[0] ?? 'card'}`, message: request.t('wizard.payment.missing') }]
       return reply.page('portal/wizard-payment.eta', stepView(request, context, 'payment', { methods: methodOptions(request), chosen: null, errors }), 422)
     }
     await saveDraft(deps.db, request.holder!.accountId, context.mailbox.id, { method }, context.now)

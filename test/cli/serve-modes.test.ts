@@ -1,0 +1,97 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { migrateDatabase, openDatabase } from '../../src/db/client'
+import { seedConvention, seedMailbox } from '../support/seed'
+import { runCli, startCli, NO_LANGUAGE } from './run-cli'
+
+/** A free loopback port for the server under test. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number }
+      probe.close(() => resolve(port))
+    })
+    probe.on('error', reject)
+  })
+}
+
+/** Starts `serve` and waits for /healthz (never for a line of its human, Italian-first text). */
+async function serve(env: Record<string, string | undefined>) {
+  const port = await freePort()
+  const running = startCli(['serve', '--no-jobs'], { ...NO_LANGUAGE, ...env, PORT: String(port) })
+  const base = `http://127.0.0.1:${port}`
+  for (let attempt = 0; ; attempt++) {
+    const up = await fetch(`${base}/healthz`).then((r) => r.ok, () => false)
+    if (up) break
+    if (running.child.exitCode !== null || attempt > 300) throw new Error(`serve did not start: ${(await running.done).stderr}`)
+    await new Promise((r) => setTimeout(r, 50)) // polling a child process, not a test waiting on time
+  }
+  return {
+    base,
+    async stop() {
+      running.child.kill('SIGTERM')
+      return running.done
+    },
+  }
+}
+
+// R10, end to end: README's quick start is the demo; any other start is production.
+describe('serve: demo only when chosen', () => {
+  let folder: string | undefined
+  afterEach(() => folder && rmSync(folder, { recursive: true, force: true }))
+
+  it('README quick start: `demo` then `serve` on the same folder shows the mail, to this machine', async () => {
+    folder = mkdtempSync(join(tmpdir(), 'pec-serve-'))
+    const env = { DATABASE_URL: join(folder, 'data') }
+    const demo = await runCli(['demo', '--json'], env)
+    expect(demo.code, demo.stderr).toBe(0)
+    expect(JSON.parse(demo.stdout).mode).toBe('demo')
+    const server = await serve(env)
+    try {
+      expect((await fetch(`${server.base}/dev/posta`)).status).toBe(200)
+    } finally {
+      await server.stop()
+    }
+  })
+
+  it('a fresh folder is production: no mail viewer, no sandbox; misspelt settings and what is not offered are said at start', async () => {
+    folder = mkdtempSync(join(tmpdir(), 'pec-serve-'))
+    const server = await serve({ DATABASE_URL: join(folder, 'data'), STRIPE_KEY: 'sk_live_typo', PEC_LANG: 'en' })
+    let output
+    try {
+      expect((await fetch(`${server.base}/dev/posta`)).status).toBe(404)
+      expect((await fetch(`${server.base}/sandbox/pagamento/sbx_0123`)).status).toBe(404)
+    } finally {
+      output = await server.stop()
+    }
+    expect(output.stderr).toContain('STRIPE_KEY')
+    expect(output.stderr).toContain('STRIPE_SECRET_KEY')
+    expect(output.stdout).toContain('STRIPE_WEBHOOK_SECRET') // card not offered: which settings it needs
+    expect(output.stdout).not.toContain('/dev/posta')
+  })
+
+  it('refuses PEC_MODE=demo next to PostgreSQL, and the demo on a database holding real mailboxes', async () => {
+    const refused = await runCli(['serve'], { PEC_MODE: 'demo', DATABASE_URL: 'postgres://pec:hunter2@127.0.0.1:5432/pec', SESSION_SECRET: 'x' })
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toMatch(/PEC_MODE=demo/)
+    expect(refused.stderr).not.toContain('hunter2')
+    const demoOnPostgres = await runCli(['demo'], { DATABASE_URL: 'postgres://pec:hunter2@127.0.0.1:5432/pec', SESSION_SECRET: 'x' })
+    expect(demoOnPostgres.code).toBe(1)
+    expect(demoOnPostgres.stderr).not.toContain('hunter2')
+
+    folder = mkdtempSync(join(tmpdir(), 'pec-serve-'))
+    const env = { DATABASE_URL: join(folder, 'data') }
+    // a real installation's mailbox, outside the demo's domain
+    const database = await openDatabase(env.DATABASE_URL)
+    await migrateDatabase(database)
+    await seedConvention(database.db)
+    await seedMailbox(database.db, { expiresOn: '2027-03-31', address: 'anna.reale@pec.example.it' })
+    await database.close()
+    const demo = await runCli(['demo'], env)
+    expect(demo.code).toBe(1)
+    expect(demo.stderr).toMatch(/DATABASE_URL=\.\/demo-data/)
+  })
+})

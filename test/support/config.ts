@@ -1,0 +1,20 @@
+/**
+ * Settings the tests build their configuration from. Demo mode is explicit (R10), so a test that
+ * wants the sandbox gateway, the mail viewer or the demo bank details says so with DEMO_ENV.
+ */
+
+/** 32 random bytes in hex: passes the strength check loadConfig makes of SESSION_SECRET. */
+export const TEST_SESSION_SECRET = '9c4e1f7a2b8d05e6c3a9f1b74d2e8c60a5b3f9d1e7c2a4b6f0d8e3c5a7b9f1e2'
+/** A second one, for rotation tests. */
+export const OTHER_SESSION_SECRET = '1b7e3d9a5c2f8e4b6a0d9c3e7f1a5b8d2c6e0f4a9b3d7e1c5a8f2b6d0e4c9a3f'
+
+/** Demo mode: the sandbox gateway, the mail viewer and the fictitious bank details. Never https (refused). */
+export const DEMO_ENV = { PEC_MODE: 'demo', PUBLIC_URL: 'http://localhost:3000' } as const
+
+/** A provider's own bank and postal details (a valid Italian IBAN): bonifico and bollettino are then offered. */
+export const BANK_ENV = {
+  PAYMENT_BENEFICIARY: 'PEC Provider S.p.A.',
+  PAYMENT_IBAN: 'IT60 X054 2811 1010 0000 0123 456',
+  PAYMENT_BIC: 'BPMOIT22XXX',
+  PAYMENT_POSTAL_ACCOUNT: '123456',
+} as const
