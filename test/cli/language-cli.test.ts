@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { formatDate, type CalendarDate } from '../../src/core/calendar'
+import { systemClock } from '../../src/core/clock'
+import { migrateDatabase, openDatabase } from '../../src/db/client'
+import { loadDemo } from '../../src/demo/load-demo'
 import { cliDatabases, NO_LANGUAGE, runCli, type CliDatabase, type CliEnv } from './run-cli'
 
 // The same commands, end to end: Italian unless PEC_LANG, --lang or the locale asks for English.
-describe.each(cliDatabases())('%s: the command line speaks Italian first, English on request', (_name, open) => {
+describe.each(cliDatabases())('%s: the command line speaks Italian first, English on request', (name, open) => {
   let database: CliDatabase
   let italian: CliEnv
   let english: CliEnv
@@ -29,13 +32,27 @@ describe.each(cliDatabases())('%s: the command line speaks Italian first, Englis
   })
 
   it('orders, payments and mailboxes read in the operator’s language, amounts and dates as the portal writes them', { timeout: 240_000 }, async () => {
-    const demo = await runCli(['demo'], italian)
-    expect(demo.code, demo.stderr).toBe(0)
-    expect(demo.stdout).toMatch(/^Dati dimostrativi caricati con data \d{1,2} \p{L}+ \d{4} \(prezzi di prova: 10,00\s€ \+ IVA all’anno\)\./u)
-    expect(demo.stdout).toContain('Ufficio (/ufficio): operatore demo, password ')
-    const giulia = (JSON.parse((await runCli(['demo', '--json'], italian)).stdout).credentials as Array<{ mailbox: string; expiresOn: CalendarDate }>).find(
-      (c) => c.mailbox === 'giulia.bianchi@pec.omceo-demo.it',
-    )!
+    let credentials: Array<{ mailbox: string; expiresOn: CalendarDate }>
+    if (name === 'pglite') {
+      const demo = await runCli(['demo'], italian)
+      expect(demo.code, demo.stderr).toBe(0)
+      expect(demo.stdout).toMatch(/^Dati dimostrativi caricati con data \d{1,2} \p{L}+ \d{4} \(prezzi di prova: 10,00\s€ \+ IVA all’anno\)\./u)
+      expect(demo.stdout).toContain('Ufficio (/ufficio): operatore demo, password ')
+      expect(demo.stdout).toContain('MODALITÀ DEMO')
+      credentials = JSON.parse((await runCli(['demo', '--json'], italian)).stdout).credentials
+    } else {
+      // R10: PostgreSQL is production; the demo is refused there, in the operator's language, so its data is loaded directly.
+      const refused = await runCli(['demo'], italian)
+      expect(refused).toMatchObject({ code: 1, stderr: expect.stringMatching(/^errore: PEC_MODE=demo: not with a PostgreSQL DATABASE_URL/) })
+      const db = await openDatabase(database.env.DATABASE_URL)
+      try {
+        await migrateDatabase(db)
+        credentials = (await loadDemo({ db: db.db, clock: systemClock, config: { publicUrl: 'http://localhost:3000', businessTimeZone: 'Europe/Rome' } }, 'operator:test-operator')).credentials
+      } finally {
+        await db.close()
+      }
+    }
+    const giulia = credentials.find((c) => c.mailbox === 'giulia.bianchi@pec.omceo-demo.it')!
     const expiry = { it: formatDate(giulia.expiresOn, 'it'), en: formatDate(giulia.expiresOn, 'en') }
 
     const preview = await runCli(['lifecycle', 'run', '--dry-run'], italian)

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { BANK_ENV, TEST_SESSION_SECRET } from '../support/config'
 import { postgresOnly } from '../support/databases'
 
 export const CLI = fileURLToPath(new URL('../../bin/pec-renewal.js', import.meta.url))
@@ -39,7 +40,7 @@ export function runCli(args: string[], env: CliEnv, input?: string): Promise<Cli
 
 /** A database the command can open from another process: its DATABASE_URL, and how to drop it. */
 export interface CliDatabase {
-  env: { DATABASE_URL: string }
+  env: { DATABASE_URL: string } & Record<string, string>
   close(): Promise<void>
 }
 
@@ -53,7 +54,8 @@ export function cliDatabases(): Array<['pglite' | 'postgres', () => Promise<CliD
     name,
     async () => {
       const database = await open()
-      return { env: { DATABASE_URL: database.url! }, close: () => database.close() }
+      // A PostgreSQL installation is production (R10): its secret is required, its bank details configured.
+      return { env: { DATABASE_URL: database.url!, SESSION_SECRET: TEST_SESSION_SECRET, ...BANK_ENV }, close: () => database.close() }
     },
   ])
   return [['pglite', embedded], ...servers]

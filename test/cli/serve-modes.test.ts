@@ -43,7 +43,7 @@ describe('serve: demo only when chosen', () => {
   let folder: string | undefined
   afterEach(() => folder && rmSync(folder, { recursive: true, force: true }))
 
-  it('README quick start: `demo` then `serve` on the same folder shows the mail, to this machine', async () => {
+  it('README quick start: `demo` then `serve` on the same folder shows the mail, to this machine', { timeout: 240_000 }, async () => {
     folder = mkdtempSync(join(tmpdir(), 'pec-serve-'))
     const env = { DATABASE_URL: join(folder, 'data') }
     const demo = await runCli(['demo', '--json'], env)
@@ -57,7 +57,7 @@ describe('serve: demo only when chosen', () => {
     }
   })
 
-  it('a fresh folder is production: no mail viewer, no sandbox; misspelt settings and what is not offered are said at start', async () => {
+  it('a fresh folder is production: no mail viewer, no sandbox; misspelt settings and what is not offered are said at start', { timeout: 240_000 }, async () => {
     folder = mkdtempSync(join(tmpdir(), 'pec-serve-'))
     const server = await serve({ DATABASE_URL: join(folder, 'data'), STRIPE_KEY: 'sk_live_typo', PEC_LANG: 'en' })
     let output
@@ -73,7 +73,7 @@ describe('serve: demo only when chosen', () => {
     expect(output.stdout).not.toContain('/dev/posta')
   })
 
-  it('refuses PEC_MODE=demo next to PostgreSQL, and the demo on a database holding real mailboxes', async () => {
+  it('refuses PEC_MODE=demo next to PostgreSQL, and the demo on a database holding real mailboxes', { timeout: 240_000 }, async () => {
     const refused = await runCli(['serve'], { PEC_MODE: 'demo', DATABASE_URL: 'postgres://pec:hunter2@127.0.0.1:5432/pec', SESSION_SECRET: 'x' })
     expect(refused.code).toBe(1)
     expect(refused.stderr).toMatch(/PEC_MODE=demo/)
