@@ -4,17 +4,21 @@ import {
   localMailboxCredentials,
   type MailboxCredentialChecker,
 } from './accounts/mailbox-credentials'
-import { deleteSpentPasswordResets } from './accounts/password-reset'
+import { deleteSpentPasswordResets, resolvePasswordResetRequests } from './accounts/password-reset'
+import { samplePasswordHashes } from './accounts/queries'
 import { SESSIONS_CLOSED_CHANNEL, SessionCache } from './accounts/session-cache'
 import { deleteExpiredSessions } from './accounts/sessions'
+import type { HolderCredentials } from './accounts/sign-in'
 import { deleteStaleSignInFailures } from './accounts/sign-in-guard'
+import { DECOY_SAMPLE_SIZE, storedPasswordCheck, type StoredPasswordCheck } from './accounts/stored-password-check'
 import type { Clock } from './core/clock'
 import type { Config } from './config'
 import type { Database } from './db/client'
 import type { Deps } from './deps'
 import { startLifecycleSchedule } from './lifecycle/schedule'
 import { deleteExpiredOperatorSessions } from './operators/operator-sessions'
-import { operatorSignInFailures } from './operators/schema'
+import { sampleOperatorPasswordHashes } from './operators/queries'
+import { operatorSignInGuard } from './operators/schema'
 import { mailContext, type MailContext } from './notifications/mail-context'
 import { startOutboxDispatcher } from './notifications/dispatch-outbox'
 import { smtpTransport } from './notifications/transport'
@@ -35,6 +39,12 @@ export interface Services {
   platform: MailPlatform | undefined
   /** Checks mailbox passwords at sign-in: the imported hashes, or an IMAP login when IMAP_URL is set. */
   mailboxCredentials: MailboxCredentialChecker
+  /** Everything that checks a holder's password at sign-in, decoys included. */
+  holderCredentials: HolderCredentials
+  /** Checks operators' passwords, with a decoy for an unknown username. */
+  operatorPasswords: StoredPasswordCheck
+  /** Resolves stored "forgot password" requests in the background, after the response. */
+  resetRequests: BackgroundWork
   /** Card and PayPal gateways: Stripe, PayPal, or the sandbox in demo mode only (R10). */
   gateways: CardGateways
   /** Holder sessions this process checked within the last minute (see SessionCache). */
@@ -45,14 +55,51 @@ export interface Services {
   startJobs(log: Log): { stop(): Promise<void> }
 }
 
+/** Work started after a response (or by a timer) that nothing waits for, except shutdown and tests. */
+export interface BackgroundWork {
+  /** Starts a run, or another one after the current run when one is under way. */
+  start(onError: Log): void
+  /** Resolves when no run is under way nor due. */
+  settled(): Promise<void>
+}
+
+function backgroundWork(run: () => Promise<unknown>): BackgroundWork {
+  let current: Promise<void> | null = null
+  let again = false
+  const work: BackgroundWork = {
+    start(onError) {
+      if (current) {
+        again = true
+        return
+      }
+      current = run()
+        .then(() => undefined, (error: unknown) => onError('background work failed', error))
+        .finally(() => {
+          current = null
+          if (again) {
+            again = false
+            work.start(onError)
+          }
+        })
+    },
+    async settled() {
+      while (current) await current
+    },
+  }
+  return work
+}
+
 export function buildServices(config: Config, database: Database, clock: Clock): Services {
   const deps: Deps = { db: database.db, clock, config }
   const gateways = pickCardGateways(config)
   const methods = offeredPaymentMethods(gateways, config.paymentInstructions)
   const mail = mailContext(config.publicUrl, config.paymentInstructions ?? null, config.sessionSecrets[0], clock, methods)
+  const accountPasswords = storedPasswordCheck(() => samplePasswordHashes(database.db, 'accounts', DECOY_SAMPLE_SIZE), clock)
+  const mailboxPasswords = storedPasswordCheck(() => samplePasswordHashes(database.db, 'mailboxes', DECOY_SAMPLE_SIZE), clock)
   const mailboxCredentials = config.imapUrl
     ? imapMailboxCredentials(imapServerFromUrl(config.imapUrl))
-    : localMailboxCredentials(database.db)
+    : localMailboxCredentials(database.db, mailboxPasswords)
+  const resetRequests = backgroundWork(() => resolvePasswordResetRequests(deps))
   // R10: the log-only platform is a simulation; outside demo mode commands wait for a real adapter (issue 13).
   const platform = config.mode === 'demo' ? loggingMailPlatform((line) => console.log(line)) : undefined
   const sessions = new SessionCache()
@@ -62,6 +109,9 @@ export function buildServices(config: Config, database: Database, clock: Clock):
     mail,
     platform,
     mailboxCredentials,
+    holderCredentials: { mailboxes: mailboxCredentials, accountPasswords, mailboxPasswords },
+    operatorPasswords: storedPasswordCheck(() => sampleOperatorPasswordHashes(database.db, DECOY_SAMPLE_SIZE), clock),
+    resetRequests,
     gateways,
     sessions,
     listenForClosedSessions: () =>
@@ -90,13 +140,16 @@ export function buildServices(config: Config, database: Database, clock: Clock):
       } else {
         log('no mail platform configured: disable/enable/delete commands stay queued')
       }
+      // Reset requests a process stored and could not resolve after its response (it stopped).
+      const forgotten = setInterval(() => resetRequests.start(log), 60_000)
+      stops.push(() => clearInterval(forgotten), () => resetRequests.settled())
       const housekeeping = setInterval(() => {
         const now = clock.now()
         Promise.all([
           deleteExpiredSessions(deps),
           deleteExpiredOperatorSessions(deps),
           deleteStaleSignInFailures(deps.db, now),
-          deleteStaleSignInFailures(deps.db, now, operatorSignInFailures),
+          deleteStaleSignInFailures(deps.db, now, operatorSignInGuard),
           deleteSpentPasswordResets(deps.db, now),
           deleteOldSentMail(deps.db, now, config.mailRetentionDays),
         ]).catch(

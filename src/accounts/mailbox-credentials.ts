@@ -1,7 +1,7 @@
 import { ImapFlow } from 'imapflow'
 import type { Executor } from '../db/client'
-import { hashPassword, verifyPassword } from './passwords'
 import { findMailboxByAddress } from './queries'
+import type { StoredPasswordCheck } from './stored-password-check'
 
 /**
  * The port that checks a PEC mailbox's own password. `verify` answers true or false for the
@@ -20,23 +20,13 @@ export class MailboxCredentialsUnavailable extends Error {
   }
 }
 
-// Verified when there is no hash to check, so an unknown name takes as long as a wrong password.
-let decoyHash: Promise<string> | undefined
-
-/** Checks a password against a stored hash, or against a decoy when there is none (false then). */
-export async function verifyOrDecoy(password: string, storedHash: string | null | undefined): Promise<boolean> {
-  decoyHash ??= hashPassword('decoy password that matches nothing')
-  const ok = await verifyPassword(password, storedHash ?? (await decoyHash))
-  return ok && Boolean(storedHash)
-}
-
 /** The default adapter: the mailbox password hash imported from the mail platform's export. */
-export function localMailboxCredentials(db: Executor): MailboxCredentialChecker {
+export function localMailboxCredentials(db: Executor, check: StoredPasswordCheck): MailboxCredentialChecker {
   return {
     name: 'local',
     async verify(address, password) {
       const mailbox = await findMailboxByAddress(db, address)
-      return verifyOrDecoy(password, mailbox?.passwordHash)
+      return check(password, mailbox?.passwordHash) // no hash (or no mailbox): a decoy like the imported ones
     },
   }
 }

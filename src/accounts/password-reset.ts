@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto'
-import { and, count, eq, gt, isNotNull, isNull, lt, or } from 'drizzle-orm'
+import { and, asc, count, eq, gt, isNotNull, isNull, lt, or } from 'drizzle-orm'
+import { normaliseIdentifier } from '../core/identifiers'
 import { audit } from '../db/audit'
-import type { Executor } from '../db/client'
+import type { Executor, Tx } from '../db/client'
 import type { Deps } from '../deps'
 import { enqueueMail } from '../notifications/outbox'
 import { hashPassword } from './passwords'
-import { findMailboxByAddress } from './queries'
-import { accounts, mailboxes, passwordResets } from './schema'
+import { findAccount, findAccountByIdentifier, findMailboxByAddress } from './queries'
+import { accounts, mailboxes, passwordResetRequests, passwordResets } from './schema'
 import { closeAccountSessions, hashToken, type HolderSession } from './sessions'
-import { findAccountById } from './sign-in'
 import { clearSignInFailures } from './sign-in-guard'
 
 export const RESET_LINK_MS = 60 * 60_000 // a reset link works for one hour
@@ -37,56 +37,78 @@ export interface RequestContext {
 export type ResetRequestOutcome = 'sent' | 'no_match' | 'throttled'
 
 /**
- * "Forgot password": for an account ID or a mailbox address, queues a one-time link (1 hour) to
- * the account's reference e-mail address, in one transaction with its audit row. The table keeps
- * only the token's SHA-256.
+ * "Forgot password": stores the request, and only that, whether or not the identifier matches an
+ * account: the answer takes the same time either way (the lookup and the mail would make it
+ * several times slower for a real account). resolvePasswordResetRequests does the rest.
  */
-export async function requestPasswordReset(deps: Deps, identifier: string, from: RequestContext): Promise<ResetRequestOutcome> {
-  const typed = identifier.trim()
+export async function requestPasswordReset(deps: Deps, identifier: string, from: RequestContext): Promise<void> {
+  await deps.db.insert(passwordResetRequests).values({ identifier: normaliseIdentifier(identifier), ip: from.ip, requestedAt: deps.clock.now() })
+}
+
+/**
+ * Resolves the stored requests, oldest first, each in its own transaction with its mail and audit
+ * row, and deletes it there (R8: a request is resolved once, by whichever process takes it; one
+ * that stopped halfway leaves it for the next). Returns what happened to each.
+ */
+export async function resolvePasswordResetRequests(deps: Deps): Promise<ResetRequestOutcome[]> {
+  const outcomes: ResetRequestOutcome[] = []
+  for (;;) {
+    const outcome = await deps.db.transaction(async (tx) => {
+      const [request] = await tx.select().from(passwordResetRequests).orderBy(asc(passwordResetRequests.id)).limit(1).for('update', { skipLocked: true })
+      if (!request) return null
+      await tx.delete(passwordResetRequests).where(eq(passwordResetRequests.id, request.id))
+      return sendResetLink(tx, deps.clock.now(), request)
+    })
+    if (!outcome) return outcomes
+    outcomes.push(outcome)
+  }
+}
+
+/**
+ * For an account ID or a mailbox address, queues a one-time link (1 hour) to the account's
+ * reference e-mail address, with its audit row. The table keeps only the token's SHA-256.
+ */
+async function sendResetLink(tx: Tx, now: Date, request: typeof passwordResetRequests.$inferSelect): Promise<ResetRequestOutcome> {
+  const typed = request.identifier
   if (!typed) return 'no_match'
-  const mailbox = typed.includes('@') ? await findMailboxByAddress(deps.db, typed) : undefined
-  const account = typed.includes('@')
-    ? mailbox && (await findAccountById(deps.db, mailbox.accountId))
-    : await findAccountById(deps.db, typed)
+  const mailbox = typed.includes('@') ? await findMailboxByAddress(tx, typed) : undefined
+  const account = typed.includes('@') ? mailbox && (await findAccount(tx, mailbox.accountId)) : await findAccountByIdentifier(tx, typed)
   if (!account) return 'no_match'
-  const now = deps.clock.now()
+  // Serialises requests for one account, so the hourly cap holds when several are resolved at once.
+  await tx.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, account.id)).for('update')
+  const [recent] = await tx
+    .select({ n: count() })
+    .from(passwordResets)
+    .where(and(eq(passwordResets.accountId, account.id), gt(passwordResets.createdAt, new Date(now.getTime() - 3_600_000))))
+  if (recent.n >= MAX_LINKS_PER_HOUR) return 'throttled'
   const token = randomBytes(32).toString('base64url')
   const expiresAt = new Date(now.getTime() + RESET_LINK_MS)
-  return deps.db.transaction(async (tx) => {
-    // Serialises requests for one account, so the hourly cap holds under concurrent submissions.
-    await tx.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, account.id)).for('update')
-    const [recent] = await tx
-      .select({ n: count() })
-      .from(passwordResets)
-      .where(and(eq(passwordResets.accountId, account.id), gt(passwordResets.createdAt, new Date(now.getTime() - 3_600_000))))
-    if (recent.n >= MAX_LINKS_PER_HOUR) return 'throttled' as const
-    await tx.insert(passwordResets).values({ tokenHash: hashToken(token), accountId: account.id, createdAt: now, expiresAt })
-    await enqueueMail(
-      tx,
-      {
-        template: 'password_reset',
-        language: account.language,
-        recipient: account.referenceEmail,
-        params: {
-          holderName: `${account.firstName} ${account.lastName}`,
-          accountId: account.id,
-          token,
-          expiresAt: expiresAt.toISOString(),
-        },
-        mailboxId: mailbox?.id,
+  await tx.insert(passwordResets).values({ tokenHash: hashToken(token), accountId: account.id, createdAt: now, expiresAt })
+  await enqueueMail(
+    tx,
+    {
+      template: 'password_reset',
+      language: account.language,
+      recipient: account.referenceEmail,
+      params: {
+        holderName: `${account.firstName} ${account.lastName}`,
+        accountId: account.id,
+        token,
+        expiresAt: expiresAt.toISOString(),
       },
-      now,
-    )
-    await audit(tx, {
-      actor: 'portal',
-      action: 'account.password_reset_requested',
-      at: now,
       mailboxId: mailbox?.id,
-      reason: mailbox ? 'requested with the mailbox address' : 'requested with the account ID',
-      data: { accountId: account.id, ip: from.ip },
-    })
-    return 'sent' as const
+    },
+    now,
+  )
+  await audit(tx, {
+    actor: 'portal',
+    action: 'account.password_reset_requested',
+    at: now,
+    mailboxId: mailbox?.id,
+    reason: mailbox ? 'requested with the mailbox address' : 'requested with the account ID',
+    data: { accountId: account.id, ip: request.ip, requestedAt: request.requestedAt },
   })
+  return 'sent'
 }
 
 export type ResetLinkState = { kind: 'valid'; accountId: string } | { kind: 'used' } | { kind: 'expired' } | { kind: 'unknown' }
@@ -111,8 +133,9 @@ export type ResetOutcome = { kind: 'done'; session: HolderSession } | { kind: 'u
 
 /**
  * Sets the account password (argon2id) from a reset link, once: the link and every other open
- * link of the account are spent, every session of the account is closed, the lockout is cleared,
- * and it is audited. Returns the session the holder is signed in with.
+ * link of the account are spent, every session of the account is closed, every failed sign-in on
+ * the account ID and its mailboxes is forgotten (the ceiling too: this is how a holder gets past
+ * it), and it is audited. Returns the session the holder is signed in with.
  */
 export async function resetPassword(deps: Deps, token: string, newPassword: string, from: RequestContext): Promise<ResetOutcome> {
   if (newPasswordProblems(newPassword, newPassword).length) throw new RangeError('check newPasswordProblems first')
@@ -144,7 +167,7 @@ export async function resetPassword(deps: Deps, token: string, newPassword: stri
   })
 }
 
-/** A new password lifts the lockout on the account ID and on its mailboxes. */
+/** A new password forgets the failed sign-ins on the account ID and on its mailboxes, from every client. */
 async function clearAccountLockouts(tx: Executor, accountId: string): Promise<void> {
   await clearSignInFailures(tx, accountId)
   const owned = await tx.select({ address: mailboxes.address }).from(mailboxes).where(eq(mailboxes.accountId, accountId))

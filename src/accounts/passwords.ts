@@ -1,6 +1,7 @@
+import { randomBytes } from 'node:crypto'
 import { hash as argon2Hash, parseOptions as argon2Options, verify as argon2Verify } from '@node-rs/argon2'
-import { verify as bcryptVerify } from '@node-rs/bcrypt'
-import { verify as sha512CryptVerify } from 'unixcrypt'
+import { hash as bcryptHash, verify as bcryptVerify } from '@node-rs/bcrypt'
+import { encrypt as sha512CryptEncrypt, verify as sha512CryptVerify } from 'unixcrypt'
 
 /** The password hashes mail servers hand us, and the one we write (argon2id). */
 export type PasswordHashKind = 'argon2id' | 'bcrypt' | 'sha512-crypt'
@@ -58,6 +59,53 @@ export function isSupportedPasswordHash(hash: string): boolean {
 /** The kind of a stored hash, or null when we could not verify against it. */
 export function passwordHashKind(hash: string): PasswordHashKind | null {
   return classify(hash)?.kind ?? null
+}
+
+/**
+ * What verifying against a hash costs: its scheme and work factors. Two hashes of equal cost take
+ * as long to verify, whatever the password (the decoy for an unknown identifier relies on it).
+ */
+export type HashCost =
+  | { kind: 'argon2id'; memoryKiB: number; passes: number; lanes: number }
+  | { kind: 'bcrypt'; cost: number }
+  | { kind: 'sha512-crypt'; rounds: number }
+
+/** The cost of the hashes we write (hashPassword). */
+export const OUR_HASH_COST: HashCost = { kind: 'argon2id', memoryKiB: 19_456, passes: 2, lanes: 1 }
+
+const SHA512_DEFAULT_ROUNDS = 5_000 // crypt(3): without rounds=, and clamped to 1000…999999999
+const SHA512_ROUNDS = /^\$6\$rounds=(\d+)\$/
+
+/** The cost of verifying against a stored hash, or null when we could not verify against it. */
+export function hashCost(stored: string): HashCost | null {
+  const classified = classify(stored)
+  if (!classified) return null
+  switch (classified.kind) {
+    case 'argon2id': {
+      const options = argon2Options(classified.hash)
+      return { kind: 'argon2id', memoryKiB: options.memoryCost, passes: options.timeCost, lanes: options.parallelism }
+    }
+    case 'bcrypt':
+      return { kind: 'bcrypt', cost: Number(classified.hash.slice(4, 6)) }
+    case 'sha512-crypt': {
+      const rounds = Number(SHA512_ROUNDS.exec(classified.hash)?.[1] ?? SHA512_DEFAULT_ROUNDS)
+      return { kind: 'sha512-crypt', rounds: Math.min(Math.max(rounds, 1_000), 999_999_999) }
+    }
+  }
+}
+
+/** A hash of `plain` with exactly this cost (for decoys: the password is random and forgotten). */
+export async function hashWithCost(plain: string, cost: HashCost): Promise<string> {
+  switch (cost.kind) {
+    case 'argon2id':
+      return argon2Hash(plain, { algorithm: ARGON2ID_ALGORITHM, memoryCost: cost.memoryKiB, timeCost: cost.passes, parallelism: cost.lanes })
+    case 'bcrypt':
+      return bcryptHash(plain, cost.cost)
+    case 'sha512-crypt': {
+      const salt = randomBytes(12).toString('base64').replaceAll('+', '.') // 16 characters of crypt's alphabet
+      return sha512CryptEncrypt(plain, `$6$rounds=${cost.rounds}$${salt}`)
+    }
+  }
 }
 
 /** argon2id with the library's defaults (19 MiB, 2 passes, 1 lane: OWASP's first choice). */

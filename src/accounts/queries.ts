@@ -1,17 +1,19 @@
-import { eq, sql } from 'drizzle-orm'
+import { eq, inArray, isNotNull, sql } from 'drizzle-orm'
 import { queryRows, type Executor, type Tx } from '../db/client'
 import { conventions } from '../catalog/schema'
+import { normaliseIdentifier } from '../core/identifiers'
 import type { MailboxRow } from './mailbox-csv'
-import { mailboxes } from './schema'
+import { accounts, mailboxes } from './schema'
 
 export type Mailbox = typeof mailboxes.$inferSelect
+export type Account = typeof accounts.$inferSelect
 
-/** The stored mailbox for an address, matched case-insensitively (addresses are stored lower case). */
+/** The stored mailbox for an address as typed (addresses are stored lower-case ASCII: normalised already). */
 export async function findMailboxByAddress(db: Executor, address: string): Promise<Mailbox | undefined> {
   const [row] = await db
     .select()
     .from(mailboxes)
-    .where(eq(mailboxes.address, address.trim().toLowerCase()))
+    .where(eq(mailboxes.address, normaliseIdentifier(address)))
   return row
 }
 
@@ -19,6 +21,34 @@ export async function findMailboxByAddress(db: Executor, address: string): Promi
 export async function holdsMailboxesOutside(db: Executor, domain: string): Promise<boolean> {
   const rows = await queryRows<{ found: boolean }>(db, sql`SELECT EXISTS (SELECT 1 FROM mailboxes WHERE address NOT LIKE ${`%@${domain}`}) AS found`)
   return rows[0].found
+}
+
+/**
+ * The account for an ID as typed. IDs are stored as issued (FNOM000001); the typed one matches an
+ * account only when both normalise to the same spelling — the one the sign-in guard counts under,
+ * so no variant of an ID (`ſIST0002`, full-width letters) reaches an account with fresh tries, and
+ * none (`SıST0002`) reaches another account. The index finds the candidates, the spelling decides.
+ */
+export async function findAccountByIdentifier(db: Executor, typed: string): Promise<Account | undefined> {
+  const key = normaliseIdentifier(typed)
+  if (!key) return undefined
+  const candidates = [...new Set([typed.trim(), key, key.toUpperCase()])]
+  const rows = await db.select().from(accounts).where(inArray(accounts.id, candidates))
+  const matching = rows.filter((row) => normaliseIdentifier(row.id) === key)
+  return matching.find((row) => row.id === typed.trim()) ?? matching[0]
+}
+
+/** The account with exactly this stored ID (a mailbox's account). */
+export async function findAccount(db: Executor, id: string): Promise<Account | undefined> {
+  const [row] = await db.select().from(accounts).where(eq(accounts.id, id))
+  return row
+}
+
+/** Some stored password hashes of accounts, or of mailboxes: the decoy follows their scheme and cost. */
+export async function samplePasswordHashes(db: Executor, of: 'accounts' | 'mailboxes', limit: number): Promise<Array<string | null>> {
+  const table = of === 'accounts' ? accounts : mailboxes
+  const rows = await db.select({ hash: table.passwordHash }).from(table).where(isNotNull(table.passwordHash)).limit(limit)
+  return rows.map((row) => row.hash)
 }
 
 export interface AuditRow {

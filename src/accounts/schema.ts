@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { bigint, date, index, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core'
+import { bigint, date, index, integer, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core'
 import { conventions } from '../catalog/schema'
 
 /** A customer account: the holder (intestatario) and their reference e-mail address. */
@@ -64,21 +64,49 @@ export const webSessions = pgTable(
 )
 
 /**
- * Failed sign-ins per identifier, for the lockout: shared by every node. One table per kind of
- * user (holders here, operators in theirs), so failures against one never lock the other.
+ * Failed sign-ins, shared by every node (sign-in-guard.ts decides what they mean). One pair of
+ * tables per kind of user (holders here, operators in theirs), so failures against one never
+ * slow down or block the other. Identifiers are normalised (normaliseIdentifier).
  */
-export function signInFailuresTable(name: string) {
-  return pgTable(name, {
-    identifier: text('identifier').primaryKey(), // lower case
-    failures: integer('failures').notNull(),
-    windowStartedAt: timestamp('window_started_at', { withTimezone: true }).notNull(),
-    lockedUntil: timestamp('locked_until', { withTimezone: true }),
-  })
+export function signInFailureTables(prefix: '' | 'operator_') {
+  return {
+    /** Per identifier, across every client: the ceiling only a distributed attack reaches. */
+    identifiers: pgTable(`${prefix}sign_in_failures`, {
+      identifier: text('identifier').primaryKey(),
+      failures: integer('failures').notNull(),
+      windowStartedAt: timestamp('window_started_at', { withTimezone: true }).notNull(),
+    }),
+    /** Per identifier and client (IP address, IPv6 by /64): the growing wait between attempts. */
+    clients: pgTable(
+      `${prefix}sign_in_client_failures`,
+      {
+        identifier: text('identifier').notNull(),
+        client: text('client').notNull(),
+        failures: integer('failures').notNull(),
+        lastFailureAt: timestamp('last_failure_at', { withTimezone: true }).notNull(),
+      },
+      (t) => [primaryKey({ columns: [t.identifier, t.client] }), index(`${prefix}sign_in_client_failures_last`).on(t.lastFailureAt)],
+    ),
+  }
 }
-export type SignInFailuresTable = ReturnType<typeof signInFailuresTable>
+export type SignInFailureTables = ReturnType<typeof signInFailureTables>
 
 /** Holders' failures, by account ID or mailbox address. */
-export const signInFailures = signInFailuresTable('sign_in_failures')
+export const holderSignInGuard = signInFailureTables('')
+export const signInFailures = holderSignInGuard.identifiers
+export const signInClientFailures = holderSignInGuard.clients
+
+/**
+ * "Forgot password" requests waiting to be resolved: the form only stores one, so it answers in
+ * the same time whether or not the identifier exists; the lookup and the mail happen after the
+ * response (and in the jobs, for a process that stopped before). Deleted once resolved.
+ */
+export const passwordResetRequests = pgTable('password_reset_requests', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+  identifier: text('identifier').notNull(), // normalised, as typed: it may match nothing
+  ip: text('ip').notNull(),
+  requestedAt: timestamp('requested_at', { withTimezone: true }).notNull(),
+})
 
 /** One-time password reset links: the e-mail carries the token, the table its SHA-256. */
 export const passwordResets = pgTable('password_resets', {

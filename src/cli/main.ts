@@ -22,6 +22,7 @@ import { enableOperator } from '../operators/enable-operator'
 import { listOperators, type OperatorListing } from '../operators/list-operators'
 import { findOperator } from '../operators/queries'
 import { setOperatorPassword } from '../operators/set-operator-password'
+import { unlockOperator } from '../operators/unlock-operator'
 import { listOutbox, type OutboxStatus } from '../notifications/list-outbox'
 import { smtpTransport } from '../notifications/transport'
 import { importStatement, type StatementImport } from '../payments/offline/import-statement'
@@ -438,8 +439,21 @@ operator
   .action((username: string, opts) =>
     withServices(async ({ deps }) => {
       const result = await enableOperator(deps, { username, actor: OPERATOR })
+      const key = result.kind === 'enabled' ? 'operatorEnable.done' : result.unlocked ? 'operatorEnable.unlocked' : 'operatorEnable.already'
+      printResult(opts.json, result, () => t(key, { username: result.username }))
+    }),
+  )
+operator
+  .command('unlock <username>')
+  .description(t('operatorUnlock.description'))
+  .option('--json', t('option.json'))
+  .action((username: string, opts) =>
+    withServices(async ({ deps }) => {
+      const result = await unlockOperator(deps, { username, actor: OPERATOR })
       printResult(opts.json, result, () =>
-        t(result.kind === 'enabled' ? 'operatorEnable.done' : 'operatorEnable.already', { username: result.username }),
+        result.kind === 'nothing_to_unlock'
+          ? t('operatorUnlock.nothing', { username: result.username })
+          : t(result.blocked ? 'operatorUnlock.blocked' : 'operatorUnlock.slowed', { username: result.username, failures: result.failures }),
       )
     }),
   )

@@ -136,6 +136,12 @@ const it = {
   'operatorEnable.description': 'riattiva un operatore disattivato, subito (il blocco per tentativi falliti è tolto; la password resta quella)',
   'operatorEnable.done': 'Operatore {username} riattivato; può accedere di nuovo',
   'operatorEnable.already': 'L’operatore {username} non era disattivato; non è cambiato nulla',
+  'operatorEnable.unlocked': 'L’operatore {username} non era disattivato; i suoi tentativi di accesso falliti sono stati azzerati',
+  'operatorUnlock.description':
+    'sblocca l’accesso di un operatore dopo troppi tentativi falliti: azzera i tentativi sul suo nome utente, da ogni connessione (la password e le sessioni restano)',
+  'operatorUnlock.blocked': 'Operatore {username} sbloccato: può accedere di nuovo con la sua password (tentativi falliti azzerati: {failures})',
+  'operatorUnlock.slowed': 'Operatore {username}: non era bloccato; tentativi falliti azzerati: {failures}',
+  'operatorUnlock.nothing': 'L’operatore {username} non aveva tentativi di accesso falliti; non è cambiato nulla',
   'operatorPassword.description':
     'imposta la password di un operatore (una dimenticata) e chiude le sue sessioni. La password arriva da PEC_OPERATOR_PASSWORD, o da stdin: digitata due volte a un terminale (senza eco), o la prima riga di una pipe',
   'operatorPassword.done': 'Password dell’operatore {username} cambiata; sessioni chiuse: {sessions}',
@@ -313,6 +319,12 @@ const en: Record<CliKey, string> = {
   'operatorEnable.description': 'let a disabled operator sign in again, at once (their lockout is cleared; the password is unchanged)',
   'operatorEnable.done': 'Operator {username} enabled; they can sign in again',
   'operatorEnable.already': 'Operator {username} was not disabled; nothing changed',
+  'operatorEnable.unlocked': 'Operator {username} was not disabled; their failed sign-ins were forgotten',
+  'operatorUnlock.description':
+    "let an operator sign in again after too many failed sign-ins: forgets every failure on their username, from every connection (the password and sessions stay)",
+  'operatorUnlock.blocked': 'Operator {username} unlocked: they can sign in with their password again (failed sign-ins forgotten: {failures})',
+  'operatorUnlock.slowed': 'Operator {username} was not blocked; failed sign-ins forgotten: {failures}',
+  'operatorUnlock.nothing': 'Operator {username} had no failed sign-ins; nothing changed',
   'operatorPassword.description':
     "set an operator's password (a forgotten one) and close their sessions. The password comes from PEC_OPERATOR_PASSWORD, or from stdin: typed twice at a terminal (not shown), or the first line of a pipe",
   'operatorPassword.done': 'Password of operator {username} changed; sessions closed: {sessions}',

@@ -2,6 +2,7 @@ import { hashPassword } from '../accounts/passwords'
 import { audit, type Actor } from '../db/audit'
 import { DomainError } from '../core/errors'
 import type { Deps } from '../deps'
+import { storedUsername } from './queries'
 import { operators } from './schema'
 
 /** Operators open the back office's payment pages: a longer minimum than the holders' 10. */
@@ -23,9 +24,9 @@ export interface AddedOperator {
   createdAt: Date
 }
 
-/** The username as stored and audited (operator:USERNAME): trimmed, lower case, checked. */
+/** The username as stored and audited (operator:USERNAME): normalised as every lookup does it, checked. */
 export function operatorUsername(typed: string): string {
-  const username = typed.trim().toLowerCase()
+  const username = storedUsername(typed)
   if (!USERNAME.test(username)) throw new DomainError('invalid_username', `"${typed}"`)
   return username
 }

@@ -1,19 +1,32 @@
 import { eq } from 'drizzle-orm'
-import { clearSignInFailures } from '../accounts/sign-in-guard'
+import { clearSignInFailures, type ClearedFailures } from '../accounts/sign-in-guard'
 import { DomainError } from '../core/errors'
+import { normaliseIdentifier } from '../core/identifiers'
 import type { Executor, Tx } from '../db/client'
-import { operators, operatorSessions, operatorSignInFailures } from './schema'
+import { operators, operatorSessions, operatorSignInGuard } from './schema'
 
 export type OperatorRow = typeof operators.$inferSelect
 
-/** The username as the table keeps it, from what was typed: trimmed, lower case. */
+/** The username as the table keeps it and the sign-in guard counts it, from what was typed. */
 export function storedUsername(typed: string): string {
-  return typed.trim().toLowerCase()
+  return normaliseIdentifier(typed)
+}
+
+/** The operator with this username as typed, or undefined. */
+export async function findOperatorRow(db: Executor, typed: string): Promise<OperatorRow | undefined> {
+  const [row] = await db.select().from(operators).where(eq(operators.username, storedUsername(typed)))
+  return row
+}
+
+/** Some operators' password hashes: the decoy for an unknown username follows their scheme and cost. */
+export async function sampleOperatorPasswordHashes(db: Executor, limit: number): Promise<string[]> {
+  const rows = await db.select({ hash: operators.passwordHash }).from(operators).limit(limit)
+  return rows.map((row) => row.hash)
 }
 
 /** The operator, or operator_not_found: for a command that needs one before it asks for anything else. */
 export async function findOperator(db: Executor, typed: string): Promise<OperatorRow> {
-  const [row] = await db.select().from(operators).where(eq(operators.username, storedUsername(typed)))
+  const row = await findOperatorRow(db, typed)
   if (!row) throw new DomainError('operator_not_found', storedUsername(typed))
   return row
 }
@@ -31,7 +44,7 @@ export async function closeAllOperatorSessions(tx: Executor, username: string): 
   return closed.length
 }
 
-/** Lifts a sign-in lockout on the operator, so they can sign in at once. */
-export async function clearOperatorLockout(tx: Executor, username: string): Promise<void> {
-  await clearSignInFailures(tx, username, operatorSignInFailures)
+/** Forgets the operator's failed sign-ins (a reached ceiling, clients' waits), so they can sign in at once; what was cleared, or null. */
+export async function clearOperatorLockout(tx: Executor, username: string): Promise<ClearedFailures | null> {
+  return clearSignInFailures(tx, username, operatorSignInGuard)
 }

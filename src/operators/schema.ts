@@ -1,5 +1,5 @@
 import { index, pgTable, text, timestamp } from 'drizzle-orm/pg-core'
-import { signInFailuresTable } from '../accounts/schema'
+import { signInFailureTables } from '../accounts/schema'
 
 /** The provider's back-office staff (DESIGN §1, Operator): who signs in at /ufficio. */
 export const operators = pgTable('operators', {
@@ -31,5 +31,7 @@ export const operatorSessions = pgTable(
   (t) => [index('operator_sessions_expiry').on(t.expiresAt)],
 )
 
-/** Failed operator sign-ins per username, for the lockout. */
-export const operatorSignInFailures = signInFailuresTable('operator_sign_in_failures')
+/** Failed operator sign-ins per username, and per username and client. */
+export const operatorSignInGuard = signInFailureTables('operator_')
+export const operatorSignInFailures = operatorSignInGuard.identifiers
+export const operatorSignInClientFailures = operatorSignInGuard.clients

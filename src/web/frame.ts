@@ -6,7 +6,6 @@ import fastifyRateLimit from '@fastify/rate-limit'
 import fastifyView from '@fastify/view'
 import { Eta } from 'eta'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { BUSINESS_TIME_ZONE } from '../core/calendar'
 import { DomainError, errorMessage } from '../core/errors'
 import type { Services } from '../services'
 import { isLang, translator, type Lang, type Translate } from './i18n'
@@ -169,9 +168,17 @@ export function safeNext(next: unknown, fallback: string, under = '/'): string {
   return typeof next === 'string' && /^\/(?!\/)[\w\-./?=&%]*$/.test(next) && next.startsWith(under) ? next : fallback
 }
 
-/** "14:35", Rome time: when a sign-in lock ends. */
-export function romeTime(instant: Date, lang: Lang): string {
-  return new Intl.DateTimeFormat(lang === 'it' ? 'it-IT' : 'en-GB', { timeZone: BUSINESS_TIME_ZONE, hour: '2-digit', minute: '2-digit' }).format(instant)
+/**
+ * Answers an attempt that came before its time (the sign-in guard's wait): the Retry-After header
+ * in whole seconds, and the wait in words ("4 secondi", "16 minuti") for the page.
+ */
+export function waitUntil(reply: FastifyReply, retryAt: Date, now: Date): string {
+  const seconds = Math.max(1, Math.ceil((retryAt.getTime() - now.getTime()) / 1000))
+  reply.header('Retry-After', String(seconds))
+  const t = reply.request.t
+  if (seconds < 60) return seconds === 1 ? t('wait.second') : t('wait.seconds', { n: seconds })
+  const minutes = Math.ceil(seconds / 60)
+  return minutes === 1 ? t('wait.minute') : t('wait.minutes', { n: minutes })
 }
 
 export function text(value: unknown): string {

@@ -8,8 +8,9 @@ import {
 } from '../../src/accounts/mailbox-credentials'
 import { hashPassword } from '../../src/accounts/passwords'
 import { mailboxes } from '../../src/accounts/schema'
+import { storedPasswordCheck } from '../../src/accounts/stored-password-check'
 import { testDatabases, type TestDatabase } from '../support/databases'
-import { seedConvention, seedMailbox } from '../support/seed'
+import { clockOn, seedConvention, seedMailbox } from '../support/seed'
 import { startFakeImapServer, type FakeImapServer } from './fake-imap-server'
 
 describe('mailbox passwords through the mail platform (IMAP login)', () => {
@@ -79,7 +80,7 @@ describe.each(testDatabases())('%s: mailbox passwords from the imported hashes',
     const withHash = await seedMailbox(db, { expiresOn: '2026-07-01', address: 'rossi@pec.example.it' })
     await seedMailbox(db, { expiresOn: '2026-07-01', address: 'senza@pec.example.it' })
     await db.update(mailboxes).set({ passwordHash: await hashPassword('mailbox-secret') }).where(eq(mailboxes.id, withHash.id))
-    const checker = localMailboxCredentials(db)
+    const checker = localMailboxCredentials(db, storedPasswordCheck(async () => [], clockOn('2026-06-01')))
     expect(checker.name).toBe('local')
     expect(await checker.verify('ROSSI@pec.example.it', 'mailbox-secret')).toBe(true)
     expect(await checker.verify('rossi@pec.example.it', 'wrong')).toBe(false)

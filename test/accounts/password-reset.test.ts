@@ -1,5 +1,10 @@
-import { describe, expect, it } from 'vitest'
-import { newPasswordProblems } from '../../src/accounts/password-reset'
+import { afterEach, describe, expect, it } from 'vitest'
+import { newPasswordProblems, requestPasswordReset, resolvePasswordResetRequests } from '../../src/accounts/password-reset'
+import { passwordResetRequests } from '../../src/accounts/schema'
+import { outbox } from '../../src/notifications/schema'
+import { testDatabases, type TestDatabase } from '../support/databases'
+import { testDeps } from '../support/deps'
+import { clockOn, seedConvention, seedMailbox } from '../support/seed'
 import { loadConfig, ConfigError } from '../../src/config'
 import { mailContext } from '../../src/notifications/mail-context'
 import { renderMail } from '../../src/notifications/render-mail'
@@ -49,5 +54,25 @@ describe('IMAP_URL', () => {
       expect(() => loadConfig({ DATABASE_URL: 'memory://', IMAP_URL: bad })).toThrow(/^IMAP_URL: /)
     }
     expect(() => loadConfig({ DATABASE_URL: 'memory://', IMAP_URL: 'imaps://user:s3cret@imap.example.it' })).not.toThrow(/s3cret/)
+  })
+})
+
+describe.each(testDatabases())('%s: stored reset requests', (_name, open) => {
+  let t: TestDatabase
+  afterEach(async () => t?.close())
+
+  it('two resolvers at once resolve each request once, and the hourly cap of 3 links holds', async () => {
+    t = await open()
+    const db = t.database.db
+    await seedConvention(db)
+    await seedMailbox(db, { expiresOn: '2026-07-01', address: 'prima@pec.example.it', accountId: 'FNOM000010' })
+    const deps = testDeps(db, clockOn('2026-06-01'))
+    for (const identifier of ['FNOM000010', 'fnom000010', 'Prima@PEC.example.it', 'FNOM999999', 'ＦＮＯＭ000010']) {
+      await requestPasswordReset(deps, identifier, { ip: '203.0.113.9' })
+    }
+    const [first, second] = await Promise.all([resolvePasswordResetRequests(deps), resolvePasswordResetRequests(deps)])
+    expect([...first, ...second].sort()).toEqual(['no_match', 'sent', 'sent', 'sent', 'throttled'])
+    expect(await db.select().from(outbox)).toHaveLength(3)
+    expect(await db.select().from(passwordResetRequests)).toEqual([])
   })
 })

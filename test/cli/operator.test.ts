@@ -4,10 +4,12 @@ import { join } from 'node:path'
 import { asc, eq, like } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { verifyPassword } from '../../src/accounts/passwords'
+import { admitSignInAttempt, IDENTIFIER_CEILING } from '../../src/accounts/sign-in-guard'
 import { systemClock } from '../../src/core/clock'
 import { openDatabase, type Database } from '../../src/db/client'
 import { auditLog, operators } from '../../src/db/schema'
 import { openOperatorSession } from '../../src/operators/operator-sessions'
+import { operatorSignInGuard } from '../../src/operators/schema'
 import { NO_LANGUAGE, runCli } from './run-cli'
 
 // `operator add`, end to end, on an embedded database in a temporary folder.
@@ -153,12 +155,34 @@ describe('pec-renewal operator list, disable, enable, password', () => {
     expect((await runCli(['operator', 'enable', 'anna'], env)).stdout).toBe('Operator anna was not disabled; nothing changed\n')
   })
 
+  it('unlocks an operator blocked by failures from many clients, audited; unlocking again changes nothing; enable lifts a block too', async () => {
+    const block = () =>
+      onDatabase(async (db) => {
+        for (let i = 0; i < IDENTIFIER_CEILING; i++) await admitSignInAttempt(db, { identifier: 'anna', ip: `198.51.100.${i}` }, new Date(), operatorSignInGuard)
+      })
+    await block()
+    const unlocked = await runCli(['operator', 'unlock', 'ANNA', '--json'], env)
+    expect(unlocked.code, unlocked.stderr).toBe(0)
+    expect(JSON.parse(unlocked.stdout)).toEqual({ kind: 'unlocked', username: 'anna', failures: IDENTIFIER_CEILING, blocked: true })
+    expect((await runCli(['operator', 'unlock', 'anna'], env)).stdout).toBe('Operator anna had no failed sign-ins; nothing changed\n')
+
+    await block()
+    const enabled = await runCli(['operator', 'enable', 'anna'], { ...env, PEC_LANG: 'it' })
+    expect(enabled.stdout).toBe('L’operatore anna non era disattivato; i suoi tentativi di accesso falliti sono stati azzerati\n')
+    const audit = await onDatabase((db) => db.select({ action: auditLog.action, data: auditLog.data }).from(auditLog).where(eq(auditLog.action, 'operator.unlocked')))
+    expect(audit).toEqual([
+      { action: 'operator.unlocked', data: { username: 'anna', failures: IDENTIFIER_CEILING, blocked: true } },
+      { action: 'operator.unlocked', data: { username: 'anna', failures: IDENTIFIER_CEILING, blocked: true } },
+    ])
+  })
+
   it('refuses an unknown username (before asking for a password), a short password and a missing one, changing nothing', async () => {
     const before = await onDatabase(async (db) => ({ operators: await db.select().from(operators), audit: await db.select().from(auditLog) }))
 
     const cases: Array<[string[], string | undefined, RegExp]> = [
       [['operator', 'disable', 'nobody'], undefined, /No operator with this username: nobody \(operator_not_found\)/],
       [['operator', 'enable', 'nobody'], undefined, /No operator with this username: nobody/],
+      [['operator', 'unlock', 'nobody'], undefined, /No operator with this username: nobody/],
       [['operator', 'password', 'nobody'], undefined, /No operator with this username: nobody/],
       [['operator', 'password', 'anna'], 'short\n', /The password is too short: at least 12 characters, got 5/],
       [['operator', 'password', 'anna'], undefined, /no password given/],

@@ -1,6 +1,8 @@
-import { asc, eq, like } from 'drizzle-orm'
+import { asc, eq, gt, like } from 'drizzle-orm'
 import { afterEach, describe, expect, it } from 'vitest'
-import { verifyPassword } from '../../src/accounts/passwords'
+import { hashCost, OUR_HASH_COST, verifyPassword, type HashCost } from '../../src/accounts/passwords'
+import { admitSignInAttempt, IDENTIFIER_CEILING } from '../../src/accounts/sign-in-guard'
+import { storedPasswordCheck, type StoredPasswordCheck } from '../../src/accounts/stored-password-check'
 import { IDLE_MS } from '../../src/accounts/session-policy'
 import type { ManualClock } from '../../src/core/clock'
 import { DomainError } from '../../src/core/errors'
@@ -11,9 +13,11 @@ import { disableOperator } from '../../src/operators/disable-operator'
 import { enableOperator } from '../../src/operators/enable-operator'
 import { listOperators } from '../../src/operators/list-operators'
 import { findOperatorSession, openOperatorSession } from '../../src/operators/operator-sessions'
-import { operators, operatorSessions, operatorSignInFailures } from '../../src/operators/schema'
+import { sampleOperatorPasswordHashes } from '../../src/operators/queries'
+import { operators, operatorSessions, operatorSignInFailures, operatorSignInGuard } from '../../src/operators/schema'
 import { setOperatorPassword } from '../../src/operators/set-operator-password'
 import { signInOperator } from '../../src/operators/sign-in-operator'
+import { unlockOperator } from '../../src/operators/unlock-operator'
 import { testDatabases, type TestDatabase } from '../support/databases'
 import { testDeps } from '../support/deps'
 import { clockOn } from '../support/seed'
@@ -25,6 +29,8 @@ describe.each(testDatabases())('%s: managing operators', (_name, open) => {
   let t: TestDatabase
   let clock: ManualClock
   let deps: Deps
+  let passwords: StoredPasswordCheck
+  let verified: Array<HashCost | null>
   afterEach(async () => t?.close())
 
   /** Two operators, anna and bruno, with the same password; the clock at 12:00 in Rome, 1 June 2026. */
@@ -32,13 +38,22 @@ describe.each(testDatabases())('%s: managing operators', (_name, open) => {
     t = await open()
     clock = clockOn('2026-06-01')
     deps = testDeps(t.database.db, clock)
+    verified = []
+    const db = t.database.db
+    passwords = storedPasswordCheck(() => sampleOperatorPasswordHashes(db, 500), clock, async (plain, stored) => {
+      verified.push(hashCost(stored)) // what each verification costs: the same for a known and an unknown username
+      return verifyPassword(plain, stored)
+    })
     await addOperator(deps, { username: 'anna', displayName: 'Anna Bianchi', password: PASSWORD, actor: 'operator:setup' })
     await addOperator(deps, { username: 'bruno', password: PASSWORD, actor: 'operator:setup' })
   }
 
   const operator = async (username: string) => (await t.database.db.select().from(operators).where(eq(operators.username, username)))[0]
   const sessionsOf = async (username: string) => t.database.db.select().from(operatorSessions).where(eq(operatorSessions.username, username))
-  const lockouts = async () => (await t.database.db.select().from(operatorSignInFailures)).map((r) => r.identifier)
+  /** Usernames with failed sign-ins counted. */
+  const lockouts = async () =>
+    (await t.database.db.select().from(operatorSignInFailures).where(gt(operatorSignInFailures.failures, 0)).orderBy(operatorSignInFailures.identifier)).map((r) => r.identifier)
+  const signIn = (username: string, password: string, ip = '203.0.113.7') => signInOperator(deps, passwords, { username, password, ip })
   const auditRows = async () =>
     t.database.db
       .select({ actor: auditLog.actor, action: auditLog.action, at: auditLog.at, reason: auditLog.reason, data: auditLog.data })
@@ -47,9 +62,12 @@ describe.each(testDatabases())('%s: managing operators', (_name, open) => {
       .orderBy(asc(auditLog.id))
   const adminAudit = async () => (await auditRows()).filter((r) => r.actor === ADMIN)
 
+  /** Failed attempts on the username from as many clients as the ceiling takes: then even the password is refused. */
   async function lockOut(username: string) {
-    for (let i = 1; i <= 5; i++) await signInOperator(deps, username, `wrong ${i}`)
-    expect((await signInOperator(deps, username, PASSWORD)).kind).toBe('locked')
+    for (let i = 0; i < IDENTIFIER_CEILING; i++) {
+      expect((await admitSignInAttempt(t.database.db, { identifier: username, ip: `198.51.100.${i}` }, clock.now(), operatorSignInGuard)).kind).toBe('admitted')
+    }
+    expect(await signIn(username, PASSWORD)).toEqual({ kind: 'blocked' })
   }
 
   async function refusedWith(work: Promise<unknown>, code: string) {
@@ -98,9 +116,9 @@ describe.each(testDatabases())('%s: managing operators', (_name, open) => {
     it('refuses the right password with its own answer, and a wrong one as ever, counting only the wrong one', async () => {
       await setup()
       await disableOperator(deps, { username: 'anna', actor: ADMIN })
-      expect(await signInOperator(deps, 'anna', PASSWORD)).toEqual({ kind: 'disabled' })
+      expect(await signIn('anna', PASSWORD)).toEqual({ kind: 'disabled' })
       expect(await lockouts()).toEqual([])
-      expect(await signInOperator(deps, 'anna', 'not the password')).toEqual({ kind: 'refused' })
+      expect(await signIn('anna', 'not the password')).toEqual({ kind: 'refused' })
       expect(await lockouts()).toEqual(['anna'])
     })
 
@@ -126,7 +144,7 @@ describe.each(testDatabases())('%s: managing operators', (_name, open) => {
       expect(result).toEqual({ kind: 'enabled', username: 'anna', disabledSince: disabledAt })
       expect((await operator('anna')).disabledAt).toBeNull()
       expect(await lockouts()).toEqual(['bruno'])
-      expect(await signInOperator(deps, 'anna', PASSWORD)).toEqual({ kind: 'signed_in', operator: { username: 'anna', displayName: 'Anna Bianchi' } })
+      expect(await signIn('anna', PASSWORD)).toEqual({ kind: 'signed_in', operator: { username: 'anna', displayName: 'Anna Bianchi' } })
       expect((await adminAudit()).map((r) => [r.action, r.data])).toEqual([
         ['operator.disabled', { username: 'anna', sessionsClosed: 0 }],
         ['operator.enabled', { username: 'anna', disabledSince: disabledAt.toISOString() }],
@@ -135,13 +153,67 @@ describe.each(testDatabases())('%s: managing operators', (_name, open) => {
 
     it('changes nothing for an operator who is not disabled, and says so', async () => {
       await setup()
-      expect(await enableOperator(deps, { username: 'anna', actor: ADMIN })).toEqual({ kind: 'already_enabled', username: 'anna' })
+      expect(await enableOperator(deps, { username: 'anna', actor: ADMIN })).toEqual({ kind: 'already_enabled', username: 'anna', unlocked: false })
       expect(await adminAudit()).toEqual([])
+    })
+
+    it('on an operator who is not disabled, still lifts a sign-in block, audited as an unlock', async () => {
+      await setup()
+      await lockOut('anna')
+      expect(await enableOperator(deps, { username: 'anna', actor: ADMIN })).toEqual({ kind: 'already_enabled', username: 'anna', unlocked: true })
+      expect((await signIn('anna', PASSWORD)).kind).toBe('signed_in')
+      expect((await adminAudit()).map((r) => [r.action, r.data])).toEqual([['operator.unlocked', { username: 'anna', failures: IDENTIFIER_CEILING, blocked: true }]])
     })
 
     it('refuses an unknown username with operator_not_found', async () => {
       await setup()
       await refusedWith(enableOperator(deps, { username: 'carla', actor: ADMIN }), 'operator_not_found')
+    })
+  })
+
+  describe('unlockOperator', () => {
+    it('lets a blocked operator sign in again with their password: every failure forgotten, from every client, and audited', async () => {
+      await setup()
+      await lockOut('anna')
+      await lockOut('bruno')
+      for (let i = 0; i < 3; i++) await signIn('anna', 'wrong', '192.0.2.1') // slowed client rows are forgotten too
+      clock.advanceMs(60_000)
+
+      const result = await unlockOperator(deps, { username: ' ANNA ', actor: ADMIN })
+      expect(result).toEqual({ kind: 'unlocked', username: 'anna', failures: IDENTIFIER_CEILING, blocked: true })
+      expect(await lockouts()).toEqual(['bruno'])
+      expect((await signIn('anna', PASSWORD, '192.0.2.1')).kind).toBe('signed_in')
+      expect(await adminAudit()).toEqual([
+        { actor: ADMIN, action: 'operator.unlocked', at: clock.now(), reason: 'failed sign-ins forgotten', data: { username: 'anna', failures: IDENTIFIER_CEILING, blocked: true } },
+      ])
+    })
+
+    it('changes nothing, and audits nothing, when no failure was counted; refuses an unknown username', async () => {
+      await setup()
+      expect(await unlockOperator(deps, { username: 'anna', actor: ADMIN })).toEqual({ kind: 'nothing_to_unlock', username: 'anna' })
+      await refusedWith(unlockOperator(deps, { username: 'carla', actor: ADMIN }), 'operator_not_found')
+      expect(await adminAudit()).toEqual([])
+    })
+  })
+
+  describe('one spelling of a username', () => {
+    it('its NFKC and case variants are the same operator for add, the commands and the sign-in count', async () => {
+      await setup()
+      await refusedWith(addOperator(deps, { username: 'ＡＮＮＡ', password: PASSWORD, actor: ADMIN }), 'operator_exists')
+      expect(await disableOperator(deps, { username: 'Ａｎｎａ', actor: ADMIN })).toMatchObject({ kind: 'disabled', username: 'anna' })
+      await enableOperator(deps, { username: 'anna', actor: ADMIN })
+      for (const variant of ['anna', 'ANNA', 'ａｎｎａ']) expect(await signIn(variant, 'wrong')).toEqual({ kind: 'refused' })
+      expect((await signIn('Anna', PASSWORD)).kind).toBe('slowed') // a fourth try from this client, by any spelling, waits
+      expect(await lockouts()).toEqual(['anna'])
+    })
+  })
+
+  describe('signInOperator', () => {
+    it('an unknown username costs a verification of the same scheme and cost as a real one', async () => {
+      await setup()
+      expect(await signIn('anna', 'wrong')).toEqual({ kind: 'refused' })
+      expect(await signIn('nobody', 'wrong')).toEqual({ kind: 'refused' })
+      expect(verified).toEqual([OUR_HASH_COST, OUR_HASH_COST])
     })
   })
 
@@ -164,8 +236,8 @@ describe.each(testDatabases())('%s: managing operators', (_name, open) => {
       expect(await verifyPassword(NEW_PASSWORD, after.passwordHash)).toBe(true)
       expect(await findOperatorSession(deps, token)).toBeNull()
       expect(await lockouts()).toEqual([])
-      expect((await signInOperator(deps, 'anna', PASSWORD)).kind).toBe('refused')
-      expect((await signInOperator(deps, 'anna', NEW_PASSWORD)).kind).toBe('signed_in')
+      expect((await signIn('anna', PASSWORD)).kind).toBe('refused')
+      expect((await signIn('anna', NEW_PASSWORD)).kind).toBe('signed_in')
 
       const audit = await adminAudit()
       expect(audit).toEqual([
@@ -181,7 +253,7 @@ describe.each(testDatabases())('%s: managing operators', (_name, open) => {
       const result = await setOperatorPassword(deps, { username: 'anna', password: NEW_PASSWORD, actor: ADMIN })
       expect(result.disabled).toBe(true)
       expect((await operator('anna')).disabledAt).not.toBeNull()
-      expect(await signInOperator(deps, 'anna', NEW_PASSWORD)).toEqual({ kind: 'disabled' })
+      expect(await signIn('anna', NEW_PASSWORD)).toEqual({ kind: 'disabled' })
     })
 
     it('refuses a short password or an unknown username, changing nothing', async () => {

@@ -6,7 +6,11 @@ import type { FastifyInstance } from 'fastify'
  */
 export class WebClient {
   readonly cookies = new Map<string, string>()
-  constructor(private readonly app: FastifyInstance) {}
+  /** `ip`: the address the requests come from (app.inject's default is 127.0.0.1). */
+  constructor(
+    private readonly app: FastifyInstance,
+    private readonly from: { ip?: string } = {},
+  ) {}
 
   private cookieHeader(): string {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
@@ -22,7 +26,7 @@ export class WebClient {
   }
 
   async get(url: string) {
-    const response = await this.app.inject({ method: 'GET', url, headers: { cookie: this.cookieHeader() } })
+    const response = await this.app.inject({ method: 'GET', url, headers: { cookie: this.cookieHeader() }, remoteAddress: this.from.ip })
     this.keep(response.headers['set-cookie'])
     return response
   }
@@ -36,6 +40,7 @@ export class WebClient {
       url,
       payload: body,
       headers: { cookie: this.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded' },
+      remoteAddress: this.from.ip,
     })
     this.keep(response.headers['set-cookie'])
     return response
@@ -45,7 +50,7 @@ export class WebClient {
   async upload(url: string, form: Record<string, string>, file: UploadFile | null, csrfFrom?: string) {
     const csrf = form._csrf ?? (csrfFrom ? csrfToken(csrfFrom) : undefined)
     const { payload, contentType } = multipartBody({ ...(csrf ? { _csrf: csrf } : {}), ...form }, file)
-    const response = await this.app.inject({ method: 'POST', url, payload, headers: { cookie: this.cookieHeader(), 'content-type': contentType } })
+    const response = await this.app.inject({ method: 'POST', url, payload, headers: { cookie: this.cookieHeader(), 'content-type': contentType }, remoteAddress: this.from.ip })
     this.keep(response.headers['set-cookie'])
     return response
   }

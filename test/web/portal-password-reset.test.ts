@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { FastifyInstance } from 'fastify'
 import { eq } from 'drizzle-orm'
 import { hashPassword } from '../../src/accounts/passwords'
-import { accounts, passwordResets, webSessions } from '../../src/accounts/schema'
+import { requestPasswordReset, resolvePasswordResetRequests } from '../../src/accounts/password-reset'
+import { accounts, passwordResetRequests, passwordResets, webSessions } from '../../src/accounts/schema'
 import { loadConfig } from '../../src/config'
 import type { ManualClock } from '../../src/core/clock'
 import { auditLog } from '../../src/db/audit-schema'
@@ -41,11 +42,13 @@ describe.each(testDatabases())('%s: portal forgot password', (_name, open) => {
     return { referenceEmail: account.referenceEmail }
   }
 
+  /** Asks for a link, and waits for the request to be resolved after the response (the mail is then in the outbox). */
   async function askForLink(client: WebClient, identifier: string) {
     const form = await client.get('/password-dimenticata')
     const response = await client.post('/password-dimenticata', { identifier }, form.body)
     expect(response.statusCode).toBe(303)
     expect(response.headers.location).toBe('/password-dimenticata?inviata=1')
+    await services.resetRequests.settled()
     return client.get(response.headers.location!)
   }
 
@@ -142,6 +145,38 @@ describe.each(testDatabases())('%s: portal forgot password', (_name, open) => {
     expect(mail.language).toBe('en') // the account's language
     expect(mail.subject).toBe('Set a new password for your PEC renewal')
     expect(mail.text).toContain('FNOM000099')
+  })
+
+  it('finding 8: answers the same, in the same way, whether or not the identifier exists; the mail follows once the stored request is resolved', async () => {
+    await setup()
+    let clients = 0
+    const answer = async (identifier: string) => {
+      const client = new WebClient(app, { ip: `203.0.113.${++clients}` }) // each its own rate-limit count
+      const form = await client.get('/password-dimenticata')
+      const response = await client.post('/password-dimenticata', { identifier }, form.body)
+      const { 'set-cookie': _cookies, date: _date, ...headers } = response.headers
+      return { status: response.statusCode, headers, body: response.body }
+    }
+    const known = await answer('FNOM000010')
+    expect(known.status).toBe(303)
+    for (const other of ['FNOM999999', 'altrui@pec.example.it', 'nessuno@pec.example.it']) expect(await answer(other), other).toEqual(known)
+    // the answer only stored the requests; resolving them is what looks the identifiers up and writes the mail
+    await services.resetRequests.settled()
+    expect((await resetMails()).map((m) => m.text.includes('FNOM000010') ? 'FNOM000010' : 'FNOM000099').sort()).toEqual(['FNOM000010', 'FNOM000099'])
+    expect(await t.database.db.select().from(passwordResetRequests)).toEqual([])
+  })
+
+  it('a request stored by a process that stopped before resolving it is resolved by the jobs’ run, once', async () => {
+    await setup()
+    await requestPasswordReset(services.deps, 'ＦＮＯＭ000010', { ip: '203.0.113.9' }) // stored; the process stops here
+    await requestPasswordReset(services.deps, 'FNOM999999', { ip: '203.0.113.9' })
+    expect(await resetMails()).toEqual([])
+    services.resetRequests.start(() => {}) // what the jobs do every minute
+    await services.resetRequests.settled()
+    expect(await resetMails()).toHaveLength(1)
+    expect(await resolvePasswordResetRequests(services.deps)).toEqual([]) // R8: never twice
+    const [audit] = await t.database.db.select().from(auditLog).where(eq(auditLog.action, 'account.password_reset_requested'))
+    expect(audit.data).toMatchObject({ accountId: 'FNOM000010', ip: '203.0.113.9' })
   })
 
   it('refuses an expired link with a clear page, and asks for the identifier when it is missing', async () => {

@@ -21,7 +21,9 @@ const office = {
     'opsignin.failed': 'Nome utente o password non corretti.',
     'opsignin.missingUsername': 'Inserisci il nome utente.',
     'opsignin.missingPassword': 'Inserisci la password.',
-    'opsignin.locked': 'Troppi tentativi non riusciti per questo nome utente: l’accesso è bloccato fino alle {time} (ora italiana).',
+    'opsignin.slowed': 'Troppi tentativi non riusciti per questo nome utente da questa connessione: puoi riprovare tra {wait}.',
+    'opsignin.blocked':
+      'L’accesso con questo nome utente è sospeso: da più connessioni sono arrivati troppi tentativi non riusciti. Chiedi a chi amministra gli operatori di sbloccarlo (pec-renewal operator unlock {username}) o di impostarti una nuova password.',
     'opsignin.disabled': 'Questo account operatore è disattivato e non può accedere. Se serve riattivarlo, rivolgiti a chi amministra gli operatori.',
     'opsignin.signedOut': 'Sei uscito dall’ufficio.',
 
@@ -129,7 +131,9 @@ const office = {
     'opsignin.failed': 'Username or password not correct.',
     'opsignin.missingUsername': 'Enter your username.',
     'opsignin.missingPassword': 'Enter your password.',
-    'opsignin.locked': 'Too many unsuccessful attempts for this username: signing in is locked until {time} (Italian time).',
+    'opsignin.slowed': 'Too many unsuccessful attempts for this username from this connection: you can try again in {wait}.',
+    'opsignin.blocked':
+      'Signing in with this username is suspended: too many unsuccessful attempts have come from several connections. Ask whoever manages the operators to unlock it (pec-renewal operator unlock {username}) or to set you a new password.',
     'opsignin.disabled': 'This operator account is disabled and cannot sign in. If it should be enabled again, ask whoever manages the operators.',
     'opsignin.signedOut': 'You have signed out of the back office.',
 

@@ -1,13 +1,14 @@
 import type { FastifyInstance } from 'fastify'
+import { storedUsername } from '../../operators/queries'
 import { signInOperator } from '../../operators/sign-in-operator'
 import type { Services } from '../../services'
-import { rateLimited, romeTime, safeNext, text, type FieldError } from '../frame'
+import { rateLimited, safeNext, text, waitUntil, type FieldError } from '../frame'
 import { SIGN_IN_RATE_LIMIT } from '../portal/sign-in-routes'
 import { OFFICE_PATH, requireOperator } from './plugin'
 
 const nextPage = (next: unknown) => safeNext(next, OFFICE_PATH, OFFICE_PATH)
 
-/** The operator's way in and out: sign-in (per IP rate limit, per username lockout), sign-out, the home page. */
+/** The operator's way in and out: sign-in (per IP rate limit, the holders' guard per username), sign-out, the home page. */
 export async function officeSignInRoutes(app: FastifyInstance, services: Services): Promise<void> {
   const { deps } = services
 
@@ -30,7 +31,7 @@ export async function officeSignInRoutes(app: FastifyInstance, services: Service
     if (!password) errors.push({ field: 'password', message: request.t('opsignin.missingPassword') })
     const again = (status: number) => reply.page('admin/sign-in.eta', { title: request.t('opsignin.title'), username, next, errors }, status)
     if (errors.length) return again(422)
-    const outcome = await signInOperator(deps, username, password)
+    const outcome = await signInOperator(deps, services.operatorPasswords, { username, password, ip: request.ip })
     switch (outcome.kind) {
       case 'signed_in':
         await reply.signInOperator(outcome.operator)
@@ -38,9 +39,12 @@ export async function officeSignInRoutes(app: FastifyInstance, services: Service
       case 'refused':
         errors.push({ field: 'username', message: request.t('opsignin.failed') })
         return again(422)
-      case 'locked':
-        errors.push({ field: 'username', message: request.t('opsignin.locked', { time: romeTime(outcome.until, request.lang) }) })
+      case 'slowed':
+        errors.push({ field: 'username', message: request.t('opsignin.slowed', { wait: waitUntil(reply, outcome.retryAt, deps.clock.now()) }) })
         return again(429)
+      case 'blocked':
+        errors.push({ field: 'username', message: request.t('opsignin.blocked', { username: storedUsername(username) }) })
+        return again(403)
       case 'disabled':
         errors.push({ field: 'username', message: request.t('opsignin.disabled') })
         return again(403)

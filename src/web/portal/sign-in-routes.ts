@@ -3,7 +3,7 @@ import { checkPasswordResetLink, newPasswordProblems, requestPasswordReset, rese
 import { readRenewalLinkToken } from '../../accounts/renewal-link'
 import { signIn } from '../../accounts/sign-in'
 import type { Services } from '../../services'
-import { rateLimited, romeTime, safeNext as sameSiteNext, text, type FieldError } from '../frame'
+import { rateLimited, safeNext as sameSiteNext, text, waitUntil, type FieldError } from '../frame'
 
 interface SignInBody {
   identifier?: string
@@ -24,11 +24,13 @@ export const FORGOT_RATE_LIMIT = { max: 5, timeWindow: 15 * 60_000 }
 const safeNext = (next: unknown) => sameSiteNext(next, '/caselle')
 
 /**
- * Getting in: sign-in (rate-limited per IP, locked per identifier), sign-out, the renewal link of
+ * Getting in: sign-in (rate-limited per IP; slowed per identifier and client, and past a ceiling
+ * per identifier only a new password lets it in: sign-in-guard.ts), sign-out, the renewal link of
  * the reminder e-mail (pre-fills, never signs in), "forgot password" and the new-password page.
  */
 export async function signInRoutes(app: FastifyInstance, services: Services): Promise<void> {
-  const { deps, config, mailboxCredentials } = services
+  const { deps, config, holderCredentials } = services
+  app.addHook('onClose', () => services.resetRequests.settled()) // no request left half-resolved on a closed database
 
   app.get<{ Querystring: { next?: string; casella?: string; uscito?: string; t?: string } }>('/rinnova', async (request, reply) => {
     if (request.holder) return reply.redirect(safeNext(request.query.next), 303)
@@ -54,9 +56,10 @@ export async function signInRoutes(app: FastifyInstance, services: Services): Pr
       const errors: FieldError[] = []
       if (!identifier) errors.push({ field: 'identifier', message: request.t('signin.missingIdentifier') })
       if (!password) errors.push({ field: 'password', message: request.t('signin.missingPassword') })
-      const again = (status: number) => reply.page('portal/sign-in.eta', { title: request.t('signin.title'), identifier, next, errors }, status)
+      const again = (status: number, view: Record<string, unknown> = {}) =>
+        reply.page('portal/sign-in.eta', { title: request.t('signin.title'), identifier, next, errors, ...view }, status)
       if (errors.length) return again(422)
-      const outcome = await signIn(deps, mailboxCredentials, identifier, password)
+      const outcome = await signIn(deps, holderCredentials, { identifier, password, ip: request.ip })
       switch (outcome.kind) {
         case 'signed_in':
           await reply.signIn({ ...outcome.session, language: request.lang })
@@ -64,9 +67,12 @@ export async function signInRoutes(app: FastifyInstance, services: Services): Pr
         case 'refused':
           errors.push({ field: 'identifier', message: request.t('signin.failed') })
           return again(422)
-        case 'locked':
-          errors.push({ field: 'identifier', message: request.t('signin.locked', { time: romeTime(outcome.until, request.lang) }) })
+        case 'slowed':
+          errors.push({ field: 'identifier', message: request.t('signin.slowed', { wait: waitUntil(reply, outcome.retryAt, deps.clock.now()) }) })
           return again(429)
+        case 'blocked':
+          errors.push({ field: 'identifier', message: request.t('signin.blocked') })
+          return again(403, { blocked: true })
         case 'unavailable':
           errors.push({ field: 'password', message: request.t('signin.unavailable') })
           return again(503)
@@ -89,14 +95,18 @@ export async function signInRoutes(app: FastifyInstance, services: Services): Pr
 
   app.post<{ Body: { identifier?: string } }>(
     '/password-dimenticata',
-    rateLimited(FORGOT_RATE_LIMIT),
+    {
+      ...rateLimited(FORGOT_RATE_LIMIT),
+      // The lookup and the mail, after the answer has left: it takes as long for anyone.
+      onResponse: async (request) => services.resetRequests.start((message, error) => request.log.error({ err: error }, message)),
+    },
     async (request, reply) => {
       const identifier = text(request.body?.identifier).trim()
       if (!identifier) {
         const errors: FieldError[] = [{ field: 'identifier', message: request.t('forgot.missingIdentifier') }]
         return reply.page('portal/forgot-password.eta', { title: request.t('forgot.title'), identifier, sent: false, errors }, 422)
       }
-      // The same answer whether or not anything matched: the page never tells who has an account.
+      // The same answer, in the same time, whether or not anything matches: only the request is stored here.
       await requestPasswordReset(deps, identifier, { ip: request.ip })
       return reply.redirect('/password-dimenticata?inviata=1', 303)
     },

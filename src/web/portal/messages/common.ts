@@ -20,6 +20,10 @@ export const common = {
     'ratelimit.title': 'Troppi tentativi',
     'ratelimit.body': 'Da questa connessione sono arrivati troppi tentativi in poco tempo. Per sicurezza, riprova tra {minutes} minuti.',
     'ratelimit.back': 'Torna alla pagina di accesso',
+    'wait.second': '1 secondo',
+    'wait.seconds': '{n} secondi',
+    'wait.minute': '1 minuto',
+    'wait.minutes': '{n} minuti',
   },
   en: {
     'site.name': 'PEC mailbox renewal',
@@ -39,5 +43,9 @@ export const common = {
     'ratelimit.title': 'Too many attempts',
     'ratelimit.body': 'Too many attempts have come from this connection in a short time. For your security, please try again in {minutes} minutes.',
     'ratelimit.back': 'Back to the sign-in page',
+    'wait.second': '1 second',
+    'wait.seconds': '{n} seconds',
+    'wait.minute': '1 minute',
+    'wait.minutes': '{n} minutes',
   },
 } satisfies Catalogue<string>

@@ -12,8 +12,11 @@ export const signIn = {
     'signin.missingIdentifier': 'Inserisci il codice cliente o il nome della casella PEC.',
     'signin.missingPassword': 'Inserisci la password.',
     'signin.signedOut': 'Sei uscito. A presto.',
-    'signin.locked':
-      'Troppi tentativi non riusciti con questi dati: per sicurezza l’accesso è bloccato temporaneamente fino alle {time} (ora italiana). Puoi riprovare dopo quell’ora, oppure scegliere una nuova password con «Password dimenticata?».',
+    'signin.slowed':
+      'Troppi tentativi non riusciti con questi dati da questa connessione: per sicurezza puoi riprovare tra {wait}. Se non ricordi la password, scegline una nuova con «Password dimenticata?».',
+    'signin.blocked':
+      'Per proteggere questo account l’accesso con la password è sospeso: da più connessioni sono arrivati troppi tentativi non riusciti. Per entrare scegli una nuova password: ti mandiamo un link all’indirizzo e-mail di riferimento.',
+    'signin.blockedReset': 'Scegli una nuova password',
     'signin.unavailable':
       'In questo momento non riusciamo a verificare la password della casella. Riprova tra qualche minuto, oppure accedi con il codice cliente e la password dell’account.',
     'signin.forgotLink': 'Password dimenticata?',
@@ -56,8 +59,11 @@ export const signIn = {
     'signin.missingIdentifier': 'Enter your customer account ID or the PEC mailbox name.',
     'signin.missingPassword': 'Enter your password.',
     'signin.signedOut': 'You have signed out. See you soon.',
-    'signin.locked':
-      'Too many unsuccessful attempts with these details: for your security, signing in is temporarily locked until {time} (Italian time). You can try again after that time, or choose a new password with “Forgot your password?”.',
+    'signin.slowed':
+      'Too many unsuccessful attempts with these details from this connection: for your security, you can try again in {wait}. If you do not remember the password, choose a new one with “Forgot your password?”.',
+    'signin.blocked':
+      'To protect this account, signing in with the password is suspended: too many unsuccessful attempts have come from several connections. To sign in, choose a new password: we will send a link to the reference e-mail address.',
+    'signin.blockedReset': 'Choose a new password',
     'signin.unavailable':
       'We cannot check the mailbox password at the moment. Please try again in a few minutes, or sign in with your customer account ID and the account password.',
     'signin.forgotLink': 'Forgot your password?',
