@@ -93,7 +93,8 @@ async function writeStatement(path: string, count: number, ids: string[], paddin
   await write(camtHeader(8, 'BENCH'))
   for (let i = 0; i < count; i++) {
     const spec = entryFor(i, ids)
-    if (padding) spec.remittance = [...(spec.remittance ?? []), 'X'.repeat(padding)]
+    // each line within Ustrd's Max140Text, as the parser requires
+    if (padding) spec.remittance = [...(spec.remittance ?? []), ...Array.from({ length: Math.ceil(padding / 140) }, () => 'X'.repeat(140))]
     await write(camtEntry(spec, 8))
   }
   await write(CAMT_FOOTER)

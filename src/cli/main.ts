@@ -26,13 +26,15 @@ import { unlockOperator } from '../operators/unlock-operator'
 import { listOutbox, type OutboxStatus } from '../notifications/list-outbox'
 import { smtpTransport } from '../notifications/transport'
 import { importStatement, type StatementImport } from '../payments/offline/import-statement'
+import { StatementError } from '../payments/offline/statement-entry'
 import { importSlips } from '../payments/postal/import-slips'
+import { PosteReportError } from '../payments/postal/poste-report'
 import { refundPayment } from '../payments/refund-payment'
 import { registerPayment } from '../payments/register-payment'
 import { placeOrder } from '../renewals/place-order'
 import { PAYMENT_METHODS, type PaymentMethod } from '../renewals/schema'
 import { buildServices, type Services } from '../services'
-import { describeReason } from '../web/admin/import-view'
+import { describeFileRefusal, describeReason } from '../web/admin/import-view'
 import { officeMessages } from '../web/admin/messages'
 import type { Lang } from '../web/i18n'
 import { buildServer } from '../web/server'
@@ -619,6 +621,10 @@ function describeError(error: unknown): string {
   if (error instanceof DomainError) return `${errorMessage(error.code, lang)}${error.detail ? `: ${error.detail}` : ''} (${error.code})`
   if (error instanceof SecretCancelled) return t('secret.cancelled')
   if (error instanceof ConfigError || error instanceof UsageError) return error.message
+  if (error instanceof StatementError || error instanceof PosteReportError) {
+    const { message, detail } = describeFileRefusal(error, lang)
+    return `${message} (${detail})`
+  }
   return error instanceof Error ? error.message : String(error)
 }
 

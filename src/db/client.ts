@@ -43,6 +43,28 @@ export async function queryRows<T>(executor: Executor, query: SQL): Promise<T[]>
   return result.rows
 }
 
+const turns = new WeakMap<Executor, Promise<void>>()
+
+/**
+ * Sends `statement` on `executor` once every statement sent through here before it has answered,
+ * whatever its fate. A connection runs one query at a time; node-postgres 8 queues a query issued
+ * while another waits and warns that version 9 will throw instead. Code that issues a statement
+ * before the last one has answered (the statement import pipelines its batches) goes through here:
+ * the statements reach the server in the same order, as soon as the one before has answered.
+ */
+export function inTurn<T>(executor: Executor, statement: () => Promise<T>): Promise<T> {
+  const previous = turns.get(executor) ?? Promise.resolve()
+  const sent = previous.then(statement)
+  turns.set(
+    executor,
+    sent.then(
+      () => {},
+      () => {},
+    ),
+  )
+  return sent
+}
+
 /**
  * A query built once per database instead of once per call, for the pages every holder loads:
  * drizzle keeps its SQL, and PostgreSQL parses and plans it once per connection (a named

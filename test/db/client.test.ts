@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { queryRows, sql } from '../../src/db/client'
+import { inTurn, queryRows, sql } from '../../src/db/client'
 import { testDatabases, type TestDatabase } from '../support/databases'
 
 describe.each(testDatabases())('%s: migrated schema', (_name, open) => {
@@ -17,5 +17,30 @@ describe.each(testDatabases())('%s: migrated schema', (_name, open) => {
     )
     const [row] = await queryRows<{ d: unknown }>(t.database.db, sql`select date '2028-02-29' as d`)
     expect(row.d).toBe('2028-02-29')
+  })
+})
+
+describe('inTurn', () => {
+  it('sends each statement once the one before has answered, in order, whether it succeeded or failed', async () => {
+    const executor = {} as Parameters<typeof inTurn>[0]
+    const log: string[] = []
+    const answers: Array<() => void> = []
+    const statement = (name: string, fails = false) => () => {
+      log.push(`send ${name}`)
+      return new Promise<string>((resolve, reject) => answers.push(() => (log.push(`answer ${name}`), fails ? reject(new Error(name)) : resolve(name))))
+    }
+    const first = inTurn(executor, statement('claim 1', true))
+    const second = inTurn(executor, statement('claim 2'))
+    const third = inTurn(executor, statement('write 1'))
+    await Promise.resolve()
+    expect(log).toEqual(['send claim 1']) // nothing more while it is out
+    while (answers.length) {
+      answers.shift()!()
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    await expect(first).rejects.toThrow('claim 1')
+    expect(await second).toBe('claim 2')
+    expect(await third).toBe('write 1')
+    expect(log).toEqual(['send claim 1', 'answer claim 1', 'send claim 2', 'answer claim 2', 'send write 1', 'answer write 1'])
   })
 })

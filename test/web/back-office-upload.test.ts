@@ -164,6 +164,24 @@ describe.each(testDatabases())('%s: back-office uploads', (_name, open) => {
     expect(await expiryOf(placed[0].mailbox.id)).toBe('2026-06-30')
   })
 
+  it('finding 5: a camt.053 whose Ustrd is 20 MB, with a ">" every 1,000 characters, is refused with a clear page; nothing is stored', async () => {
+    const { db, client, placed } = await setup()
+    const statement = camtStatement([
+      { amountCents: 1220, acctSvcrRef: 'R1', remittance: [placed[0].id] }, // valid, and not registered either: the file is refused whole
+      { amountCents: 1220, acctSvcrRef: 'R2', remittance: ['@USTRD@'] },
+    ])
+    const line = statement.slice(0, statement.indexOf('@USTRD@')).split('\n').length
+    const ustrd = `${placed[1].id} ${`${'A'.repeat(999)}>`.repeat(20 * 1024)}` // '>' is allowed in text: the old guard reset on it
+    const response = await uploadStatement(client, 'estratto.xml', statement.replace('@USTRD@', ustrd))
+    expect(response.statusCode).toBe(422)
+    expect(response.body).toContain(`Il file non è stato accettato e non è stato registrato nulla: alla riga ${line}, TxDtls/RmtInf/Ustrd supera la lunghezza massima di 140 caratteri.`)
+    expect(response.body).toContain('in entry 2 of statement STMT-1') // the technical detail names the entry
+    expect(response.body).toMatch(/class="error-summary"[\s\S]*href="#file"/)
+    expect(await db.$count(payments)).toBe(0)
+    expect(await expiryOf(placed[0].mailbox.id)).toBe('2026-06-30')
+    expect(await expiryOf(placed[1].mailbox.id)).toBe('2026-07-31')
+  })
+
   it('refuses a file over the size limit with a clear message, registers nothing and keeps no temporary file', async () => {
     const { db, client, placed } = await setup({ UPLOAD_MAX_MB: '1' })
     const before = uploadFolders()

@@ -13,12 +13,128 @@ import { decimalToCents, detached, StatementError, type StatementEntry } from '.
  * whole parse three times slower); the root's namespace is read from its xmlns attribute.
  * Hostile input is refused before anything is yielded from it: a DOCTYPE (XXE, billion laughs),
  * a declared encoding other than UTF-8, bytes that are not UTF-8, a truncated document, nesting
- * deeper than a statement has, or a single text or tag longer than MAX_NODE_CHARS.
+ * deeper than a statement has, a text the parser reads longer than its ISO 20022 limit, more than
+ * MAX_REMITTANCE_PARTS remittance lines in a transaction, or anything else (the text of an element
+ * not read, an attribute, a name) longer than MAX_UNREAD_CHARS; a comment or processing
+ * instruction once saxes holds more than that of it after a piece. These bounds hold however the
+ * file is cut into chunks: the parser gives saxes at most PIECE_CHARS at a time and checks what
+ * saxes holds of the node it is reading after each piece (see feed), so memory stays bounded even
+ * while one text node arrives over many chunks, whatever characters it contains.
  */
 
 export const CAMT053_NAMESPACE = /^urn:iso:std:iso:20022:tech:xsd:camt\.053\.001\.0([2-8])$/
 const MAX_DEPTH = 40
-const MAX_NODE_CHARS = 1 << 20
+/** The text of an element not read (counted, never kept), a comment, an attribute value, a name: eight times Max2048Text, camt.053's longest text type. */
+const MAX_UNREAD_CHARS = 1 << 14
+const MAX_ATTRIBUTES = 32
+/** Ustrd is Max140Text repeated without a schema bound, as is Strd: a transaction keeps this many of each. */
+export const MAX_REMITTANCE_PARTS = 20
+/** How much text saxes is given at once (a 64 KiB read, undivided): what it holds of a node exceeds a bound by at most this. */
+const PIECE_CHARS = 1 << 16
+/** Leading and trailing blanks a writer may put around a value (the value itself is checked trimmed). */
+const BLANKS_CHARS = 64
+
+/**
+ * ISO 20022 limits of the texts the parser reads, by path below Stmt, Ntry and TxDtls; the same in
+ * 001.02 to 001.08: Max35Text references, identifiers and proprietary codes, Max140Text names (the
+ * debtor's Nm, in Dbtr up to .07 and Dbtr/Pty in .08; Max70Text names are account names, not read)
+ * and each Ustrd, Max500Text additional information, Max34Text account identifiers; codes, dates,
+ * date-times and amounts by their formats (a decimal of 18 digits, an ISODateTime with fraction
+ * and offset fit in 35).
+ */
+const STATEMENT_FIELDS = fieldTree('statement', [
+  ['Id', 35],
+  ['Acct/Id/IBAN', 34],
+  ['Acct/Id/Othr/Id', 34],
+])
+const ENTRY_FIELDS = fieldTree('entry', [
+  ['NtryRef', 35],
+  ['Amt', 35],
+  ['CdtDbtInd', 4],
+  ['RvslInd', 5],
+  ['Sts', 4], // .02–.05: the code as text; from .06 a choice whose Cd or Prtry is read
+  ['Sts/Cd', 4],
+  ['Sts/Prtry', 35],
+  ['BookgDt/Dt', 10],
+  ['BookgDt/DtTm', 35],
+  ['ValDt/Dt', 10],
+  ['ValDt/DtTm', 35],
+  ['AcctSvcrRef', 35],
+  ['AddtlNtryInf', 500],
+])
+const TRANSACTION_FIELDS = fieldTree('transaction', [
+  ['Amt', 35],
+  ['AmtDtls/TxAmt/Amt', 35],
+  ['CdtDbtInd', 4],
+  ['Refs/AcctSvcrRef', 35],
+  ['Refs/EndToEndId', 35],
+  ['RltdPties/Dbtr/Nm', 140],
+  ['RltdPties/Dbtr/Pty/Nm', 140],
+  ['RmtInf/Ustrd', 140],
+  ['RmtInf/Strd/CdtrRefInf/Ref', 35],
+  ['AddtlTxInf', 500],
+])
+
+/**
+ * An element below Stmt, Ntry or TxDtls on the way to a text the parser reads; `limit` (in
+ * characters) when it is such a text. The parser walks these trees as it opens elements, so an
+ * element off every path (most of a statement) costs one lookup in its parent, or none.
+ */
+interface FieldNode {
+  scope: 'statement' | 'entry' | 'transaction'
+  path: string
+  limit?: number
+  children: Map<string, FieldNode>
+}
+
+/** A field the parser reads, its limit known. */
+type ReadField = FieldNode & { limit: number }
+
+function fieldTree(scope: FieldNode['scope'], fields: Array<[string, number]>): FieldNode {
+  const root: FieldNode = { scope, path: '', children: new Map() }
+  for (const [path, limit] of fields) {
+    let node = root
+    for (const name of path.split('/')) {
+      let child = node.children.get(name)
+      if (!child) node.children.set(name, (child = { scope, path: node.path ? `${node.path}/${name}` : name, children: new Map() }))
+      node = child
+    }
+    node.limit = limit
+  }
+  return root
+}
+
+/**
+ * What saxes holds while it reads one node: the node's text (also a comment's, a CDATA section's,
+ * an attribute's value, a processing instruction's body), a name, an entity, a processing
+ * instruction's target, the attributes of the tag being read. saxes bounds none of them; they are
+ * private, so they are checked to exist.
+ */
+interface SaxesBuffers {
+  text: string
+  name: string
+  entity: string
+  piTarget: string
+  attribList: unknown[]
+}
+
+function saxesBuffers(parser: SaxesParser): SaxesBuffers {
+  const b = parser as unknown as Partial<SaxesBuffers>
+  if (typeof b.text !== 'string' || typeof b.name !== 'string' || typeof b.entity !== 'string' || typeof b.piTarget !== 'string' || !Array.isArray(b.attribList)) {
+    throw new Error('saxes no longer has the buffers parseCamt053 bounds (text, name, entity, piTarget, attribList): check the saxes upgrade')
+  }
+  return b as SaxesBuffers
+}
+
+/** Characters as ISO 20022 counts them (code points), not UTF-16 units. */
+function characters(text: string): number {
+  let n = text.length
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c >= 0xd800 && c <= 0xdbff) n-- // a surrogate pair is one character
+  }
+  return n
+}
 
 interface TxFacts {
   amountCents: number | null
@@ -87,7 +203,14 @@ export async function* parseCamt053(source: AsyncIterable<Uint8Array | string> |
   const decoder = new TextDecoder('utf-8', { fatal: true })
   const ready: StatementEntry[] = []
   const stack: string[] = []
+  const buffers = saxesBuffers(parser)
+  /** The text of the element open last, when the parser reads it; only counted otherwise. */
   let text = ''
+  let textChars = 0
+  /** Where each open element is in the field trees (null: on no path to a field). */
+  const nodes: Array<FieldNode | null> = []
+  let field: ReadField | null = null
+  let fieldDepth = -1
   let closing = false
   let rootSeen = false
   let statementsSeen = false
@@ -102,6 +225,35 @@ export async function* parseCamt053(source: AsyncIterable<Uint8Array | string> |
   const fail = (code: 'malformed' | 'truncated', message: string): never => {
     throw new StatementError(code, `${message} (line ${parser.line}, column ${parser.column})`)
   }
+  /** Which entry the parser is in, for a refusal's message. */
+  const where = () =>
+    entry && stmt ? ` in entry ${entry.index} of statement ${stmt.id || '(no Id yet)'}` : stmt ? ` in statement ${stmt.id || '(no Id yet)'}` : ''
+  const elementOf = (f: ReadField) => `${f.scope === 'statement' ? 'Stmt' : f.scope === 'entry' ? 'Ntry' : 'TxDtls'}/${f.path}`
+  const tooLong = (f: ReadField): never => {
+    const element = elementOf(f)
+    throw new StatementError('field_too_long', `${element}${where()} is longer than ${f.limit} characters, its ISO 20022 limit (line ${parser.line})`, {
+      element,
+      line: parser.line,
+      limit: f.limit,
+    })
+  }
+  const tooLarge = (what: string): never => {
+    const element = stack.length ? stack.slice(-3).map((name) => name.slice(0, 40)).join('/') : 'Document'
+    throw new StatementError('too_large_node', `${what} longer than ${MAX_UNREAD_CHARS} characters inside ${element}${where()}: not a bank statement (line ${parser.line})`, {
+      element,
+      line: parser.line,
+      limit: MAX_UNREAD_CHARS,
+    })
+  }
+  const tooMany = (element: string): never => {
+    throw new StatementError('too_many_elements', `more than ${MAX_REMITTANCE_PARTS} ${element} in one transaction${where()} (line ${parser.line})`, {
+      element,
+      line: parser.line,
+      limit: MAX_REMITTANCE_PARTS,
+    })
+  }
+  /** The most a text may grow to while read: a value within its limit, in UTF-16 units, with blanks around it. */
+  const textBound = (f: ReadField | null) => (f ? 2 * f.limit + BLANKS_CHARS : MAX_UNREAD_CHARS)
 
   parser.on('error', (error) => {
     const detail = error.message.replace(/^(?:[^:]*:)?\d+:\d+: /, '')
@@ -115,11 +267,29 @@ export async function* parseCamt053(source: AsyncIterable<Uint8Array | string> |
       throw new StatementError('encoding', `the file declares encoding "${decl.encoding}"; only UTF-8 statements are accepted`)
     }
   })
-  parser.on('text', (t) => (text += t))
-  parser.on('cdata', (t) => (text += t))
+  // Text outside the elements read is counted and dropped: it can never accumulate.
+  const addText = (t: string) => {
+    textChars += t.length
+    if (textChars > textBound(field)) {
+      if (field) tooLong(field)
+      tooLarge('a text')
+    }
+    if (field) text += t
+  }
+  parser.on('text', addText)
+  parser.on('cdata', addText)
+  // No more handlers than these: saxes stores each as a property added by computed name, and a few
+  // more turn the parser into a dictionary-mode object that parses three times slower. Comments and
+  // processing instructions are bounded by the buffers check in feed alone.
 
   parser.on('opentag', (tag: SaxesTagPlain) => {
     text = ''
+    textChars = 0
+    let attributes = 0
+    for (const name in tag.attributes) {
+      if (++attributes > MAX_ATTRIBUTES) fail('malformed', `an element with more than ${MAX_ATTRIBUTES} attributes`)
+      if (tag.attributes[name].length > MAX_UNREAD_CHARS) tooLarge('an attribute value')
+    }
     const colon = tag.name.indexOf(':')
     const local = colon < 0 ? tag.name : tag.name.slice(colon + 1)
     if (!rootSeen) {
@@ -132,6 +302,7 @@ export async function* parseCamt053(source: AsyncIterable<Uint8Array | string> |
     stack.push(local)
     if (stack.length > MAX_DEPTH) fail('malformed', `elements nested deeper than ${MAX_DEPTH}`)
     const depth = stack.length - 1
+    let scope: FieldNode | null = null
     switch (local) {
       case 'BkToCstmrStmt':
         if (depth === 1) statementsSeen = true
@@ -140,6 +311,7 @@ export async function* parseCamt053(source: AsyncIterable<Uint8Array | string> |
         if (depth === 2 && statementsSeen) {
           stmt = { id: '', account: '', entries: 0 }
           stmtDepth = depth
+          scope = STATEMENT_FIELDS
         }
         break
       case 'Ntry':
@@ -160,12 +332,14 @@ export async function* parseCamt053(source: AsyncIterable<Uint8Array | string> |
             held: null,
           }
           entryDepth = depth
+          scope = ENTRY_FIELDS
         }
         break
       case 'TxDtls':
         if (entry) {
           tx = newTx()
           txDepth = depth
+          scope = TRANSACTION_FIELDS
         }
         break
       case 'Amt': {
@@ -174,32 +348,35 @@ export async function* parseCamt053(source: AsyncIterable<Uint8Array | string> |
         break
       }
     }
+    const node = scope ?? (depth > 0 ? nodes[depth - 1]?.children.get(local) : undefined) ?? null
+    nodes[depth] = node
+    field = node?.limit === undefined ? null : (node as ReadField)
+    fieldDepth = depth
   })
 
-  parser.on('closetag', (tag: SaxesTagPlain) => {
+  parser.on('closetag', () => {
+    const depth = stack.length - 1
+    // Only the element opened last has its own text: an element that closes after a child is a container.
+    const read = field !== null && fieldDepth === depth ? field : null
     const value = text
     text = ''
-    const depth = stack.length - 1
-    if (tx && depth >= txDepth) {
-      const path = stack.slice(txDepth + 1).join('/')
-      if (depth === txDepth) {
-        closeTransaction(tx)
-        tx = null
-      } else readTransaction(tx, path, value)
-    } else if (entry && depth >= entryDepth) {
-      const path = stack.slice(entryDepth + 1).join('/')
-      if (depth === entryDepth) {
-        closeEntry(entry)
-        entry = null
-      } else readEntry(entry, path, value)
-    } else if (stmt && depth >= stmtDepth) {
-      const path = stack.slice(stmtDepth + 1).join('/')
-      if (depth === stmtDepth) stmt = null
-      else if (path === 'Id') stmt.id = trimmed(value)
-      else if (path === 'Acct/Id/IBAN' || (path === 'Acct/Id/Othr/Id' && !stmt.account)) stmt.account = detached(value.replace(/\s/g, ''))
-    }
+    textChars = 0
+    field = null
+    if (read) {
+      const trimmedValue = value.trim()
+      if (trimmedValue.length > read.limit && characters(trimmedValue) > read.limit) tooLong(read)
+      if (read.scope === 'transaction') readTransaction(tx!, read.path, value)
+      else if (read.scope === 'entry') readEntry(entry!, read.path, value)
+      else if (read.path === 'Id') stmt!.id = trimmed(value)
+      else if (read.path === 'Acct/Id/IBAN' || !stmt!.account) stmt!.account = detached(value.replace(/\s/g, ''))
+    } else if (tx && depth === txDepth) {
+      closeTransaction(tx)
+      tx = null
+    } else if (entry && depth === entryDepth) {
+      closeEntry(entry)
+      entry = null
+    } else if (stmt && depth === stmtDepth) stmt = null
     stack.pop()
-    void tag
   })
 
   function readEntry(e: EntryFacts, path: string, value: string) {
@@ -265,9 +442,11 @@ export async function* parseCamt053(source: AsyncIterable<Uint8Array | string> |
         t.debtorName = trimmed(value) || null
         break
       case 'RmtInf/Ustrd':
+        if (t.ustrd.length === MAX_REMITTANCE_PARTS) tooMany('Ustrd')
         if (value.trim()) t.ustrd.push(trimmed(value))
         break
       case 'RmtInf/Strd/CdtrRefInf/Ref':
+        if (t.structuredRefs.length === MAX_REMITTANCE_PARTS) tooMany('Strd/CdtrRefInf/Ref')
         if (value.trim()) t.structuredRefs.push(trimmed(value))
         break
       case 'AddtlTxInf':
@@ -344,7 +523,20 @@ export async function* parseCamt053(source: AsyncIterable<Uint8Array | string> |
     }
   }
 
-  let sinceMarkup = 0
+  /**
+   * What saxes holds of the node it is reading, checked after each piece it is given: a text node
+   * grows inside saxes until its closing '<' whatever it contains ('>' included), as do comments,
+   * CDATA sections and attribute values; so the bound cannot come from looking for markup.
+   */
+  const checkBuffers = () => {
+    if (buffers.text.length > textBound(field)) {
+      if (field) tooLong(field) // the text of an element read (or, oddly, a comment inside it)
+      tooLarge('a text, comment or attribute value')
+    }
+    if (buffers.name.length > MAX_UNREAD_CHARS || buffers.entity.length > MAX_UNREAD_CHARS || buffers.piTarget.length > MAX_UNREAD_CHARS) tooLarge('a name')
+    if (buffers.attribList.length > MAX_ATTRIBUTES) fail('malformed', `an element with more than ${MAX_ATTRIBUTES} attributes`)
+  }
+
   let prolog = ''
   let first = true
   const feed = (chunk: string) => {
@@ -355,12 +547,10 @@ export async function* parseCamt053(source: AsyncIterable<Uint8Array | string> |
         throw new StatementError('doctype_refused', 'the file declares a DOCTYPE or ENTITY; bank statements have none, and entities are never expanded')
       }
     }
-    const lastMarkup = Math.max(chunk.lastIndexOf('<'), chunk.lastIndexOf('>'))
-    sinceMarkup = lastMarkup < 0 ? sinceMarkup + chunk.length : chunk.length - lastMarkup - 1
-    if (sinceMarkup > MAX_NODE_CHARS) {
-      throw new StatementError('too_large_node', `a text or tag longer than ${MAX_NODE_CHARS} characters: not a bank statement`)
+    for (let at = 0; at < chunk.length; at += PIECE_CHARS) {
+      parser.write(chunk.length <= PIECE_CHARS ? chunk : chunk.slice(at, at + PIECE_CHARS)) // saxes carries a split surrogate pair over
+      checkBuffers()
     }
-    parser.write(chunk)
   }
 
   for await (const chunk of source) {

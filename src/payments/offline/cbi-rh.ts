@@ -29,9 +29,22 @@ import { detached, StatementError, type StatementEntry } from './statement-entry
  *       statements, 83-89 number of records
  * Integrity: each 61 must be closed by a 64, the file by an EF, and the movements between them must
  * add up from the opening to the closing balance; otherwise the whole file is refused.
+ * Bounds, whatever the chunks the file arrives in: a line longer than a record is refused as soon
+ * as it is (a file with no line end cannot grow in memory), every field is as wide as its record
+ * allows, and a movement takes at most MAX_DETAIL_RECORDS records 63, so an entry's text stays small.
  */
 
 export const CBI_RECORD_LENGTH = 120
+/** Records 63 of one movement: a bank writes one per tag (ordering party, addresses, ids, RI1/RI2, …), about a dozen. */
+export const MAX_DETAIL_RECORDS = 20
+
+const tooLong = (line: number, length: number): never => {
+  throw new StatementError('field_too_long', `line ${line} is ${length > 4 * CBI_RECORD_LENGTH ? 'over ' : ''}${length} characters long, a record has ${CBI_RECORD_LENGTH}`, {
+    element: 'record',
+    line,
+    limit: CBI_RECORD_LENGTH,
+  })
+}
 
 const field = (record: string, from: number, to: number) => record.slice(from - 1, to)
 
@@ -60,6 +73,7 @@ interface Movement {
   extra: string[]
   endToEndId: string | null
   debtorName: string | null
+  details: number
 }
 
 /** Splits a byte stream into 120-character records: by line, or in fixed slices when there are no line ends. */
@@ -87,7 +101,7 @@ async function* records(source: AsyncIterable<Uint8Array | string> | Iterable<Ui
         pending = pending.slice(CBI_RECORD_LENGTH)
       }
     }
-    if (pending.length > 4 * CBI_RECORD_LENGTH) throw new StatementError('malformed', `line ${line + 1} is longer than ${CBI_RECORD_LENGTH} characters`)
+    if (pending.length > 4 * CBI_RECORD_LENGTH) tooLong(line + 1, pending.length)
   }
   if (pending.replace(/\r?\n?$/, '').trim()) yield { record: pending.replace(/\r?\n?$/, ''), line: line + 1 }
 }
@@ -132,7 +146,7 @@ export async function* parseCbiRh(source: AsyncIterable<Uint8Array | string> | I
 
   for await (const { record: raw, line } of records(source)) {
     if (/[\x00-\x08\x0b\x0c\x0e-\x1f]/.test(raw)) fail(line, 'binary data: not a CBI file')
-    if (raw.length > CBI_RECORD_LENGTH) fail(line, `record is ${raw.length} characters long, expected ${CBI_RECORD_LENGTH}`)
+    if (raw.length > CBI_RECORD_LENGTH) tooLong(line, raw.length)
     const record = raw.padEnd(CBI_RECORD_LENGTH) // some banks trim trailing blanks
     const type = field(record, 2, 3)
     recordCount++
@@ -163,10 +177,17 @@ export async function* parseCbiRh(source: AsyncIterable<Uint8Array | string> | I
       }
       case '62':
         if (!statement) fail(line, 'record 62 outside a statement (no 61 before it)')
-        movement = { record62: record, line, remittance: [], extra: [], endToEndId: null, debtorName: null }
+        movement = { record62: record, line, remittance: [], extra: [], endToEndId: null, debtorName: null, details: 0 }
         break
       case '63': {
         if (!movement) fail(line, 'record 63 without the 62 it continues')
+        if (++movement!.details > MAX_DETAIL_RECORDS) {
+          throw new StatementError('too_many_elements', `line ${line}: more than ${MAX_DETAIL_RECORDS} records 63 for the movement of line ${movement!.line}`, {
+            element: 'record 63',
+            line,
+            limit: MAX_DETAIL_RECORDS,
+          })
+        }
         const tag = field(record, 14, 16)
         const content = field(record, 17, 120).trim()
         if (tag === 'RI1' || tag === 'RI2') movement!.remittance.push(content)

@@ -2,7 +2,7 @@ import type { CalendarDate } from '../../core/calendar'
 import type { MailboxStatus } from '../../accounts/schema'
 import { DomainError } from '../../core/errors'
 import { parseOrderId } from '../../core/order-id'
-import type { Tx } from '../../db/client'
+import { inTurn, type Tx } from '../../db/client'
 import type { PaymentReceivedParams } from '../../notifications/mail-types'
 import { settle } from '../../renewals/rules'
 import { PAYMENT_METHODS } from '../../renewals/schema'
@@ -80,7 +80,7 @@ export class BankPaymentPipeline {
     private readonly today: CalendarDate,
   ) {}
 
-  /** Sends the batch's claim at once (the database runs one transaction's statements in the order sent). */
+  /** Sends the batch's claim now, in turn behind the statements sent before it (the database runs them in that order). */
   claim(inputs: IncomingPayment[]): PipelinedClaim {
     const claimed: PipelinedClaim = { seq: this.claimsSent++, writtenBefore: this.writesSent, claim: sendClaim(this.tx, inputs) }
     this.outstanding.push(claimed.writtenBefore)
@@ -94,7 +94,7 @@ export class BankPaymentPipeline {
     const { batch, claimed: rows } = await claimed.claim
     const ahead = this.unwritten.filter((u) => u.seq >= claimed.writtenBefore).map((u) => u.effects)
     const decided = decideBatch(batch, rows, this.today, ahead)
-    const written = queries.writeBatch(this.tx, decided.writes, this.now)
+    const written = inTurn(this.tx, () => queries.writeBatch(this.tx, decided.writes, this.now)) // after the claims sent before it
     this.writesSent++
     this.unwritten.push({ seq: claimed.seq, effects: decided.effects })
     this.outstanding.shift()
@@ -129,9 +129,9 @@ function prepareBatch(inputs: IncomingPayment[]): PreparedBatch {
   return { inputs, keys, firstAt }
 }
 
-/** R8 and the locks: one statement (see queries.claimBatch). */
+/** R8 and the locks: one statement (see queries.claimBatch), sent in turn with the pipeline's writes. */
 function claimBatch(tx: Tx, batch: PreparedBatch): Promise<queries.ClaimedBatch> {
-  return queries.claimBatch(tx, [...batch.firstAt.values()].map((i) => batch.keys[i]))
+  return inTurn(tx, () => queries.claimBatch(tx, [...batch.firstAt.values()].map((i) => batch.keys[i])))
 }
 
 /** What a batch changed, as a later claim sent before its write would have read it. */

@@ -37,17 +37,41 @@ export type StatementErrorCode =
   | 'truncated'
   | 'not_a_statement'
   | 'too_large_node'
+  | 'field_too_long'
+  | 'too_many_elements'
+
+/** Where a file exceeds a limit, for the operator's message: the element (or record), its line, the limit. */
+export type LimitFacts = {
+  element: string
+  line: number
+  limit: number
+}
 
 /** A statement file the importer refuses as a whole, before anything is registered. */
 export class StatementError extends Error {
   constructor(
     readonly code: StatementErrorCode,
     message: string,
+    readonly facts?: LimitFacts,
   ) {
     super(`${code}: ${message}`)
     this.name = 'StatementError'
   }
 }
+
+/**
+ * What both parsers guarantee of every entry they yield, in characters, whatever the file: each
+ * text they read is refused past its schema limit and repeated parts are capped, so what an import
+ * stores of an entry (payments.raw, the payment's order reference) stays small by construction.
+ */
+export const ENTRY_TEXT_LIMITS = {
+  entryRef: 80,
+  account: 34,
+  remittanceText: 5_000,
+  debtorName: 140,
+  bankRef: 35,
+  endToEndId: 104, // a CBI ID1 record's text; camt.053's EndToEndId is Max35Text
+} as const
 
 /** "12.20" → 1220. Exact: never a float. More than two decimals must be zeros. */
 export function decimalToCents(text: string): number | null {

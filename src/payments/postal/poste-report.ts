@@ -182,11 +182,16 @@ function decodeLine(bytes: Buffer): string {
   }
 }
 
-/** The lines of a file as bytes, without CR/LF, streamed: memory stays bounded whatever the file size. */
-export async function* fileLines(filePath: string): AsyncGenerator<{ bytes: Buffer; line: number }> {
+/**
+ * The lines of a report as bytes, without CR/LF, however its chunks are cut (a character's bytes
+ * split across two chunks are joined before the line is decoded): memory stays bounded whatever the
+ * file size, as a line longer than MAX_LINE_BYTES is refused as soon as it is.
+ */
+async function* reportLines(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): AsyncGenerator<{ bytes: Buffer; line: number }> {
   let pending = Buffer.alloc(0)
   let line = 0
-  for await (const chunk of createReadStream(filePath, { highWaterMark: 64 * 1024 }) as AsyncIterable<Buffer>) {
+  for await (const piece of source) {
+    const chunk = Buffer.isBuffer(piece) ? piece : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength)
     let data = pending.length ? Buffer.concat([pending, chunk]) : chunk
     let newline: number
     while ((newline = data.indexOf(0x0a)) !== -1) {
@@ -207,11 +212,16 @@ function stripCr(bytes: Buffer): Buffer {
 }
 
 /** The payment records of a report file, in file order; the summary record, when present, is checked. */
-export async function* readPosteReport(filePath: string): AsyncGenerator<PosteSlipRecord> {
+export function readPosteReport(filePath: string): AsyncGenerator<PosteSlipRecord> {
+  return parsePosteReport(createReadStream(filePath, { highWaterMark: 64 * 1024 }))
+}
+
+/** The payment records of a report read from its bytes in chunks, in file order; the summary record, when present, is checked. */
+export async function* parsePosteReport(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): AsyncGenerator<PosteSlipRecord> {
   let count = 0
   let totalCents = 0
   let summary: PosteReportSummary | null = null
-  for await (const { bytes, line } of fileLines(filePath)) {
+  for await (const { bytes, line } of reportLines(source)) {
     if (bytes.length > MAX_LINE_BYTES) throw new PosteReportError(line, `riga oltre ${MAX_LINE_BYTES} byte`)
     const entry = parsePosteLine(bytes, line)
     if (!entry) continue

@@ -1,7 +1,9 @@
 import { formatEuro } from '../../core/money'
 import { formatOrderId, type OrderId } from '../../core/order-id'
 import type { EntryOutcome, StatementImport } from '../../payments/offline/import-statement'
-import type { Lang } from '../i18n'
+import type { StatementError } from '../../payments/offline/statement-entry'
+import { PosteReportError } from '../../payments/postal/poste-report'
+import { translator, type Lang } from '../i18n'
 import { officeMessages } from './messages'
 
 /** Rows shown on the page; the CLI's --json gives all of them. */
@@ -38,6 +40,17 @@ export function describeReason(reason: string | null, lang: Lang): string {
   const key = code === 'reversal' ? `reason.reversal.${detail}` : `reason.${code}`
   const text = texts[key]
   return text === undefined ? reason : text.replace('{detail}', detail)
+}
+
+/**
+ * Why a statement or a Poste report was refused as a whole (nothing registered), in the operator's
+ * language, and the parser's own words as the technical detail: the page and the CLI say the same.
+ */
+export function describeFileRefusal(error: StatementError | PosteReportError, lang: Lang): { message: string; detail: string } {
+  const t = translator(officeMessages, lang)
+  if (error instanceof PosteReportError) return { message: t('upload.posteRefused'), detail: error.message }
+  const { code, facts } = error
+  return { message: t('upload.refused', { why: t(`statement.${code}`, facts) }), detail: error.message }
 }
 
 /** The result page's view: totals, and the rows to show, those needing an operator first. */

@@ -61,7 +61,9 @@ const office = {
     'statement.malformed': 'il file è malformato',
     'statement.truncated': 'il file è incompleto (troncato)',
     'statement.not_a_statement': 'il file non è un estratto conto',
-    'statement.too_large_node': 'il file contiene un elemento troppo lungo per un estratto conto',
+    'statement.too_large_node': 'alla riga {line} il file contiene un testo troppo lungo per un estratto conto (oltre {limit} caratteri, in {element})',
+    'statement.field_too_long': 'alla riga {line}, {element} supera la lunghezza massima di {limit} caratteri',
+    'statement.too_many_elements': 'alla riga {line}, un movimento ha più di {limit} {element}, oltre il massimo accettato',
 
     'result.title': 'Esito dell’importazione',
     'result.file': 'File «{name}», caricato da {operator}.',
@@ -171,7 +173,9 @@ const office = {
     'statement.malformed': 'the file is malformed',
     'statement.truncated': 'the file is incomplete (truncated)',
     'statement.not_a_statement': 'the file is not a bank statement',
-    'statement.too_large_node': 'the file holds an element too long for a bank statement',
+    'statement.too_large_node': 'at line {line} the file holds a text too long for a bank statement (over {limit} characters, in {element})',
+    'statement.field_too_long': 'at line {line}, {element} is longer than the {limit} characters allowed',
+    'statement.too_many_elements': 'at line {line}, a movement has more than {limit} {element}, beyond the maximum accepted',
 
     'result.title': 'Import result',
     'result.file': 'File “{name}”, uploaded by {operator}.',

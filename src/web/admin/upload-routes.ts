@@ -6,7 +6,7 @@ import { importSlips } from '../../payments/postal/import-slips'
 import { PosteReportError } from '../../payments/postal/poste-report'
 import type { Services } from '../../services'
 import type { FieldError } from '../frame'
-import { importView } from './import-view'
+import { describeFileRefusal, importView } from './import-view'
 import { operatorActor, requireOperator } from './plugin'
 import { UploadRefused, withUpload, type Upload } from './receive-upload'
 
@@ -115,9 +115,6 @@ function describeRefusal(error: unknown, request: FastifyRequest, maxMb: number)
   }
   if (error instanceof BadFormatChoice) return { field: 'format-auto', message: t('upload.badFormat'), status: 422 }
   // Both imports refuse a bad file before registering anything (one transaction, or a check of the whole file first).
-  if (error instanceof StatementError) {
-    return { field: 'file', message: t('upload.refused', { why: t(`statement.${error.code}`) }), detail: error.message, status: 422 }
-  }
-  if (error instanceof PosteReportError) return { field: 'file', message: t('upload.posteRefused'), detail: error.message, status: 422 }
+  if (error instanceof StatementError || error instanceof PosteReportError) return { field: 'file', ...describeFileRefusal(error, request.lang), status: 422 }
   return null
 }

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { asc, eq } from 'drizzle-orm'
+import pg from 'pg'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { formatOrderId, type OrderId } from '../../../src/core/order-id'
 import { openDatabase, type Database, type Db } from '../../../src/db/client'
@@ -277,6 +278,66 @@ describe.each(postgresOnly())('%s: importStatement, concurrently', (_name, open)
     for (const p of placed) expect((await orderOf(db, p.id)).status).toBe('paid')
     expect(await expiryOf(db, placed[0].mailbox.id)).toBe('2027-06-30')
     expect(await db.$count(auditLog, eq(auditLog.action, 'payment.paid'))).toBe(3)
+  })
+
+  it('issue 11: a pipelined import never queries its connection while another query waits on it (pg 8 warns, pg 9 throws), and registers the same', async () => {
+    t = await open()
+    const db = t.database.db
+    await seedConvention(db)
+    const clock = clockOn('2026-05-02')
+    const deps = testDeps(db, clock)
+    const ids: string[] = []
+    for (const expiresOn of ['2026-06-30', '2026-07-31', '2026-08-31']) {
+      const mailbox = await seedMailbox(db, { expiresOn })
+      ids.push((await placeOrder(deps, { mailboxAddress: mailbox.address, years: 1, method: 'bonifico', actor: 'holder:x' })).orderId)
+    }
+    const [a, b, c] = ids
+    const entries: EntrySpec[] = [
+      { amountCents: 1220, acctSvcrRef: 'R1', remittance: [a] },
+      { amountCents: 1220, acctSvcrRef: 'R2', endToEndId: 'E2E-B', remittance: [b] },
+      { amountCents: 1220, acctSvcrRef: 'R3', remittance: [a] },
+      { amountCents: 1220, acctSvcrRef: 'R4', remittance: ['BONIFICO'] },
+      { amountCents: 1220, acctSvcrRef: 'RV1', creditDebit: 'DBIT', reversal: true, endToEndId: 'E2E-B', remittance: [`STORNO ${b}`] },
+      { amountCents: 1220, acctSvcrRef: 'R5', remittance: [b] },
+      { amountCents: 1000, acctSvcrRef: 'R6', remittance: [c] },
+      { amountCents: 1220, acctSvcrRef: 'R7', remittance: [c] },
+      ...Array.from({ length: 10 }, (_, i) => ({ amountCents: 1220, acctSvcrRef: `D${i}`, remittance: [ids[i % 3]] })),
+    ]
+    // pg warns once per process (util.deprecate), so the condition it warns on is watched as well:
+    // a query issued while another already waits in the connection's queue
+    const warnings: string[] = []
+    const onWarning = (warning: Error) => warnings.push(warning.message)
+    process.on('warning', onWarning)
+    const overlapping: string[] = []
+    const query = pg.Client.prototype.query
+    pg.Client.prototype.query = function (this: { _queryQueue?: unknown[] }, ...args: unknown[]) {
+      if ((this._queryQueue?.length ?? 0) > 0) overlapping.push(String((args[0] as { text?: string })?.text ?? args[0]).slice(0, 60))
+      return (query as (...a: unknown[]) => unknown).apply(this, args)
+    } as typeof query
+    let result
+    try {
+      result = await importStatement(deps, file(camtStatement(entries)), { actor, batchSize: 2 })
+      await new Promise((resolve) => setImmediate(resolve)) // a warning is emitted on the next tick
+    } finally {
+      pg.Client.prototype.query = query
+      process.off('warning', onWarning)
+    }
+    expect(overlapping).toEqual([])
+    expect(warnings.filter((w) => w.includes('already executing a query'))).toEqual([])
+    expect(result.results.map((r) => [r.entryRef, r.outcome, r.reason])).toEqual([
+      ['R1', 'registered', null],
+      ['R2', 'registered', null],
+      ['R3', 'duplicate', 'order_already_paid'],
+      ['R4', 'held', 'no_order_id'],
+      ['RV1', 'registered', 'reversal:unpaid'],
+      ['R5', 'registered', null],
+      ['R6', 'held', 'amount_mismatch'],
+      ['R7', 'registered', null],
+      ...Array.from({ length: 10 }, (_, i) => [`D${i}`, 'duplicate', 'order_already_paid']),
+    ])
+    expect(await db.$count(payments)).toBe(17) // the reversed payment stays, held as reversed
+    expect(await db.$count(outbox, eq(outbox.template, 'payment_received'))).toBe(4)
+    for (const id of ids) expect((await orderOf(db, id)).status).toBe('paid')
   })
 })
 

@@ -15,9 +15,9 @@ describe('a large statement streams with bounded memory', () => {
     const path = join(folder, 'large.xml')
     const out = createWriteStream(path)
     out.write(camtHeader(8))
-    const padding = 'Z'.repeat(1500) // long remittance lines: fewer entries, more bytes
+    const padding = Array<string>(9).fill('Z'.repeat(140)) // many remittance lines, each within Max140Text: fewer entries, more bytes
     for (let i = 0; statSyncSafe(out) < 60 * 2 ** 20; i++) {
-      if (!out.write(camtEntry({ amountCents: 1220, acctSvcrRef: `L${i}`, remittance: [`RINNOVO K7MR4DXP61 ${i}`, padding] }, 8))) await once(out, 'drain')
+      if (!out.write(camtEntry({ amountCents: 1220, acctSvcrRef: `L${i}`, remittance: [`RINNOVO K7MR4DXP61 ${i}`, ...padding] }, 8))) await once(out, 'drain')
     }
     out.end(CAMT_FOOTER)
     await once(out, 'finish')

@@ -138,7 +138,9 @@ describe('hostile input: a clear error before anything is yielded', () => {
     const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('<Document/>', 'utf16le')])
     await expect(collect(parseCamt053([utf16]))).rejects.toMatchObject({ code: 'encoding' })
     const huge = camtHeader8() + `<Ntry><AddtlNtryInf>${'A'.repeat(3 << 20)}</AddtlNtryInf></Ntry>`
-    await expect(collect(parseCamt053(chunks(huge, 65536)))).rejects.toMatchObject({ code: 'too_large_node' })
+    await expect(collect(parseCamt053(chunks(huge, 65536)))).rejects.toMatchObject({ code: 'field_too_long', facts: { element: 'Ntry/AddtlNtryInf', limit: 500 } })
+    const unread = camtHeader8() + `<Ntry><BkTxCd>${'A'.repeat(3 << 20)}</BkTxCd></Ntry>`
+    await expect(collect(parseCamt053(chunks(unread, 65536)))).rejects.toMatchObject({ code: 'too_large_node' })
     const deep = camtHeader8() + '<a>'.repeat(100)
     await expect(collect(parseCamt053(chunks(deep, 65536)))).rejects.toMatchObject({ code: 'malformed' })
   })
