@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { GatewayError, WebhookSignatureError } from '../payments/gateways/card-gateway'
 import { receiveWebhook } from '../payments/gateways/receive-webhook'
 import type { Services } from '../services'
+import { logServerError } from './request-log'
 
 const BODY_LIMIT = 256 * 1024
 /**
@@ -38,7 +39,7 @@ export function webhookRoutes(services: Services) {
           return reply.code(400).send({ error: 'invalid_signature' })
         }
         if (error instanceof GatewayError) {
-          request.log.error(error)
+          logServerError(request, error)
           return reply.code(502).send({ error: 'gateway_error' })
         }
         throw error
