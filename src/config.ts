@@ -43,7 +43,13 @@ export interface Config {
   mailRetentionDays: number
   /** Set variables that look like ours but are not (a misspelt STRIPE_KEY, say): said at start. */
   unknownVariables: UnknownVariable[]
+  /** LOG_LEVEL: how much `serve` and `worker` log (default info). */
+  logLevel: LogLevel
 }
+
+/** LOG_LEVEL's values: pino's levels. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+export type LogLevel = (typeof LOG_LEVELS)[number]
 
 export interface UnknownVariable {
   name: string
@@ -134,7 +140,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     uploadMaxMb: parseUploadMaxMb(env.UPLOAD_MAX_MB),
     mailRetentionDays: parseMailRetentionDays(env.MAIL_RETENTION_DAYS),
     unknownVariables: unknownVariables(env),
+    logLevel: parseLogLevel(env.LOG_LEVEL),
   }
+}
+
+function parseLogLevel(value: string | undefined): LogLevel {
+  if (!value) return 'info'
+  if (!(LOG_LEVELS as readonly string[]).includes(value)) throw new ConfigError(`LOG_LEVEL: expected one of ${LOG_LEVELS.join(', ')}, got "${value}"`)
+  return value as LogLevel
 }
 
 /** The file `pec-renewal demo` leaves in an embedded data folder: that folder holds the demo. */

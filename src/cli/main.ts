@@ -14,6 +14,7 @@ import { requireOfferedMethod } from '../payments/offered-methods'
 import { holdsMailboxesOutside } from '../accounts/queries'
 import { migrateDatabase, openDatabase, type Database } from '../db/client'
 import { DEMO_DOMAIN, loadDemo } from '../demo/load-demo'
+import { createLogger, jobLog } from '../logging'
 import { runLifecycle } from '../lifecycle/run-lifecycle'
 import { dispatchOutbox } from '../notifications/dispatch-outbox'
 import { addOperator, MAX_PASSWORD_LENGTH, MIN_OPERATOR_PASSWORD_LENGTH, operatorPasswordProblem, operatorUsername } from '../operators/add-operator'
@@ -555,18 +556,22 @@ program
   .description(t('worker.description'))
   .action(() => runForever(true, false))
 
+/**
+ * `serve` and `worker`: JSON log lines on stdout (LOG_LEVEL), the web server's, the jobs' and the
+ * start summary's alike; settings that look misspelt are said on stderr.
+ */
 async function runForever(jobs: boolean, http: boolean): Promise<void> {
   const config = loadConfig()
+  const logger = createLogger(config.logLevel)
   const database = await openDatabase(config.databaseUrl)
   await migrateDatabase(database)
   const services = buildServices(config, database, systemClock)
-  const log = (message: string, detail?: unknown) => console.log(new Date().toISOString(), message, detail === undefined ? '' : JSON.stringify(detail, errorReplacer))
-  const running = jobs ? services.startJobs(log) : undefined
-  const server = http ? await buildServer(services) : undefined
+  const running = jobs ? services.startJobs(jobLog(logger)) : undefined
+  const server = http ? await buildServer(services, { logger }) : undefined
   if (server) {
     await server.listen({ host: config.host, port: config.port })
     const where = `http://${config.host}:${(server.server.address() as { port: number }).port}`
-    console.log(
+    logger.info(
       t('serve.listening', {
         where,
         publicUrl: config.publicUrl,
@@ -575,25 +580,25 @@ async function runForever(jobs: boolean, http: boolean): Promise<void> {
       }),
     )
     const { gateways } = services
-    console.log(
+    logger.info(
       gateways.sandbox
         ? t('serve.sandbox')
         : t('serve.gateways', { card: gateways.forMethod('card')?.name ?? t('serve.unavailable'), paypal: gateways.forMethod('paypal')?.name ?? t('serve.unavailable') }),
     )
-    console.log(t('serve.methods', { methods: services.mail.methods.map((m) => t(`method.${m}`)).join(', ') || t('serve.noMethods') }))
+    logger.info(t('serve.methods', { methods: services.mail.methods.map((m) => t(`method.${m}`)).join(', ') || t('serve.noMethods') }))
     const missing = [
       ...(gateways.forMethod('card') ? [] : [t('serve.noCardGateway')]),
       ...(gateways.forMethod('paypal') ? [] : [t('serve.noPaypalGateway')]),
       ...(config.paymentInstructions ? [] : [t('serve.noBankDetails')]),
     ]
-    if (missing.length) console.log(t('serve.notOffered', { methods: missing.join('; ') }))
+    if (missing.length) logger.info(t('serve.notOffered', { methods: missing.join('; ') }))
   } else {
-    console.log(t('worker.running', { kind: database.kind }))
+    logger.info(t('worker.running', { kind: database.kind }))
   }
-  if (config.mode === 'demo') console.log(t('serve.demoMode'))
+  if (config.mode === 'demo') logger.info(t('serve.demoMode'))
   else {
-    if (!config.smtpUrl && jobs) console.log(t('serve.noSmtp'))
-    if (!services.platform && jobs) console.log(t('serve.noPlatform'))
+    if (!config.smtpUrl && jobs) logger.warn(t('serve.noSmtp'))
+    if (!services.platform && jobs) logger.warn(t('serve.noPlatform'))
   }
   for (const unknown of config.unknownVariables) {
     console.error(t('serve.unknownVariable', { name: unknown.name, suggestion: unknown.suggestion ? t('serve.didYouMean', { name: unknown.suggestion }) : '' }))
@@ -602,14 +607,11 @@ async function runForever(jobs: boolean, http: boolean): Promise<void> {
     await server?.close()
     await running?.stop()
     await database.close()
+    logger.flush()
     process.exit(0)
   }
   process.once('SIGINT', shutdown)
   process.once('SIGTERM', shutdown)
-}
-
-function errorReplacer(_key: string, value: unknown) {
-  return value instanceof Error ? { error: value.message } : value
 }
 
 /** What the operator reads of an error: never a credential, whatever the error carried (DESIGN §5). */

@@ -9,6 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { DomainError, errorMessage } from '../core/errors'
 import type { Services } from '../services'
 import { isLang, translator, type Lang, type Translate } from './i18n'
+import { logServerError } from './request-log'
 
 const LANG_COOKIE = 'pec_lang'
 const VIEWS = fileURLToPath(new URL('./views', import.meta.url))
@@ -128,8 +129,9 @@ export async function registerWebFrame(app: FastifyInstance, services: Services,
     if (error.statusCode && error.statusCode < 500) {
       return reply.page('shared/error.eta', { message: error.message }, error.statusCode)
     }
-    request.log.error(error)
-    return reply.page('shared/error.eta', { message: request.t('error.generic') }, 500)
+    // A 500 shows no detail, only the request id a holder can quote to support; the log has the rest.
+    logServerError(request, error)
+    return reply.page('shared/error.eta', { message: request.t('error.generic'), reference: request.id }, 500)
   })
 
   return { options }

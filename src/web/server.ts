@@ -1,9 +1,10 @@
 import { fileURLToPath } from 'node:url'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import fastifyHelmet from '@fastify/helmet'
 import fastifyStatic from '@fastify/static'
 import { sql } from 'drizzle-orm'
 import { devMailViewer } from '../notifications/dev-mail-viewer'
+import type { Logger } from '../logging'
 import type { Services } from '../services'
 import { OFFICE_PATH, registerBackOffice } from './admin/plugin'
 import { officeSignInRoutes } from './admin/sign-in-routes'
@@ -12,14 +13,33 @@ import { mailboxesRoutes } from './portal/mailboxes-routes'
 import { paymentRoutes } from './portal/payment-routes'
 import { registerPortal } from './portal/plugin'
 import { signInRoutes } from './portal/sign-in-routes'
+import { logServerError, REQUEST_ID_HEADER, requestIdOf } from './request-log'
 import { webhookRoutes } from './webhooks'
 import { wizardRoutes } from './portal/wizard-routes'
 
-/** The HTTP face of the service: the holder's portal (issue 3) and the operators' back office under /ufficio. */
-export async function buildServer(services: Services, options: { logger?: boolean } = {}): Promise<FastifyInstance> {
+/**
+ * The HTTP face of the service: the holder's portal (issue 3) and the operators' back office under
+ * /ufficio. With a logger (createLogger), every request is logged with its request id.
+ */
+export async function buildServer(services: Services, options: { logger?: Logger } = {}): Promise<FastifyInstance> {
   const hops = services.config.trustProxy
-  const app = Fastify({ logger: options.logger ?? false, trustProxy: hops ? (_address: string, hop: number) => hop < hops : false })
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger as FastifyBaseLogger } : {}),
+    genReqId: requestIdOf,
+    trustProxy: hops ? (_address: string, hop: number) => hop < hops : false,
+  })
   const { deps, config } = services
+
+  // The id a holder quotes from the 500 page, and a caller finds in the response, is the one in the logs.
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header(REQUEST_ID_HEADER, request.id)
+  })
+  // Outside the portal and the back office (webhooks, health): a 5xx is logged and says nothing of its cause.
+  app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
+    if (error.statusCode && error.statusCode < 500) throw error // Fastify's own 4xx answer
+    logServerError(request, error)
+    return reply.code(500).send({ error: 'internal_error', requestId: request.id })
+  })
 
   app.get('/healthz', async (_request, reply) => {
     await deps.db.execute(sql`select 1`)

@@ -1,22 +1,32 @@
-import type { FastifyInstance } from 'fastify'
+import fastifyRateLimit from '@fastify/rate-limit'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { GatewayError, WebhookSignatureError } from '../payments/gateways/card-gateway'
 import { receiveWebhook } from '../payments/gateways/receive-webhook'
 import type { Services } from '../services'
+import { logServerError } from './request-log'
 
 const BODY_LIMIT = 256 * 1024
+/**
+ * Per client IP and gateway: far above what a gateway sends one endpoint, low enough that forged
+ * requests cannot turn us into a pump of calls to PayPal's verification API.
+ */
+const RATE_LIMIT = { max: 120, timeWindow: 60_000 }
 
 /**
  * Issue 4: POST /webhooks/stripe | paypal | sandbox. Outside the portal (no cookies, no CSRF: the
  * gateway's signature is the proof), in a context of its own where JSON stays raw bytes, because
  * a signature covers the exact bytes sent. A forged signature answers 400 and stores nothing; an
- * error while processing answers 500 so that the gateway delivers the event again.
+ * error while processing answers 500 so that the gateway delivers the event again. Each source
+ * (IP) is rate-limited per gateway before the body is read: 429 beyond RATE_LIMIT.
  */
 export function webhookRoutes(services: Services) {
   return async function webhooks(app: FastifyInstance): Promise<void> {
     app.removeContentTypeParser('application/json')
     app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_request, body, done) => done(null, body))
+    await app.register(fastifyRateLimit, { global: false })
 
-    app.post<{ Params: { gateway: string } }>('/webhooks/:gateway', { bodyLimit: BODY_LIMIT }, async (request, reply) => {
+    const rateLimit = { ...RATE_LIMIT, keyGenerator: (request: FastifyRequest) => `${request.ip} ${(request.params as { gateway?: string }).gateway}` }
+    app.post<{ Params: { gateway: string } }>('/webhooks/:gateway', { bodyLimit: BODY_LIMIT, config: { rateLimit } }, async (request, reply) => {
       const gateway = services.gateways.byName(request.params.gateway)
       if (!gateway) return reply.code(404).send({ error: 'unknown_gateway' })
       if (!Buffer.isBuffer(request.body)) return reply.code(415).send({ error: 'expected_json' })
@@ -29,7 +39,7 @@ export function webhookRoutes(services: Services) {
           return reply.code(400).send({ error: 'invalid_signature' })
         }
         if (error instanceof GatewayError) {
-          request.log.error(error)
+          logServerError(request, error)
           return reply.code(502).send({ error: 'gateway_error' })
         }
         throw error

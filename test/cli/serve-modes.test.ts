@@ -69,8 +69,10 @@ describe('serve: demo only when chosen', () => {
     }
     expect(output.stderr).toContain('STRIPE_KEY')
     expect(output.stderr).toContain('STRIPE_SECRET_KEY')
-    expect(output.stdout).toContain('STRIPE_WEBHOOK_SECRET') // card not offered: which settings it needs
-    expect(output.stdout).not.toContain('/dev/posta')
+    // stdout is JSON log lines; the start summary is those not about a request
+    const summary = output.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line)).filter((entry) => !entry.reqId).map((entry) => entry.msg).join('\n')
+    expect(summary).toContain('STRIPE_WEBHOOK_SECRET') // card not offered: which settings it needs
+    expect(summary).not.toContain('/dev/posta')
   })
 
   it('refuses PEC_MODE=demo next to PostgreSQL, and the demo on a database holding real mailboxes', { timeout: 240_000 }, async () => {

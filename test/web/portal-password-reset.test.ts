@@ -154,7 +154,7 @@ describe.each(testDatabases())('%s: portal forgot password', (_name, open) => {
       const client = new WebClient(app, { ip: `203.0.113.${++clients}` }) // each its own rate-limit count
       const form = await client.get('/password-dimenticata')
       const response = await client.post('/password-dimenticata', { identifier }, form.body)
-      const { 'set-cookie': _cookies, date: _date, ...headers } = response.headers
+      const { 'set-cookie': _cookies, date: _date, 'x-request-id': _requestId, ...headers } = response.headers // per response, whoever asks
       return { status: response.statusCode, headers, body: response.body }
     }
     const known = await answer('FNOM000010')

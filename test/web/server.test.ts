@@ -1,12 +1,35 @@
+import { eq } from 'drizzle-orm'
 import { afterEach, describe, expect, it } from 'vitest'
+import { hashPassword } from '../../src/accounts/passwords'
+import { accounts } from '../../src/accounts/schema'
 import { loadConfig } from '../../src/config'
+import type { Database } from '../../src/db/client'
 import { buildServices } from '../../src/services'
+import { SESSION_COOKIE } from '../../src/web/portal/plugin'
 import { buildServer } from '../../src/web/server'
 import { runLifecycle } from '../../src/lifecycle/run-lifecycle'
 import { parseCalendarDate as day } from '../../src/core/calendar'
+import { capturedLog } from '../support/captured-log'
 import { testDatabases, type TestDatabase } from '../support/databases'
 import { clockOn, seedConvention, seedMailbox } from '../support/seed'
-import { DEMO_ENV } from '../support/config'
+import { DEMO_ENV, TEST_SESSION_SECRET } from '../support/config'
+import { csrfToken, WebClient } from '../support/web-client'
+
+const WRITES = new Set<PropertyKey>(['insert', 'update', 'delete', 'transaction'])
+
+/** The database as an outage leaves it: reads and writes work, then writes fail (a read-only failover), then everything. */
+function failingDatabase(database: Database) {
+  const failing = { mode: 'none' as 'none' | 'writes' | 'all' }
+  const db = new Proxy(database.db, {
+    get(target, name, receiver) {
+      if (failing.mode === 'all' || (failing.mode === 'writes' && WRITES.has(name))) {
+        throw Object.assign(new Error('cannot execute INSERT in a read-only transaction'), { code: '25006' })
+      }
+      return Reflect.get(target, name, receiver)
+    },
+  })
+  return { database: Object.create(database, { db: { value: db } }) as Database, failing }
+}
 
 describe.each(testDatabases())('%s: the web server', (_name, open) => {
   let t: TestDatabase
@@ -38,6 +61,73 @@ describe.each(testDatabases())('%s: the web server', (_name, open) => {
       await app.close()
     }
   })
+
+  it('finding 6: a 500 is logged with its request id, method, URL and stack, never a password, cookie or token; the page shows the id', async () => {
+    t = await open()
+    await seedConvention(t.database.db)
+    await seedMailbox(t.database.db, { expiresOn: '2026-06-30', accountId: 'FNOM000060' })
+    const password = 'Segreta-della-dottoressa-60'
+    await t.database.db.update(accounts).set({ passwordHash: await hashPassword(password) }).where(eq(accounts.id, 'FNOM000060'))
+    const { database, failing } = failingDatabase(t.database)
+    const log = capturedLog()
+    const app = await buildServer(buildServices(loadConfig({ DATABASE_URL: 'memory://', SESSION_SECRET: TEST_SESSION_SECRET }), database, clockOn('2026-06-20')), { logger: log.logger })
+    const client = new WebClient(app)
+    const page = await client.get('/rinnova')
+    client.cookies.set(SESSION_COOKIE, 'session-cookie-value-4242')
+
+    // The sign-in form's password reaches a handler whose database write fails.
+    failing.mode = 'writes'
+    const response = await client.post('/accedi', { identifier: 'FNOM000060', password }, page.body)
+    expect(response.statusCode).toBe(500)
+    const id = response.headers['x-request-id'] as string
+    expect(id).toMatch(/^[0-9A-Z]{10}$/)
+    expect(response.body).toContain(`Codice errore: ${id}`)
+    expect(response.body).not.toContain('read-only') // no cause shown
+    const failure = log.entries().find((entry) => entry.level === 50 && entry.reqId === id)
+    expect(failure).toMatchObject({ msg: 'server error', req: { method: 'POST', url: '/accedi' }, err: { message: 'cannot execute INSERT in a read-only transaction', code: '25006' } })
+    expect(failure!.err.stack).toMatch(/^Error: cannot execute INSERT[^\n]*\n\s+at /)
+
+    // In English, from a reset link: the token stays out of the logged URL.
+    failing.mode = 'all'
+    const english = await client.get('/nuova-password?lang=en&t=reset-token-value-77')
+    expect(english.statusCode).toBe(500)
+    const englishId = english.headers['x-request-id'] as string
+    expect(english.body).toContain(`Error reference: ${englishId}`)
+    expect(log.entries().find((entry) => entry.level === 50 && entry.reqId === englishId)).toMatchObject({ req: { method: 'GET', url: '/nuova-password?lang=en&t=[Redacted]' } })
+
+    for (const secret of [password, 'session-cookie-value-4242', client.cookies.get('_csrf')!, csrfToken(page.body), 'reset-token-value-77']) {
+      expect(log.text()).not.toContain(secret)
+    }
+    await app.close()
+  })
+
+  it('finding 6: a safe incoming X-Request-Id is kept, an unsafe one replaced; a 500 outside the pages answers the id and no cause; a 404 page shows no id', async () => {
+    t = await open()
+    const { database, failing } = failingDatabase(t.database)
+    const log = capturedLog()
+    const app = await buildServer(buildServices(loadConfig({ DATABASE_URL: 'memory://' }), database, clockOn('2026-06-20')), { logger: log.logger })
+    const health = (requestId?: string) => app.inject({ url: '/healthz', headers: requestId === undefined ? {} : { 'x-request-id': requestId } })
+
+    expect((await health('lb-1f3a9c2e-77d0')).headers['x-request-id']).toBe('lb-1f3a9c2e-77d0')
+    for (const unsafe of ['<script>alert(1)</script>', 'a'.repeat(65), 'two words', '']) {
+      expect((await health(unsafe)).headers['x-request-id']).toMatch(/^[0-9A-Z]{10}$/)
+    }
+    expect(log.text()).not.toContain('<script>')
+
+    const missing = await app.inject('/nowhere')
+    expect(missing.statusCode).toBe(404)
+    expect(missing.body).not.toContain('Codice errore')
+
+    failing.mode = 'all'
+    const down = await health('lb-outage-1')
+    expect(down.statusCode).toBe(500)
+    expect(down.json()).toEqual({ error: 'internal_error', requestId: 'lb-outage-1' })
+    expect(log.entries().find((entry) => entry.level === 50 && entry.reqId === 'lb-outage-1')).toMatchObject({
+      req: { method: 'GET', url: '/healthz' },
+      err: { message: 'cannot execute INSERT in a read-only transaction' },
+    })
+    await app.close()
+  })
 })
 
 const PAYMENT = {
@@ -60,6 +150,11 @@ describe('configuration', () => {
     expect(loadConfig({ DATABASE_URL: 'memory://', ...DEMO_ENV }).paymentInstructions).toMatchObject({ isDemo: true })
   })
 
+  it('logs at info unless LOG_LEVEL says otherwise', () => {
+    expect(loadConfig({ DATABASE_URL: 'memory://' }).logLevel).toBe('info')
+    expect(loadConfig({ DATABASE_URL: 'memory://', LOG_LEVEL: 'warn' }).logLevel).toBe('warn')
+  })
+
   it.each([
     [{ PORT: '80a' }, /PORT: expected an integer/],
     [{ SMTP_URL: 'mail.example.it' }, /SMTP_URL: expected smtp:\/\//],
@@ -69,6 +164,7 @@ describe('configuration', () => {
     [{ PAYMENT_IBAN: 'IT60X0542811101000000123456' }, /PAYMENT_BENEFICIARY, PAYMENT_BIC, PAYMENT_POSTAL_ACCOUNT: set together/],
     [{ ...PAYMENT, PAYMENT_IBAN: 'IT60Y0542811101000000123456' }, /PAYMENT_IBAN: /],
     [{ ...PAYMENT, PAYMENT_BIC: 'BPM' }, /PAYMENT_BIC: expected 8 or 11/],
+    [{ LOG_LEVEL: 'verbose' }, /LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got "verbose"/],
   ])('names the bad variable: %j', (env, message) => {
     expect(() => loadConfig({ DATABASE_URL: 'memory://', ...env })).toThrow(message)
   })

@@ -1,8 +1,8 @@
+import type { IncomingHttpHeaders } from 'node:http'
 import type { PaypalConfig } from '../../config'
 import { centsToDecimal, parseEuroAmount } from '../../core/money'
 import {
   GatewayError,
-  headerValue,
   WebhookSignatureError,
   type CardGateway,
   type CheckoutCompletion,
@@ -11,7 +11,8 @@ import {
 
 const ACTOR = 'gateway:paypal'
 const TIMEOUT_MS = 30_000
-const SIGNATURE_HEADERS = ['paypal-auth-algo', 'paypal-cert-url', 'paypal-transmission-id', 'paypal-transmission-sig', 'paypal-transmission-time'] as const
+/** How far a transmission's time may be from our clock: beyond it, a replay or a forgery (as the sandbox's window). */
+const TRANSMISSION_WINDOW_MS = 5 * 60_000
 
 /** PayPal's JSON, read field by field where it is used (optional chaining throughout). */
 type Json = any
@@ -126,16 +127,15 @@ export function paypalGateway(config: PaypalConfig, fetchImpl: typeof fetch = fe
       return { redirectUrl: approve.href, gatewayRef: String(response.body.id) }
     },
 
-    async verifyWebhook(rawBody, headers) {
-      const values = SIGNATURE_HEADERS.map((name) => headerValue(headers, name))
-      if (values.some((v) => !v)) throw new WebhookSignatureError('paypal', 'PayPal transmission headers missing')
+    async verifyWebhook(rawBody, headers, receivedAt) {
+      // Checked here, before PayPal is asked: a forged request must cost no call to its API.
+      const { authAlgo, certUrl, transmissionId, transmissionSig, transmissionTime } = transmissionHeaders(headers, receivedAt)
       let event: PaypalEvent
       try {
         event = JSON.parse(rawBody.toString('utf8'))
       } catch {
         throw new WebhookSignatureError('paypal', 'body is not JSON')
       }
-      const [authAlgo, certUrl, transmissionId, transmissionSig, transmissionTime] = values as string[]
       // The event goes back byte for byte as received: PayPal signed those bytes, not our re-serialisation.
       const request = `{"auth_algo":${JSON.stringify(authAlgo)},"cert_url":${JSON.stringify(certUrl)},"transmission_id":${JSON.stringify(transmissionId)},"transmission_sig":${JSON.stringify(transmissionSig)},"transmission_time":${JSON.stringify(transmissionTime)},"webhook_id":${JSON.stringify(config.webhookId)},"webhook_event":${rawBody.toString('utf8')}}`
       const response = await call('POST', '/v1/notifications/verify-webhook-signature', request)
@@ -172,6 +172,41 @@ export function paypalGateway(config: PaypalConfig, fetchImpl: typeof fetch = fe
       if (response.status !== 200 && response.status !== 201) throw failure('refund', response)
       return { refundRef: String(response.body.id) }
     },
+  }
+}
+
+/**
+ * The transmission headers PayPal signs with, refused (WebhookSignatureError) when one is
+ * missing, repeated, longer or of another shape than PayPal sends, when the certificate is not
+ * on an https host of paypal.com, or when the transmission time is more than 5 minutes from ours.
+ */
+export function transmissionHeaders(headers: IncomingHttpHeaders, receivedAt: Date) {
+  const read = (name: string, shape: RegExp): string => {
+    const value = headers[name]
+    if (typeof value !== 'string' || !value) throw new WebhookSignatureError('paypal', `${name} header missing`)
+    if (!shape.test(value)) throw new WebhookSignatureError('paypal', `${name} header malformed`)
+    return value
+  }
+  const transmissionId = read('paypal-transmission-id', /^[A-Za-z0-9-]{1,64}$/)
+  const transmissionTime = read('paypal-transmission-time', /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$/)
+  const transmissionSig = read('paypal-transmission-sig', /^[A-Za-z0-9+/]{16,1024}={0,2}$/)
+  const authAlgo = read('paypal-auth-algo', /^[A-Za-z0-9]{1,32}$/)
+  const certUrl = read('paypal-cert-url', /^https:\/\/[\x21-\x7e]{1,500}$/)
+  if (!isPaypalCertUrl(certUrl)) throw new WebhookSignatureError('paypal', 'paypal-cert-url not on a PayPal host')
+  const sentAt = Date.parse(transmissionTime)
+  if (!Number.isFinite(sentAt) || Math.abs(receivedAt.getTime() - sentAt) > TRANSMISSION_WINDOW_MS) {
+    throw new WebhookSignatureError('paypal', 'paypal-transmission-time outside the 5-minute window')
+  }
+  return { transmissionId, transmissionTime, transmissionSig, authAlgo, certUrl }
+}
+
+/** PayPal's certificates are served over https from its own hosts (api.paypal.com, api.sandbox.paypal.com). */
+function isPaypalCertUrl(value: string): boolean {
+  try {
+    const url = new URL(value)
+    return url.protocol === 'https:' && !url.username && !url.password && !url.port && (url.hostname === 'paypal.com' || url.hostname.endsWith('.paypal.com'))
+  } catch {
+    return false
   }
 }
 

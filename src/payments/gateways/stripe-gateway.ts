@@ -9,6 +9,12 @@ import {
 } from './card-gateway'
 
 const ACTOR = 'gateway:stripe'
+/**
+ * How far ahead of our clock a signature's timestamp may be. constructEvent refuses only the past
+ * (its 5-minute tolerance): a timestamp from the future would keep a captured request valid for
+ * as long as it is ahead.
+ */
+const FUTURE_SKEW_SECONDS = 5 * 60
 
 /**
  * Card payments through Stripe Checkout Sessions: Stripe's page asks for the card and runs 3-D
@@ -52,6 +58,9 @@ export function stripeGateway(config: StripeConfig): CardGateway {
     async verifyWebhook(rawBody, headers, receivedAt) {
       const signature = headerValue(headers, 'stripe-signature')
       if (!signature) throw new WebhookSignatureError('stripe', 'no Stripe-Signature header')
+      const signedAt = signatureTimestamp(signature)
+      if (signedAt === null) throw new WebhookSignatureError('stripe', 'Stripe-Signature needs exactly one timestamp')
+      if (signedAt - receivedAt.getTime() / 1000 > FUTURE_SKEW_SECONDS) throw new WebhookSignatureError('stripe', 'Stripe-Signature timestamp is in the future')
       let event: Stripe.Event
       try {
         event = stripe.webhooks.constructEvent(rawBody, signature, config.webhookSecret, undefined, undefined, receivedAt.getTime())
@@ -74,6 +83,16 @@ export function stripeGateway(config: StripeConfig): CardGateway {
       return { refundRef: refund.id }
     },
   }
+}
+
+/**
+ * The `t=` of a Stripe-Signature header (seconds), the one constructEvent checks the signature
+ * over; null unless there is exactly one, in digits.
+ */
+function signatureTimestamp(header: string): number | null {
+  const stamps = header.split(',').filter((item) => item.split('=')[0] === 't')
+  if (stamps.length !== 1 || !/^t=\d{1,12}$/.test(stamps[0])) return null
+  return Number(stamps[0].slice(2))
 }
 
 /** Stripe's SDK takes host, port and protocol rather than a URL (tests point them at a local fake). */

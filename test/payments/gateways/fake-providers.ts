@@ -181,8 +181,10 @@ export async function fakePaypal() {
     declineCaptureOf(orderId: string) {
       orders.get(orderId)!.declineCapture = true
     },
-    /** A webhook event as PayPal posts it, with its transmission headers. */
-    signedEvent(event: { id: string; event_type: string; resource: Record<string, unknown> }) {
+    /** How many times PayPal's verify-webhook-signature API was called: a malformed request must cause none. */
+    verifyCalls: () => requests.filter((r) => r.path === '/v1/notifications/verify-webhook-signature').length,
+    /** A webhook event as PayPal posts it, with its transmission headers; sent at `at` (noon in Rome on 1 May 2026 unless given). */
+    signedEvent(event: { id: string; event_type: string; resource: Record<string, unknown> }, at = new Date('2026-05-01T10:00:00Z')) {
       const payload = JSON.stringify({ event_version: '1.0', create_time: '2026-05-01T10:00:00Z', resource_type: 'capture', ...event })
       const transmissionId = randomUUID()
       transmissions.set(transmissionId, payload)
@@ -194,7 +196,7 @@ export async function fakePaypal() {
           'paypal-cert-url': 'https://api.sandbox.paypal.com/v1/notifications/certs/CERT-fake',
           'paypal-transmission-id': transmissionId,
           'paypal-transmission-sig': signatureOf(transmissionId, payload),
-          'paypal-transmission-time': '2026-05-01T10:00:00Z',
+          'paypal-transmission-time': at.toISOString().replace(/\.\d{3}Z$/, 'Z'),
         },
       }
     },
