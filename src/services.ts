@@ -129,17 +129,13 @@ export function buildServices(config: Config, database: Database, clock: Clock):
           onError: (error) => log('outbox dispatch failed', error),
         })
         stops.push(() => dispatcher.stop())
-      } else {
-        log(config.mode === 'demo' ? 'SMTP_URL not set: e-mail stays in the outbox (see /dev/posta)' : 'SMTP_URL not set: e-mail is queued in the outbox and not sent')
-      }
+      } // without SMTP_URL mail stays queued: serve and worker say so at start, in the operator's language
       if (platform) {
         const provisioning = setInterval(() => {
           deliverProvisioningCommands(deps, platform).catch((error) => log('provisioning failed', error))
         }, 30_000)
         stops.push(() => clearInterval(provisioning))
-      } else {
-        log('no mail platform configured: disable/enable/delete commands stay queued')
-      }
+      } // none outside demo mode until one is configured: commands stay queued (said at start)
       // Reset requests a process stored and could not resolve after its response (it stopped).
       const forgotten = setInterval(() => resetRequests.start(log), 60_000)
       stops.push(() => clearInterval(forgotten), () => resetRequests.settled())
