@@ -359,15 +359,20 @@ describe.each(testDatabases())('%s: portal renewal wizard', (_name, open) => {
     expect(active.id).not.toBe(other.id)
   })
 
-  it('R10: without gateway keys, card and PayPal are not offered; a forged choice is refused; bank methods work', async () => {
-    const { active } = await setup('it', { ...BANK_ENV })
-    const client = await signIn()
-    const base = `/rinnovo/${active.id}`
+  /** Duration, contracts and billing done: the payment step as the holder sees it. */
+  async function toPaymentStep(client: WebClient, base: string) {
     await client.get(base)
     await step(client, `${base}/durata`, { years: '1' })
     await step(client, `${base}/contratti`, { 'accept_condizioni-generali': 'yes', 'accept_clausole-vessatorie': 'yes' })
     await step(client, `${base}/fatturazione`, BILLING)
-    const payment = await client.get(`${base}/pagamento`)
+    return client.get(`${base}/pagamento`)
+  }
+
+  it('R10: without gateway keys, card and PayPal are not offered; a forged choice is refused; bank methods work', async () => {
+    const { active } = await setup('it', { ...BANK_ENV })
+    const client = await signIn()
+    const base = `/rinnovo/${active.id}`
+    const payment = await toPaymentStep(client, base)
     expect(payment.body).toContain('value="bonifico"')
     expect(payment.body).toContain('value="bollettino"')
     expect(payment.body).not.toMatch(/value="(card|paypal)"/)
@@ -390,11 +395,7 @@ describe.each(testDatabases())('%s: portal renewal wizard', (_name, open) => {
     const { active } = await setup('it', {})
     const client = await signIn()
     const base = `/rinnovo/${active.id}`
-    await client.get(base)
-    await step(client, `${base}/durata`, { years: '1' })
-    await step(client, `${base}/contratti`, { 'accept_condizioni-generali': 'yes', 'accept_clausole-vessatorie': 'yes' })
-    await step(client, `${base}/fatturazione`, BILLING)
-    const payment = await client.get(`${base}/pagamento`)
+    const payment = await toPaymentStep(client, base)
     expect(payment.body).toContain('non è disponibile alcun metodo di pagamento')
     expect(payment.body).not.toMatch(/name="method" value=/)
   })
