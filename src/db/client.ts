@@ -1,5 +1,5 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { PGlite } from '@electric-sql/pglite'
 import { sql, type ExtractTablesWithRelations, type SQL } from 'drizzle-orm'
@@ -169,23 +169,34 @@ async function listenPostgres(url: string, channel: string, onNotice: (payload: 
   }
 }
 
+/**
+ * Folders this process holds open. A lock file naming this process's own pid is otherwise taken as
+ * left by a dead process whose pid came round again; the command line also runs inside other
+ * processes (tests call runCli), where a second open of a held folder must be refused all the same.
+ */
+const foldersHeldHere = new Set<string>()
+
 /** PGlite is single-process: a second process on the same folder would corrupt it. */
 function lockDataFolder(folder: string): () => void {
   const lockPath = join(folder, 'pec-renewal.lock')
+  const inUse = (owner: number) =>
+    new Error(`the embedded database in ${folder} is in use by process ${owner}; stop it first, or set DATABASE_URL to a PostgreSQL server to run several processes`)
+  const held = resolve(folder)
+  if (foldersHeldHere.has(held)) throw inUse(process.pid)
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(lockPath, 'wx')
       writeSync(fd, String(process.pid))
       closeSync(fd)
-      return () => rmSync(lockPath, { force: true })
+      foldersHeldHere.add(held)
+      return () => {
+        foldersHeldHere.delete(held)
+        rmSync(lockPath, { force: true })
+      }
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
       const owner = Number(readFileSync(lockPath, 'utf8'))
-      if (owner && owner !== process.pid && isAlive(owner)) {
-        throw new Error(
-          `the embedded database in ${folder} is in use by process ${owner}; stop it first, or set DATABASE_URL to a PostgreSQL server to run several processes`,
-        )
-      }
+      if (owner && owner !== process.pid && isAlive(owner)) throw inUse(owner)
       rmSync(lockPath, { force: true }) // left by a process that died
     }
   }

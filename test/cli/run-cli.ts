@@ -2,9 +2,13 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Readable, Writable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
+import { runCli as runCommand } from '../../src/cli/run-cli'
+import { BANK_ENV, TEST_SESSION_SECRET } from '../support/config'
 import { postgresOnly } from '../support/databases'
 
+/** The installed command, as an operator runs it: bin/ runs the build in dist/ (test/support/build-cli.ts makes it fresh). */
 export const CLI = fileURLToPath(new URL('../../bin/pec-renewal.js', import.meta.url))
 
 export interface CliResult {
@@ -19,11 +23,44 @@ export type CliEnv = Record<string, string | undefined>
 /** The command's language left to its default: no PEC_LANG and no locale, whatever the machine running the tests has. */
 export const NO_LANGUAGE: CliEnv = { PEC_LANG: undefined, LC_ALL: undefined, LC_MESSAGES: undefined, LANG: undefined }
 
-/** Runs the real command in a child process, as an operator would; `input` is piped to its stdin. */
-export function startCli(args: string[], env: CliEnv, input?: string): { child: ChildProcess; done: Promise<CliResult> } {
+function commandEnv(env: CliEnv): NodeJS.ProcessEnv {
   const merged: NodeJS.ProcessEnv = { ...process.env, ...env }
   for (const [name, value] of Object.entries(env)) if (value === undefined) delete merged[name]
-  const child = spawn(process.execPath, [CLI, ...args], { env: merged, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] })
+  return merged
+}
+
+/** A stream that keeps what is written to it, as a pipe to a terminal-less reader would. */
+function collector(): { stream: Writable; text(): string } {
+  let text = ''
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      text += chunk.toString()
+      done()
+    },
+  })
+  return { stream, text: () => text }
+}
+
+/**
+ * Runs the command in this process (runCli, as bin/ does with the process's own streams): the
+ * same arguments, variables, stdin and exit code as a child process, without a Node start-up per
+ * command. `input` is its stdin (a pipe); without it stdin is empty, as /dev/null would be.
+ */
+export async function runCli(args: string[], env: CliEnv, input?: string): Promise<CliResult> {
+  const stdout = collector()
+  const stderr = collector()
+  const code = await runCommand(args, commandEnv(env), {
+    stdin: Readable.from(input === undefined ? [] : [input]),
+    stdout: stdout.stream,
+    stderr: stderr.stream,
+    stopSignal: () => AbortSignal.abort(), // serve and worker stop as soon as they have started
+  })
+  return { code, stdout: stdout.text(), stderr: stderr.text() }
+}
+
+/** Runs the real command in a child process, as an operator would; `input` is piped to its stdin. */
+export function startCli(args: string[], env: CliEnv, input?: string): { child: ChildProcess; done: Promise<CliResult> } {
+  const child = spawn(process.execPath, [CLI, ...args], { env: commandEnv(env), stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] })
   if (input !== undefined) child.stdin!.end(input)
   let stdout = ''
   let stderr = ''
@@ -33,13 +70,18 @@ export function startCli(args: string[], env: CliEnv, input?: string): { child: 
   return { child, done }
 }
 
-export function runCli(args: string[], env: CliEnv, input?: string): Promise<CliResult> {
+/** The real command in a child process, to its end: for what only a process shows (start-up, signals, another process's lock). */
+export function spawnCli(args: string[], env: CliEnv, input?: string): Promise<CliResult> {
   return startCli(args, env, input).done
 }
 
-/** A database the command can open from another process: its DATABASE_URL, and how to drop it. */
+/**
+ * A database the command can open from another process: its DATABASE_URL, and how to drop it. On
+ * PostgreSQL, which is never the demo (R10), also what a production installation sets: its
+ * SESSION_SECRET and its bank details (so bonifico and bollettino are offered).
+ */
 export interface CliDatabase {
-  env: { DATABASE_URL: string }
+  env: CliEnv & { DATABASE_URL: string }
   close(): Promise<void>
 }
 
@@ -53,7 +95,7 @@ export function cliDatabases(): Array<['pglite' | 'postgres', () => Promise<CliD
     name,
     async () => {
       const database = await open()
-      return { env: { DATABASE_URL: database.url! }, close: () => database.close() }
+      return { env: { DATABASE_URL: database.url!, SESSION_SECRET: TEST_SESSION_SECRET, ...BANK_ENV }, close: () => database.close() }
     },
   ])
   return [['pglite', embedded], ...servers]

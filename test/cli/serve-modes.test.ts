@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { migrateDatabase, openDatabase } from '../../src/db/client'
 import { seedConvention, seedMailbox } from '../support/seed'
-import { runCli, startCli, NO_LANGUAGE } from './run-cli'
+import { runCli, spawnCli, startCli, NO_LANGUAGE } from './run-cli'
 
 /** A free loopback port for the server under test. */
 function freePort(): Promise<number> {
@@ -46,7 +46,7 @@ describe('serve: demo only when chosen', () => {
   it('README quick start: `demo` then `serve` on the same folder shows the mail, to this machine', async () => {
     folder = mkdtempSync(join(tmpdir(), 'pec-serve-'))
     const env = { DATABASE_URL: join(folder, 'data') }
-    const demo = await runCli(['demo', '--json'], env)
+    const demo = await spawnCli(['demo', '--json'], env) // both commands as processes, as README has them
     expect(demo.code, demo.stderr).toBe(0)
     expect(JSON.parse(demo.stdout).mode).toBe('demo')
     const server = await serve(env)

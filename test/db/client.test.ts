@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { queryRows, sql } from '../../src/db/client'
+import { openDatabase, queryRows, sql } from '../../src/db/client'
 import { testDatabases, type TestDatabase } from '../support/databases'
 
 describe.each(testDatabases())('%s: migrated schema', (_name, open) => {
@@ -17,5 +20,20 @@ describe.each(testDatabases())('%s: migrated schema', (_name, open) => {
     )
     const [row] = await queryRows<{ d: unknown }>(t.database.db, sql`select date '2028-02-29' as d`)
     expect(row.d).toBe('2028-02-29')
+  })
+})
+
+describe('the embedded database folder', () => {
+  it('is opened by one holder at a time, in this process too (the command line runs in-process in tests)', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'pec-renewal-lock-'))
+    try {
+      const first = await openDatabase(join(folder, 'data'))
+      await expect(openDatabase(join(folder, 'data'))).rejects.toThrow(`in use by process ${process.pid}`)
+      await first.close()
+      const again = await openDatabase(join(folder, 'data'))
+      await again.close()
+    } finally {
+      rmSync(folder, { recursive: true, force: true })
+    }
   })
 })

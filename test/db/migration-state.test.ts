@@ -1,0 +1,40 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { openDatabase, queryRows, sql, type Database } from '../../src/db/client'
+import { isMigrated, migrateIfBehind, newestBundledMigration } from '../../src/db/migration-state'
+import { testDatabases, type TestDatabase } from '../support/databases'
+
+const appliedCount = async (database: Database) =>
+  (await queryRows<{ n: number }>(database.db, sql`select count(*)::int as n from drizzle.__drizzle_migrations`))[0].n
+
+// Commands check that the database is migrated (two small queries) and run the migrator only when it is behind.
+describe.each(testDatabases())('%s: migrate only when behind', (_name, open) => {
+  let t: TestDatabase
+  afterEach(() => t?.close())
+
+  it('a migrated database is left alone; one missing the newest migration is behind', async () => {
+    t = await open()
+    const before = await appliedCount(t.database)
+    expect(await isMigrated(t.database)).toBe(true)
+    expect(await migrateIfBehind(t.database)).toBe(false)
+    expect(await appliedCount(t.database)).toBe(before)
+
+    await t.database.db.execute(sql`delete from drizzle.__drizzle_migrations where created_at = ${newestBundledMigration()}`)
+    expect(await isMigrated(t.database)).toBe(false)
+  })
+})
+
+describe('an empty database', () => {
+  it('is behind, is migrated once, then is current', async () => {
+    const database = await openDatabase('memory://')
+    try {
+      expect(await isMigrated(database)).toBe(false)
+      expect(await migrateIfBehind(database)).toBe(true)
+      expect(await isMigrated(database)).toBe(true)
+      expect(await migrateIfBehind(database)).toBe(false)
+      const [{ n }] = await queryRows<{ n: number }>(database.db, sql`select count(*)::int as n from information_schema.tables where table_name = 'mailboxes'`)
+      expect(n).toBe(1)
+    } finally {
+      await database.close()
+    }
+  })
+})
