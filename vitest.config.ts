@@ -17,8 +17,11 @@ export default defineConfig({
         extends: true,
         test: {
           // Files side by side, one per core: each has its own databases (PGlite in its process's
-          // memory, PostgreSQL databases named after the process: test/support/databases.ts).
+          // memory, PostgreSQL databases named after the process: test/support/databases.ts). A
+          // worker runs file after file without restarting: the modules and the emptied embedded
+          // databases are loaded once per worker, not once per file (no test changes globals).
           name: 'main',
+          isolate: false,
           include: ['test/**/*.test.ts'],
           exclude: [...configDefaults.exclude, ...ONE_AT_A_TIME],
           globalSetup: ['test/support/global-setup.ts'],

@@ -1,7 +1,7 @@
 import { Option } from 'commander'
 import { parseCalendarDate, type CalendarDate } from '../core/calendar'
 import { parseEuroAmount } from '../core/money'
-import { PAYMENT_METHODS } from '../renewals/schema'
+import { PAYMENT_METHODS } from '../renewals/payment-methods'
 import type { CliText } from './messages'
 import { UsageError } from './output'
 

@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runCli } from './run-cli'
+import { openDatabase } from '../../src/db/client'
+import { freePort } from '../support/free-port'
+import { runCli, startInProcess } from './run-cli'
 
 // The command, end to end in this process (runCli), on an embedded database in a temporary folder.
 describe('pec-renewal command line (embedded database)', () => {
@@ -81,6 +83,24 @@ describe('pec-renewal command line (embedded database)', () => {
     const report = JSON.parse(result.stdout)
     expect(report).toMatchObject({ imported: 0, invalid: [{ line: 3 }] })
     expect(report.invalid[0].reason).toMatch(/fiscal_code/)
+  })
+
+  it('serve runs in this process until its stop signal, then lets the embedded database go', async () => {
+    const port = await freePort()
+    const server = startInProcess(['serve', '--no-jobs'], { ...env, PORT: String(port) })
+    const base = `http://127.0.0.1:${port}`
+    let up = false
+    for (let attempt = 0; attempt < 600 && !up; attempt++) {
+      up = await fetch(`${base}/healthz`).then((r) => r.ok, () => false)
+      if (!up) await new Promise((r) => setTimeout(r, 50)) // polling a server starting, not a test waiting on time
+    }
+    expect(up).toBe(true)
+    expect((await fetch(`${base}/dev/posta`)).status).toBe(200) // the demo folder: the mail viewer is there
+    const stopped = await server.stop()
+    expect(stopped.code, stopped.stderr).toBe(0)
+    expect(await fetch(`${base}/healthz`).then((r) => r.ok, () => false)).toBe(false)
+    const reopened = await openDatabase(env.DATABASE_URL) // the folder's lock was released
+    await reopened.close()
   })
 
   it('has --help on every command', async () => {

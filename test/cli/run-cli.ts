@@ -46,14 +46,30 @@ function collector(): { stream: Writable; text(): string } {
  * same arguments, variables, stdin and exit code as a child process, without a Node start-up per
  * command. `input` is its stdin (a pipe); without it stdin is empty, as /dev/null would be.
  */
-export async function runCli(args: string[], env: CliEnv, input?: string): Promise<CliResult> {
+export function runCli(args: string[], env: CliEnv, input?: string): Promise<CliResult> {
+  return runInProcess(args, env, input, AbortSignal.abort()) // serve and worker stop as soon as they have started
+}
+
+/** A long-running command (serve, worker) in this process: `stop()` fires its stop signal and waits for its end. */
+export function startInProcess(args: string[], env: CliEnv): { stop(): Promise<CliResult> } {
+  const stop = new AbortController()
+  const done = runInProcess(args, env, undefined, stop.signal)
+  return {
+    stop() {
+      stop.abort()
+      return done
+    },
+  }
+}
+
+async function runInProcess(args: string[], env: CliEnv, input: string | undefined, stop: AbortSignal): Promise<CliResult> {
   const stdout = collector()
   const stderr = collector()
   const code = await runCommand(args, commandEnv(env), {
     stdin: Readable.from(input === undefined ? [] : [input]),
     stdout: stdout.stream,
     stderr: stderr.stream,
-    stopSignal: () => AbortSignal.abort(), // serve and worker stop as soon as they have started
+    stopSignal: () => stop,
   })
   return { code, stdout: stdout.text(), stderr: stderr.text() }
 }

@@ -1,22 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { migrateDatabase, openDatabase } from '../../src/db/client'
+import { freePort } from '../support/free-port'
 import { seedConvention, seedMailbox } from '../support/seed'
 import { runCli, spawnCli, startCli, NO_LANGUAGE } from './run-cli'
-
-/** A free loopback port for the server under test. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number }
-      probe.close(() => resolve(port))
-    })
-    probe.on('error', reject)
-  })
-}
 
 /** Starts `serve` and waits for /healthz (never for a line of its human, Italian-first text). */
 async function serve(env: Record<string, string | undefined>) {
