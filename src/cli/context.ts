@@ -23,6 +23,18 @@ export interface CliIo {
    * for only by them, so every other command keeps Ctrl-C's default.
    */
   stopSignal(): AbortSignal
+  /**
+   * Called before a command that runs briefly opens the database: bin/ then tunes its process for
+   * a short life (see src/cli/main.ts). In-process callers (tests) leave it out.
+   */
+  briefRun?(): void
+}
+
+/** How a command uses the database: `env` over the command's variables; `longRun` for serve, worker and the bulk commands. */
+export interface DatabaseUse {
+  env?: CliEnv
+  /** Runs long or over many rows: the embedded database's full buffer cache, the process untuned (default: a brief run). */
+  longRun?: boolean
 }
 
 /** What every command group is given: the language, the variables, the streams, and the helpers they share. */
@@ -71,15 +83,16 @@ export type CommandGroup = (program: Command, cli: Cli) => void
  * Only the database and the use cases' deps: a command that needs no gateway, mail or platform
  * does not load them.
  */
-export async function withDeps<T>(cli: Cli, work: (deps: Deps, config: Config, database: Database) => Promise<T>, env: CliEnv = cli.env): Promise<T> {
+export async function withDeps<T>(cli: Cli, work: (deps: Deps, config: Config, database: Database) => Promise<T>, use: DatabaseUse = {}): Promise<T> {
   const [{ loadConfig }, { openDatabase }, { migrateIfBehind }, { systemClock }] = await Promise.all([
     import('../config'),
     import('../db/client'),
     import('../db/migration-state'),
     import('../core/clock'),
   ])
-  const config = loadConfig(env)
-  const database = await openDatabase(config.databaseUrl)
+  const config = loadConfig(use.env ?? cli.env)
+  if (!use.longRun) cli.io.briefRun?.()
+  const database = await openDatabase(config.databaseUrl, { brief: !use.longRun })
   try {
     await migrateIfBehind(database)
     return await work({ db: database.db, clock: systemClock, config }, config, database)
@@ -89,7 +102,7 @@ export async function withDeps<T>(cli: Cli, work: (deps: Deps, config: Config, d
 }
 
 /** As withDeps, with every service wired (gateways, mail, platform): for the commands that use them. */
-export async function withServices<T>(cli: Cli, work: (services: Services, database: Database) => Promise<T>, env: CliEnv = cli.env): Promise<T> {
+export async function withServices<T>(cli: Cli, work: (services: Services, database: Database) => Promise<T>, use: DatabaseUse = {}): Promise<T> {
   const { buildServices } = await import('../services')
-  return withDeps(cli, (deps, config, database) => work(buildServices(config, database, deps.clock), database), env)
+  return withDeps(cli, (deps, config, database) => work(buildServices(config, database, deps.clock), database), use)
 }

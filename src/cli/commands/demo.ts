@@ -41,7 +41,7 @@ export const demoCommands: CommandGroup = (program, cli) => {
             ].join('\n')
           })
         },
-        { ...cli.env, PEC_MODE: 'demo' },
+        { env: { ...cli.env, PEC_MODE: 'demo' } },
       )
     })
 }

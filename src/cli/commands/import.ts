@@ -36,6 +36,6 @@ export const importCommands: CommandGroup = (program, cli) => {
           ].join('\n'),
         )
         if (result.invalid.length > 0 && !opts.skipInvalid) cli.exitCode = 1
-      })
+      }, { longRun: true })
     })
 }

@@ -45,6 +45,6 @@ export const lifecycleCommands: CommandGroup = (program, cli) => {
             ),
           ].join('\n')
         })
-      })
+      }, { longRun: true })
     })
 }

@@ -68,7 +68,7 @@ async function runUntilStopped(cli: Cli, run: { jobs: boolean; http: boolean }):
       await server?.close()
       await running?.stop()
     }
-  })
+  }, { longRun: true })
 }
 
 function stopped(signal: AbortSignal): Promise<void> {

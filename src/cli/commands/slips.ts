@@ -16,6 +16,6 @@ export const slipsCommands: CommandGroup = (program, cli) => {
         const result = await importSlips(deps, file, { actor: cli.actor })
         const describe = await importSummary(cli)
         cli.print(opts.json, result, () => describe(result))
-      })
+      }, { longRun: true })
     })
 }

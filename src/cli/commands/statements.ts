@@ -20,7 +20,7 @@ export const statementsCommands: CommandGroup = (program, cli) => {
         const result = await importStatement(deps, file, { format: opts.format, actor: cli.actor })
         const describe = await importSummary(cli)
         cli.print(opts.json, result, () => describe(result))
-      })
+      }, { longRun: true })
     })
 }
 
