@@ -1,17 +1,16 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openDatabase } from '../../src/db/client'
 import { freePort } from '../support/free-port'
-import { runCli, startInProcess } from './run-cli'
+import { migratedFolder, runCli, startInProcess } from './run-cli'
 
 // The command, end to end in this process (runCli), on an embedded database in a temporary folder.
 describe('pec-renewal command line (embedded database)', () => {
   let folder: string
   let env: Record<string, string>
   beforeAll(() => {
-    folder = mkdtempSync(join(tmpdir(), 'pec-renewal-cli-'))
+    folder = migratedFolder('pec-renewal-cli-')
     env = { DATABASE_URL: join(folder, 'data'), PEC_OPERATOR: 'test-operator', PEC_LANG: 'en' } // human text asserted in English
   })
   afterAll(() => rmSync(folder, { recursive: true, force: true }))

@@ -1,9 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openDatabase } from '../../src/db/client'
-import { NO_LANGUAGE, runCli, spawnCli } from './run-cli'
+import { migratedFolder, NO_LANGUAGE, runCli, spawnCli } from './run-cli'
 
 // The installed command as a process (bin/ → dist/): what in-process runs cannot show. The other
 // CLI tests call runCli in their own process; serve-modes.test.ts starts `serve` as README says.
@@ -11,7 +10,7 @@ describe('pec-renewal as a process', () => {
   let folder: string
   let env: Record<string, string>
   beforeAll(async () => {
-    folder = mkdtempSync(join(tmpdir(), 'pec-renewal-process-'))
+    folder = migratedFolder('pec-renewal-process-')
     env = { DATABASE_URL: join(folder, 'data'), PEC_OPERATOR: 'test-operator' }
     const demo = await runCli(['demo', '--json'], env)
     expect(demo.code, demo.stderr).toBe(0)

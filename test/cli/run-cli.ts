@@ -1,9 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable, Writable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
+import { inject } from 'vitest'
 import { runCli as runCommand } from '../../src/cli/run-cli'
 import { BANK_ENV, TEST_SESSION_SECRET } from '../support/config'
 import { postgresOnly } from '../support/databases'
@@ -92,6 +93,18 @@ export function spawnCli(args: string[], env: CliEnv, input?: string): Promise<C
 }
 
 /**
+ * A temporary folder whose `data` holds an embedded database already migrated (global setup's
+ * template, unpacked), so a test's first command skips initdb: seconds of CPU. The first command on
+ * an empty folder is tested by serve-modes.test.ts (as a process) and migration-state.test.ts.
+ */
+export function migratedFolder(prefix: string): string {
+  const folder = mkdtempSync(join(tmpdir(), prefix))
+  mkdirSync(join(folder, 'data'))
+  execFileSync('tar', ['-xf', inject('pgliteTemplate'), '-C', join(folder, 'data')], { stdio: 'ignore' })
+  return folder
+}
+
+/**
  * A database the command can open from another process: its DATABASE_URL, and how to drop it. On
  * PostgreSQL, which is never the demo (R10), also what a production installation sets: its
  * SESSION_SECRET and its bank details (so bonifico and bollettino are offered).
@@ -104,7 +117,7 @@ export interface CliDatabase {
 /** Both databases, as the command sees them: an embedded one in a temporary folder, and PostgreSQL when reachable. */
 export function cliDatabases(): Array<['pglite' | 'postgres', () => Promise<CliDatabase>]> {
   const embedded = async (): Promise<CliDatabase> => {
-    const folder = mkdtempSync(join(tmpdir(), 'pec-renewal-cli-'))
+    const folder = migratedFolder('pec-renewal-cli-')
     return { env: { DATABASE_URL: join(folder, 'data') }, close: async () => rmSync(folder, { recursive: true, force: true }) }
   }
   const servers = postgresOnly().map(([name, open]): ['postgres', () => Promise<CliDatabase>] => [

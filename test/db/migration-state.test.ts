@@ -18,8 +18,14 @@ describe.each(testDatabases())('%s: migrate only when behind', (_name, open) => 
     expect(await migrateIfBehind(t.database)).toBe(false)
     expect(await appliedCount(t.database)).toBe(before)
 
-    await t.database.db.execute(sql`delete from drizzle.__drizzle_migrations where created_at = ${newestBundledMigration()}`)
+    const [newest] = await queryRows<{ hash: string }>(
+      t.database.db,
+      sql`delete from drizzle.__drizzle_migrations where created_at = ${newestBundledMigration()} returning hash`,
+    )
     expect(await isMigrated(t.database)).toBe(false)
+    // put back: the emptied database serves the next test
+    await t.database.db.execute(sql`insert into drizzle.__drizzle_migrations (hash, created_at) values (${newest.hash}, ${newestBundledMigration()})`)
+    expect(await isMigrated(t.database)).toBe(true)
   })
 })
 
