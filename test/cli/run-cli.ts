@@ -1,13 +1,13 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { Readable, Writable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
-import { inject } from 'vitest'
 import { runCli as runCommand } from '../../src/cli/run-cli'
 import { BANK_ENV, TEST_SESSION_SECRET } from '../support/config'
-import { postgresOnly } from '../support/databases'
+import { migratedFolder, postgresOnly } from '../support/databases'
+
+export { migratedFolder }
 
 /** The installed command, as an operator runs it: bin/ runs the build in dist/ (test/support/build-cli.ts makes it fresh). */
 export const CLI = fileURLToPath(new URL('../../bin/pec-renewal.js', import.meta.url))
@@ -90,18 +90,6 @@ export function startCli(args: string[], env: CliEnv, input?: string): { child: 
 /** The real command in a child process, to its end: for what only a process shows (start-up, signals, another process's lock). */
 export function spawnCli(args: string[], env: CliEnv, input?: string): Promise<CliResult> {
   return startCli(args, env, input).done
-}
-
-/**
- * A temporary folder whose `data` holds an embedded database already migrated (global setup's
- * template, unpacked), so a test's first command skips initdb: seconds of CPU. The first command on
- * an empty folder is tested by serve-modes.test.ts (as a process) and migration-state.test.ts.
- */
-export function migratedFolder(prefix: string): string {
-  const folder = mkdtempSync(join(tmpdir(), prefix))
-  mkdirSync(join(folder, 'data'))
-  execFileSync('tar', ['-xf', inject('pgliteTemplate'), '-C', join(folder, 'data')], { stdio: 'ignore' })
-  return folder
 }
 
 /**

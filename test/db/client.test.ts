@@ -1,9 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openDatabase, queryRows, sql } from '../../src/db/client'
-import { testDatabases, type TestDatabase } from '../support/databases'
+import { migratedFolder, testDatabases, type TestDatabase } from '../support/databases'
 
 describe.each(testDatabases())('%s: migrated schema', (_name, open) => {
   let t: TestDatabase
@@ -25,7 +24,7 @@ describe.each(testDatabases())('%s: migrated schema', (_name, open) => {
 
 describe('the embedded database folder', () => {
   it('is opened by one holder at a time, in this process too (the command line runs in-process in tests)', async () => {
-    const folder = mkdtempSync(join(tmpdir(), 'pec-renewal-lock-'))
+    const folder = migratedFolder('pec-renewal-lock-')
     try {
       const first = await openDatabase(join(folder, 'data'))
       await expect(openDatabase(join(folder, 'data'))).rejects.toThrow(`in use by process ${process.pid}`)

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { openDatabase, queryRows, sql, type Database } from '../../src/db/client'
+import { queryRows, sql, type Database } from '../../src/db/client'
 import { isMigrated, migrateIfBehind, newestBundledMigration } from '../../src/db/migration-state'
 import { testDatabases, type TestDatabase } from '../support/databases'
 
@@ -27,20 +27,18 @@ describe.each(testDatabases())('%s: migrate only when behind', (_name, open) => 
     await t.database.db.execute(sql`insert into drizzle.__drizzle_migrations (hash, created_at) values (${newest.hash}, ${newestBundledMigration()})`)
     expect(await isMigrated(t.database)).toBe(true)
   })
-})
 
-describe('an empty database', () => {
-  it('is behind, is migrated once, then is current', async () => {
-    const database = await openDatabase('memory://')
-    try {
-      expect(await isMigrated(database)).toBe(false)
-      expect(await migrateIfBehind(database)).toBe(true)
-      expect(await isMigrated(database)).toBe(true)
-      expect(await migrateIfBehind(database)).toBe(false)
-      const [{ n }] = await queryRows<{ n: number }>(database.db, sql`select count(*)::int as n from information_schema.tables where table_name = 'mailboxes'`)
-      expect(n).toBe(1)
-    } finally {
-      await database.close()
-    }
+  it('an empty database is behind, is migrated once, then is current', async () => {
+    t = await open()
+    // what a new installation has: no schema of ours, no record of migrations
+    await t.database.db.execute(sql`DROP SCHEMA drizzle CASCADE`)
+    await t.database.db.execute(sql`DROP SCHEMA public CASCADE`)
+    await t.database.db.execute(sql`CREATE SCHEMA public`)
+    expect(await isMigrated(t.database)).toBe(false)
+    expect(await migrateIfBehind(t.database)).toBe(true)
+    expect(await isMigrated(t.database)).toBe(true)
+    expect(await migrateIfBehind(t.database)).toBe(false)
+    const [{ n }] = await queryRows<{ n: number }>(t.database.db, sql`select count(*)::int as n from information_schema.tables where table_name = 'mailboxes'`)
+    expect(n).toBe(1)
   })
 })

@@ -1,4 +1,8 @@
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import pg from 'pg'
 import { inject } from 'vitest'
@@ -41,9 +45,26 @@ async function openPglite(): Promise<TestDatabase> {
 }
 
 async function loadMigratedPglite(): Promise<{ client: PGlite; database: Database }> {
-  migratedDataFolder ??= readFile(inject('pgliteTemplate')).then((tar) => new Blob([tar]))
-  const client = await PGlite.create({ relaxedDurability: true, loadDataDir: await migratedDataFolder })
+  const client = await migratedPglite()
   return { client, database: wrapPglite(client) }
+}
+
+/** An embedded database of the caller's own, in memory, migrated: loaded from global setup's dump (initdb would cost seconds). */
+export async function migratedPglite(): Promise<PGlite> {
+  migratedDataFolder ??= readFile(inject('pgliteTemplate')).then((tar) => new Blob([tar]))
+  return PGlite.create({ relaxedDurability: true, loadDataDir: await migratedDataFolder })
+}
+
+/**
+ * A temporary folder whose `data` holds an embedded database already migrated (the same dump,
+ * unpacked), for what opens a folder (the command line, the folder lock): its first open skips
+ * initdb. The first open of an empty folder is tested by serve-modes.test.ts, as README's quick start.
+ */
+export function migratedFolder(prefix: string): string {
+  const folder = mkdtempSync(join(tmpdir(), prefix))
+  mkdirSync(join(folder, 'data'))
+  execFileSync('tar', ['-xf', inject('pgliteTemplate'), '-C', join(folder, 'data')], { stdio: 'ignore' })
+  return folder
 }
 
 async function emptyPglite(client: PGlite): Promise<void> {
