@@ -30,8 +30,9 @@ export interface CliIo {
   briefRun?(): void
 }
 
-/** How a command uses the database: `env` over the command's variables; `longRun` for serve, worker and the bulk commands. */
+/** How a command uses the database. */
 export interface DatabaseUse {
+  /** The variables to configure it from, instead of the command's (`demo` adds PEC_MODE=demo). */
   env?: CliEnv
   /** Runs long or over many rows: the embedded database's full buffer cache, the process untuned (default: a brief run). */
   longRun?: boolean
