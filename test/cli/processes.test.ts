@@ -1,8 +1,10 @@
-import { rmSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openDatabase } from '../../src/db/client'
-import { migratedFolder, NO_LANGUAGE, runCli, spawnCli } from './run-cli'
+import { CLI, migratedFolder, NO_LANGUAGE, runCli, spawnCli } from './run-cli'
 
 // The installed command as a process (bin/ → dist/): what in-process runs cannot show. The other
 // CLI tests call runCli in their own process; serve-modes.test.ts starts `serve` as README says.
@@ -42,5 +44,41 @@ describe('pec-renewal as a process', () => {
     } finally {
       await held.close()
     }
+  })
+})
+
+// bin/pec-renewal.js on its own, copied beside a dist/ and src/ of the test's: a checkout without
+// dist/, and one whose src/ changed after the build.
+describe('bin/pec-renewal.js', () => {
+  let root: string
+  beforeAll(() => {
+    root = mkdtempSync(join(tmpdir(), 'pec-renewal-bin-'))
+    mkdirSync(join(root, 'bin'))
+    copyFileSync(CLI, join(root, 'bin', 'pec-renewal.js'))
+  })
+  afterAll(() => rmSync(root, { recursive: true, force: true }))
+  const run = () => {
+    const result = spawnSync(process.execPath, [join(root, 'bin', 'pec-renewal.js')], { encoding: 'utf8' })
+    return { code: result.status, stdout: result.stdout, stderr: result.stderr }
+  }
+  const touch = (path: string, at: Date) => utimesSync(path, at, at)
+
+  it('says to build when dist/ is missing', () => {
+    expect(run()).toEqual({ code: 1, stdout: '', stderr: 'pec-renewal: the command line is not built (dist/ is missing): run `npm run build` (npm ci runs it too)\n' })
+  })
+
+  it('runs dist/, and says so when src/ has changed since it was built', () => {
+    mkdirSync(join(root, 'dist'))
+    mkdirSync(join(root, 'src', 'cli'), { recursive: true })
+    const main = join(root, 'dist', 'main.js')
+    const source = join(root, 'src', 'cli', 'main.ts')
+    writeFileSync(main, "process.stdout.write('built\\n')\n")
+    writeFileSync(source, '')
+    const built = new Date('2026-06-01T10:00:00Z')
+    touch(main, built)
+    touch(source, new Date(built.getTime() - 60_000))
+    expect(run()).toEqual({ code: 0, stdout: 'built\n', stderr: '' })
+    touch(source, new Date(built.getTime() + 60_000))
+    expect(run()).toEqual({ code: 0, stdout: 'built\n', stderr: 'pec-renewal: src/ has changed since dist/ was built: run `npm run build` to run the changes\n' })
   })
 })
