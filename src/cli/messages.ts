@@ -40,7 +40,7 @@ const it = {
   'method.bollettino': 'bollettino postale',
   'method.bonifico': 'bonifico bancario',
 
-  'migrate.description': 'applica le migrazioni del database (lo fanno anche gli altri comandi all’avvio)',
+  'migrate.description': 'applica le migrazioni del database (lo fanno anche gli altri comandi, quando il database è indietro)',
   'migrate.done': 'schema del database aggiornato',
 
   'demo.description': 'carica i dati dimostrativi: la convenzione FNOMCEO, prezzi e contratti di prova, intestatari in ogni fase del ciclo di vita',
@@ -223,7 +223,7 @@ const en: Record<CliKey, string> = {
   'method.bollettino': 'postal slip (bollettino)',
   'method.bonifico': 'bank transfer (bonifico)',
 
-  'migrate.description': 'apply the database migrations (the other commands also do it on start)',
+  'migrate.description': 'apply the database migrations (the other commands also do it when the database is behind)',
   'migrate.done': 'database schema up to date',
 
   'demo.description': 'load demo data: the FNOMCEO convention, demo prices, contracts and holders across the lifecycle',

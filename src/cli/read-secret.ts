@@ -1,17 +1,19 @@
-import { UsageError } from './output'
+import { UsageError, type OutputStream } from './output'
 
 const MAX_PIPED_BYTES = 64 * 1024
 
-/** Ctrl-C or Ctrl-D at the prompt; main.ts words it in the operator's language. */
+/** A stream a secret is read from: the process's stdin (a terminal or a pipe), or a test's. */
+export type InputStream = NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?(mode: boolean): unknown }
+
+/** Ctrl-C or Ctrl-D at the prompt; run-cli.ts words it in the operator's language. */
 export class SecretCancelled extends UsageError {}
 
 /**
  * A secret typed at a terminal (nothing is echoed) or piped on stdin (its first line), so it never
- * appears in the shell history or the process list as an argument would.
+ * appears in the shell history or the process list as an argument would. The prompt goes to stderr.
  */
-export async function readSecret(prompt: string): Promise<string> {
-  const stdin = process.stdin
-  return stdin.isTTY ? readFromTerminal(prompt) : readFirstLine(stdin)
+export async function readSecret(prompt: string, stdin: InputStream, stderr: OutputStream): Promise<string> {
+  return stdin.isTTY && stdin.setRawMode ? readFromTerminal(prompt, stdin, stderr) : readFirstLine(stdin)
 }
 
 async function readFirstLine(stream: NodeJS.ReadableStream): Promise<string> {
@@ -23,19 +25,18 @@ async function readFirstLine(stream: NodeJS.ReadableStream): Promise<string> {
   return text.split(/\r?\n/)[0]
 }
 
-function readFromTerminal(prompt: string): Promise<string> {
-  const stdin = process.stdin
-  process.stderr.write(prompt)
-  stdin.setRawMode(true)
+function readFromTerminal(prompt: string, stdin: InputStream, stderr: OutputStream): Promise<string> {
+  stderr.write(prompt)
+  stdin.setRawMode!(true)
   stdin.setEncoding('utf8')
   stdin.resume()
   return new Promise((resolve, reject) => {
     let value = ''
     const finish = (outcome: () => void) => {
       stdin.off('data', onData)
-      stdin.setRawMode(false)
+      stdin.setRawMode!(false)
       stdin.pause()
-      process.stderr.write('\n')
+      stderr.write('\n')
       outcome()
     }
     const onData = (chunk: string) => {

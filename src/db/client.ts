@@ -1,14 +1,12 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { PGlite } from '@electric-sql/pglite'
 import { sql, type ExtractTablesWithRelations, type SQL } from 'drizzle-orm'
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator'
-import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
-import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator'
-import pg from 'pg'
+import type pg from 'pg'
 import { ReadCache } from './read-cache'
 import * as schema from './schema'
 
@@ -33,9 +31,26 @@ export interface Database {
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('./migrations', import.meta.url))
 
-// Dates stay 'YYYY-MM-DD' strings and bigints numbers: never JS Date objects for calendar dates (R1).
-pg.types.setTypeParser(pg.types.builtins.DATE, (value) => value)
-pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value))
+/**
+ * node-postgres and its drizzle driver, loaded the first time a PostgreSQL database is opened: a
+ * command on the embedded database does without them (they cost a command's start-up ~50 ms).
+ */
+const postgresDriver = memoize(async () => {
+  const [{ default: driver }, { drizzle }, { migrate }] = await Promise.all([
+    import('pg'),
+    import('drizzle-orm/node-postgres'),
+    import('drizzle-orm/node-postgres/migrator'),
+  ])
+  // Dates stay 'YYYY-MM-DD' strings and bigints numbers: never JS Date objects for calendar dates (R1).
+  driver.types.setTypeParser(driver.types.builtins.DATE, (value) => value)
+  driver.types.setTypeParser(driver.types.builtins.INT8, (value) => Number(value))
+  return { pg: driver, drizzle, migrate }
+})
+
+function memoize<T>(load: () => Promise<T>): () => Promise<T> {
+  let loaded: Promise<T> | undefined
+  return () => (loaded ??= load())
+}
 
 /** Runs a raw statement and returns its rows; both drivers answer with `{ rows }`. */
 export async function queryRows<T>(executor: Executor, query: SQL): Promise<T[]> {
@@ -97,6 +112,11 @@ export function isPostgresUrl(url: string): boolean {
 export interface OpenOptions {
   /** Pool size for PostgreSQL. */
   maxConnections?: number
+  /**
+   * A process that runs a few statements and ends (most commands): the embedded database starts
+   * with a small buffer cache, which it fills faster than the 128 MB a server keeps (tenths of a second).
+   */
+  brief?: boolean
 }
 
 /**
@@ -105,12 +125,13 @@ export interface OpenOptions {
  */
 export async function openDatabase(url: string, options: OpenOptions = {}): Promise<Database> {
   if (isPostgresUrl(url)) {
+    const { pg, drizzle } = await postgresDriver()
     const pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 10 })
     pool.on('error', () => {}) // an idle client dropped by the server must not crash the process
     await pool.query('select 1') // fail now, with the server's message, rather than at first use
     return {
       kind: 'postgres',
-      db: drizzlePg(pool, { schema }) as unknown as Db,
+      db: drizzle(pool, { schema }) as unknown as Db,
       pool,
       listen: (channel, onNotice, onGap) => listenPostgres(url, channel, onNotice, onGap),
       close: () => pool.end(),
@@ -120,7 +141,7 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
   mkdirSync(url, { recursive: true })
   const releaseLock = lockDataFolder(url)
   try {
-    const client = await PGlite.create(url)
+    const client = await PGlite.create(url, options.brief ? { startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'] } : {})
     return wrapPglite(client, releaseLock)
   } catch (error) {
     releaseLock()
@@ -155,6 +176,7 @@ const RELISTEN_MS = 1_000
  * away are lost, so onGap is called when it drops and again once it listens anew.
  */
 async function listenPostgres(url: string, channel: string, onNotice: (payload: string) => void, onGap: () => void) {
+  const { pg } = await postgresDriver()
   let stopped = false
   let client: pg.Client | undefined
   let retry: NodeJS.Timeout | undefined
@@ -191,23 +213,34 @@ async function listenPostgres(url: string, channel: string, onNotice: (payload: 
   }
 }
 
+/**
+ * Folders this process holds open. A lock file naming this process's own pid is otherwise taken as
+ * left by a dead process whose pid came round again; the command line also runs inside other
+ * processes (tests call runCli), where a second open of a held folder must be refused all the same.
+ */
+const foldersHeldHere = new Set<string>()
+
 /** PGlite is single-process: a second process on the same folder would corrupt it. */
 function lockDataFolder(folder: string): () => void {
   const lockPath = join(folder, 'pec-renewal.lock')
+  const inUse = (owner: number) =>
+    new Error(`the embedded database in ${folder} is in use by process ${owner}; stop it first, or set DATABASE_URL to a PostgreSQL server to run several processes`)
+  const held = resolve(folder)
+  if (foldersHeldHere.has(held)) throw inUse(process.pid)
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(lockPath, 'wx')
       writeSync(fd, String(process.pid))
       closeSync(fd)
-      return () => rmSync(lockPath, { force: true })
+      foldersHeldHere.add(held)
+      return () => {
+        foldersHeldHere.delete(held)
+        rmSync(lockPath, { force: true })
+      }
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
       const owner = Number(readFileSync(lockPath, 'utf8'))
-      if (owner && owner !== process.pid && isAlive(owner)) {
-        throw new Error(
-          `the embedded database in ${folder} is in use by process ${owner}; stop it first, or set DATABASE_URL to a PostgreSQL server to run several processes`,
-        )
-      }
+      if (owner && owner !== process.pid && isAlive(owner)) throw inUse(owner)
       rmSync(lockPath, { force: true }) // left by a process that died
     }
   }
@@ -231,10 +264,11 @@ export async function migrateDatabase(database: Database): Promise<void> {
     await migratePglite(database.db as never, { migrationsFolder: MIGRATIONS_FOLDER })
     return
   }
+  const { drizzle, migrate } = await postgresDriver()
   const client = await database.pool!.connect()
   try {
     await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK])
-    await migratePg(drizzlePg(client) as never, { migrationsFolder: MIGRATIONS_FOLDER })
+    await migrate(drizzle(client) as never, { migrationsFolder: MIGRATIONS_FOLDER })
   } finally {
     await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {})
     client.release()

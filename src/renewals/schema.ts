@@ -1,9 +1,9 @@
 import { sql } from 'drizzle-orm'
 import { bigint, check, date, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core'
 import { accounts, mailboxes } from '../accounts/schema'
+import { PAYMENT_METHODS } from './payment-methods'
 
-export const PAYMENT_METHODS = ['card', 'paypal', 'bollettino', 'bonifico'] as const
-export type PaymentMethod = (typeof PAYMENT_METHODS)[number]
+export { PAYMENT_METHODS, type PaymentMethod } from './payment-methods'
 export const ORDER_STATUSES = ['open', 'paid', 'lapsed'] as const
 export type OrderStatus = (typeof ORDER_STATUSES)[number]
 

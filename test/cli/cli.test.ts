@@ -1,16 +1,16 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openDatabase } from '../../src/db/client'
-import { runCli } from './run-cli'
+import { freePort } from '../support/free-port'
+import { migratedFolder, runCli, startInProcess } from './run-cli'
 
-// The real command, end to end, on an embedded database in a temporary folder.
+// The command, end to end in this process (runCli), on an embedded database in a temporary folder.
 describe('pec-renewal command line (embedded database)', () => {
   let folder: string
   let env: Record<string, string>
   beforeAll(() => {
-    folder = mkdtempSync(join(tmpdir(), 'pec-renewal-cli-'))
+    folder = migratedFolder('pec-renewal-cli-')
     env = { DATABASE_URL: join(folder, 'data'), PEC_OPERATOR: 'test-operator', PEC_LANG: 'en' } // human text asserted in English
   })
   afterAll(() => rmSync(folder, { recursive: true, force: true }))
@@ -84,15 +84,22 @@ describe('pec-renewal command line (embedded database)', () => {
     expect(report.invalid[0].reason).toMatch(/fiscal_code/)
   })
 
-  it('says who holds the embedded database when another process has it open', async () => {
-    const held = await openDatabase(env.DATABASE_URL)
-    try {
-      const result = await runCli(['outbox', 'list'], env)
-      expect(result.code).not.toBe(0)
-      expect(result.stderr).toMatch(new RegExp(`in use by process ${process.pid}`))
-    } finally {
-      await held.close()
+  it('serve runs in this process until its stop signal, then lets the embedded database go', async () => {
+    const port = await freePort()
+    const server = startInProcess(['serve', '--no-jobs'], { ...env, PORT: String(port) })
+    const base = `http://127.0.0.1:${port}`
+    let up = false
+    for (let attempt = 0; attempt < 600 && !up; attempt++) {
+      up = await fetch(`${base}/healthz`).then((r) => r.ok, () => false)
+      if (!up) await new Promise((r) => setTimeout(r, 50)) // polling a server starting, not a test waiting on time
     }
+    expect(up).toBe(true)
+    expect((await fetch(`${base}/dev/posta`)).status).toBe(200) // the demo folder: the mail viewer is there
+    const stopped = await server.stop()
+    expect(stopped.code, stopped.stderr).toBe(0)
+    expect(await fetch(`${base}/healthz`).then((r) => r.ok, () => false)).toBe(false)
+    const reopened = await openDatabase(env.DATABASE_URL) // the folder's lock was released
+    await reopened.close()
   })
 
   it('has --help on every command', async () => {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { formatDate, type CalendarDate } from '../../src/core/calendar'
+import { formatDate } from '../../src/core/calendar'
 import { systemClock } from '../../src/core/clock'
 import { migrateDatabase, openDatabase } from '../../src/db/client'
-import { loadDemo } from '../../src/demo/load-demo'
+import { loadDemo, type DemoResult } from '../../src/demo/load-demo'
 import { cliDatabases, NO_LANGUAGE, runCli, type CliDatabase, type CliEnv } from './run-cli'
 
 // The same commands, end to end: Italian unless PEC_LANG, --lang or the locale asks for English.
@@ -17,8 +17,7 @@ describe.each(cliDatabases())('%s: the command line speaks Italian first, Englis
   })
   afterAll(() => database?.close())
 
-  // Each command is a process that starts tsx and opens the database: seconds each on a busy machine.
-  it('the same command prints Italian by default, English with PEC_LANG=en, an English locale or --lang en', { timeout: 240_000 }, async () => {
+  it('the same command prints Italian by default, English with PEC_LANG=en, an English locale or --lang en', async () => {
     expect(await runCli(['outbox', 'list'], italian)).toMatchObject({ code: 0, stdout: 'la posta in uscita è vuota\n' })
     expect((await runCli(['outbox', 'list'], english)).stdout).toBe('the outbox is empty\n')
     expect((await runCli(['outbox', 'list'], { ...italian, LANG: 'en_US.UTF-8' })).stdout).toBe('the outbox is empty\n')
@@ -31,28 +30,8 @@ describe.each(cliDatabases())('%s: the command line speaks Italian first, Englis
     expect((await runCli(['mailbox', 'show', 'nessuno@pec.example.it'], english)).stderr).toBe('error: PEC mailbox not found: nessuno@pec.example.it (mailbox_not_found)\n')
   })
 
-  it('orders, payments and mailboxes read in the operator’s language, amounts and dates as the portal writes them', { timeout: 240_000 }, async () => {
-    let credentials: Array<{ mailbox: string; expiresOn: CalendarDate }>
-    if (name === 'pglite') {
-      const demo = await runCli(['demo'], italian)
-      expect(demo.code, demo.stderr).toBe(0)
-      expect(demo.stdout).toMatch(/^Dati dimostrativi caricati con data \d{1,2} \p{L}+ \d{4} \(prezzi di prova: 10,00\s€ \+ IVA all’anno\)\./u)
-      expect(demo.stdout).toContain('Ufficio (/ufficio): operatore demo, password ')
-      expect(demo.stdout).toContain('MODALITÀ DEMO')
-      credentials = JSON.parse((await runCli(['demo', '--json'], italian)).stdout).credentials
-    } else {
-      // R10: PostgreSQL is production; the demo is refused there, in the operator's language, so its data is loaded directly.
-      const refused = await runCli(['demo'], italian)
-      expect(refused).toMatchObject({ code: 1, stderr: expect.stringMatching(/^errore: PEC_MODE=demo: not with a PostgreSQL DATABASE_URL/) })
-      const db = await openDatabase(database.env.DATABASE_URL)
-      try {
-        await migrateDatabase(db)
-        credentials = (await loadDemo({ db: db.db, clock: systemClock, config: { publicUrl: 'http://localhost:3000', businessTimeZone: 'Europe/Rome' } }, 'operator:test-operator')).credentials
-      } finally {
-        await db.close()
-      }
-    }
-    const giulia = credentials.find((c) => c.mailbox === 'giulia.bianchi@pec.omceo-demo.it')!
+  it('orders, payments and mailboxes read in the operator’s language, amounts and dates as the portal writes them', async () => {
+    const giulia = (await loadDemoData(name, italian)).find((c) => c.mailbox === 'giulia.bianchi@pec.omceo-demo.it')!
     const expiry = { it: formatDate(giulia.expiresOn, 'it'), en: formatDate(giulia.expiresOn, 'en') }
 
     const preview = await runCli(['lifecycle', 'run', '--dry-run'], italian)
@@ -92,6 +71,29 @@ describe.each(cliDatabases())('%s: the command line speaks Italian first, Englis
     expect(amount.stderr).toBe('error: --amount: expected an amount in euro such as 12.20, got "12.345"\n')
   })
 })
+
+/**
+ * The demo's holders: through `demo` on the embedded database (its Italian summary checked too);
+ * on PostgreSQL, where the command is refused (R10: the demo runs on the embedded database only),
+ * loaded by the same code straight into the test's database.
+ */
+async function loadDemoData(name: 'pglite' | 'postgres', env: CliEnv): Promise<DemoResult['credentials']> {
+  if (name === 'postgres') {
+    const database = await openDatabase(env.DATABASE_URL!)
+    try {
+      await migrateDatabase(database)
+      const demo = await loadDemo({ db: database.db, clock: systemClock, config: { publicUrl: 'http://localhost:3000', businessTimeZone: 'Europe/Rome' } }, 'operator:test-operator')
+      return demo.credentials
+    } finally {
+      await database.close()
+    }
+  }
+  const demo = await runCli(['demo'], env)
+  expect(demo.code, demo.stderr).toBe(0)
+  expect(demo.stdout).toMatch(/^Dati dimostrativi caricati con data \d{1,2} \p{L}+ \d{4} \(prezzi di prova: 10,00\s€ \+ IVA all’anno\)\./u)
+  expect(demo.stdout).toContain('Ufficio (/ufficio): operatore demo, password ')
+  return JSON.parse((await runCli(['demo', '--json'], env)).stdout).credentials
+}
 
 describe('the command line’s help and language settings', () => {
   it('--help shows Italian descriptions by default and English ones with PEC_LANG=en', async () => {

@@ -1,5 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { asc, eq, like } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -10,14 +9,14 @@ import { openDatabase, type Database } from '../../src/db/client'
 import { auditLog, operators } from '../../src/db/schema'
 import { openOperatorSession } from '../../src/operators/operator-sessions'
 import { operatorSignInGuard } from '../../src/operators/schema'
-import { NO_LANGUAGE, runCli } from './run-cli'
+import { migratedFolder, NO_LANGUAGE, runCli } from './run-cli'
 
 // `operator add`, end to end, on an embedded database in a temporary folder.
 describe('pec-renewal operator add', () => {
   let folder: string
   let env: Record<string, string>
   beforeAll(() => {
-    folder = mkdtempSync(join(tmpdir(), 'pec-renewal-operator-'))
+    folder = migratedFolder('pec-renewal-operator-')
     env = { DATABASE_URL: join(folder, 'data'), PEC_OPERATOR: 'admin', PUBLIC_URL: 'https://rinnovi.example.it', PEC_LANG: 'en' } // human text asserted in English
     delete process.env.PEC_OPERATOR_PASSWORD
   })
@@ -90,7 +89,7 @@ describe('pec-renewal operator list, disable, enable, password', () => {
   let folder: string
   let env: Record<string, string>
   beforeAll(async () => {
-    folder = mkdtempSync(join(tmpdir(), 'pec-renewal-operators-'))
+    folder = migratedFolder('pec-renewal-operators-')
     env = { DATABASE_URL: join(folder, 'data'), PEC_OPERATOR: 'admin', PUBLIC_URL: 'https://rinnovi.example.it', PEC_LANG: 'en' } // human text asserted in English
     delete process.env.PEC_OPERATOR_PASSWORD
     const added = await runCli(['operator', 'add', 'anna', '--name', 'Anna Bianchi'], { ...env, PEC_OPERATOR_PASSWORD: 'la prima password' })

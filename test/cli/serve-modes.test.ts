@@ -1,22 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { migrateDatabase, openDatabase } from '../../src/db/client'
+import { openDatabase } from '../../src/db/client'
+import { freePort } from '../support/free-port'
 import { seedConvention, seedMailbox } from '../support/seed'
-import { runCli, startCli, NO_LANGUAGE } from './run-cli'
-
-/** A free loopback port for the server under test. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number }
-      probe.close(() => resolve(port))
-    })
-    probe.on('error', reject)
-  })
-}
+import { migratedFolder, NO_LANGUAGE, runCli, spawnCli, startCli } from './run-cli'
 
 /** Starts `serve` and waits for /healthz (never for a line of its human, Italian-first text). */
 async function serve(env: Record<string, string | undefined>) {
@@ -46,7 +35,7 @@ describe('serve: demo only when chosen', () => {
   it('README quick start: `demo` then `serve` on the same folder shows the mail, to this machine', { timeout: 240_000 }, async () => {
     folder = mkdtempSync(join(tmpdir(), 'pec-serve-'))
     const env = { DATABASE_URL: join(folder, 'data') }
-    const demo = await runCli(['demo', '--json'], env)
+    const demo = await spawnCli(['demo', '--json'], env) // both commands as processes, as README has them
     expect(demo.code, demo.stderr).toBe(0)
     expect(JSON.parse(demo.stdout).mode).toBe('demo')
     const server = await serve(env)
@@ -57,8 +46,8 @@ describe('serve: demo only when chosen', () => {
     }
   })
 
-  it('a fresh folder is production: no mail viewer, no sandbox; misspelt settings and what is not offered are said at start', { timeout: 240_000 }, async () => {
-    folder = mkdtempSync(join(tmpdir(), 'pec-serve-'))
+  it('a fresh folder is production: no mail viewer, no sandbox; misspelt settings and what is not offered are said at start', async () => {
+    folder = migratedFolder('pec-serve-') // a new installation's database, never marked as a demo
     const server = await serve({ DATABASE_URL: join(folder, 'data'), STRIPE_KEY: 'sk_live_typo', PEC_LANG: 'en' })
     let output
     try {
@@ -84,11 +73,10 @@ describe('serve: demo only when chosen', () => {
     expect(demoOnPostgres.code).toBe(1)
     expect(demoOnPostgres.stderr).not.toContain('hunter2')
 
-    folder = mkdtempSync(join(tmpdir(), 'pec-serve-'))
+    folder = migratedFolder('pec-serve-')
     const env = { DATABASE_URL: join(folder, 'data') }
     // a real installation's mailbox, outside the demo's domain
     const database = await openDatabase(env.DATABASE_URL)
-    await migrateDatabase(database)
     await seedConvention(database.db)
     await seedMailbox(database.db, { expiresOn: '2027-03-31', address: 'anna.reale@pec.example.it' })
     await database.close()

@@ -1,6 +1,8 @@
+import { rmSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { inTurn, queryRows, sql } from '../../src/db/client'
-import { testDatabases, type TestDatabase } from '../support/databases'
+import { inTurn, openDatabase, queryRows, sql } from '../../src/db/client'
+import { migratedFolder, testDatabases, type TestDatabase } from '../support/databases'
 
 describe.each(testDatabases())('%s: migrated schema', (_name, open) => {
   let t: TestDatabase
@@ -42,5 +44,20 @@ describe('inTurn', () => {
     expect(await second).toBe('claim 2')
     expect(await third).toBe('write 1')
     expect(log).toEqual(['send claim 1', 'answer claim 1', 'send claim 2', 'answer claim 2', 'send write 1', 'answer write 1'])
+  })
+})
+
+describe('the embedded database folder', () => {
+  it('is opened by one holder at a time, in this process too (the command line runs in-process in tests)', async () => {
+    const folder = migratedFolder('pec-renewal-lock-')
+    try {
+      const first = await openDatabase(join(folder, 'data'))
+      await expect(openDatabase(join(folder, 'data'))).rejects.toThrow(`in use by process ${process.pid}`)
+      await first.close()
+      const again = await openDatabase(join(folder, 'data'))
+      await again.close()
+    } finally {
+      rmSync(folder, { recursive: true, force: true })
+    }
   })
 })

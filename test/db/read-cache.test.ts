@@ -1,8 +1,8 @@
-import { PGlite } from '@electric-sql/pglite'
+import type { PGlite } from '@electric-sql/pglite'
 import { afterEach, describe, expect, it } from 'vitest'
 import { cachedRead, openDatabase, queryRows, sql, type Database } from '../../src/db/client'
 import { ReadCache } from '../../src/db/read-cache'
-import { postgresOnly, testDatabases, type TestDatabase } from '../support/databases'
+import { migratedPglite, postgresOnly, testDatabases, type TestDatabase } from '../support/databases'
 
 describe('ReadCache on the embedded database', () => {
   let client: PGlite
@@ -11,7 +11,7 @@ describe('ReadCache on the embedded database', () => {
   afterEach(async () => client?.close())
 
   async function setup() {
-    client = new PGlite()
+    client = await migratedPglite() // a database of its own; its table `notes` is the test's
     await client.exec(`create table notes (id int primary key, body text); insert into notes values (1, 'one')`)
     cache = new ReadCache(3)
     cache.watch(client)

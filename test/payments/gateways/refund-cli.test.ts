@@ -1,15 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runCli } from '../../cli/run-cli'
+import { migratedFolder, runCli } from '../../cli/run-cli'
 
 // `pec-renewal payment refund`, end to end on an embedded database (the sandbox: no gateway keys).
 describe('pec-renewal payment refund', () => {
   let folder: string
   let env: Record<string, string>
   beforeAll(() => {
-    folder = mkdtempSync(join(tmpdir(), 'pec-renewal-refund-'))
+    folder = migratedFolder('pec-renewal-refund-')
     env = { DATABASE_URL: join(folder, 'data'), PEC_OPERATOR: 'anna', PEC_LANG: 'en' } // human text asserted in English
   })
   afterAll(() => rmSync(folder, { recursive: true, force: true }))

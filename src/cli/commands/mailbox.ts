@@ -1,0 +1,46 @@
+import type { PaymentMethod } from '../../renewals/schema'
+import { formatOrderId, type OrderId } from '../../core/order-id'
+import { DomainError } from '../../core/errors'
+import { withDeps, type CommandGroup } from '../context'
+
+/** `mailbox show`: what an operator on the phone needs: status, expiry, open order, history. */
+export const mailboxCommands: CommandGroup = (program, cli) => {
+  const { t } = cli
+  program
+    .command('mailbox')
+    .description(t('mailbox.description'))
+    .command('show <address>')
+    .description(t('mailboxShow.description'))
+    .option('--json', t('option.json'))
+    .action(async (address: string, opts) => {
+      const [{ showMailbox }, { describeReason }] = await Promise.all([import('../../accounts/show-mailbox'), import('../../web/admin/import-view')])
+      await withDeps(cli, async (deps) => {
+        const view = await showMailbox(deps.db, address)
+        if (!view) throw new DomainError('mailbox_not_found', address)
+        const shown = { ...view, openOrder: view.openOrder && { ...view.openOrder, orderId: formatOrderId(view.openOrder.orderId as OrderId) } }
+        cli.print(opts.json, shown, () =>
+          [
+            t('mailboxShow.summary', {
+              address: view.address,
+              status: t(`status.${view.status}`),
+              expiresOn: cli.day(view.expiresOn),
+              accountId: view.accountId,
+              convention: view.convention,
+              register: t(`register.${view.register}`),
+            }),
+            view.openOrder
+              ? t('mailboxShow.openOrder', {
+                  orderId: shown.openOrder!.orderId,
+                  years: cli.years(view.openOrder.years),
+                  amount: cli.euro(view.openOrder.totalCents),
+                  method: t(`method.${view.openOrder.method as PaymentMethod}`),
+                  placedOn: cli.day(view.openOrder.placedOn),
+                })
+              : t('mailboxShow.noOpenOrder'),
+            t('mailboxShow.history'),
+            ...view.history.map((h) => `  ${cli.instant(new Date(h.at))}  ${h.actor}  ${h.action}${h.reason ? `  (${describeReason(h.reason, cli.lang)})` : ''}`),
+          ].join('\n'),
+        )
+      })
+    })
+}
