@@ -1,4 +1,4 @@
-import { eq, inArray, isNotNull, sql } from 'drizzle-orm'
+import { eq, inArray, isNotNull, sql, type SQL } from 'drizzle-orm'
 import { queryRows, type Executor, type Tx } from '../db/client'
 import { conventions } from '../catalog/schema'
 import { normaliseIdentifier } from '../core/identifiers'
@@ -42,6 +42,35 @@ export async function findAccountByIdentifier(db: Executor, typed: string): Prom
 export async function findAccount(db: Executor, id: string): Promise<Account | undefined> {
   const [row] = await db.select().from(accounts).where(eq(accounts.id, id))
   return row
+}
+
+/** The holder's name as e-mails greet them, from the accounts row `a`. */
+export function holderNameSql(a: SQL): SQL {
+  return sql`${a}.first_name || ' ' || ${a}.last_name`
+}
+
+/** R4/R6: the mailbox's new expiry; a deactivated mailbox becomes active again. */
+export async function renewMailbox(tx: Tx, mailboxId: number, renewal: { expiresOn: string; reactivate: boolean; now: Date }): Promise<void> {
+  await tx
+    .update(mailboxes)
+    .set({
+      expiresOn: renewal.expiresOn,
+      updatedAt: renewal.now,
+      ...(renewal.reactivate ? { status: 'active' as const, deactivatedOn: null } : {}),
+    })
+    .where(eq(mailboxes.id, mailboxId))
+}
+
+/**
+ * renewMailbox for the mailboxes a settlement batch renewed, in one UPDATE (a set-based writer's
+ * CTE). The rows travel as JSON: the planner then probes the primary key per row (see markOrdersPaidSql).
+ */
+export function renewMailboxesSql(renewed: ReadonlyArray<{ id: number; expiresOn: string; reactivate: boolean }>, now: Date): SQL {
+  return sql`UPDATE mailboxes m SET expires_on = v."expiresOn", updated_at = ${now}::timestamptz,
+         status = CASE WHEN v.reactivate THEN 'active' ELSE m.status END,
+         deactivated_on = CASE WHEN v.reactivate THEN NULL ELSE m.deactivated_on END
+      FROM jsonb_to_recordset(${JSON.stringify(renewed)}::jsonb) AS v(id bigint, "expiresOn" date, reactivate boolean)
+     WHERE m.id = v.id`
 }
 
 /** Some stored password hashes of accounts, or of mailboxes: the decoy follows their scheme and cost. */

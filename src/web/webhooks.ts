@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { GatewayError, WebhookSignatureError } from '../payments/gateways/card-gateway'
-import { receiveWebhook } from '../payments/gateways/receive-webhook'
+import { receiveWebhook } from '../flows/receive-webhook'
 import type { Services } from '../services'
 
 const BODY_LIMIT = 256 * 1024

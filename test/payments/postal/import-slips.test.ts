@@ -7,7 +7,7 @@ import { formatOrderId, ORDER_ID_ALPHABET, type OrderId } from '../../../src/cor
 import { auditLog, mailboxes, orders, outbox, payments } from '../../../src/db/schema'
 import { oneSubstitutionAway } from '../../../src/payments/offline/order-reference'
 import { codiceClienteFor } from '../../../src/payments/postal/codice-cliente'
-import { importSlips } from '../../../src/payments/postal/import-slips'
+import { importSlips } from '../../../src/flows/imports/import-slips'
 import { PosteReportError } from '../../../src/payments/postal/poste-report'
 import { placeOrder } from '../../../src/renewals/place-order'
 import { testDatabases, type TestDatabase } from '../../support/databases'
