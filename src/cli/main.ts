@@ -26,6 +26,7 @@ import { unlockOperator } from '../operators/unlock-operator'
 import { listOutbox, type OutboxStatus } from '../notifications/list-outbox'
 import { smtpTransport } from '../notifications/transport'
 import { importStatement, type StatementImport } from '../flows/imports/import-statement'
+import type { ImportProgress } from '../flows/imports/settle-import'
 import { StatementError } from '../payments/offline/statement-entry'
 import { importSlips } from '../flows/imports/import-slips'
 import { PosteReportError } from '../payments/postal/poste-report'
@@ -353,6 +354,17 @@ payment
     }),
   )
 
+/** The progress bar of `statements import` and `slips import` (on a terminal): entries stored, then settled of total. */
+function importProgress() {
+  const line = progressLine()
+  const count = (n: number) => n.toLocaleString(lang === 'it' ? 'it-IT' : 'en-GB')
+  return {
+    update: (p: ImportProgress) =>
+      line.update(p.phase === 'storing' ? t('import.storing', { stored: count(p.stored) }) : t('import.settling', { settled: count(p.settled), entries: count(p.entries) })),
+    done: () => line.done(),
+  }
+}
+
 /** The human summary shared by `statements import` and `slips import`, in the back office's words for outcomes and reasons. */
 function describeImport(result: StatementImport): string {
   const { entries, registered, held, duplicates, ignored } = result
@@ -374,10 +386,13 @@ program
   .command('import <file>')
   .description(t('statementsImport.description'))
   .addOption(new Option('--format <format>', t('statementsImport.format')).choices(['camt053', 'cbi-rh']))
+  .addOption(new Option('--batch-size <n>', t('import.batchSize')).argParser(positiveInteger('--batch-size')).hideHelp())
   .option('--json', t('option.json'))
   .action((file: string, opts) =>
     withServices(async ({ deps }) => {
-      const result = await importStatement(deps, file, { format: opts.format, actor: OPERATOR })
+      const progress = importProgress()
+      const result = await importStatement(deps, file, { format: opts.format, actor: OPERATOR, batchSize: opts.batchSize, onProgress: progress.update })
+      progress.done()
       printResult(opts.json, result, () => describeImport(result))
     }),
   )
@@ -387,10 +402,13 @@ program
   .description(t('slips.description'))
   .command('import <file>')
   .description(t('slipsImport.description'))
+  .addOption(new Option('--batch-size <n>', t('import.batchSize')).argParser(positiveInteger('--batch-size')).hideHelp())
   .option('--json', t('option.json'))
   .action((file: string, opts) =>
     withServices(async ({ deps }) => {
-      const result = await importSlips(deps, file, { actor: OPERATOR })
+      const progress = importProgress()
+      const result = await importSlips(deps, file, { actor: OPERATOR, batchSize: opts.batchSize, onProgress: progress.update })
+      progress.done()
       printResult(opts.json, result, () => describeImport(result))
     }),
   )

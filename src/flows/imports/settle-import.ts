@@ -15,6 +15,8 @@ export interface SettleOptions {
   /** Entries settled per transaction (default 2,000). */
   batchSize?: number
   onProgress?: (progress: ImportProgress) => void
+  /** Stops after the batch under way (a process shutting down); the import stays to resume. */
+  signal?: AbortSignal
 }
 
 export const DEFAULT_BATCH_SIZE = 2000
@@ -31,12 +33,13 @@ const ATTEMPTS = 5
  */
 export async function settleImport(deps: Deps, importId: number, options: SettleOptions = {}): Promise<Set<number>> {
   const settledByRun = new Set<number>()
-  for (;;) {
+  while (!options.signal?.aborted) {
     const batch = await settleNextBatch(deps, importId, options.batchSize ?? DEFAULT_BATCH_SIZE)
     if (batch.count > 0) settledByRun.add(batch.first)
     options.onProgress?.({ phase: 'settling', settled: batch.first + batch.count, entries: batch.entries })
-    if (batch.first + batch.count >= batch.entries) return settledByRun
+    if (batch.first + batch.count >= batch.entries) break
   }
+  return settledByRun
 }
 
 async function settleNextBatch(deps: Deps, importId: number, size: number): Promise<{ first: number; count: number; entries: number }> {
