@@ -13,7 +13,7 @@ export interface StoreSlipsOptions {
   /** When given, slips credited to another postal account are ignored rather than registered. */
   postalAccount?: string
   fileName?: string
-  onProgress?: (progress: ImportProgress) => void
+  onProgress?: (progress: ImportProgress) => void | Promise<void>
 }
 
 export type ImportSlipsOptions = StoreSlipsOptions & SettleOptions

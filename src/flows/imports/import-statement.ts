@@ -16,7 +16,7 @@ export interface StoreStatementOptions {
   actor: Actor // operator:NAME
   /** The name the operator knows the file by (an upload's); default the path's last part. */
   fileName?: string
-  onProgress?: (progress: ImportProgress) => void
+  onProgress?: (progress: ImportProgress) => void | Promise<void>
 }
 
 export interface ImportStatementOptions extends StoreStatementOptions, SettleOptions {

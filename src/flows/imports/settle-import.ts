@@ -14,7 +14,8 @@ export type ImportProgress = { phase: 'storing'; stored: number } | { phase: 'se
 export interface SettleOptions {
   /** Entries settled per transaction (default 2,000). */
   batchSize?: number
-  onProgress?: (progress: ImportProgress) => void
+  /** Called after each batch (awaited: the next batch starts when it has done). */
+  onProgress?: (progress: ImportProgress) => void | Promise<void>
   /** Stops after the batch under way (a process shutting down); the import stays to resume. */
   signal?: AbortSignal
 }
@@ -36,7 +37,7 @@ export async function settleImport(deps: Deps, importId: number, options: Settle
   while (!options.signal?.aborted) {
     const batch = await settleNextBatch(deps, importId, options.batchSize ?? DEFAULT_BATCH_SIZE)
     if (batch.count > 0) settledByRun.add(batch.first)
-    options.onProgress?.({ phase: 'settling', settled: batch.first + batch.count, entries: batch.entries })
+    await options.onProgress?.({ phase: 'settling', settled: batch.first + batch.count, entries: batch.entries })
     if (batch.first + batch.count >= batch.entries) break
   }
   return settledByRun

@@ -36,7 +36,7 @@ export async function storeImport(
   deps: Deps,
   file: FileToStore,
   entries: () => AsyncIterable<StagedEntry>,
-  onProgress?: (progress: ImportProgress) => void,
+  onProgress?: (progress: ImportProgress) => void | Promise<void>,
 ): Promise<StoredImport> {
   const digest = await fileDigest(file.path, `${file.format}:${file.scope}`)
   const found = await imports.findImportByDigest(deps.db, digest)
@@ -57,7 +57,7 @@ export async function storeImport(
       writing = imports.insertEntries(tx, importId, stored, rows)
       writing.catch(() => {}) // awaited before the next statement, or below
       stored += rows.length
-      onProgress?.({ phase: 'storing', stored })
+      await onProgress?.({ phase: 'storing', stored })
     }
     try {
       for await (const entry of entries()) {
