@@ -1,5 +1,6 @@
 import { eq, inArray, isNotNull, sql, type SQL } from 'drizzle-orm'
 import { queryRows, type Executor, type Tx } from '../db/client'
+import { insertAuditRowsSql } from '../db/audit'
 import { conventions } from '../catalog/schema'
 import { normaliseIdentifier } from '../core/identifiers'
 import type { MailboxRow } from './mailbox-csv'
@@ -272,20 +273,29 @@ export async function upsertMailboxes(tx: Tx, rows: readonly MailboxRow[], stamp
           RETURNING id, address, account_id, convention_code, activated_on, expires_on, status, register
         ),
         audited AS (
-          INSERT INTO audit_log (at, actor, action, mailbox_id, reason, data)
-          SELECT ${stamp.at.toISOString()}::timestamptz, ${stamp.actor}, 'mailbox.imported', n.id, ${stamp.reason},
-                 jsonb_build_object('address', n.address, 'accountId', n.account_id, 'convention', n.convention_code,
-                                    'activatedOn', n.activated_on, 'expiresOn', n.expires_on, 'status', n.status,
-                                    'register', n.register)
-          FROM inserted n
-          UNION ALL
-          SELECT ${stamp.at.toISOString()}::timestamptz, ${stamp.actor}, 'mailbox.updated', u.id, ${stamp.reason},
-                 ${changed('accountId', 'account_id')} || ${changed('convention', 'convention_code')}
-                 || ${changed('activatedOn', 'activated_on')} || ${changed('expiresOn', 'expires_on')}
-                 || ${changed('status', 'status')} || ${changed('register', 'register')}
-                 || CASE WHEN o.password_hash IS DISTINCT FROM u.password_hash
-                         THEN jsonb_build_object('passwordHash', 'changed') ELSE '{}'::jsonb END
-          FROM updated u JOIN old o ON o.id = u.id
+          ${insertAuditRowsSql(
+            { at: stamp.at, actor: stamp.actor },
+            {
+              from: sql`inserted n`,
+              action: 'mailbox.imported',
+              mailboxId: sql`n.id`,
+              reason: stamp.reason,
+              data: sql`jsonb_build_object('address', n.address, 'accountId', n.account_id, 'convention', n.convention_code,
+                                           'activatedOn', n.activated_on, 'expiresOn', n.expires_on, 'status', n.status,
+                                           'register', n.register)`,
+            },
+            {
+              from: sql`updated u JOIN old o ON o.id = u.id`,
+              action: 'mailbox.updated',
+              mailboxId: sql`u.id`,
+              reason: stamp.reason,
+              data: sql`${changed('accountId', 'account_id')} || ${changed('convention', 'convention_code')}
+                        || ${changed('activatedOn', 'activated_on')} || ${changed('expiresOn', 'expires_on')}
+                        || ${changed('status', 'status')} || ${changed('register', 'register')}
+                        || CASE WHEN o.password_hash IS DISTINCT FROM u.password_hash
+                                THEN jsonb_build_object('passwordHash', 'changed') ELSE '{}'::jsonb END`,
+            },
+          )}
         )
         SELECT address, true AS inserted FROM inserted
         UNION ALL
