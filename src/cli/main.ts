@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander'
-import { showMailbox } from '../accounts/show-mailbox'
+import { showMailbox } from '../flows/show-mailbox'
 import { importMailboxes } from '../accounts/import-mailboxes'
 import type { MailboxStatus } from '../accounts/schema'
 import { FNOMCEO_DEMO } from '../catalog/queries'

@@ -2,8 +2,9 @@ import { sql } from 'drizzle-orm'
 import { bigint, check, date, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core'
 import { accounts, mailboxes } from '../accounts/schema'
 
-export const PAYMENT_METHODS = ['card', 'paypal', 'bollettino', 'bonifico'] as const
-export type PaymentMethod = (typeof PAYMENT_METHODS)[number]
+import { PAYMENT_METHODS } from '../core/vocabulary'
+
+export { PAYMENT_METHODS, type PaymentMethod } from '../core/vocabulary'
 export const ORDER_STATUSES = ['open', 'paid', 'lapsed'] as const
 export type OrderStatus = (typeof ORDER_STATUSES)[number]
 
