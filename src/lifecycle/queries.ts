@@ -3,6 +3,7 @@ import { PAYMENT_TRANSIT_DAYS } from '../renewals/rules'
 import type { PaymentMethod } from '../renewals/schema'
 import { queryRows, type Executor } from '../db/client'
 import { insertAuditRowsSql } from '../db/audit'
+import { holderNameSql } from '../accounts/queries'
 import { enqueueMailRowsSql } from '../notifications/outbox'
 import { queueCommandRowsSql } from '../provisioning/commands'
 
@@ -15,6 +16,12 @@ import { queueCommandRowsSql } from '../provisioning/commands'
  */
 
 const ACTOR = 'system:lifecycle'
+
+/** Where a notice goes: the holder of the mailbox `m`, through its account `a`. */
+const TO_HOLDER = { language: sql`a.language`, recipient: sql`a.reference_email` }
+
+/** What every notice says: to whom, which mailbox, its expiry and its public register (R7). */
+const NOTICE_PARAMS = { holderName: holderNameSql(sql`a`), mailbox: sql`m.address`, expiresOn: sql`m.expires_on`, register: sql`m.register` }
 
 /**
  * The open order facts an e-mail carries (OpenOrderFacts), or JSON null. `deadline` is the day the
@@ -115,14 +122,10 @@ export async function sendReminderBatch(
           from: sql`due m JOIN sent s ON s.mailbox_id = m.id
                     JOIN accounts a ON a.id = m.account_id
                     LEFT JOIN orders o ON o.mailbox_id = m.id AND o.status = 'open'`,
-          language: sql`a.language`,
-          recipient: sql`a.reference_email`,
+          ...TO_HOLDER,
           params: {
-            holderName: sql`a.first_name || ' ' || a.last_name`,
-            mailbox: sql`m.address`,
-            expiresOn: sql`m.expires_on`,
+            ...NOTICE_PARAMS,
             offsetDays: sql`m.offset_days`,
-            register: sql`m.register`,
             registerWarning: sql`(m.register <> 'none' AND m.offset_days <= m.register_warning_days)`,
             openOrder: openOrderJson(sql`m.expires_on`),
           },
@@ -233,14 +236,10 @@ export async function deactivateBatch(
                     JOIN accounts a ON a.id = m.account_id
                     JOIN conventions c ON c.code = m.convention_code
                     LEFT JOIN orders o ON o.mailbox_id = m.id AND o.status = 'open'`,
-          language: sql`a.language`,
-          recipient: sql`a.reference_email`,
+          ...TO_HOLDER,
           params: {
-            holderName: sql`a.first_name || ' ' || a.last_name`,
-            mailbox: sql`m.address`,
-            expiresOn: sql`m.expires_on`,
+            ...NOTICE_PARAMS,
             renewableUntil: sql`m.expires_on + c.renewable_window_days`,
-            register: sql`m.register`,
             openOrder: openOrderJson(sql`m.expires_on + c.renewable_window_days`),
           },
           mailboxId: sql`m.id`,
@@ -307,14 +306,10 @@ export async function ceaseBatch(
         {
           template: 'cessation',
           from: sql`changed m JOIN noticed n ON n.mailbox_id = m.id JOIN accounts a ON a.id = m.account_id`,
-          language: sql`a.language`,
-          recipient: sql`a.reference_email`,
+          ...TO_HOLDER,
           params: {
-            holderName: sql`a.first_name || ' ' || a.last_name`,
-            mailbox: sql`m.address`,
-            expiresOn: sql`m.expires_on`,
+            ...NOTICE_PARAMS,
             ceasedOn: sql`${p.today}::date`,
-            register: sql`m.register`,
           },
           mailboxId: sql`m.id`,
         },
