@@ -30,7 +30,7 @@ export async function claimPayments(tx: Tx, payments: readonly CheckedPayment[],
   }
   const orderIds = [...new Set(payments.map((p) => p.orderId).filter((id) => id !== null))]
   const [row] = await queryRows<{
-    existing: string[] | null
+    held: string[] | null
     orders: ClaimedOrder[] | null
     mailboxes: ClaimedMailbox[] | null
     conventions: ConventionTerms[] | null
@@ -66,7 +66,7 @@ export async function claimPayments(tx: Tx, payments: readonly CheckedPayment[],
       ${reservePaymentIdsSql(sql`(SELECT count(*)::int FROM (SELECT DISTINCT method, reference FROM keys) k
                                    WHERE NOT EXISTS (SELECT 1 FROM stored s WHERE s.method = k.method AND s.reference = k.reference))`)}
     )
-    SELECT (SELECT json_agg(id) FROM named) AS existing,
+    SELECT (SELECT json_agg(n.id) FROM named n WHERE NOT EXISTS (SELECT 1 FROM locked_orders l WHERE l.id = n.id)) AS held,
            (SELECT json_agg(id ORDER BY id) FROM ids) AS ids,
            (SELECT json_agg(json_build_object('id', id, 'status', status, 'totalCents', total_cents, 'years', years, 'mailboxId', mailbox_id))
               FROM locked_orders) AS orders,
@@ -84,13 +84,13 @@ export async function claimPayments(tx: Tx, payments: readonly CheckedPayment[],
     mailboxes: row.mailboxes ?? [],
     conventions: row.conventions ?? [],
   }
-  return { ...claim, paymentIds: row.ids ?? [], settleable: settleablePrefix(payments, claim, new Set(row.existing ?? [])) }
+  return { ...claim, paymentIds: row.ids ?? [], settleable: settleablePrefix(payments, claim, new Set(row.held ?? [])) }
 }
 
-/** Up to the first payment, not stored before, whose order exists but is not ours to lock now. */
-function settleablePrefix(payments: readonly CheckedPayment[], claim: ClaimedRows, existing: Set<string>): number {
+/** Up to the first payment, not stored before, whose order exists but another transaction holds. */
+function settleablePrefix(payments: readonly CheckedPayment[], claim: ClaimedRows, held: Set<string>): number {
+  if (held.size === 0) return payments.length
   const stored = new Set(claim.stored.map(paymentKey))
-  const locked = new Set(claim.orders.map((o) => o.id))
-  const i = payments.findIndex((p) => p.orderId !== null && existing.has(p.orderId) && !locked.has(p.orderId) && !stored.has(paymentKey(p)))
+  const i = payments.findIndex((p) => p.orderId !== null && held.has(p.orderId) && !stored.has(paymentKey(p)))
   return i < 0 ? payments.length : i
 }
