@@ -20,29 +20,32 @@ export interface SettlementWrites {
 
 const DUPLICATE = 'order_already_paid'
 
-/** A payment to store, as its decision left it: what every owner's rows are built from, in SQL. */
+/**
+ * A payment to store, as its decision left it: what every owner's rows are built from, in SQL. What
+ * a decision does not set is left out (NULL in SQL): a batch sends thousands of these.
+ */
 interface DecidedRow {
   id: number
   outcome: PaymentRegistration['outcome']
-  reason: string | null
   refundStatus: 'none' | 'due'
-  orderId: string | null
-  mailboxId: number | null
   amountCents: number
   method: string
   reference: string
   orderRef: string
   actor: string
-  raw: unknown
-  importId: number | null
-  position: number | null
-  totalCents: number | null
+  reason?: string
+  orderId?: string
+  mailboxId?: number
+  raw?: unknown
+  importId?: number
+  position?: number
+  totalCents?: number
   /** paid: the mailbox's expiry before and after, the date the renewal counts from, its years. */
-  expiredOn: CalendarDate | null
-  newExpiresOn: CalendarDate | null
-  extendedFrom: CalendarDate | null
-  years: number | null
-  reactivates: boolean
+  expiredOn?: CalendarDate
+  newExpiresOn?: CalendarDate
+  extendedFrom?: CalendarDate
+  years?: number
+  reactivates?: boolean
 }
 
 /**
@@ -76,25 +79,17 @@ export function settlementWrites(payments: readonly CheckedPayment[], decisions:
     const row: DecidedRow = {
       id,
       outcome: 'unknownOrder',
-      reason: null,
       refundStatus: 'none',
-      orderId: null,
-      mailboxId: null,
       amountCents: payment.amountCents,
       method: payment.method,
       reference: payment.reference,
       orderRef: payment.orderRef,
       actor: payment.actor,
-      raw: payment.staged ? null : (payment.raw ?? null),
-      importId: payment.staged?.importId ?? null,
-      position: payment.staged?.position ?? null,
-      totalCents: null,
-      expiredOn: null,
-      newExpiresOn: null,
-      extendedFrom: null,
-      years: null,
-      reactivates: false,
     }
+    if (payment.staged) {
+      row.importId = payment.staged.importId // its raw facts are its entry's
+      row.position = payment.staged.position
+    } else if (payment.raw !== undefined) row.raw = payment.raw
     decided.push(row)
     if (decision.kind === 'unknownOrder') {
       registrations.push({ outcome: 'unknownOrder', reason: 'unknown_order', orderId: null, paymentId: id, expiresOn: null, replayed: false })
@@ -201,7 +196,7 @@ function ownersRows(now: Date): SQL[] {
           amountCents: sql`d."amountCents"`,
           method: sql`d.method`,
           newExpiresOn: sql`d."newExpiresOn"`,
-          reactivated: sql`d.reactivates`,
+          reactivated: sql`coalesce(d.reactivates, false)`,
         },
         mailboxId: sql`d."mailboxId"`,
         orderId: sql`d."orderId"`,
