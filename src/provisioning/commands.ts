@@ -1,23 +1,10 @@
 import { sql, type SQL } from 'drizzle-orm'
-import type { Executor } from '../db/client'
 import { provisioningCommands } from './schema'
 
 // R12: the mail platform's commands are queued in the transaction of the state change they follow
 // and delivered after commit (deliver-commands.ts). The queue is written only from here.
 
 export type PlatformAction = (typeof provisioningCommands.$inferInsert)['action']
-
-/** Queues one command in the caller's transaction. */
-export async function queueCommand(tx: Executor, mailboxId: number, action: PlatformAction, now: Date): Promise<void> {
-  await tx.insert(provisioningCommands).values({ mailboxId, action, createdAt: now })
-}
-
-/** The INSERT of one command per mailbox, in order, for a set-based writer's statement. */
-export function queueCommandsSql(action: PlatformAction, mailboxIds: readonly number[], now: Date): SQL {
-  return sql`INSERT INTO provisioning_commands (mailbox_id, action, created_at)
-    SELECT v.id, ${action}::text, ${now}::timestamptz
-      FROM unnest(${sql.param(mailboxIds)}::bigint[]) WITH ORDINALITY AS v(id, n) ORDER BY v.n`
-}
 
 /** The INSERT of one command per row of `from` (a CTE, with WHERE and ORDER BY), `mailboxId` an SQL expression over it. */
 export function queueCommandRowsSql(action: PlatformAction, rows: { from: SQL; mailboxId: SQL }, now: Date): SQL {

@@ -77,17 +77,6 @@ export async function updateOpenOrder(
   return row
 }
 
-export async function markOrderPaid(
-  tx: Tx,
-  orderId: string,
-  paid: { paidAt: Date; extendedFrom: CalendarDate; newExpiresOn: CalendarDate },
-): Promise<void> {
-  await tx
-    .update(orders)
-    .set({ status: 'paid', ...paid })
-    .where(eq(orders.id, orderId))
-}
-
 /**
  * R4: the orders a settlement batch paid, each with the renewal it bought, in one UPDATE (a
  * set-based writer's CTE). The rows travel as JSON: the planner then counts on a hundred of them

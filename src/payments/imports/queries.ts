@@ -173,12 +173,6 @@ export async function unsettledImports(db: Executor): Promise<number[]> {
   return rows.map((r) => r.id)
 }
 
-/** Imports, newest first: the back office's list. */
-export async function listImports(db: Executor, limit: number): Promise<ImportRow[]> {
-  const rows = await queryRows<ImportRow>(db, sql`SELECT ${IMPORT_COLUMNS} FROM statement_imports ORDER BY id DESC LIMIT ${limit}`)
-  return rows.map(withDates)
-}
-
 // PGlite answers timestamps as Dates, node-postgres too; either may give a string through raw SQL
 function withDates(row: ImportRow): ImportRow {
   return { ...row, stagedAt: new Date(row.stagedAt), settledAt: row.settledAt ? new Date(row.settledAt) : null }
