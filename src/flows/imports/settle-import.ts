@@ -36,6 +36,7 @@ export async function settleImport(deps: Deps, importId: number, options: Settle
   const settledByRun = new Set<number>()
   while (!options.signal?.aborted) {
     const batch = await settleNextBatch(deps, importId, options.batchSize ?? DEFAULT_BATCH_SIZE)
+    if (batch.count === 0 && batch.first < batch.entries) throw new Error(`import ${importId}: entry ${batch.first} of ${batch.entries} is missing`)
     if (batch.count > 0) settledByRun.add(batch.first)
     await options.onProgress?.({ phase: 'settling', settled: batch.first + batch.count, entries: batch.entries })
     if (batch.first + batch.count >= batch.entries) break
