@@ -14,7 +14,8 @@ export interface Claim extends ClaimedRows {
 /**
  * The locks and reads of a settlement batch, in its transaction. The first payment's mailbox, then
  * its order, are locked waiting, as a registration of one payment does (the lock order everywhere:
- * mailbox, then order), unless the caller already holds rows (`waitForFirst` false). The others' rows are taken only if free (SKIP LOCKED): the batch stops
+ * mailbox, then order), unless the caller already holds rows (`waitForFirst` false: it must not
+ * wait while holding them). The others' rows are taken only if free (SKIP LOCKED): the batch stops
  * before the first payment whose order another transaction holds (a webhook, another import), so
  * file order decides as registering one by one would, and that transaction waits for one batch at
  * most, never for a whole file. Then, with every lock held, one statement reads the rows to decide
