@@ -1,8 +1,12 @@
 /**
  * bench/statements: a generated camt.053 statement of N entries (default 100,000) imported on
  * PostgreSQL (a fresh database, created and dropped), against the floor of the bare streaming parse
- * of the same file. Targets (issue 4): import ≤ 2 × parse, peak RSS < 300 MB. Usage:
- *   node --expose-gc --import tsx bench/statements.ts [--n 100000] [--db postgres://…] [--batch-size 500] [--parse-mb 200] [--profile FILE]
+ * of the same file and against its write floor (below). The import stores the file, then settles it
+ * in batches; `import.progress` says when the entries were stored and how often settlement
+ * reported its progress (entries settled / total), as the CLI's progress bar and the back office
+ * show it. Targets (issue 10): import ≤ 1.5 × its write floor, peak RSS < 300 MB on compiled
+ * JavaScript (bench/compiled.mjs runs this file bundled by esbuild). Usage:
+ *   node --expose-gc --import tsx bench/statements.ts [--n 100000] [--db postgres://…] [--batch-size N] [--parse-mb 200] [--profile FILE]
  * (--parse-mb also streams a generated file of that many MB through the parser: time and memory;
  * --profile writes the first import's CPU profile, this process's main thread only, to FILE.cpuprofile.)
  * Memory is the process's peak RSS during each measured step (baselineRssMb: before it, after a GC),
@@ -35,7 +39,8 @@ import type { SQL } from 'drizzle-orm'
 import { migrateDatabase, openDatabase, queryRows, sql } from '../src/db/client'
 import { FNOMCEO_DEMO, saveConvention } from '../src/catalog/queries'
 import { insertBulkMailboxes } from '../src/demo/bulk-mailboxes'
-import { importStatement } from '../src/payments/offline/import-statement'
+import { importStatement } from '../src/flows/imports/import-statement'
+import type { ImportProgress } from '../src/flows/imports/settle-import'
 import { readStatementFile } from '../src/payments/offline/read-statement'
 import type { Deps } from '../src/deps'
 import { camtEntry, camtHeader, CAMT_FOOTER, type EntrySpec } from '../test/payments/offline/statement-builder'
@@ -45,7 +50,7 @@ const { values } = parseArgs({
     n: { type: 'string', default: '100000' },
     db: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
     'parse-mb': { type: 'string' },
-    'batch-size': { type: 'string', default: '500' },
+    'batch-size': { type: 'string' }, // default: the import's own
     profile: { type: 'string' },
   },
 })
@@ -254,11 +259,21 @@ try {
   const deps: Deps = { db: database.db, clock: new ManualClock('2026-05-02T10:00:00Z'), config: { publicUrl: 'https://bench.example', businessTimeZone: 'Europe/Rome' } }
   const loadBefore = loadavg()[0]
   const profiler = values.profile ? await startProfile() : null
-  const run = await measured(() => importStatement(deps, path, { actor: 'operator:bench', batchSize: Number(values['batch-size']) }))
+  const batchSize = values['batch-size'] ? Number(values['batch-size']) : undefined
+  // what the progress bar would show: when the file was stored, and each batch's settled / total
+  const progress = { storedAfterMs: 0, reports: 0, lastSettled: 0, entries: 0 }
+  const importStart = performance.now()
+  const onProgress = (p: ImportProgress) => {
+    if (p.phase === 'storing') return
+    if (progress.reports++ === 0) progress.storedAfterMs = Math.round(performance.now() - importStart)
+    progress.lastSettled = p.settled
+    progress.entries = p.entries
+  }
+  const run = await measured(() => importStatement(deps, path, { actor: 'operator:bench', batchSize, onProgress }))
   if (profiler) await stopProfile(profiler, values.profile!)
   const { results: _r, ...summary } = run.result
   run.result.results.length = 0 // let the 100,000 results go before the second import
-  const again = await measured(() => importStatement(deps, path, { actor: 'operator:bench', batchSize: Number(values['batch-size']) }))
+  const again = await measured(() => importStatement(deps, path, { actor: 'operator:bench', batchSize }))
   const { results: _a, ...summaryAgain } = again.result
   again.result.results.length = 0
   const loadAfter = loadavg()[0]
@@ -283,13 +298,13 @@ try {
         setupMs: Math.round(setupMs),
         loadAverage: { before: loadBefore, after: loadAfter, cores: cpus().length },
         floor: { parseMs: Math.round(floor.ms), entriesPerSecond: Math.round((floor.result / floor.ms) * 1000), ...memory(floor), ...cpu(floor) },
-        import: { ms: Math.round(run.ms), entriesPerSecond: Math.round((n / run.ms) * 1000), ...memory(run), ...cpu(run), ...summary },
+        import: { ms: Math.round(run.ms), entriesPerSecond: Math.round((n / run.ms) * 1000), progress, ...memory(run), ...cpu(run), ...summary },
         ratio: Number((run.ms / floor.ms).toFixed(2)),
         writeFloor: { ms: Math.round(writes.ms), ...writes.result, ratioToParse: Number((writes.ms / floor.ms).toFixed(2)), ...cpu(writes) },
         importToWriteFloor: Number((run.ms / writes.ms).toFixed(2)),
         secondImport: { ms: Math.round(again.ms), ratio: Number((again.ms / floor.ms).toFixed(2)), ...memory(again), ...cpu(again), ...summaryAgain },
         ...(big ? { bigFileParse: big } : {}),
-        targets: { ratio: 2, peakRssMb: 300 },
+        targets: { importToWriteFloor: 1.5, peakRssMb: 300 },
       },
       null,
       2,

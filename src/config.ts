@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { isPostgresUrl } from './db/client'
 import { DEMO_PAYMENT_INSTRUCTIONS, type PaymentInstructions } from './notifications/mail-context'
-import { validateItalianIban } from './payments/instructions/iban'
+import { validateItalianIban } from './core/iban'
 
 /**
  * R10: 'demo' turns on what exists only to try the service out (sample data, the mail viewer, the

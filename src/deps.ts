@@ -1,10 +1,10 @@
 import type { Clock } from './core/clock'
-import type { Config } from './config'
 import type { Db } from './db/client'
 
 /** What every use case receives: the database, the clock, the settings. Nothing global. */
 export interface Deps {
   db: Db
   clock: Clock
-  config: Pick<Config, 'publicUrl' | 'businessTimeZone'>
+  /** The settings use cases read (a part of Config: deps know nothing of how settings are read). */
+  config: { publicUrl: string; businessTimeZone: string }
 }

@@ -25,6 +25,7 @@ import { smtpTransport } from './notifications/transport'
 import { pickCardGateways, type CardGateways } from './payments/gateways/pick-card-gateways'
 import { offeredPaymentMethods } from './payments/offered-methods'
 import { deleteOldSentMail } from './notifications/prune-outbox'
+import { importSettlements, type ImportSettlements } from './flows/imports/settle-in-background'
 import { deliverProvisioningCommands } from './provisioning/deliver-commands'
 import { loggingMailPlatform, type MailPlatform } from './provisioning/mail-platform'
 
@@ -45,6 +46,8 @@ export interface Services {
   operatorPasswords: StoredPasswordCheck
   /** Resolves stored "forgot password" requests in the background, after the response. */
   resetRequests: BackgroundWork
+  /** Settles stored statements and slips reports in the background: started by an upload, resumed by the jobs. */
+  imports: ImportSettlements
   /** Card and PayPal gateways: Stripe, PayPal, or the sandbox in demo mode only (R10). */
   gateways: CardGateways
   /** Holder sessions this process checked within the last minute (see SessionCache). */
@@ -103,6 +106,8 @@ export function buildServices(config: Config, database: Database, clock: Clock):
   // R10: the log-only platform is a simulation; outside demo mode commands wait for a real adapter (issue 13).
   const platform = config.mode === 'demo' ? loggingMailPlatform((line) => console.log(line)) : undefined
   const sessions = new SessionCache()
+  let log: Log = (message, detail) => console.error(message, detail) // the jobs' log once they run
+  const imports = importSettlements(deps, (message, detail) => log(message, detail))
   return {
     deps,
     config,
@@ -112,6 +117,7 @@ export function buildServices(config: Config, database: Database, clock: Clock):
     holderCredentials: { mailboxes: mailboxCredentials, accountPasswords, mailboxPasswords },
     operatorPasswords: storedPasswordCheck(() => sampleOperatorPasswordHashes(database.db, DECOY_SAMPLE_SIZE), clock),
     resetRequests,
+    imports,
     gateways,
     sessions,
     listenForClosedSessions: () =>
@@ -120,9 +126,15 @@ export function buildServices(config: Config, database: Database, clock: Clock):
         (accountId) => sessions.forgetAccount(accountId),
         () => sessions.clear(),
       ),
-    startJobs(log) {
+    startJobs(jobsLog) {
+      log = jobsLog
       const schedule = startLifecycleSchedule(deps, config.lifecycleTime, log)
       const stops: Array<() => Promise<void> | void> = [() => schedule.stop()]
+      // Issue 10: imports a stopped process left half-settled, on this node or another.
+      const resumeImports = () => imports.resume().catch((error) => log('resuming imports failed', error))
+      void resumeImports()
+      const importsTimer = setInterval(resumeImports, 60_000)
+      stops.push(() => clearInterval(importsTimer), () => imports.stop())
       if (config.smtpUrl) {
         const dispatcher = startOutboxDispatcher(deps, smtpTransport(config.smtpUrl, config.mailFrom), mail, {
           intervalMs: 15_000,

@@ -1,5 +1,6 @@
-import { eq, inArray, isNotNull, sql } from 'drizzle-orm'
+import { eq, inArray, isNotNull, sql, type SQL } from 'drizzle-orm'
 import { queryRows, type Executor, type Tx } from '../db/client'
+import { insertAuditRowsSql } from '../db/audit'
 import { conventions } from '../catalog/schema'
 import { normaliseIdentifier } from '../core/identifiers'
 import type { MailboxRow } from './mailbox-csv'
@@ -42,6 +43,35 @@ export async function findAccountByIdentifier(db: Executor, typed: string): Prom
 export async function findAccount(db: Executor, id: string): Promise<Account | undefined> {
   const [row] = await db.select().from(accounts).where(eq(accounts.id, id))
   return row
+}
+
+/** The holder's name as e-mails greet them, from the accounts row `a`. */
+export function holderNameSql(a: SQL): SQL {
+  return sql`${a}.first_name || ' ' || ${a}.last_name`
+}
+
+/** R4/R6: the mailbox's new expiry; a deactivated mailbox becomes active again. */
+export async function renewMailbox(tx: Tx, mailboxId: number, renewal: { expiresOn: string; reactivate: boolean; now: Date }): Promise<void> {
+  await tx
+    .update(mailboxes)
+    .set({
+      expiresOn: renewal.expiresOn,
+      updatedAt: renewal.now,
+      ...(renewal.reactivate ? { status: 'active' as const, deactivatedOn: null } : {}),
+    })
+    .where(eq(mailboxes.id, mailboxId))
+}
+
+/**
+ * renewMailbox for the mailboxes a settlement batch renewed, in one UPDATE (a set-based writer's
+ * CTE). The rows travel as JSON: the planner then probes the primary key per row (see markOrdersPaidSql).
+ */
+export function renewMailboxesSql(renewed: ReadonlyArray<{ id: number; expiresOn: string; reactivate: boolean }>, now: Date): SQL {
+  return sql`UPDATE mailboxes m SET expires_on = v."expiresOn", updated_at = ${now}::timestamptz,
+         status = CASE WHEN v.reactivate THEN 'active' ELSE m.status END,
+         deactivated_on = CASE WHEN v.reactivate THEN NULL ELSE m.deactivated_on END
+      FROM jsonb_to_recordset(${JSON.stringify(renewed)}::jsonb) AS v(id bigint, "expiresOn" date, reactivate boolean)
+     WHERE m.id = v.id`
 }
 
 /** Some stored password hashes of accounts, or of mailboxes: the decoy follows their scheme and cost. */
@@ -243,20 +273,29 @@ export async function upsertMailboxes(tx: Tx, rows: readonly MailboxRow[], stamp
           RETURNING id, address, account_id, convention_code, activated_on, expires_on, status, register
         ),
         audited AS (
-          INSERT INTO audit_log (at, actor, action, mailbox_id, reason, data)
-          SELECT ${stamp.at.toISOString()}::timestamptz, ${stamp.actor}, 'mailbox.imported', n.id, ${stamp.reason},
-                 jsonb_build_object('address', n.address, 'accountId', n.account_id, 'convention', n.convention_code,
-                                    'activatedOn', n.activated_on, 'expiresOn', n.expires_on, 'status', n.status,
-                                    'register', n.register)
-          FROM inserted n
-          UNION ALL
-          SELECT ${stamp.at.toISOString()}::timestamptz, ${stamp.actor}, 'mailbox.updated', u.id, ${stamp.reason},
-                 ${changed('accountId', 'account_id')} || ${changed('convention', 'convention_code')}
-                 || ${changed('activatedOn', 'activated_on')} || ${changed('expiresOn', 'expires_on')}
-                 || ${changed('status', 'status')} || ${changed('register', 'register')}
-                 || CASE WHEN o.password_hash IS DISTINCT FROM u.password_hash
-                         THEN jsonb_build_object('passwordHash', 'changed') ELSE '{}'::jsonb END
-          FROM updated u JOIN old o ON o.id = u.id
+          ${insertAuditRowsSql(
+            { at: stamp.at, actor: stamp.actor },
+            {
+              from: sql`inserted n`,
+              action: 'mailbox.imported',
+              mailboxId: sql`n.id`,
+              reason: stamp.reason,
+              data: sql`jsonb_build_object('address', n.address, 'accountId', n.account_id, 'convention', n.convention_code,
+                                           'activatedOn', n.activated_on, 'expiresOn', n.expires_on, 'status', n.status,
+                                           'register', n.register)`,
+            },
+            {
+              from: sql`updated u JOIN old o ON o.id = u.id`,
+              action: 'mailbox.updated',
+              mailboxId: sql`u.id`,
+              reason: stamp.reason,
+              data: sql`${changed('accountId', 'account_id')} || ${changed('convention', 'convention_code')}
+                        || ${changed('activatedOn', 'activated_on')} || ${changed('expiresOn', 'expires_on')}
+                        || ${changed('status', 'status')} || ${changed('register', 'register')}
+                        || CASE WHEN o.password_hash IS DISTINCT FROM u.password_hash
+                                THEN jsonb_build_object('passwordHash', 'changed') ELSE '{}'::jsonb END`,
+            },
+          )}
         )
         SELECT address, true AS inserted FROM inserted
         UNION ALL

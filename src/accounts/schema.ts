@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm'
 import { bigint, date, index, integer, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core'
 import { conventions } from '../catalog/schema'
+import { REGISTERS } from '../core/vocabulary'
 
 /** A customer account: the holder (intestatario) and their reference e-mail address. */
 export const accounts = pgTable('accounts', {
@@ -17,8 +18,7 @@ export const accounts = pgTable('accounts', {
 
 export const MAILBOX_STATUSES = ['active', 'deactivated', 'ceased'] as const
 export type MailboxStatus = (typeof MAILBOX_STATUSES)[number]
-export const REGISTERS = ['none', 'registro_imprese', 'ini_pec'] as const
-export type Register = (typeof REGISTERS)[number]
+export { REGISTERS, type Register } from '../core/vocabulary'
 
 export const mailboxes = pgTable(
   'mailboxes',

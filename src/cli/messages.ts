@@ -112,6 +112,9 @@ const it = {
   'paymentRefund.offline': ': da restituire con un bonifico',
 
   'statements.description': 'estratti conto bancari (bonifici)',
+  'import.batchSize': 'movimenti registrati per transazione (predefinito 2000)',
+  'import.storing': 'file letto e salvato: {stored} movimenti',
+  'import.settling': 'registrati {settled} movimenti su {entries}',
   'statementsImport.description': 'registra i bonifici di un estratto conto camt.053 o CBI RH; importarlo di nuovo non registra nulla due volte',
   'statementsImport.format': 'il formato del file (predefinito: riconosciuto dal contenuto)',
   'slips.description': 'bollettini postali',
@@ -295,6 +298,9 @@ const en: Record<CliKey, string> = {
   'paymentRefund.offline': ': send the money back by bank transfer',
 
   'statements.description': 'bank statements (bonifico)',
+  'import.batchSize': 'entries settled per transaction (default 2000)',
+  'import.storing': 'file read and stored: {stored} entries',
+  'import.settling': '{settled} of {entries} entries settled',
   'statementsImport.description': 'register the bank transfers of a camt.053 or CBI RH statement; importing again registers nothing twice',
   'statementsImport.format': 'the file format (default: detected)',
   'slips.description': 'postal slips (bollettino)',

@@ -1,7 +1,7 @@
 import { Option } from 'commander'
 import { parseCalendarDate, type CalendarDate } from '../core/calendar'
 import { parseEuroAmount } from '../core/money'
-import { PAYMENT_METHODS } from '../renewals/payment-methods'
+import { PAYMENT_METHODS } from '../core/vocabulary'
 import type { CliText } from './messages'
 import { UsageError } from './output'
 

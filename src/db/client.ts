@@ -8,12 +8,12 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator'
 import type pg from 'pg'
 import { ReadCache } from './read-cache'
-import * as schema from './schema'
 
-export type Schema = typeof schema
-export type Db = PgDatabase<PgQueryResultHKT, Schema>
+// Queries name their tables (each capability's schema.ts); the client needs no list of them, so
+// db/ depends on no capability (db/schema.ts gathers every table for drizzle-kit and tests only).
+export type Db = PgDatabase<PgQueryResultHKT>
 /** An open transaction: lock helpers and state changes take this, never a bare Db. */
-export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>
+export type Tx = PgTransaction<PgQueryResultHKT, Record<string, never>, ExtractTablesWithRelations<Record<string, never>>>
 export type Executor = Db | Tx
 
 export interface Database {
@@ -131,7 +131,7 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
     await pool.query('select 1') // fail now, with the server's message, rather than at first use
     return {
       kind: 'postgres',
-      db: drizzle(pool, { schema }) as unknown as Db,
+      db: drizzle(pool) as unknown as Db,
       pool,
       listen: (channel, onNotice, onGap) => listenPostgres(url, channel, onNotice, onGap),
       close: () => pool.end(),
@@ -152,7 +152,7 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
 export function wrapPglite(client: PGlite, onClose: () => void = () => {}): Database {
   const cache = new ReadCache()
   cache.watch(client)
-  const db = drizzlePglite(client, { schema }) as unknown as Db
+  const db = drizzlePglite(client) as unknown as Db
   readCaches.set(db, cache)
   return {
     kind: 'pglite',

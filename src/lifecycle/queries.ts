@@ -2,6 +2,10 @@ import { sql, type SQL } from 'drizzle-orm'
 import { PAYMENT_TRANSIT_DAYS } from '../renewals/rules'
 import type { PaymentMethod } from '../renewals/schema'
 import { queryRows, type Executor } from '../db/client'
+import { insertAuditRowsSql } from '../db/audit'
+import { holderNameSql } from '../accounts/queries'
+import { enqueueMailRowsSql } from '../notifications/outbox'
+import { queueCommandRowsSql } from '../provisioning/commands'
 
 /*
  * Every statement of the daily run. Each step is one set-based statement per batch: pick due rows,
@@ -12,6 +16,12 @@ import { queryRows, type Executor } from '../db/client'
  */
 
 const ACTOR = 'system:lifecycle'
+
+/** Where a notice goes: the holder of the mailbox `m`, through its account `a`. */
+const TO_HOLDER = { language: sql`a.language`, recipient: sql`a.reference_email` }
+
+/** What every notice says: to whom, which mailbox, its expiry and its public register (R7). */
+const NOTICE_PARAMS = { holderName: holderNameSql(sql`a`), mailbox: sql`m.address`, expiresOn: sql`m.expires_on`, register: sql`m.register` }
 
 /**
  * The open order facts an e-mail carries (OpenOrderFacts), or JSON null. `deadline` is the day the
@@ -106,17 +116,24 @@ export async function sendReminderBatch(
       RETURNING 1
     ),
     mails AS (
-      INSERT INTO outbox (template, language, recipient, params, mailbox_id, order_id, next_attempt_at, created_at)
-      SELECT 'reminder', a.language, a.reference_email,
-             jsonb_build_object(
-               'holderName', a.first_name || ' ' || a.last_name, 'mailbox', m.address,
-               'expiresOn', m.expires_on, 'offsetDays', m.offset_days, 'register', m.register,
-               'registerWarning', (m.register <> 'none' AND m.offset_days <= m.register_warning_days),
-               'openOrder', ${openOrderJson(sql`m.expires_on`)}),
-             m.id, o.id, ${p.now}::timestamptz, ${p.now}::timestamptz
-        FROM due m JOIN sent s ON s.mailbox_id = m.id
-        JOIN accounts a ON a.id = m.account_id
-        LEFT JOIN orders o ON o.mailbox_id = m.id AND o.status = 'open'
+      ${enqueueMailRowsSql(
+        {
+          template: 'reminder',
+          from: sql`due m JOIN sent s ON s.mailbox_id = m.id
+                    JOIN accounts a ON a.id = m.account_id
+                    LEFT JOIN orders o ON o.mailbox_id = m.id AND o.status = 'open'`,
+          ...TO_HOLDER,
+          params: {
+            ...NOTICE_PARAMS,
+            offsetDays: sql`m.offset_days`,
+            registerWarning: sql`(m.register <> 'none' AND m.offset_days <= m.register_warning_days)`,
+            openOrder: openOrderJson(sql`m.expires_on`),
+          },
+          mailboxId: sql`m.id`,
+          orderId: sql`o.id`,
+        },
+        p.now,
+      )}
       RETURNING (params ->> 'registerWarning')::boolean AS warned
     )
     SELECT (SELECT count(*) FROM marked)::int AS candidates,
@@ -165,8 +182,7 @@ export async function previewReminders(db: Executor, p: { today: string; maxOffs
  */
 function platformCommandAndNotice(p: { today: string; now: Date }, action: 'disable' | 'delete', kind: 'deactivation' | 'cessation') {
   return sql`commands AS (
-      INSERT INTO provisioning_commands (mailbox_id, action, created_at)
-      SELECT id, ${action}, ${p.now}::timestamptz FROM changed
+      ${queueCommandRowsSql(action, { from: sql`changed`, mailboxId: sql`id` }, p.now)}
       RETURNING 1
     ),
     noticed AS (
@@ -199,25 +215,38 @@ export async function deactivateBatch(
       RETURNING m.id, m.address, m.expires_on, m.account_id, m.register, m.convention_code
     ),
     audited AS (
-      INSERT INTO audit_log (at, actor, action, mailbox_id, reason, data)
-      SELECT ${p.now}::timestamptz, ${ACTOR}, 'mailbox.deactivated', id, 'R5: not renewed by its expiry date',
-             jsonb_build_object('expiresOn', expires_on, 'runDate', ${p.today}::date)
-        FROM changed
+      ${insertAuditRowsSql(
+        { at: p.now, actor: ACTOR },
+        {
+          from: sql`changed`,
+          action: 'mailbox.deactivated',
+          mailboxId: sql`id`,
+          reason: 'R5: not renewed by its expiry date',
+          data: sql`jsonb_build_object('expiresOn', expires_on, 'runDate', ${p.today}::date)`,
+        },
+      )}
       RETURNING 1
     ),
     ${platformCommandAndNotice(p, 'disable', 'deactivation')},
     mails AS (
-      INSERT INTO outbox (template, language, recipient, params, mailbox_id, order_id, next_attempt_at, created_at)
-      SELECT 'deactivation', a.language, a.reference_email,
-             jsonb_build_object(
-               'holderName', a.first_name || ' ' || a.last_name, 'mailbox', m.address, 'expiresOn', m.expires_on,
-               'renewableUntil', m.expires_on + c.renewable_window_days, 'register', m.register,
-               'openOrder', ${openOrderJson(sql`m.expires_on + c.renewable_window_days`)}),
-             m.id, o.id, ${p.now}::timestamptz, ${p.now}::timestamptz
-        FROM changed m JOIN noticed n ON n.mailbox_id = m.id
-        JOIN accounts a ON a.id = m.account_id
-        JOIN conventions c ON c.code = m.convention_code
-        LEFT JOIN orders o ON o.mailbox_id = m.id AND o.status = 'open'
+      ${enqueueMailRowsSql(
+        {
+          template: 'deactivation',
+          from: sql`changed m JOIN noticed n ON n.mailbox_id = m.id
+                    JOIN accounts a ON a.id = m.account_id
+                    JOIN conventions c ON c.code = m.convention_code
+                    LEFT JOIN orders o ON o.mailbox_id = m.id AND o.status = 'open'`,
+          ...TO_HOLDER,
+          params: {
+            ...NOTICE_PARAMS,
+            renewableUntil: sql`m.expires_on + c.renewable_window_days`,
+            openOrder: openOrderJson(sql`m.expires_on + c.renewable_window_days`),
+          },
+          mailboxId: sql`m.id`,
+          orderId: sql`o.id`,
+        },
+        p.now,
+      )}
       RETURNING params ->> 'register' <> 'none' AS warned
     )
     SELECT (SELECT count(*) FROM picked)::int AS picked, (SELECT count(*) FROM changed)::int AS done,
@@ -258,25 +287,34 @@ export async function ceaseBatch(
       RETURNING o.id, o.mailbox_id
     ),
     audited AS (
-      INSERT INTO audit_log (at, actor, action, mailbox_id, order_id, reason, data)
-      SELECT ${p.now}::timestamptz, ${ACTOR}, 'mailbox.ceased', id, NULL, 'R6: renewable window over',
-             jsonb_build_object('expiresOn', expires_on, 'runDate', ${p.today}::date)
-        FROM changed
-      UNION ALL
-      SELECT ${p.now}::timestamptz, ${ACTOR}, 'order.lapsed', mailbox_id, id, 'R6: mailbox ceased', NULL
-        FROM lapsed
+      ${insertAuditRowsSql(
+        { at: p.now, actor: ACTOR },
+        {
+          from: sql`changed`,
+          action: 'mailbox.ceased',
+          mailboxId: sql`id`,
+          reason: 'R6: renewable window over',
+          data: sql`jsonb_build_object('expiresOn', expires_on, 'runDate', ${p.today}::date)`,
+        },
+        { from: sql`lapsed`, action: 'order.lapsed', mailboxId: sql`mailbox_id`, orderId: sql`id`, reason: 'R6: mailbox ceased' },
+      )}
       RETURNING 1
     ),
     ${platformCommandAndNotice(p, 'delete', 'cessation')},
     mails AS (
-      INSERT INTO outbox (template, language, recipient, params, mailbox_id, next_attempt_at, created_at)
-      SELECT 'cessation', a.language, a.reference_email,
-             jsonb_build_object(
-               'holderName', a.first_name || ' ' || a.last_name, 'mailbox', m.address, 'expiresOn', m.expires_on,
-               'ceasedOn', ${p.today}::date, 'register', m.register),
-             m.id, ${p.now}::timestamptz, ${p.now}::timestamptz
-        FROM changed m JOIN noticed n ON n.mailbox_id = m.id
-        JOIN accounts a ON a.id = m.account_id
+      ${enqueueMailRowsSql(
+        {
+          template: 'cessation',
+          from: sql`changed m JOIN noticed n ON n.mailbox_id = m.id JOIN accounts a ON a.id = m.account_id`,
+          ...TO_HOLDER,
+          params: {
+            ...NOTICE_PARAMS,
+            ceasedOn: sql`${p.today}::date`,
+          },
+          mailboxId: sql`m.id`,
+        },
+        p.now,
+      )}
       RETURNING params ->> 'register' <> 'none' AS warned
     )
     SELECT (SELECT count(*) FROM picked)::int AS picked, (SELECT count(*) FROM changed)::int AS done,

@@ -1,7 +1,7 @@
-import { renewalLinkExpiry, renewalLinkToken, RENEWAL_LINK_DAYS_AFTER_EXPIRY } from '../accounts/renewal-link'
+import { renewalLinkExpiry, renewalLinkToken, RENEWAL_LINK_DAYS_AFTER_EXPIRY } from '../core/renewal-link'
 import type { CalendarDate } from '../core/calendar'
 import { systemClock, type Clock } from '../core/clock'
-import { PAYMENT_METHODS, type PaymentMethod } from '../renewals/schema'
+import { PAYMENT_METHODS, type PaymentMethod } from '../core/vocabulary'
 
 /** Where the bank transfer (bonifico) and postal slip (bollettino) payments go. */
 export interface PaymentInstructions {

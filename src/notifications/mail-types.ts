@@ -1,5 +1,4 @@
-import type { Register } from '../accounts/schema'
-import type { PaymentMethod } from '../renewals/schema'
+import type { PaymentMethod, Register } from '../core/vocabulary'
 
 /**
  * What each e-mail needs, stored as the outbox row's params (JSON) and rendered when sent.

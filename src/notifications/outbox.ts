@@ -1,7 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm'
 import type { Executor } from '../db/client'
 import { outbox } from './schema'
-import type { MailTemplate, OutgoingMail } from './mail-types'
+import type { MailParamsByTemplate, MailTemplate, OutgoingMail } from './mail-types'
 
 /**
  * Params that must not outlive delivery: whoever can read the outbox (a backup, an operator's
@@ -23,4 +23,40 @@ export async function enqueueMail<T extends MailTemplate>(tx: Executor, mail: Ou
     .values({ ...mail, params: mail.params as unknown, nextAttemptAt: now, createdAt: now })
     .returning({ id: outbox.id })
   return row.id
+}
+
+// Set-based writers queue their mail in the statement that makes the change it reports (a
+// data-modifying CTE); these build that INSERT, so the outbox table is written only from here.
+
+const COLUMNS = sql`INSERT INTO outbox (template, language, recipient, params, mailbox_id, order_id, next_attempt_at, created_at)`
+
+/** The e-mail's params as SQL expressions: one per key of the template's params, checked by the compiler. */
+export type MailParamsSql<T extends MailTemplate> = { [K in keyof MailParamsByTemplate[T]]-?: SQL }
+
+/** The params object built in SQL (jsonb_build_object) from the expressions of `mailParams`. */
+export function mailParamsSql<T extends MailTemplate>(_template: T, params: MailParamsSql<T>): SQL {
+  const pairs = Object.entries(params as Record<string, SQL>).map(([key, value]) => sql`${key}::text, ${value}`)
+  return sql`jsonb_build_object(${sql.join(pairs, sql`, `)})`
+}
+
+/**
+ * Mail computed in SQL: one per row of `from` (the FROM clause and what may follow it: WHERE,
+ * ORDER BY), its recipient, language and params SQL expressions over those rows.
+ */
+export interface MailRowsSql<T extends MailTemplate> {
+  template: T
+  from: SQL
+  language: SQL
+  recipient: SQL
+  params: MailParamsSql<T>
+  mailboxId?: SQL
+  orderId?: SQL
+}
+
+/** Queues one e-mail per row of `from`, in the statement of the change it reports. */
+export function enqueueMailRowsSql<T extends MailTemplate>(mail: MailRowsSql<T>, now: Date): SQL {
+  return sql`${COLUMNS}
+    SELECT ${mail.template}::text, ${mail.language}, ${mail.recipient}, ${mailParamsSql(mail.template, mail.params)},
+           ${mail.mailboxId ?? sql`NULL`}::bigint, ${mail.orderId ?? sql`NULL`}::text, ${now}::timestamptz, ${now}::timestamptz
+      FROM ${mail.from}`
 }

@@ -1,20 +1,52 @@
-import { and, asc, eq } from 'drizzle-orm'
-import type { Executor, Tx } from '../db/client'
+import { and, asc, eq, sql, type SQL } from 'drizzle-orm'
+import type { Executor } from '../db/client'
 import { payments } from './schema'
 
 // Every SQL statement on the payments table.
 
 export type PaymentRow = typeof payments.$inferSelect
-export type NewPaymentRow = typeof payments.$inferInsert
 
-/** R8: stores a payment notification once per (method, reference); undefined when it was already there. */
-export async function insertPaymentOnce(tx: Tx, payment: NewPaymentRow): Promise<number | undefined> {
-  const [row] = await tx
-    .insert(payments)
-    .values(payment)
-    .onConflictDoNothing({ target: [payments.method, payments.reference] })
-    .returning({ id: payments.id })
-  return row?.id
+/** The unique key of R8: a payment stored twice under it breaks this constraint. */
+export const PAYMENT_KEY_CONSTRAINT = 'payments_method_reference'
+
+/** A payment row as SQL expressions over the rows of `from` (a set-based writer's CTE). */
+export interface PaymentRowsSql {
+  from: SQL
+  id: SQL
+  method: SQL
+  reference: SQL
+  orderRef: SQL
+  orderId: SQL
+  amountCents: SQL
+  outcome: SQL
+  reason: SQL
+  refundStatus: SQL
+  source: SQL
+  raw: SQL
+}
+
+/**
+ * R8: the INSERT of a settlement batch's payments, under the ids its claim reserved, for the
+ * batch's one writing statement. No ON CONFLICT: the claim found none of these keys stored, so a
+ * conflict means another transaction stored one meanwhile, and the statement fails on the unique
+ * key (the caller rolls back and settles the batch again).
+ */
+export function insertPaymentRowsSql(p: PaymentRowsSql, receivedAt: Date): SQL {
+  return sql`INSERT INTO payments (id, method, reference, order_ref, order_id, amount_cents, outcome, reason, refund_status, source, received_at, raw)
+    OVERRIDING SYSTEM VALUE
+    SELECT ${p.id}, ${p.method}, ${p.reference}, ${p.orderRef}, ${p.orderId}, ${p.amountCents}, ${p.outcome}, ${p.reason}, ${p.refundStatus},
+           ${p.source}, ${receivedAt}::timestamptz, ${p.raw}
+      FROM ${p.from}`
+}
+
+/** The raw facts an imported file's entry keeps for its payment (statement_entries.facts). */
+export function stagedFactsSql(importId: SQL, position: SQL): SQL {
+  return sql`(SELECT e.facts FROM statement_entries e WHERE e.import_id = ${importId} AND e.position = ${position})`
+}
+
+/** The ids of `count` payments about to be stored (a settlement batch reserves them when it claims). */
+export function reservePaymentIdsSql(count: SQL): SQL {
+  return sql`SELECT nextval(pg_get_serial_sequence('payments', 'id')) AS id FROM generate_series(1, ${count})`
 }
 
 export async function findPaymentByReference(
@@ -27,15 +59,6 @@ export async function findPaymentByReference(
     .from(payments)
     .where(and(eq(payments.method, method), eq(payments.reference, reference)))
   return row
-}
-
-/** The decision taken on a stored payment: which order it went to, and what it did. */
-export async function recordPaymentOutcome(
-  tx: Tx,
-  paymentId: number,
-  outcome: Pick<PaymentRow, 'orderId' | 'outcome' | 'reason' | 'refundStatus'>,
-): Promise<void> {
-  await tx.update(payments).set(outcome).where(eq(payments.id, paymentId))
 }
 
 /** Every payment registered against an order, oldest first. */

@@ -1,4 +1,4 @@
-import { and, desc, eq, sql } from 'drizzle-orm'
+import { and, desc, eq, inArray, sql } from 'drizzle-orm'
 import type { CalendarDate } from '../core/calendar'
 import { queryRows, type Executor, type Tx } from '../db/client'
 import { auditLog } from '../db/audit-schema'
@@ -36,6 +36,24 @@ export async function lockPayment(tx: Tx, paymentId: number): Promise<PaymentRow
   return row
 }
 
+/**
+ * Locks, without waiting, what reversing `payment` locks: its order's mailbox, the order, the
+ * payment (in that order). False when another transaction holds one of them: a caller that holds
+ * other rows must not wait (it could wait for a transaction that waits for it).
+ */
+export async function tryLockForReversal(tx: Tx, payment: Pick<PaymentRow, 'id' | 'orderId'>): Promise<boolean> {
+  const [row] = await queryRows<{ locked: boolean }>(
+    tx,
+    sql`WITH mailbox AS (
+          SELECT m.id FROM mailboxes m WHERE m.id = (SELECT o.mailbox_id FROM orders o WHERE o.id = ${payment.orderId}) FOR UPDATE SKIP LOCKED
+        ),
+        "order" AS (SELECT o.id FROM orders o WHERE o.id = ${payment.orderId} AND EXISTS (SELECT 1 FROM mailbox) FOR UPDATE SKIP LOCKED),
+        payment AS (SELECT p.id FROM payments p WHERE p.id = ${payment.id} FOR UPDATE SKIP LOCKED)
+        SELECT (${payment.orderId}::text IS NULL OR EXISTS (SELECT 1 FROM "order")) AND EXISTS (SELECT 1 FROM payment) AS locked`,
+  )
+  return row.locked
+}
+
 /** A reversed payment buys nothing any more and is not due for refund. */
 export async function markPaymentReversed(tx: Tx, paymentId: number, outcome: Pick<PaymentRow, 'outcome'>): Promise<void> {
   await tx
@@ -52,12 +70,15 @@ export async function reopenOrder(tx: Tx, orderId: string): Promise<void> {
     .where(eq(orders.id, orderId))
 }
 
-/** The mailbox's expiry just before the order's payment renewed it (R9: the audit row says "from"). */
+/**
+ * The mailbox's expiry just before the order's payment renewed it (R9: the payment's audit row says
+ * "from"; before issue 10 a mailbox.renewed row of its own did).
+ */
 export async function expiryBeforeRenewal(db: Executor, orderId: string): Promise<CalendarDate | undefined> {
   const [row] = await db
     .select({ data: auditLog.data })
     .from(auditLog)
-    .where(and(eq(auditLog.orderId, orderId), eq(auditLog.action, 'mailbox.renewed')))
+    .where(and(eq(auditLog.orderId, orderId), inArray(auditLog.action, ['payment.paid', 'mailbox.renewed']), sql`${auditLog.data} ->> 'from' IS NOT NULL`))
     .orderBy(desc(auditLog.id))
     .limit(1)
   const from = (row?.data as { from?: string } | null)?.from

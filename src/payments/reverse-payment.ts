@@ -5,6 +5,7 @@ import type { Tx } from '../db/client'
 import { audit, type Actor } from '../db/audit'
 import type { Deps } from '../deps'
 import { enqueueMail } from '../notifications/outbox'
+import * as accounts from '../accounts/queries'
 import * as renewals from '../renewals/queries'
 import { openOrderFacts, renewableUntil } from '../renewals/rules'
 import { PAYMENT_METHODS, type PaymentMethod } from '../renewals/schema'
@@ -112,7 +113,7 @@ export async function reversePaymentInTransaction(
       // R4 undone: the order is payable again and E is what it was before this payment
       await queries.markPaymentReversed(tx, payment.id, { outcome: 'held' })
       await queries.reopenOrder(tx, lockedOrder!.id)
-      await renewals.renewMailbox(tx, mailbox!.id, { expiresOn: decision.restoreExpiry!, reactivate: false, now })
+      await accounts.renewMailbox(tx, mailbox!.id, { expiresOn: decision.restoreExpiry!, reactivate: false, now })
       await audit(tx, { ...log, action: 'payment.reversed', reason: 'unpaid', data: facts })
       await audit(tx, { ...log, action: 'order.reopened', reason: 'payment_reversed', data: { newExpiresOn: lockedOrder!.newExpiresOn } })
       await audit(tx, { ...log, action: 'mailbox.renewal_reversed', data: { from: mailbox!.expiresOn, to: decision.restoreExpiry } })

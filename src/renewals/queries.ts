@@ -1,9 +1,8 @@
-import { and, eq } from 'drizzle-orm'
+import { and, eq, sql, type SQL } from 'drizzle-orm'
 import type { CalendarDate } from '../core/calendar'
 import type { Executor, Tx } from '../db/client'
 import * as accountQueries from '../accounts/queries'
 import { accounts, mailboxes } from '../accounts/schema'
-import { provisioningCommands } from '../provisioning/schema'
 import { orders } from './schema'
 
 // Every SQL statement of the renewals capability. Dates come back as 'YYYY-MM-DD' strings (R1).
@@ -78,36 +77,15 @@ export async function updateOpenOrder(
   return row
 }
 
-export async function markOrderPaid(
-  tx: Tx,
-  orderId: string,
-  paid: { paidAt: Date; extendedFrom: CalendarDate; newExpiresOn: CalendarDate },
-): Promise<void> {
-  await tx
-    .update(orders)
-    .set({ status: 'paid', ...paid })
-    .where(eq(orders.id, orderId))
-}
-
-/** R4/R6: the mailbox's new expiry; a deactivated mailbox becomes active again. */
-export async function renewMailbox(
-  tx: Tx,
-  mailboxId: number,
-  renewal: { expiresOn: CalendarDate; reactivate: boolean; now: Date },
-): Promise<void> {
-  await tx
-    .update(mailboxes)
-    .set({
-      expiresOn: renewal.expiresOn,
-      updatedAt: renewal.now,
-      ...(renewal.reactivate ? { status: 'active' as const, deactivatedOn: null } : {}),
-    })
-    .where(eq(mailboxes.id, mailboxId))
-}
-
-/** R6: tells the mail platform to re-enable a mailbox, delivered after commit by the provisioning port. */
-export async function queueEnableCommand(tx: Tx, mailboxId: number, now: Date): Promise<void> {
-  await tx.insert(provisioningCommands).values({ mailboxId, action: 'enable', createdAt: now })
+/**
+ * R4: the orders a settlement batch paid, each with the renewal it bought, in one UPDATE (a
+ * set-based writer's CTE). The rows travel as JSON: the planner then counts on a hundred of them
+ * and probes the primary key per row, where an array of a thousand would make it scan the table.
+ */
+export function markOrdersPaidSql(paid: ReadonlyArray<{ id: string; extendedFrom: CalendarDate; newExpiresOn: CalendarDate }>, paidAt: Date): SQL {
+  return sql`UPDATE orders o SET status = 'paid', paid_at = ${paidAt}::timestamptz, extended_from = v."extendedFrom", new_expires_on = v."newExpiresOn"
+      FROM jsonb_to_recordset(${JSON.stringify(paid)}::jsonb) AS v(id text, "extendedFrom" date, "newExpiresOn" date)
+     WHERE o.id = v.id`
 }
 
 /** The constraint a unique violation (SQLSTATE 23505) broke, on either driver; null for any other error. */

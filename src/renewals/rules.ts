@@ -1,7 +1,6 @@
 import { addDays, addYears, compareDates, type CalendarDate } from '../core/calendar'
 import { priceWithVat, type PriceBreakdown } from '../core/money'
 import type { MailboxStatus } from '../accounts/schema'
-import type { OpenOrderFacts } from '../notifications/mail-types'
 import type { OrderStatus, PaymentMethod } from './schema'
 
 // The renewal rules as plain functions of plain values (R3, R4, R6): no clock, no database.
@@ -90,6 +89,14 @@ export const PAYMENT_TRANSIT_DAYS: Record<PaymentMethod, number> = { card: 0, pa
 /** R2: the last day to send a payment by `method` so that it arrives by `deadline` (usually E). */
 export function payBy(deadline: CalendarDate, method: PaymentMethod): CalendarDate {
   return addDays(deadline, -PAYMENT_TRANSIT_DAYS[method])
+}
+
+/** R2/R5: what a notice says about an open order: its ID, amount, method and the day to pay by. */
+export interface OpenOrderFacts {
+  orderId: string
+  totalCents: number
+  method: PaymentMethod
+  payBy: CalendarDate
 }
 
 /**

@@ -1,9 +1,9 @@
 import { sql } from 'drizzle-orm'
 import { bigint, check, date, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core'
 import { accounts, mailboxes } from '../accounts/schema'
-import { PAYMENT_METHODS } from './payment-methods'
+import { PAYMENT_METHODS } from '../core/vocabulary'
 
-export { PAYMENT_METHODS, type PaymentMethod } from './payment-methods'
+export { PAYMENT_METHODS, type PaymentMethod } from '../core/vocabulary'
 export const ORDER_STATUSES = ['open', 'paid', 'lapsed'] as const
 export type OrderStatus = (typeof ORDER_STATUSES)[number]
 

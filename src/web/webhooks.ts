@@ -1,7 +1,7 @@
 import fastifyRateLimit from '@fastify/rate-limit'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { GatewayError, WebhookSignatureError } from '../payments/gateways/card-gateway'
-import { receiveWebhook } from '../payments/gateways/receive-webhook'
+import { receiveWebhook } from '../flows/receive-webhook'
 import type { Services } from '../services'
 import { logServerError } from './request-log'
 

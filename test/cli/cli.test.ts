@@ -46,8 +46,10 @@ describe('pec-renewal command line (embedded database)', () => {
     const shown = JSON.parse((await runCli(['mailbox', 'show', 'giulia.bianchi@pec.omceo-demo.it', '--json'], env)).stdout)
     expect(shown).toMatchObject({ status: 'active', expiresOn: placed.newExpiresOn, accountId: 'FNOM000002', convention: 'FNOMCEO', register: 'ini_pec', openOrder: null })
     expect(shown.history.map((h: { action: string }) => h.action)).toEqual(
-      expect.arrayContaining(['mailbox.imported', 'order.placed', 'payment.paid', 'mailbox.renewed', 'payment.duplicate']),
+      expect.arrayContaining(['mailbox.imported', 'order.placed', 'payment.paid', 'payment.duplicate']),
     )
+    // R9: the payment's row says how it renewed the mailbox
+    expect(shown.history.find((h: { action: string }) => h.action === 'payment.paid').data).toMatchObject({ to: placed.newExpiresOn, years: 2 })
     expect(shown.history.find((h: { action: string }) => h.action === 'order.placed').actor).toBe('operator:test-operator')
 
     const outbox = JSON.parse((await runCli(['outbox', 'list', '--json'], env)).stdout)

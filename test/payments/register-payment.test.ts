@@ -8,7 +8,7 @@ import { formatOrderId, type OrderId } from '../../src/core/order-id'
 import { openDatabase, type Database, type Db } from '../../src/db/client'
 import { accounts, auditLog, mailboxes, orders, outbox, payments, provisioningCommands } from '../../src/db/schema'
 import { FNOMCEO_DEMO, saveConvention } from '../../src/catalog/queries'
-import { listPaymentsForOrder, registerPayment, type IncomingPayment } from '../../src/payments/register-payment'
+import { listPaymentsForOrder, registerPayment, type IncomingPayment } from '../../src/flows/register-payment'
 import { placeOrder } from '../../src/renewals/place-order'
 import { clockOn, seedConvention, seedMailbox, type MailboxSeed } from '../support/seed'
 import { postgresOnly, testDatabases, type TestDatabase } from '../support/databases'
@@ -74,7 +74,16 @@ describe.each(testDatabases())('%s: registerPayment', (_name, open) => {
     expect(await listPaymentsForOrder(db, order.orderId)).toMatchObject([
       { id: result.paymentId, outcome: 'paid', amountCents: 1220, refundStatus: 'none', reference: 'CRO-0001', source: 'operator:anna' },
     ])
-    expect(await actionsFor(db, order.orderId)).toEqual(['order.placed', 'payment.paid', 'order.paid', 'mailbox.renewed'])
+    // R9: one row says what the payment did to the payment, the order and the mailbox, by whom
+    expect(await actionsFor(db, order.orderId)).toEqual(['order.placed', 'payment.paid'])
+    expect((await db.select().from(auditLog).where(eq(auditLog.action, 'payment.paid')))[0]).toMatchObject({
+      actor: 'operator:anna',
+      at: at('2026-02-01'),
+      mailboxId: mailbox.id,
+      orderId: order.orderId,
+      paymentId: result.paymentId,
+      data: { amountCents: 1220, method: 'bonifico', reference: 'CRO-0001', from: '2026-06-30', to: '2027-06-30', extendedFrom: '2026-06-30', years: 1 },
+    })
     const [account] = await db.select().from(accounts).where(eq(accounts.id, mailbox.accountId))
     expect(await db.select().from(outbox)).toMatchObject([
       {
@@ -145,7 +154,7 @@ describe.each(testDatabases())('%s: registerPayment', (_name, open) => {
       { reference: 'CRO-1', outcome: 'paid', refundStatus: 'none' },
       { reference: 'CRO-2', outcome: 'duplicate', refundStatus: 'due' },
     ])
-    expect(await actionsFor(db, order.orderId)).toEqual(['order.placed', 'payment.paid', 'order.paid', 'mailbox.renewed', 'payment.duplicate'])
+    expect(await actionsFor(db, order.orderId)).toEqual(['order.placed', 'payment.paid', 'payment.duplicate'])
     expect(await db.select().from(outbox)).toHaveLength(1)
   })
 

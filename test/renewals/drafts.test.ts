@@ -15,7 +15,7 @@ import {
   saveDraft,
 } from '../../src/renewals/drafts'
 import { orders } from '../../src/renewals/schema'
-import { registerPayment } from '../../src/payments/register-payment'
+import { registerPayment } from '../../src/flows/register-payment'
 import { testDatabases, type TestDatabase } from '../support/databases'
 import { testDeps } from '../support/deps'
 import { clockOn, seedConvention, seedMailbox } from '../support/seed'

@@ -1,11 +1,13 @@
-import { readdirSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { eq } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
 import { afterEach, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/config'
 import { formatOrderId, type OrderId } from '../../src/core/order-id'
-import { auditLog, mailboxes, outbox, payments } from '../../src/db/schema'
+import { auditLog, mailboxes, outbox, payments, statementEntries, statementImports } from '../../src/db/schema'
+import { storeStatement } from '../../src/flows/imports/import-statement'
 import { addOperator } from '../../src/operators/add-operator'
 import { codiceClienteFor } from '../../src/payments/postal/codice-cliente'
 import { placeOrder } from '../../src/renewals/place-order'
@@ -78,7 +80,14 @@ describe.each(testDatabases())('%s: back-office uploads', (_name, open) => {
 
   async function uploadStatement(client: WebClient, name: string, content: string | Buffer, format = 'auto') {
     const form = await client.get('/ufficio/estratti')
-    return client.upload('/ufficio/estratti', { format }, { name, content }, form.body)
+    return settled(client, await client.upload('/ufficio/estratti', { format }, { name, content }, form.body))
+  }
+
+  /** Issue 10: a stored file answers with its import's page; once it is settled, the page shows the results. */
+  async function settled(client: WebClient, response: Awaited<ReturnType<WebClient['upload']>>) {
+    if (response.statusCode !== 303 || !String(response.headers.location).startsWith('/ufficio/importazioni/')) return response
+    await services.imports.settled()
+    return client.get(String(response.headers.location))
   }
 
   const expiryOf = async (id: number) => (await t.database.db.select().from(mailboxes).where(eq(mailboxes.id, id)))[0].expiresOn
@@ -98,7 +107,10 @@ describe.each(testDatabases())('%s: back-office uploads', (_name, open) => {
       { amountCents: 1220, acctSvcrRef: 'R4', remittance: ['BONIFICO'] },
       { amountCents: 1220, acctSvcrRef: 'R5', status: 'PDNG', remittance: [b.id] },
     ])
-    const response = await client.upload('/ufficio/estratti', { format: 'auto' }, { name: 'estratto-maggio.xml', content: statement }, form.body)
+    const stored = await client.upload('/ufficio/estratti', { format: 'auto' }, { name: 'estratto-maggio.xml', content: statement }, form.body)
+    expect(stored.statusCode).toBe(303)
+    expect(stored.headers.location).toMatch(/^\/ufficio\/importazioni\/\d+$/)
+    const response = await settled(client, stored)
     expect(response.statusCode).toBe(200)
     expect(response.body).toContain('<h1>Esito dell’importazione</h1>')
     expect(response.body).toContain('File «estratto-maggio.xml», caricato da Anna Bianchi.')
@@ -115,15 +127,45 @@ describe.each(testDatabases())('%s: back-office uploads', (_name, open) => {
     expect(actors.map((r) => r.actor).sort()).toEqual(['holder:x', 'operator:anna'])
     expect(await db.select({ template: outbox.template }).from(outbox).where(eq(outbox.template, 'payment_received'))).toHaveLength(1)
 
-    // R8: the same file again registers nothing twice
+    // the results stay at their address: the operator comes back to them
+    const revisited = await client.get(String(stored.headers.location))
+    expect([totals(revisited.body), tableRows(revisited.body)]).toEqual([totals(response.body), tableRows(response.body)])
+
+    // R8: the same file again registers nothing twice: it leads to its import, which says so
     const snapshot = await db.select().from(payments)
     const again = await uploadStatement(client, 'estratto-maggio.xml', statement)
     expect(again.statusCode).toBe(200)
-    expect(totals(again.body)).toEqual({ entries: 5, registered: 0, held: 0, duplicates: 0, ignored: 5 })
-    expect(again.body).toContain('Già importato: nessuna modifica')
+    expect(again.body).toContain('Questo file era già stato caricato: nessun pagamento è stato registrato di nuovo.')
+    expect(totals(again.body)).toEqual({ entries: 5, registered: 1, held: 2, duplicates: 1, ignored: 1 })
     expect(await db.select().from(payments)).toEqual(snapshot)
     expect(await expiryOf(a.mailbox.id)).toBe('2027-06-30')
     expect(await db.select().from(outbox).where(eq(outbox.template, 'payment_received'))).toHaveLength(1)
+  })
+
+  it('issue 10: an import stored and not settled yet shows its progress and reloads itself; once the jobs resume it, its results', async () => {
+    const { client, placed } = await setup()
+    // stored by a process that stopped before settling it (the upload's own settlement never started)
+    const statement = camtStatement(placed.map((p, i) => ({ amountCents: 1220, acctSvcrRef: `R${i}`, remittance: [p.id] })))
+    const path = join(mkdtempSync(join(tmpdir(), 'stored-')), 'estratto.xml')
+    writeFileSync(path, statement)
+    const { importId } = await storeStatement(services.deps, path, { actor: 'operator:anna', fileName: 'estratto-giugno.xml' })
+    const waiting = await client.get(`/ufficio/importazioni/${importId}`)
+    expect(waiting.statusCode).toBe(200)
+    expect(waiting.body).toContain('<meta http-equiv="refresh" content="2">')
+    expect(waiting.body).toContain('File «estratto-giugno.xml», caricato da Anna Bianchi.')
+    expect(waiting.body).toContain('Registrati 0 movimenti su 2.')
+    expect(waiting.body).toMatch(/<progress id="settled" max="2" value="0">/)
+    expect(await expiryOf(placed[0].mailbox.id)).toBe('2026-06-30')
+
+    await services.imports.resume() // what every node's jobs do
+    await services.imports.settled()
+    const done = await client.get(`/ufficio/importazioni/${importId}`)
+    expect(done.body).not.toContain('http-equiv="refresh"')
+    expect(totals(done.body)).toEqual({ entries: 2, registered: 2, held: 0, duplicates: 0, ignored: 0 })
+    expect(await expiryOf(placed[0].mailbox.id)).toBe('2027-06-30')
+    expect((await client.get('/ufficio/importazioni/999999')).statusCode).toBe(404)
+    expect((await client.get('/ufficio/importazioni/abc')).statusCode).toBe(400)
+    expect((await new WebClient(app).get(`/ufficio/importazioni/${importId}`)).statusCode).toBe(303) // operators only
   })
 
   it('a CBI RH file is detected, or taken as chosen; the wrong choice is refused with nothing registered', async () => {
@@ -161,6 +203,7 @@ describe.each(testDatabases())('%s: back-office uploads', (_name, open) => {
     expect(noFile.statusCode).toBe(422)
     expect(noFile.body).toContain('Scegli il file da caricare.')
     expect(await db.$count(payments)).toBe(0)
+    expect([await db.$count(statementImports), await db.$count(statementEntries)]).toEqual([0, 0]) // issue 10: nothing stored either
     expect(await expiryOf(placed[0].mailbox.id)).toBe('2026-06-30')
   })
 
@@ -192,6 +235,7 @@ describe.each(testDatabases())('%s: back-office uploads', (_name, open) => {
     expect(response.statusCode).toBe(413)
     expect(response.body).toContain('Il file supera il limite di 1 MB: non è stato registrato nulla.')
     expect(await db.$count(payments)).toBe(0)
+    expect(await db.$count(statementImports)).toBe(0)
     expect(uploadFolders()).toBe(before)
   })
 
@@ -207,6 +251,7 @@ describe.each(testDatabases())('%s: back-office uploads', (_name, open) => {
     expect(anonymous.statusCode).toBe(303)
     expect(anonymous.headers.location).toBe('/ufficio/accedi?next=%2Fufficio%2Festratti')
     expect(await db.$count(payments)).toBe(0)
+    expect(await db.$count(statementImports)).toBe(0)
   })
 
   it('shows the result in English, reasons translated', async () => {
@@ -227,17 +272,17 @@ describe.each(testDatabases())('%s: back-office uploads', (_name, open) => {
     const form = await client.get('/ufficio/bollettini')
     expect(form.body).toContain('<h1>Carica il rendiconto dei bollettini</h1>')
     expect(form.body).not.toContain('name="format"')
-    const response = await client.upload('/ufficio/bollettini', {}, { name: 'rendiconto.txt', content: report }, form.body)
+    const response = await settled(client, await client.upload('/ufficio/bollettini', {}, { name: 'rendiconto.txt', content: report }, form.body))
     expect(response.statusCode).toBe(200)
     expect(totals(response.body)).toEqual({ entries: 3, registered: 2, held: 1, duplicates: 0, ignored: 0 })
     expect(tableRows(response.body)[0]).toEqual(expect.arrayContaining(['held', 'Nessun numero d’ordine nella causale']))
     expect(await expiryOf(placed[1].mailbox.id)).toBe('2027-07-31')
-    const again = await client.upload('/ufficio/bollettini', {}, { name: 'rendiconto.txt', content: report }, response.body)
-    expect(totals(again.body)).toMatchObject({ registered: 0, ignored: 3 })
+    const again = await settled(client, await client.upload('/ufficio/bollettini', {}, { name: 'rendiconto.txt', content: report }, response.body))
+    expect(again.body).toContain('Questo file era già stato caricato')
     expect(await db.$count(payments)).toBe(3)
     expect((await db.select({ source: payments.source }).from(payments)).every((p) => p.source === 'operator:anna')).toBe(true)
 
-    const refused = await client.upload('/ufficio/bollettini', {}, { name: 'estratto.xml', content: camtStatement([]) }, again.body)
+    const refused = await client.upload('/ufficio/bollettini', {}, { name: 'estratto.xml', content: camtStatement([]) }, (await client.get('/ufficio/bollettini')).body)
     expect(refused.statusCode).toBe(422)
     expect(refused.body).toContain('Il rendiconto di Poste non è valido e non è stato registrato nessun bollettino.')
   })

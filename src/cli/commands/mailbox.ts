@@ -13,7 +13,7 @@ export const mailboxCommands: CommandGroup = (program, cli) => {
     .description(t('mailboxShow.description'))
     .option('--json', t('option.json'))
     .action(async (address: string, opts) => {
-      const [{ showMailbox }, { describeReason }] = await Promise.all([import('../../accounts/show-mailbox'), import('../../web/admin/import-view')])
+      const [{ showMailbox }, { describeReason }] = await Promise.all([import('../../flows/show-mailbox'), import('../../web/admin/import-view')])
       await withDeps(cli, async (deps) => {
         const view = await showMailbox(deps.db, address)
         if (!view) throw new DomainError('mailbox_not_found', address)

@@ -17,7 +17,7 @@ export const paymentCommands: CommandGroup = (program, cli) => {
     .requiredOption('--reference <ref>', t('paymentRegister.reference'))
     .option('--json', t('option.json'))
     .action(async (opts) => {
-      const [{ registerPayment }, { describeReason }] = await Promise.all([import('../../payments/register-payment'), import('../../web/admin/import-view')])
+      const [{ registerPayment }, { describeReason }] = await Promise.all([import('../../flows/register-payment'), import('../../web/admin/import-view')])
       await withDeps(cli, async (deps) => {
         const registered = await registerPayment(deps, {
           orderRef: opts.order,

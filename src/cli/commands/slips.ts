@@ -1,5 +1,5 @@
 import { withDeps, type CommandGroup } from '../context'
-import { importSummary, refusedFile } from './statements'
+import { batchSizeOption, importProgress, importSummary, refusedFile } from './statements'
 
 /** `slips import`: register the postal slips of Poste Italiane's payments report (TD 896, TD 674). */
 export const slipsCommands: CommandGroup = (program, cli) => {
@@ -9,11 +9,15 @@ export const slipsCommands: CommandGroup = (program, cli) => {
     .description(t('slips.description'))
     .command('import <file>')
     .description(t('slipsImport.description'))
+    .addOption(batchSizeOption(cli))
     .option('--json', t('option.json'))
     .action(async (file: string, opts) => {
-      const { importSlips } = await import('../../payments/postal/import-slips')
+      const { importSlips } = await import('../../flows/imports/import-slips')
       await withDeps(cli, async (deps) => {
-        const result = await importSlips(deps, file, { actor: cli.actor }).catch(refusedFile(cli))
+        const progress = importProgress(cli)
+        const result = await importSlips(deps, file, { actor: cli.actor, batchSize: opts.batchSize, onProgress: progress.update })
+          .catch(refusedFile(cli))
+          .finally(() => progress.done())
         const describe = await importSummary(cli)
         cli.print(opts.json, result, () => describe(result))
       }, { longRun: true })

@@ -1,6 +1,8 @@
 import { Option } from 'commander'
 import { formatOrderId, type OrderId } from '../../core/order-id'
-import type { StatementImport } from '../../payments/offline/import-statement'
+import type { StatementImport } from '../../flows/imports/import-statement'
+import type { ImportProgress } from '../../flows/imports/settle-import'
+import { positiveInteger } from '../options'
 import { withDeps, type Cli, type CommandGroup } from '../context'
 import { MAX_LINES, padColumn, UsageError } from '../output'
 
@@ -13,15 +15,35 @@ export const statementsCommands: CommandGroup = (program, cli) => {
     .command('import <file>')
     .description(t('statementsImport.description'))
     .addOption(new Option('--format <format>', t('statementsImport.format')).choices(['camt053', 'cbi-rh']))
+    .addOption(batchSizeOption(cli))
     .option('--json', t('option.json'))
     .action(async (file: string, opts) => {
-      const { importStatement } = await import('../../payments/offline/import-statement')
+      const { importStatement } = await import('../../flows/imports/import-statement')
       await withDeps(cli, async (deps) => {
-        const result = await importStatement(deps, file, { format: opts.format, actor: cli.actor }).catch(refusedFile(cli))
+        const progress = importProgress(cli)
+        const result = await importStatement(deps, file, { format: opts.format, actor: cli.actor, batchSize: opts.batchSize, onProgress: progress.update })
+          .catch(refusedFile(cli))
+          .finally(() => progress.done())
         const describe = await importSummary(cli)
         cli.print(opts.json, result, () => describe(result))
       }, { longRun: true })
     })
+}
+
+/** Entries settled per transaction: hidden, for benchmarks and tests. */
+export function batchSizeOption(cli: Cli): Option {
+  return new Option('--batch-size <n>', cli.t('import.batchSize')).argParser(positiveInteger(cli.t, '--batch-size')).hideHelp()
+}
+
+/** The progress line of `statements import` and `slips import` (on a terminal): entries stored, then settled of total. */
+export function importProgress(cli: Cli): { update(progress: ImportProgress): void; done(): void } {
+  const line = cli.progress()
+  const count = (n: number) => n.toLocaleString(cli.lang === 'it' ? 'it-IT' : 'en-GB')
+  return {
+    update: (p) =>
+      line.update(p.phase === 'storing' ? cli.t('import.storing', { stored: count(p.stored) }) : cli.t('import.settling', { settled: count(p.settled), entries: count(p.entries) })),
+    done: () => line.done(),
+  }
 }
 
 /** A file refused as a whole (malformed, truncated, over a limit): said in the operator's words, as the back office says it. */

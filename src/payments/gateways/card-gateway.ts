@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http'
-import type { IncomingPayment } from '../register-payment'
+import type { IncomingPayment } from '../incoming-payment'
 import type { GatewayName } from './schema'
 
 export type { GatewayName } from './schema'

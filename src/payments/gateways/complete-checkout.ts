@@ -1,7 +1,7 @@
 import type { Deps } from '../../deps'
 import type { CardGateways } from './pick-card-gateways'
 import * as queries from './queries'
-import { declineCheckout } from './receive-webhook'
+import { declineCheckout } from './checkout-status'
 
 /**
  * Issue 4: the holder is back from the gateway (PayPal adds ?token=ORDER to the return URL). An

@@ -1,7 +1,7 @@
 import QRCode from 'qrcode'
 import { isValidBIC } from 'ibantools'
 import { centsToDecimal } from '../../core/money'
-import { validateItalianIban } from './iban'
+import { validateItalianIban } from '../../core/iban'
 
 /**
  * The EPC QR code ("SEPA credit transfer QR", EPC069-12 version 002) that banking apps scan to

@@ -3,7 +3,7 @@ import type { PaymentInstructions } from '../../notifications/mail-context'
 import { codiceClienteFor } from '../postal/codice-cliente'
 import type { PostalSlip } from '../postal/td896-pdf'
 import { epcQrPayload } from './epc-qr'
-import { validateItalianIban } from './iban'
+import { validateItalianIban } from '../../core/iban'
 
 /** What the holder needs to pay an order by bank transfer (bonifico), ready for a page, a mail or a PDF. */
 export interface BankTransferInstructions {

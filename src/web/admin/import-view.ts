@@ -1,6 +1,6 @@
 import { formatEuro } from '../../core/money'
 import { formatOrderId, type OrderId } from '../../core/order-id'
-import type { EntryOutcome, StatementImport } from '../../payments/offline/import-statement'
+import type { EntryOutcome, StatementImport } from '../../flows/imports/import-statement'
 import type { StatementError } from '../../payments/offline/statement-entry'
 import { PosteReportError } from '../../payments/postal/poste-report'
 import { translator, type Lang } from '../i18n'

@@ -1,8 +1,12 @@
 import fastifyMultipart from '@fastify/multipart'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { importStatement, type StatementImport } from '../../payments/offline/import-statement'
+import { storeSlips } from '../../flows/imports/import-slips'
+import { storeStatement } from '../../flows/imports/import-statement'
+import { reportImport } from '../../flows/imports/report-import'
+import type { StoredImport } from '../../flows/imports/store-import'
+import { findOperatorRow } from '../../operators/queries'
+import { findImport, type ImportRow } from '../../payments/imports/queries'
 import { StatementError, type StatementFormat } from '../../payments/offline/read-statement'
-import { importSlips } from '../../payments/postal/import-slips'
 import { PosteReportError } from '../../payments/postal/poste-report'
 import type { Services } from '../../services'
 import type { FieldError } from '../frame'
@@ -16,16 +20,21 @@ const FORMATS = ['auto', 'camt053', 'cbi-rh'] as const
 interface UploadKind {
   path: string
   key: 'statements' | 'slips'
-  /** The CLI command that gives the whole result as JSON. */
-  command: string
-  run(upload: Upload, actor: string): Promise<StatementImport>
+  /** Stores the file's entries (nothing when it is refused); settling follows in the background. */
+  store(upload: Upload, actor: string): Promise<StoredImport>
 }
+
+/** Seconds between two loads of an import's page while it settles. */
+const PROGRESS_REFRESH_SECONDS = 2
 
 /**
  * Issue 4, "the same as an upload in the back office": /ufficio/estratti takes a bank statement
  * (camt.053 or CBI RH, detected or chosen) and /ufficio/bollettini Poste's slips report. The file
- * is streamed to a temporary file and imported by importStatement / importSlips, as
- * `statements import` and `slips import` do, with the signed-in operator as the actor (R9).
+ * is streamed to a temporary file and stored by storeStatement / storeSlips (issue 10: a refused
+ * file stores nothing and the form says why), then settled in the background as `statements
+ * import` and `slips import` settle it, with the signed-in operator as the actor (R9). The answer
+ * is the import's own page, /ufficio/importazioni/ID: the progress while it settles (it reloads
+ * itself), then the results; the same file again leads to the same page.
  */
 export async function uploadRoutes(app: FastifyInstance, services: Services): Promise<void> {
   const { deps, config } = services
@@ -36,16 +45,16 @@ export async function uploadRoutes(app: FastifyInstance, services: Services): Pr
     {
       path: '/estratti',
       key: 'statements',
-      command: 'pec-renewal statements import',
-      run: (upload, actor) => importStatement(deps, upload.path, { format: statementFormat(upload.fields.format), actor }),
+      store: (upload, actor) => storeStatement(deps, upload.path, { format: statementFormat(upload.fields.format), actor, fileName: upload.filename }),
     },
     {
       path: '/bollettini',
       key: 'slips',
-      command: 'pec-renewal slips import',
-      run: (upload, actor) => importSlips(deps, upload.path, { actor }),
+      store: (upload, actor) => storeSlips(deps, upload.path, { actor, fileName: upload.filename }),
     },
   ]
+  // settling goes on after the answer; a server that stops leaves it for any node's jobs to resume
+  app.addHook('onClose', () => services.imports.stop())
 
   for (const kind of kinds) {
     const form = (request: FastifyRequest, reply: FastifyReply, view: { errors?: FieldError[]; detail?: string; format?: string } = {}, status = 200) =>
@@ -58,27 +67,56 @@ export async function uploadRoutes(app: FastifyInstance, services: Services): Pr
     app.get(kind.path, { preHandler: requireOperator }, async (request, reply) => form(request, reply))
 
     app.post(kind.path, { preHandler: requireOperator, config: { csrf: 'in-handler' } }, async (request, reply) => {
-      let filename = ''
       let format = 'auto'
       try {
-        const result = await withUpload(app, request, reply, maxBytes, (upload) => {
-          filename = upload.filename
+        const stored = await withUpload(app, request, reply, maxBytes, (upload) => {
           format = upload.fields.format ?? 'auto'
-          return kind.run(upload, operatorActor(request))
+          return kind.store(upload, operatorActor(request))
         })
-        return reply.page('admin/import-result.eta', {
-          title: request.t('result.title'),
-          filename,
-          again: `/ufficio${kind.path}`,
-          command: kind.command,
-          ...importView(result, request.lang),
-        })
+        services.imports.start(stored.importId)
+        return reply.redirect(`/ufficio/importazioni/${stored.importId}${stored.storedNow ? '' : '?gia=1'}`, 303)
       } catch (error) {
         const refusal = describeRefusal(error, request, config.uploadMaxMb)
         if (!refusal) throw error
         return form(request, reply, { errors: [{ field: refusal.field, message: refusal.message }], detail: refusal.detail, format }, refusal.status)
       }
     })
+  }
+
+  app.get<{ Params: { id: number }; Querystring: { gia?: string } }>(
+    '/importazioni/:id',
+    {
+      preHandler: requireOperator,
+      schema: { params: { type: 'object', properties: { id: { type: 'integer', minimum: 1, maximum: 2 ** 53 - 1 } }, required: ['id'] } },
+    },
+    async (request, reply) => {
+      const found = await findImport(deps.db, request.params.id)
+      if (!found) return reply.page('shared/error.eta', { message: request.t('error.notFound') }, 404)
+      const facts = await importFacts(found, request.query.gia === '1')
+      if (!found.settledAt) {
+        // R9: who stored it; the page reloads itself until every entry is settled
+        return reply.page('admin/import-progress.eta', { title: request.t('result.title'), ...facts, refreshSeconds: PROGRESS_REFRESH_SECONDS })
+      }
+      const report = await reportImport(deps.db, found.id)
+      return reply.page('admin/import-result.eta', { title: request.t('result.title'), ...facts, ...importView(report, request.lang) })
+    },
+  )
+
+  /** What both states of an import's page show: the file, who stored it, its progress, the way back. */
+  async function importFacts(row: ImportRow, storedBefore: boolean) {
+    const username = row.actor.startsWith('operator:') ? row.actor.slice('operator:'.length) : null
+    const uploader = username ? ((await findOperatorRow(deps.db, username))?.displayName ?? username) : row.actor
+    const slips = row.format === 'poste'
+    return {
+      filename: row.fileName,
+      uploader,
+      stagedAt: row.stagedAt,
+      settled: row.settled,
+      entries: row.entries,
+      storedBefore,
+      again: slips ? '/ufficio/bollettini' : '/ufficio/estratti',
+      command: slips ? 'pec-renewal slips import' : 'pec-renewal statements import',
+    }
   }
 }
 
@@ -114,7 +152,7 @@ function describeRefusal(error: unknown, request: FastifyRequest, maxMb: number)
     }
   }
   if (error instanceof BadFormatChoice) return { field: 'format-auto', message: t('upload.badFormat'), status: 422 }
-  // Both imports refuse a bad file before registering anything (one transaction, or a check of the whole file first).
+  // A refused file stores nothing: its entries are stored in one transaction, which its parser's error rolls back.
   if (error instanceof StatementError || error instanceof PosteReportError) return { field: 'file', ...describeFileRefusal(error, request.lang), status: 422 }
   return null
 }

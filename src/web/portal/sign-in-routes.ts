@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { checkPasswordResetLink, newPasswordProblems, requestPasswordReset, resetPassword } from '../../accounts/password-reset'
-import { readRenewalLinkToken } from '../../accounts/renewal-link'
+import { readRenewalLinkToken } from '../../core/renewal-link'
 import { signIn } from '../../accounts/sign-in'
 import type { Services } from '../../services'
 import { rateLimited, safeNext as sameSiteNext, text, waitUntil, type FieldError } from '../frame'

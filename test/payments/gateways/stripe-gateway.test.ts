@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { WebhookSignatureError } from '../../../src/payments/gateways/card-gateway'
 import { paymentState } from '../../../src/payments/gateways/payment-state'
-import { receiveWebhook } from '../../../src/payments/gateways/receive-webhook'
+import { receiveWebhook } from '../../../src/flows/receive-webhook'
 import { startCheckout } from '../../../src/payments/gateways/start-checkout'
 import { testDatabases, type TestDatabase } from '../../support/databases'
 import { fakeStripe, signedStripeEvent, STRIPE_WEBHOOK_SECRET } from './fake-providers'

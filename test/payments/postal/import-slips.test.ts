@@ -7,7 +7,8 @@ import { formatOrderId, ORDER_ID_ALPHABET, type OrderId } from '../../../src/cor
 import { auditLog, mailboxes, orders, outbox, payments } from '../../../src/db/schema'
 import { oneSubstitutionAway } from '../../../src/payments/offline/order-reference'
 import { codiceClienteFor } from '../../../src/payments/postal/codice-cliente'
-import { importSlips } from '../../../src/payments/postal/import-slips'
+import { importSlips, storeSlips } from '../../../src/flows/imports/import-slips'
+import { settleImport } from '../../../src/flows/imports/settle-import'
 import { PosteReportError } from '../../../src/payments/postal/poste-report'
 import { placeOrder } from '../../../src/renewals/place-order'
 import { testDatabases, type TestDatabase } from '../../support/databases'
@@ -148,6 +149,20 @@ describe.each(testDatabases())('%s: importSlips (Poste report)', (_name, open) =
     ])
     expect(await expiryOf(a.mailbox.id)).toBe('2027-06-30')
     expect(await expiryOf(b.mailbox.id)).toBe('2027-06-30')
+  })
+
+  it('issue 10/R8: an import stopped half-way is completed by running it again, each slip registered once', async () => {
+    const { db, deps, placed } = await setup(3)
+    const file = reportFile(placed.map((p, i) => ({ selection: String(i + 1), amountCents: 1220, codiceCliente: codiceClienteFor(p.orderId) })))
+    const stopping = new AbortController()
+    const { importId } = await storeSlips(deps, file, ACTOR)
+    await settleImport(deps, importId, { batchSize: 1, signal: stopping.signal, onProgress: () => stopping.abort() })
+    expect(await db.select().from(payments)).toHaveLength(1)
+    const rest = await importSlips(deps, file, ACTOR)
+    expect(rest).toMatchObject({ entries: 3, registered: 2, ignored: 1 })
+    expect(rest.results[0]).toMatchObject({ outcome: 'ignored', reason: 'already_imported', orderId: placed[0].orderId, line: 1 })
+    expect(await db.select().from(payments)).toHaveLength(3)
+    for (const p of placed) expect(await expiryOf(p.mailbox.id)).toBe('2027-06-30')
   })
 
   it('refuses a malformed report as a whole before registering anything', async () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { findMailboxByAddress } from '../../src/accounts/queries'
-import { showMailbox } from '../../src/accounts/show-mailbox'
+import { showMailbox } from '../../src/flows/show-mailbox'
 import { audit } from '../../src/db/audit'
 import type { Db } from '../../src/db/client'
 import { orders } from '../../src/renewals/schema'

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
-import { addDays, instantAt, type CalendarDate } from '../core/calendar'
+import { addDays, instantAt, type CalendarDate } from './calendar'
 
 // The session secret also signs cookies: a purpose prefix keeps a cookie signature from ever
 // passing for a renewal link, and the other way round.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { readRenewalLinkToken, renewalLinkExpiry, renewalLinkToken } from '../../src/accounts/renewal-link'
+import { readRenewalLinkToken, renewalLinkExpiry, renewalLinkToken } from '../../src/core/renewal-link'
 import type { CalendarDate } from '../../src/core/calendar'
 import { mailContext } from '../../src/notifications/mail-context'
 

@@ -1,8 +1,8 @@
 import { composeIBAN } from 'ibantools'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { DEMO_PAYMENT_INSTRUCTIONS } from '../../../src/notifications/mail-context'
-import { composeItalianIban, italianCin, validateItalianIban } from '../../../src/payments/instructions/iban'
+import { DEMO_PAYMENT_INSTRUCTIONS } from '../../src/notifications/mail-context'
+import { composeItalianIban, italianCin, validateItalianIban } from '../../src/core/iban'
 
 /** An IBAN whose mod-97 check digits hold for whatever CIN it is given: only the CIN check can refuse it. */
 function ibanWithCin(cin: string, abi: string, cab: string, account: string): string {

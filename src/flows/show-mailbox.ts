@@ -1,7 +1,7 @@
 import type { Executor } from '../db/client'
-import type { MailboxStatus, Register } from './schema'
+import type { MailboxStatus, Register } from '../accounts/schema'
+import * as queries from '../accounts/queries'
 import { findOpenOrder } from '../renewals/queries'
-import * as queries from './queries'
 
 /** What an operator sees of a mailbox (`pec-renewal mailbox show`): its state, open order, history. */
 export interface MailboxView {
