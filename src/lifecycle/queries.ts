@@ -1,18 +1,20 @@
 import { sql, type SQL } from 'drizzle-orm'
 import { PAYMENT_TRANSIT_DAYS } from '../renewals/rules'
-import type { PaymentMethod } from '../renewals/schema'
+import { conventions } from '../catalog/schema'
 import { queryRows, type Executor } from '../db/client'
 import { insertAuditRowsSql } from '../db/audit'
 import { holderNameSql } from '../accounts/queries'
 import { enqueueMailRowsSql } from '../notifications/outbox'
 import { queueCommandRowsSql } from '../provisioning/commands'
+import type { LifecycleConvention, LifecyclePlan } from './rules'
 
 /*
  * Every statement of the daily run. Each step is one set-based statement per batch: pick due rows,
  * change them, and write notices, audit rows, provisioning commands and outbox mail in the same
  * statement (data-modifying CTEs). Exactly once (R8) comes from the database: notices have a
  * unique key, status changes re-check the old status under a row lock, and FOR UPDATE SKIP LOCKED
- * lets several runners share a date without waiting on each other.
+ * lets several runners share a date without waiting on each other. Which rows are due is decided
+ * by lifecycle/rules.ts: the statements receive its plan (schedule, cut-off dates) as parameters.
  */
 
 const ACTOR = 'system:lifecycle'
@@ -28,54 +30,60 @@ const NOTICE_PARAMS = { holderName: holderNameSql(sql`a`), mailbox: sql`m.addres
  * payment must arrive: E for a reminder, the end of the renewable window after deactivation.
  */
 function openOrderJson(deadline: SQL) {
-  const transit = (method: PaymentMethod) => sql`${PAYMENT_TRANSIT_DAYS[method]}::int`
+  // renewals' PAYMENT_TRANSIT_DAYS, as rows: the one table of transit days
+  const transit = sql.join(
+    Object.entries(PAYMENT_TRANSIT_DAYS).map(([method, days]) => sql`(${method}::text, ${days}::int)`),
+    sql`, `,
+  )
   return sql`CASE WHEN o.id IS NULL THEN 'null'::jsonb ELSE jsonb_build_object(
     'orderId', o.id, 'totalCents', o.total_cents, 'method', o.method,
-    'payBy', ${deadline} - (CASE o.method WHEN 'bonifico' THEN ${transit('bonifico')} WHEN 'bollettino' THEN ${transit('bollettino')}
-                                          WHEN 'card' THEN ${transit('card')} ELSE ${transit('paypal')} END)) END`
+    'payBy', ${deadline} - (SELECT t.days FROM (VALUES ${transit}) AS t(method, days) WHERE t.method = o.method)) END`
 }
 
-export interface Bounds {
-  maxReminderOffset: number
-  minRenewableWindow: number
+/** The conventions' settings the daily run's rules need (lifecyclePlan). */
+export async function lifecycleConventions(db: Executor): Promise<LifecycleConvention[]> {
+  return db
+    .select({
+      code: conventions.code,
+      reminderOffsetsDays: conventions.reminderOffsetsDays,
+      registerWarningDays: conventions.registerWarningDays,
+      renewableWindowDays: conventions.renewableWindowDays,
+    })
+    .from(conventions)
 }
 
-export async function conventionBounds(db: Executor): Promise<Bounds> {
-  const [row] = await queryRows<{ max_offset: number | null; min_window: number | null }>(
-    db,
-    sql`SELECT (SELECT max(x) FROM conventions, unnest(reminder_offsets_days) AS x)::int AS max_offset,
-               (SELECT min(renewable_window_days) FROM conventions)::int AS min_window`,
-  )
-  return { maxReminderOffset: row?.max_offset ?? 0, minRenewableWindow: row?.min_window ?? 0 }
+/** A PostgreSQL array literal, passed as one text parameter (the same on node-postgres and PGlite). */
+function arrayLiteral(values: readonly (number | string)[]): string {
+  return `{${values.join(',')}}`
 }
 
 /**
- * R2: the active mailboxes with a reminder due today. For each expiry date within the largest
- * offset, the nearest due offset is the same for every mailbox of a convention (`days`); a mailbox
- * is due when its last recorded reminder is older than that offset's due date. The partial index
- * mailboxes_reminder_due turns this into one short range scan per expiry date.
+ * R2: the active mailboxes with a reminder due today. The plan's schedule says, per convention and
+ * expiry date, which reminder is due (`days`); a mailbox is due when its last recorded reminder is
+ * older than that reminder's due day. The partial index mailboxes_reminder_due turns this into one
+ * short range scan per expiry date. Null when no reminder is due under any convention.
  */
-function dueRemindersCte(today: string, maxOffset: number, options: { limit?: number; lock?: SQL }) {
+function dueRemindersCte(plan: LifecyclePlan, options: { limit?: number; lock?: SQL }) {
+  if (plan.reminders.length === 0) return null
+  const rows = plan.reminders.map(
+    (d) =>
+      sql`(${d.code}::text, ${d.expiresOn}::date, ${d.offsetDays}::int, ${d.dueOn}::date, ${arrayLiteral(d.skip)}::int[], ${arrayLiteral(d.warnedRegisters)}::text[])`,
+  )
   return sql`
-    days AS (
-      SELECT c.code, c.reminder_offsets_days AS offsets, c.register_warning_days, ${today}::date + k AS expires_on,
-             (SELECT min(x) FROM unnest(c.reminder_offsets_days) AS x WHERE x >= k) AS offset_days
-        FROM conventions c CROSS JOIN generate_series(0, ${maxOffset}::int) AS k
-    ),
+    days (code, expires_on, offset_days, due_on, skip, warned_registers) AS (VALUES ${sql.join(rows, sql`, `)}),
     due AS (
       -- LATERAL: one short index range scan per expiry date (mailboxes_reminder_due), whatever
       -- the planner estimates for generate_series; the outer LIMIT stops at a full batch.
       SELECT m.id, m.address, m.expires_on, m.account_id, m.register, m.last_reminder_due_on,
-             d.offsets, d.register_warning_days, d.offset_days
+             d.offset_days, d.due_on, d.skip, m.register = ANY (d.warned_registers) AS warned
         FROM days d CROSS JOIN LATERAL (
           SELECT mb.id, mb.address, mb.expires_on, mb.account_id, mb.register, mb.last_reminder_due_on
             FROM mailboxes mb
            WHERE mb.status = 'active' AND mb.expires_on = d.expires_on AND mb.convention_code = d.code
-             AND mb.last_reminder_due_on < d.expires_on - d.offset_days
+             AND mb.last_reminder_due_on < d.due_on
            ORDER BY mb.id
            ${options.limit ? sql`LIMIT ${options.limit}` : sql``} ${options.lock ?? sql``}
         ) AS m
-       WHERE d.offset_days IS NOT NULL
        ${options.limit ? sql`LIMIT ${options.limit}` : sql``}
     )`
 }
@@ -90,28 +98,30 @@ export interface BatchResult {
 /** R2, R7, R8: sends (queues) the due reminders of one batch and records the skipped older offsets. */
 export async function sendReminderBatch(
   tx: Executor,
-  p: { today: string; maxOffset: number; limit: number; now: Date; skipLocked: boolean },
+  plan: LifecyclePlan,
+  p: { limit: number; now: Date; skipLocked: boolean },
 ): Promise<BatchResult> {
   const lock = p.skipLocked ? sql`FOR UPDATE SKIP LOCKED` : sql`FOR UPDATE`
+  const due = dueRemindersCte(plan, { limit: p.limit, lock })
+  if (!due) return { candidates: 0, done: 0, registerWarnings: 0, skipped: 0 }
   const [row] = await queryRows<{ candidates: number; done: number; warned: number; skipped: number }>(
     tx,
-    sql`WITH ${dueRemindersCte(p.today, p.maxOffset, { limit: p.limit, lock })},
+    sql`WITH ${due},
     marked AS (
-      UPDATE mailboxes m SET last_reminder_due_on = due.expires_on - due.offset_days
-        FROM due WHERE m.id = due.id
+      UPDATE mailboxes m SET last_reminder_due_on = due.due_on FROM due WHERE m.id = due.id
       RETURNING m.id
     ),
     sent AS (
       INSERT INTO notices (mailbox_id, kind, expires_on, offset_days, status, run_date, created_at)
-      SELECT id, 'reminder', expires_on, offset_days, 'queued', ${p.today}::date, ${p.now}::timestamptz FROM due
+      SELECT id, 'reminder', expires_on, offset_days, 'queued', ${plan.today}::date, ${p.now}::timestamptz FROM due
       ON CONFLICT ON CONSTRAINT notices_once DO NOTHING
       RETURNING mailbox_id
     ),
     skipped AS (
       INSERT INTO notices (mailbox_id, kind, expires_on, offset_days, status, run_date, created_at)
-      SELECT d.id, 'reminder', d.expires_on, x, 'skipped', ${p.today}::date, ${p.now}::timestamptz
-        FROM due d JOIN sent s ON s.mailbox_id = d.id CROSS JOIN LATERAL unnest(d.offsets) AS x
-       WHERE x > d.offset_days AND d.expires_on - x > d.last_reminder_due_on
+      SELECT d.id, 'reminder', d.expires_on, x, 'skipped', ${plan.today}::date, ${p.now}::timestamptz
+        FROM due d JOIN sent s ON s.mailbox_id = d.id CROSS JOIN LATERAL unnest(d.skip) AS x
+       WHERE d.expires_on - x > d.last_reminder_due_on
       ON CONFLICT ON CONSTRAINT notices_once DO NOTHING
       RETURNING 1
     ),
@@ -126,7 +136,7 @@ export async function sendReminderBatch(
           params: {
             ...NOTICE_PARAMS,
             offsetDays: sql`m.offset_days`,
-            registerWarning: sql`(m.register <> 'none' AND m.offset_days <= m.register_warning_days)`,
+            registerWarning: sql`m.warned`,
             openOrder: openOrderJson(sql`m.expires_on`),
           },
           mailboxId: sql`m.id`,
@@ -155,14 +165,14 @@ export interface PreviewRow {
 }
 
 /** The same selection as sendReminderBatch, read only and whole: the dry run and the benchmark's floor. */
-export async function previewReminders(db: Executor, p: { today: string; maxOffset: number }): Promise<PreviewRow[]> {
+export async function previewReminders(db: Executor, plan: LifecyclePlan): Promise<PreviewRow[]> {
+  const due = dueRemindersCte(plan, {})
+  if (!due) return []
   const rows = await queryRows<{ address: string; expires_on: string; offset_days: number; skipped: number[] | null; register: string; warned: boolean }>(
     db,
-    sql`WITH ${dueRemindersCte(p.today, p.maxOffset, {})}
-    SELECT d.address, d.expires_on, d.offset_days, d.register,
-           (d.register <> 'none' AND d.offset_days <= d.register_warning_days) AS warned,
-           ARRAY(SELECT x FROM unnest(d.offsets) AS x
-                  WHERE x > d.offset_days AND d.expires_on - x > d.last_reminder_due_on ORDER BY x DESC) AS skipped
+    sql`WITH ${due}
+    SELECT d.address, d.expires_on, d.offset_days, d.register, d.warned,
+           ARRAY(SELECT x FROM unnest(d.skip) AS x WHERE d.expires_on - x > d.last_reminder_due_on ORDER BY x DESC) AS skipped
       FROM due d ORDER BY d.expires_on, d.id`,
   )
   return rows.map((r) => ({
@@ -193,20 +203,22 @@ function platformCommandAndNotice(p: { today: string; now: Date }, action: 'disa
     )`
 }
 
-function dueDeactivationsWhere(today: string) {
-  return sql`m.status = 'active' AND m.expires_on < ${today}::date`
+function dueDeactivationsWhere(plan: LifecyclePlan) {
+  return sql`m.status = 'active' AND m.expires_on <= ${plan.deactivatesThrough}::date`
 }
 
 /** R5, R7, R8: deactivates one batch of mailboxes whose expiry has passed. */
 export async function deactivateBatch(
   tx: Executor,
-  p: { today: string; limit: number; now: Date; skipLocked: boolean },
+  plan: LifecyclePlan,
+  options: { limit: number; now: Date; skipLocked: boolean },
 ): Promise<BatchResult> {
+  const p = { ...options, today: plan.today }
   const lock = p.skipLocked ? sql`FOR UPDATE SKIP LOCKED` : sql`FOR UPDATE`
   const [row] = await queryRows<{ picked: number; done: number; warned: number }>(
     tx,
     sql`WITH picked AS (
-      SELECT m.id FROM mailboxes m WHERE ${dueDeactivationsWhere(p.today)}
+      SELECT m.id FROM mailboxes m WHERE ${dueDeactivationsWhere(plan)}
        ORDER BY m.expires_on, m.id LIMIT ${p.limit} ${lock}
     ),
     changed AS (
@@ -256,24 +268,37 @@ export async function deactivateBatch(
   return { candidates: row.picked, done: row.done, registerWarnings: row.warned, skipped: 0 }
 }
 
-function dueCessationsWhere(today: string, minWindow: number) {
-  // The first condition lets the (status, expires_on) index narrow the scan; the second applies
-  // each convention's own window.
-  return sql`m.status IN ('active', 'deactivated') AND m.expires_on < ${today}::date - ${minWindow}::int
-             AND m.expires_on < ${today}::date - c.renewable_window_days`
+/** The plan's cessation cut-offs as a relation `cut (code, ceases_through)`, or null without conventions. */
+function cessationCutoffs(plan: LifecyclePlan) {
+  if (plan.ceasesThrough.length === 0) return null
+  const rows = plan.ceasesThrough.map((c) => sql`(${c.code}::text, ${c.through}::date)`)
+  return sql`(VALUES ${sql.join(rows, sql`, `)}) AS cut (code, ceases_through)`
+}
+
+/** Mailboxes `m` joined to their convention's `cut`, due to cease. */
+function dueCessationsWhere(plan: LifecyclePlan) {
+  // The first date condition lets the (status, expires_on) index narrow the scan; the second
+  // applies each convention's own window.
+  const latest = plan.ceasesThrough.map((c) => c.through).reduce((a, b) => (a > b ? a : b))
+  return sql`m.status IN ('active', 'deactivated') AND m.expires_on <= ${latest}::date
+             AND m.expires_on <= cut.ceases_through`
 }
 
 /** R6, R7, R8: ceases one batch of mailboxes past their renewable window; their open orders lapse. */
 export async function ceaseBatch(
   tx: Executor,
-  p: { today: string; limit: number; now: Date; minWindow: number; skipLocked: boolean },
+  plan: LifecyclePlan,
+  options: { limit: number; now: Date; skipLocked: boolean },
 ): Promise<BatchResult> {
+  const p = { ...options, today: plan.today }
+  const cut = cessationCutoffs(plan)
+  if (!cut) return { candidates: 0, done: 0, registerWarnings: 0, skipped: 0 }
   const lock = p.skipLocked ? sql`FOR UPDATE OF m SKIP LOCKED` : sql`FOR UPDATE OF m`
   const [row] = await queryRows<{ picked: number; done: number; warned: number }>(
     tx,
     sql`WITH picked AS (
-      SELECT m.id FROM mailboxes m JOIN conventions c ON c.code = m.convention_code
-       WHERE ${dueCessationsWhere(p.today, p.minWindow)}
+      SELECT m.id FROM mailboxes m JOIN ${cut} ON cut.code = m.convention_code
+       WHERE ${dueCessationsWhere(plan)}
        ORDER BY m.expires_on, m.id LIMIT ${p.limit} ${lock}
     ),
     changed AS (
@@ -325,20 +350,18 @@ export async function ceaseBatch(
 }
 
 /** Read-only: what deactivation and cessation would touch, mailbox by mailbox (dry run, floor). */
-export async function previewStatusChanges(
-  db: Executor,
-  p: { today: string; minWindow: number },
-): Promise<PreviewRow[]> {
+export async function previewStatusChanges(db: Executor, plan: LifecyclePlan): Promise<PreviewRow[]> {
+  const cut = cessationCutoffs(plan)
+  if (!cut) return []
   const ceasing = await queryRows<{ address: string; expires_on: string; register: string }>(
     db,
-    sql`SELECT m.address, m.expires_on, m.register FROM mailboxes m JOIN conventions c ON c.code = m.convention_code
-         WHERE ${dueCessationsWhere(p.today, p.minWindow)} ORDER BY m.expires_on, m.id`,
+    sql`SELECT m.address, m.expires_on, m.register FROM mailboxes m JOIN ${cut} ON cut.code = m.convention_code
+         WHERE ${dueCessationsWhere(plan)} ORDER BY m.expires_on, m.id`,
   )
   const deactivating = await queryRows<{ address: string; expires_on: string; register: string }>(
     db,
-    sql`SELECT m.address, m.expires_on, m.register FROM mailboxes m JOIN conventions c ON c.code = m.convention_code
-         WHERE ${dueDeactivationsWhere(p.today)}
-           AND NOT (m.expires_on < ${p.today}::date - c.renewable_window_days)
+    sql`SELECT m.address, m.expires_on, m.register FROM mailboxes m JOIN ${cut} ON cut.code = m.convention_code
+         WHERE ${dueDeactivationsWhere(plan)} AND NOT (m.expires_on <= cut.ceases_through)
          ORDER BY m.expires_on, m.id`,
   )
   const row = (action: PreviewRow['action']) => (r: { address: string; expires_on: string; register: string }) => ({

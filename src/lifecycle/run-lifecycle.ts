@@ -2,8 +2,8 @@ import type { CalendarDate } from '../core/calendar'
 import type { Deps } from '../deps'
 import {
   ceaseBatch,
-  conventionBounds,
   deactivateBatch,
+  lifecycleConventions,
   previewReminders,
   previewStatusChanges,
   recordRun,
@@ -11,6 +11,7 @@ import {
   type BatchResult,
   type PreviewRow,
 } from './queries'
+import { lifecyclePlan, type LifecyclePlan } from './rules'
 
 export const LIFECYCLE_JOB = 'lifecycle'
 
@@ -44,8 +45,9 @@ export async function runLifecycle(deps: Deps, options: LifecycleOptions): Promi
   const today = options.date
   const limit = options.batchSize ?? 5000
   const summary: LifecycleSummary = { date: today, reminders: 0, deactivated: 0, ceased: 0, registerWarnings: 0, skippedReminders: 0, dryRun: !!options.dryRun }
-  const bounds = await conventionBounds(deps.db)
-  if (options.dryRun) return previewLifecycle(deps, today, bounds.maxReminderOffset, bounds.minRenewableWindow, summary)
+  // What is due is decided by the rules, once, from the conventions' settings; the SQL applies it.
+  const plan = lifecyclePlan(await lifecycleConventions(deps.db), today)
+  if (options.dryRun) return previewLifecycle(deps, plan, summary)
 
   const add = (result: BatchResult, key: 'reminders' | 'deactivated' | 'ceased') => {
     summary[key] += result.done
@@ -56,8 +58,8 @@ export async function runLifecycle(deps: Deps, options: LifecycleOptions): Promi
   // Status changes: drain with SKIP LOCKED (runners share), then one waiting pass for rows that
   // another transaction held (a payment arriving at that moment, or a second runner).
   for (const [step, key, batch] of [
-    ['cessations', 'ceased', (skipLocked: boolean) => deps.db.transaction((tx) => ceaseBatch(tx, { today, limit, now: deps.clock.now(), minWindow: bounds.minRenewableWindow, skipLocked }))],
-    ['deactivations', 'deactivated', (skipLocked: boolean) => deps.db.transaction((tx) => deactivateBatch(tx, { today, limit, now: deps.clock.now(), skipLocked }))],
+    ['cessations', 'ceased', (skipLocked: boolean) => deps.db.transaction((tx) => ceaseBatch(tx, plan, { limit, now: deps.clock.now(), skipLocked }))],
+    ['deactivations', 'deactivated', (skipLocked: boolean) => deps.db.transaction((tx) => deactivateBatch(tx, plan, { limit, now: deps.clock.now(), skipLocked }))],
   ] as const) {
     for (const skipLocked of [true, false]) {
       for (;;) {
@@ -73,7 +75,7 @@ export async function runLifecycle(deps: Deps, options: LifecycleOptions): Promi
   for (const skipLocked of [true, false]) {
     for (;;) {
       const result = await deps.db.transaction((tx) =>
-        sendReminderBatch(tx, { today, maxOffset: bounds.maxReminderOffset, limit, now: deps.clock.now(), skipLocked }),
+        sendReminderBatch(tx, plan, { limit, now: deps.clock.now(), skipLocked }),
       )
       add(result, 'reminders')
       if (result.candidates > 0) options.onProgress?.('reminders', summary)
@@ -85,15 +87,9 @@ export async function runLifecycle(deps: Deps, options: LifecycleOptions): Promi
   return summary
 }
 
-async function previewLifecycle(
-  deps: Deps,
-  today: CalendarDate,
-  maxOffset: number,
-  minWindow: number,
-  summary: LifecycleSummary,
-): Promise<LifecycleSummary> {
-  const actions = await previewStatusChanges(deps.db, { today, minWindow })
-  actions.push(...(await previewReminders(deps.db, { today, maxOffset })))
+async function previewLifecycle(deps: Deps, plan: LifecyclePlan, summary: LifecycleSummary): Promise<LifecycleSummary> {
+  const actions = await previewStatusChanges(deps.db, plan)
+  actions.push(...(await previewReminders(deps.db, plan)))
   summary.actions = actions
   summary.ceased = actions.filter((a) => a.action === 'cease').length
   summary.deactivated = actions.filter((a) => a.action === 'deactivate').length

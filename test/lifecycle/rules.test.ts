@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import { parseCalendarDate as day } from '../../src/core/calendar'
-import { carriesRegisterWarning, dueReminder, isCessationDue, isDeactivationDue } from '../../src/lifecycle/rules'
+import {
+  carriesRegisterWarning,
+  ceasesExpiriesThrough,
+  deactivatesExpiriesThrough,
+  dueReminder,
+  lifecyclePlan,
+  reminderDueOn,
+  reminderSchedule,
+} from '../../src/lifecycle/rules'
 
 const OFFSETS = [60, 30, 15, 7, 1]
 
@@ -19,9 +27,25 @@ describe('R2: dueReminder', () => {
     expect(dueReminder(OFFSETS, day('2026-07-02'), day(today))).toEqual({ send, skip })
   })
 
-  it('never sends an offset twice and never skips what was already sent', () => {
-    expect(dueReminder(OFFSETS, day('2026-07-02'), day('2026-05-20'), [60])).toEqual({ send: null, skip: [] })
-    expect(dueReminder(OFFSETS, day('2026-07-02'), day('2026-06-20'), [60])).toEqual({ send: 15, skip: [30] })
+  it('R8: a reminder falls due on E − offset, the day a mailbox records as its latest reminder', () => {
+    expect(reminderDueOn(day('2026-07-02'), 30)).toBe('2026-06-02')
+    expect(reminderDueOn(day('2026-03-01'), 1)).toBe('2026-02-28')
+  })
+})
+
+describe('R2/R7: the day\'s reminder schedule of a convention', () => {
+  const convention = { code: 'C', reminderOffsetsDays: [60, 30, 15, 7, 1], registerWarningDays: 15, renewableWindowDays: 90 }
+
+  it('names, for every expiry date a reminder is due for, the nearest offset, the skipped ones and the warned registers', () => {
+    const schedule = reminderSchedule(convention, day('2026-06-01'))
+    expect(schedule).toHaveLength(61) // E = today … today + 60
+    expect(schedule[0]).toEqual({ expiresOn: '2026-06-01', offsetDays: 1, dueOn: '2026-05-31', skip: [60, 30, 15, 7], warnedRegisters: ['registro_imprese', 'ini_pec'] })
+    expect(schedule[16]).toEqual({ expiresOn: '2026-06-17', offsetDays: 30, dueOn: '2026-05-18', skip: [60], warnedRegisters: [] })
+    expect(schedule[60]).toEqual({ expiresOn: '2026-07-31', offsetDays: 60, dueOn: '2026-06-01', skip: [], warnedRegisters: [] })
+  })
+
+  it('is empty for a convention without reminders', () => {
+    expect(reminderSchedule({ ...convention, reminderOffsetsDays: [] }, day('2026-06-01'))).toEqual([])
   })
 })
 
@@ -30,14 +54,17 @@ describe('R5/R6: status changes', () => {
     ['2026-03-29', '2026-03-29', false],
     ['2026-03-29', '2026-03-30', true],
   ])('R5: expiry %s, today %s: deactivation due %s', (expiry, today, due) => {
-    expect(isDeactivationDue(day(expiry), day(today))).toBe(due)
+    expect(day(expiry) <= deactivatesExpiriesThrough(day(today))).toBe(due)
   })
 
   it.each([
     ['2026-01-31', '2026-05-01', false], // E + 90 = 1 May: still renewable
     ['2026-01-31', '2026-05-02', true],
   ])('R6: expiry %s, today %s: cessation due %s', (expiry, today, due) => {
-    expect(isCessationDue(day(expiry), 90, day(today))).toBe(due)
+    expect(day(expiry) <= ceasesExpiriesThrough(day(today), 90)).toBe(due)
+    expect(lifecyclePlan([{ code: 'C', reminderOffsetsDays: [], registerWarningDays: 0, renewableWindowDays: 90 }], day(today)).ceasesThrough).toEqual([
+      { code: 'C', through: ceasesExpiriesThrough(day(today), 90) },
+    ])
   })
 
   it('R7: only registered mailboxes, only the last reminders', () => {
