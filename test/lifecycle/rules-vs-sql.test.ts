@@ -217,7 +217,7 @@ describe.each(testDatabases())('%s: the daily run selects and writes what lifecy
           if (mail) expect(row.params).toMatchObject({ mailbox: m.address, expiresOn: m.expiresOn, register: m.register, ...mail })
         }
       }),
-      { numRuns: 40 },
+      { numRuns: 25 },
     )
   }, 300_000)
 })
