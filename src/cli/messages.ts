@@ -62,8 +62,8 @@ const it = {
 
   'lifecycle.description': 'il ciclo giornaliero',
   'lifecycleRun.description': 'promemoria (R2), disattivazioni (R5), cessazioni (R6) e avvisi per i registri pubblici (R7) di una data, ora italiana',
-  'lifecycleRun.date': 'la data per cui eseguire (predefinita: oggi, ora italiana)',
-  'lifecycleRun.dryRun': 'non cambia nulla: elenca cosa farebbe, casella per casella',
+  'lifecycleRun.date': 'la data per cui eseguire (predefinita: oggi, ora italiana; con --dry-run domani)',
+  'lifecycleRun.dryRun': 'anteprima: non cambia nulla ed elenca cosa farebbe il ciclo, casella per casella (senza --date, quello di domani)',
   'lifecycleRun.batchSize': 'righe per transazione',
   'lifecycleRun.progress': '{step}: cessate {ceased}, disattivate {deactivated}, promemoria {reminders}',
   'lifecycleRun.done': 'Ciclo giornaliero del {date}: promemoria {reminders}, disattivazioni {deactivated}, cessazioni {ceased}, avvisi per i registri pubblici {registerWarnings}, promemoria saltati {skippedReminders}',
@@ -248,8 +248,8 @@ const en: Record<CliKey, string> = {
 
   'lifecycle.description': 'the daily run',
   'lifecycleRun.description': 'reminders (R2), deactivations (R5), cessations (R6) and register warnings (R7) for one Europe/Rome date',
-  'lifecycleRun.date': 'the business date to run for (default: today in Europe/Rome)',
-  'lifecycleRun.dryRun': 'change nothing; list what the run would do, mailbox by mailbox',
+  'lifecycleRun.date': 'the business date to run for (default: today in Europe/Rome; tomorrow with --dry-run)',
+  'lifecycleRun.dryRun': 'preview: change nothing; list what the run would do, mailbox by mailbox (without --date, tomorrow\'s run)',
   'lifecycleRun.batchSize': 'rows per transaction',
   'lifecycleRun.progress': '{step}: {ceased} ceased, {deactivated} deactivated, {reminders} reminders',
   'lifecycleRun.done': 'Lifecycle run for {date}: {reminders} reminders, {deactivated} deactivated, {ceased} ceased, {registerWarnings} register warnings, {skippedReminders} skipped reminders',

@@ -1,5 +1,5 @@
 import { Option } from 'commander'
-import { businessDate } from '../../core/calendar'
+import { addDays, businessDate } from '../../core/calendar'
 import { withDeps, type CommandGroup } from '../context'
 import { dateOption, positiveInteger } from '../options'
 import { padColumn } from '../output'
@@ -19,7 +19,9 @@ export const lifecycleCommands: CommandGroup = (program, cli) => {
     .action(async (opts) => {
       const { runLifecycle } = await import('../../lifecycle/run-lifecycle')
       await withDeps(cli, async (deps, config) => {
-        const date = opts.date ?? businessDate(deps.clock.now(), config.businessTimeZone)
+        // The dry run is a preview: without --date it shows what tomorrow's run would do.
+        const today = businessDate(deps.clock.now(), config.businessTimeZone)
+        const date = opts.date ?? (opts.dryRun ? addDays(today, 1) : today)
         const progress = cli.progress()
         const summary = await runLifecycle(deps, {
           date,
