@@ -59,24 +59,34 @@ async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; result: T
   return { ms, result, peakRssMb: peak / 2 ** 20 }
 }
 
+/** Runs `query` on the server's maintenance database through a short-lived connection. */
+async function onServer(query: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: values.db })
+  await admin.connect()
+  try {
+    await admin.query(query)
+  } finally {
+    await admin.end()
+  }
+}
+
 async function freshDatabase(): Promise<{ database: Database; drop: () => Promise<void> }> {
   if (onPglite) {
     const database = await openDatabase('memory://')
     return { database, drop: () => database.close() }
   }
-  const admin = new pg.Client({ connectionString: values.db })
-  await admin.connect()
-  await admin.query('DROP DATABASE IF EXISTS pec_renewal_bench WITH (FORCE)')
-  await admin.query('CREATE DATABASE pec_renewal_bench')
+  // A name of this process's own: a bench of another checkout running at the same time keeps its database.
+  const name = `pec_renewal_bench_lifecycle_${process.pid}`
+  await onServer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+  await onServer(`CREATE DATABASE ${name}`)
   const url = new URL(values.db!)
-  url.pathname = '/pec_renewal_bench'
+  url.pathname = `/${name}`
   const database = await openDatabase(url.toString(), { maxConnections: 1 }) // one session: undoRun uses a temporary table
   return {
     database,
     drop: async () => {
       await database.close()
-      await admin.query('DROP DATABASE IF EXISTS pec_renewal_bench WITH (FORCE)')
-      await admin.end()
+      await onServer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
     },
   }
 }
