@@ -50,8 +50,9 @@ type Outcome = { kind: 'sent'; messageId: string } | { kind: 'retry'; error: str
  * R8: sends the due outbox mail in batches. Each batch is claimed with FOR UPDATE SKIP LOCKED and
  * leased, in one short statement, so concurrent workers never send the same row; the mail of a
  * batch goes out concurrently; each row is then marked sent, retried later with backoff, or failed,
- * the whole batch in one statement. The SMTP pool is kept busy: the next batch is claimed while
- * this one is sent, and this one recorded while the next is sent (bench/outbox measures it).
+ * the whole batch in one statement. The SMTP pool is kept busy (bench/outbox measures it): the
+ * next batch is claimed while this one is sent, and handed to the transport before this one's last
+ * mail is done; a batch is recorded while the next ones are sent.
  */
 export async function dispatchOutbox(
   deps: Deps,
@@ -63,6 +64,8 @@ export async function dispatchOutbox(
   const maxAttempts = options.maxAttempts ?? 8
   const totals: DispatchResult = { sent: 0, retried: 0, failed: 0 }
   let claiming = prefetch(claimDueBatch(deps, batchSize))
+  // the batch before this one: its sends, then its recording queued (claim order)
+  let previous: Promise<void> = Promise.resolve()
   let recording: Promise<void> = Promise.resolve()
   let recordFailed: { error: unknown } | undefined
   try {
@@ -71,23 +74,26 @@ export async function dispatchOutbox(
       if (batch.length === 0) break
       // a short batch took the last due rows: nothing more to claim in this pass
       claiming = prefetch(batch.length < batchSize ? Promise.resolve([]) : claimDueBatch(deps, batchSize))
-      const outcomes = await Promise.all(batch.map((row) => sendRow(row, transport, context, maxAttempts)))
-      for (const outcome of outcomes) {
-        if (outcome.kind === 'sent') totals.sent++
-        else if (outcome.kind === 'retry') totals.retried++
-        else totals.failed++
-      }
-      // One recording at a time, in claim order, the next batch sent meanwhile. A failed one stops
-      // the pass: the rows it did not record are sent again after their lease (same Message-ID).
-      const previous = recording
-      recording = previous
-        .then(() => (recordFailed ? undefined : recordOutcomes(deps, batch, outcomes)))
-        .catch((error: unknown) => void (recordFailed ??= { error }))
-      await previous
+      const sends = Promise.all(batch.map((row) => sendRow(row, transport, context, maxAttempts)))
+      const before = previous
+      previous = Promise.all([before, sends]).then(([, outcomes]) => {
+        for (const outcome of outcomes) {
+          if (outcome.kind === 'sent') totals.sent++
+          else if (outcome.kind === 'retry') totals.retried++
+          else totals.failed++
+        }
+        // One recording at a time, the next batches sent meanwhile. A failed one stops the pass:
+        // the rows it did not record are sent again after their lease (with the same Message-ID).
+        recording = recording
+          .then(() => (recordFailed ? undefined : recordOutcomes(deps, batch, outcomes)))
+          .catch((error: unknown) => void (recordFailed ??= { error }))
+      })
+      // Two batches in the transport at most: its pool always has the next mail at hand.
+      await before
       if (recordFailed) throw recordFailed.error
     }
   } finally {
-    await Promise.allSettled([claiming]) // a batch claimed ahead and not sent waits for its lease
+    await Promise.allSettled([claiming, previous]) // a batch claimed ahead and not sent waits for its lease
     await recording
   }
   if (recordFailed) throw recordFailed.error
