@@ -2,10 +2,11 @@
  * bench/portal: requests per second and p99 latency of the holder's GET pages, on the embedded
  * database and on PostgreSQL, with the real server in its own process (as in production) and
  * autocannon in this one. Usage:
- *   npx tsx bench/portal.ts [--db pglite|postgres://…] [--duration 10] [--connections 20] [--profile DIR] [--smoke]
+ *   npx tsx bench/portal.ts [--db pglite|postgres://…] [--duration 10] [--connections 20] [--profile DIR] [--smoke] [--cli FILE]
  * (--profile writes the server's CPU profile, one .cpuprofile per database, into DIR; --smoke: 20
  * requests per page, so CI sees the bench still runs. The server is started on a free port
- * and awaited on /healthz: nothing here reads its human, Italian-first text.)
+ * and awaited on /healthz: nothing here reads its human, Italian-first text. --cli serves with
+ * another build, e.g. `--cli dist-other/main.js`, to compare two versions side by side.)
  * Target on a 2-core machine: ≥ 2,000 req/s and p99 < 50 ms for each page.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -27,11 +28,12 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '20' },
     profile: { type: 'string' },
     smoke: { type: 'boolean', default: false },
+    cli: { type: 'string' },
   },
 })
 if (values.smoke) values.connections = '2'
 const targets = values.db ?? ['pglite', 'postgres://postgres@127.0.0.1:5432/postgres']
-const CLI = new URL('../bin/pec-renewal.js', import.meta.url).pathname
+const CLI = values.cli ?? new URL('../bin/pec-renewal.js', import.meta.url).pathname
 
 /** Bank details, so the server offers bonifico in production mode (the demo is refused on PostgreSQL). */
 const PAYMENT = {
