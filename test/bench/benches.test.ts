@@ -47,6 +47,11 @@ describe.concurrent('benches run (tiny sizes)', { timeout: 180_000 }, () => {
     expect(result.throughputRatio).toBeGreaterThan(0)
   })
 
+  it('bench/cli-start: the command\'s start against the embedded database\'s own', async () => {
+    const result = await figures(['bench/cli-start.ts', '--smoke', '--db', server || 'pglite'])
+    for (const name of ['help', 'mailboxShowPglite', 'pgliteFloor', ...(server ? ['mailboxShowPostgres'] : [])]) expect(result[name].medianMs).toBeGreaterThan(0)
+  })
+
   it('bench/lifecycle: the run against its floor', async () => {
     const result = await figures(['bench/lifecycle.ts', '--n', '2000', '--repeat', '1', '--db', server || 'pglite'])
     expect(result.mailboxes).toBe(2000)
