@@ -2,5 +2,5 @@
 declare module 'autocannon' {
   interface Histogram { average: number; p50: number; p99: number }
   interface Result { requests: Histogram; latency: Histogram; non2xx: number; errors: number }
-  export default function autocannon(options: { url: string; connections: number; duration: number; headers?: Record<string, string> }): Promise<Result>
+  export default function autocannon(options: { url: string; connections: number; duration?: number; amount?: number; headers?: Record<string, string> }): Promise<Result>
 }

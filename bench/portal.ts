@@ -2,8 +2,11 @@
  * bench/portal: requests per second and p99 latency of the holder's GET pages, on the embedded
  * database and on PostgreSQL, with the real server in its own process (as in production) and
  * autocannon in this one. Usage:
- *   npx tsx bench/portal.ts [--db pglite|postgres://…] [--duration 10] [--connections 20] [--profile DIR]
- * (--profile writes the server's CPU profile, one .cpuprofile per database, into DIR.)
+ *   npx tsx bench/portal.ts [--db pglite|postgres://…] [--duration 10] [--connections 20] [--profile DIR] [--smoke] [--cli FILE]
+ * (--profile writes the server's CPU profile, one .cpuprofile per database, into DIR; --smoke: 20
+ * requests per page, so CI sees the bench still runs. The server is started on a free port
+ * and awaited on /healthz: nothing here reads its human, Italian-first text. --cli serves with
+ * another build, e.g. `--cli dist-other/main.js`, to compare two versions side by side.)
  * Target on a 2-core machine: ≥ 2,000 req/s and p99 < 50 ms for each page.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -13,6 +16,10 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
 import pg from 'pg'
+import { systemClock } from '../src/core/clock'
+import { migrateDatabase, openDatabase } from '../src/db/client'
+import { loadDemo } from '../src/demo/load-demo'
+import { freePort } from '../test/support/free-port'
 
 const { values } = parseArgs({
   options: {
@@ -20,34 +27,51 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '20' },
     profile: { type: 'string' },
+    smoke: { type: 'boolean', default: false },
+    cli: { type: 'string' },
   },
 })
+if (values.smoke) values.connections = '2'
 const targets = values.db ?? ['pglite', 'postgres://postgres@127.0.0.1:5432/postgres']
-const CLI = new URL('../bin/pec-renewal.js', import.meta.url).pathname
+const CLI = values.cli ?? new URL('../bin/pec-renewal.js', import.meta.url).pathname
 
-function run(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env } })
-    let out = ''
-    child.stdout.on('data', (d) => (out += d))
-    child.stderr.on('data', (d) => (out += d))
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(out))))
-  })
+/** Bank details, so the server offers bonifico in production mode (the demo is refused on PostgreSQL). */
+const PAYMENT = {
+  PAYMENT_BENEFICIARY: 'PEC Provider S.p.A.',
+  PAYMENT_IBAN: 'IT60X0542811101000000123456',
+  PAYMENT_BIC: 'BPMOIT22XXX',
+  PAYMENT_POSTAL_ACCOUNT: '12345678',
 }
 
-function serve(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
-  return new Promise((resolve, reject) => {
-    const profile = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : []
-    const child = spawn(process.execPath, [...profile, CLI, 'serve', '--no-jobs'], { env: { ...process.env, ...env, PORT: '0' } })
-    let out = ''
-    child.stdout.on('data', (d) => {
-      out += d
-      const match = /listening on (http:\/\/[\d.:]+)/.exec(out)
-      if (match) resolve({ child, url: match[1] })
-    })
-    child.stderr.on('data', (d) => (out += d))
-    child.on('close', () => reject(new Error(`server exited: ${out}`)))
-  })
+/** The demo's holders, loaded in this process on either database; the server then runs in production mode on them. */
+async function loadSampleHolders(databaseUrl: string) {
+  const database = await openDatabase(databaseUrl)
+  try {
+    await migrateDatabase(database)
+    const deps = { db: database.db, clock: systemClock, config: { publicUrl: 'http://127.0.0.1:3000', businessTimeZone: 'Europe/Rome' } }
+    return await loadDemo(deps, 'operator:bench')
+  } finally {
+    await database.close()
+  }
+}
+
+/** Starts `serve` on a free port and waits until its /healthz answers. */
+async function serve(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
+  const port = await freePort()
+  const url = `http://127.0.0.1:${port}`
+  const profile = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : []
+  const child = spawn(process.execPath, [...profile, CLI, 'serve', '--no-jobs'], { env: { ...process.env, ...env, PORT: String(port) } })
+  let out = ''
+  child.stdout.on('data', (d) => (out += d))
+  child.stderr.on('data', (d) => (out += d))
+  for (let attempt = 0; ; attempt++) {
+    if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) return { child, url }
+    if (child.exitCode !== null || attempt > 600) {
+      child.kill('SIGTERM')
+      throw new Error(`server did not start: ${out}`)
+    }
+    await new Promise((r) => setTimeout(r, 50))
+  }
 }
 
 /** A browser's worth of state: cookies and the form fields of the last page. */
@@ -103,7 +127,8 @@ const ANSWERS: Record<string, Record<string, string>> = {
 }
 
 async function measure(url: string, cookie: string) {
-  const result = await autocannon({ url, connections: Number(values.connections), duration: Number(values.duration), headers: cookie ? { cookie } : {} })
+  const length = values.smoke ? { amount: 20 } : { duration: Number(values.duration) }
+  const result = await autocannon({ url, connections: Number(values.connections), ...length, headers: cookie ? { cookie } : {} })
   return { reqPerSec: Math.round(result.requests.average), p50Ms: result.latency.p50, p99Ms: result.latency.p99, non2xx: result.non2xx, errors: result.errors }
 }
 
@@ -120,8 +145,8 @@ for (const target of targets) {
     url.pathname = '/pec_renewal_bench_portal'
     databaseUrl = url.toString()
   }
-  const env = { DATABASE_URL: databaseUrl, SESSION_SECRET: 'bench-portal-secret-0123456789abcdef' }
-  const demo = JSON.parse(await run(['demo', '--json'], env))
+  const env = { DATABASE_URL: databaseUrl, SESSION_SECRET: '0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0', ...PAYMENT }
+  const demo = await loadSampleHolders(databaseUrl)
   const { child, url } = await serve(env)
   try {
     const visitor = new Visitor(url)

@@ -7,7 +7,7 @@ import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator'
 import type pg from 'pg'
-import { ReadCache } from './read-cache'
+import { ReadCache, throughCache } from './read-cache'
 
 // Queries name their tables (each capability's schema.ts); the client needs no list of them, so
 // db/ depends on no capability (db/schema.ts gathers every table for drizzle-kit and tests only).
@@ -151,8 +151,8 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
 
 export function wrapPglite(client: PGlite, onClose: () => void = () => {}): Database {
   const cache = new ReadCache()
-  cache.watch(client)
-  const db = drizzlePglite(client) as unknown as Db
+  // drizzle reaches the client only through the cache's count (its `client.exec` and the like are not used)
+  const db = drizzlePglite(throughCache(client, cache) as PGlite) as unknown as Db
   readCaches.set(db, cache)
   return {
     kind: 'pglite',

@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm'
 import type { Deps } from '../deps'
 import type { MailContext } from './mail-context'
-import { paramsWithoutSecrets } from './outbox'
+import { paramsWithoutSecretsSql } from './outbox'
 import { renderMail } from './render-mail'
 import { outbox } from './schema'
 import { MailDeliveryError, type MailTransport } from './transport'
@@ -49,7 +49,10 @@ type Outcome = { kind: 'sent'; messageId: string } | { kind: 'retry'; error: str
 /**
  * R8: sends the due outbox mail in batches. Each batch is claimed with FOR UPDATE SKIP LOCKED and
  * leased, in one short statement, so concurrent workers never send the same row; the mail of a
- * batch goes out concurrently; each row is then marked sent, retried later with backoff, or failed.
+ * batch goes out concurrently; each row is then marked sent, retried later with backoff, or failed,
+ * the whole batch in one statement. The SMTP pool is kept busy (bench/outbox measures it): the
+ * next batch is claimed while this one is sent, and handed to the transport before this one's last
+ * mail is done; a batch is recorded while the next ones are sent.
  */
 export async function dispatchOutbox(
   deps: Deps,
@@ -57,22 +60,50 @@ export async function dispatchOutbox(
   context: MailContext,
   options: DispatchOptions = {},
 ): Promise<DispatchResult> {
-  const batchSize = options.batchSize ?? 50
+  const batchSize = options.batchSize ?? 100
   const maxAttempts = options.maxAttempts ?? 8
   const totals: DispatchResult = { sent: 0, retried: 0, failed: 0 }
-  for (;;) {
-    const batch = await claimDueBatch(deps, batchSize)
-    if (batch.length === 0) break
-    const outcomes = await Promise.all(batch.map((row) => sendRow(row, transport, context, maxAttempts)))
-    await recordOutcomes(deps, batch, outcomes)
-    for (const outcome of outcomes) {
-      if (outcome.kind === 'sent') totals.sent++
-      else if (outcome.kind === 'retry') totals.retried++
-      else totals.failed++
+  let claiming = prefetch(claimDueBatch(deps, batchSize))
+  // the batch before this one: its sends, then its recording queued (claim order)
+  let previous: Promise<void> = Promise.resolve()
+  let recording: Promise<void> = Promise.resolve()
+  let recordFailed: { error: unknown } | undefined
+  try {
+    for (;;) {
+      const batch = await claiming
+      if (batch.length === 0) break
+      // a short batch took the last due rows: nothing more to claim in this pass
+      claiming = prefetch(batch.length < batchSize ? Promise.resolve([]) : claimDueBatch(deps, batchSize))
+      const sends = Promise.all(batch.map((row) => sendRow(row, transport, context, maxAttempts)))
+      const before = previous
+      previous = Promise.all([before, sends]).then(([, outcomes]) => {
+        for (const outcome of outcomes) {
+          if (outcome.kind === 'sent') totals.sent++
+          else if (outcome.kind === 'retry') totals.retried++
+          else totals.failed++
+        }
+        // One recording at a time, the next batches sent meanwhile. A failed one stops the pass:
+        // the rows it did not record are sent again after their lease (with the same Message-ID).
+        recording = recording
+          .then(() => (recordFailed ? undefined : recordOutcomes(deps, batch, outcomes)))
+          .catch((error: unknown) => void (recordFailed ??= { error }))
+      })
+      // Two batches in the transport at most: its pool always has the next mail at hand.
+      await before
+      if (recordFailed) throw recordFailed.error
     }
-    if (batch.length < batchSize) break
+  } finally {
+    await Promise.allSettled([claiming, previous]) // a batch claimed ahead and not sent waits for its lease
+    await recording
   }
+  if (recordFailed) throw recordFailed.error
   return totals
+}
+
+/** A claim started ahead of its use: a failure is kept for the `await` that uses it, never reported as unhandled. */
+function prefetch<T>(claim: Promise<T>): Promise<T> {
+  claim.catch(() => {})
+  return claim
 }
 
 async function claimDueBatch(deps: Deps, batchSize: number): Promise<ClaimedRow[]> {
@@ -112,26 +143,35 @@ async function sendRow(row: ClaimedRow, transport: MailTransport, context: MailC
   return { kind: 'retry', error: error.message }
 }
 
+/**
+ * Records a batch's outcomes in one statement: sent (with its Message-ID), retried later with
+ * backoff, or failed. Delivered or given up, a row loses the secrets it carried (a reset token).
+ * Only our own claim is written: if the lease ran out and another worker took the row, its result stands.
+ */
 async function recordOutcomes(deps: Deps, batch: ClaimedRow[], outcomes: Outcome[]): Promise<void> {
   const now = deps.clock.now()
-  await deps.db.transaction(async (tx) => {
-    for (const [i, row] of batch.entries()) {
-      const outcome = outcomes[i]
-      // Delivered or given up: the secrets it carried (a reset token) are no longer needed.
-      const scrubbed = outcome.kind === 'retry' ? undefined : paramsWithoutSecrets(row.template)
-      const change =
-        outcome.kind === 'sent'
-          ? { status: 'sent' as const, sentAt: now, messageId: outcome.messageId, lastError: null, ...(scrubbed && { params: scrubbed }) }
-          : outcome.kind === 'retry'
-            ? { nextAttemptAt: new Date(now.getTime() + retryDelayMs(row.attempts)), lastError: outcome.error }
-            : { status: 'failed' as const, lastError: outcome.error, ...(scrubbed && { params: scrubbed }) }
-      // Only our own claim: if the lease ran out and another worker took the row, its result stands.
-      await tx
-        .update(outbox)
-        .set(change)
-        .where(and(eq(outbox.id, row.id), eq(outbox.status, 'pending'), eq(outbox.attempts, row.attempts)))
+  const changes = batch.map((row, i) => {
+    const outcome = outcomes[i]
+    return {
+      id: row.id,
+      attempts: row.attempts,
+      status: outcome.kind === 'retry' ? 'pending' : outcome.kind,
+      message_id: outcome.kind === 'sent' ? outcome.messageId : null,
+      last_error: outcome.kind === 'sent' ? null : outcome.error,
+      next_attempt_at: outcome.kind === 'retry' ? new Date(now.getTime() + retryDelayMs(row.attempts)).toISOString() : null,
     }
   })
+  await deps.db.execute(sql`
+    UPDATE outbox o
+       SET status = c.status,
+           sent_at = CASE WHEN c.status = 'sent' THEN ${now}::timestamptz ELSE o.sent_at END,
+           message_id = coalesce(c.message_id, o.message_id),
+           last_error = c.last_error,
+           next_attempt_at = coalesce(c.next_attempt_at, o.next_attempt_at),
+           params = CASE WHEN c.status = 'pending' THEN o.params ELSE ${paramsWithoutSecretsSql(sql`o`)} END
+      FROM jsonb_to_recordset(${JSON.stringify(changes)}::jsonb)
+           AS c(id bigint, attempts int, status text, message_id text, last_error text, next_attempt_at timestamptz)
+     WHERE o.id = c.id AND o.status = 'pending' AND o.attempts = c.attempts`)
 }
 
 export interface OutboxDispatcher {

@@ -9,11 +9,16 @@ import type { MailParamsByTemplate, MailTemplate, OutgoingMail } from './mail-ty
  */
 export const SECRET_PARAMS: Partial<Record<MailTemplate, readonly string[]>> = { password_reset: ['token'] }
 
-/** The row's params without its template's secrets, as an SQL value for an UPDATE; undefined when it has none. */
-export function paramsWithoutSecrets(template: string): SQL | undefined {
-  const keys = SECRET_PARAMS[template as MailTemplate]
-  if (!keys?.length) return undefined
-  return keys.reduce<SQL>((params, key) => sql`(${params}) - ${key}::text`, sql`${outbox.params}`)
+/**
+ * The params of the outbox row aliased `row`, without its template's secrets, as an SQL value for
+ * a set-based UPDATE (one CASE over the templates that carry secrets; the others' params unchanged).
+ */
+export function paramsWithoutSecretsSql(row: SQL): SQL {
+  const branches = Object.entries(SECRET_PARAMS).map(
+    ([template, keys]) => sql`WHEN ${template}::text THEN ${keys!.reduce<SQL>((params, key) => sql`(${params}) - ${key}::text`, sql`${row}.params`)}`,
+  )
+  if (!branches.length) return sql`${row}.params`
+  return sql`CASE ${row}.template ${sql.join(branches, sql` `)} ELSE ${row}.params END`
 }
 
 /** Queues an e-mail in the caller's transaction: it leaves only if the change it reports commits. */

@@ -1,12 +1,13 @@
 import type { PGlite } from '@electric-sql/pglite'
 import { afterEach, describe, expect, it } from 'vitest'
 import { cachedRead, openDatabase, queryRows, sql, type Database } from '../../src/db/client'
-import { ReadCache } from '../../src/db/read-cache'
+import { ReadCache, throughCache, type PgliteStatements } from '../../src/db/read-cache'
 import { migratedPglite, postgresOnly, testDatabases, type TestDatabase } from '../support/databases'
 
 describe('ReadCache on the embedded database', () => {
   let client: PGlite
   let cache: ReadCache
+  let counted: PgliteStatements // the client as the database module hands it to drizzle
   let reads: number
   afterEach(async () => client?.close())
 
@@ -14,7 +15,7 @@ describe('ReadCache on the embedded database', () => {
     client = await migratedPglite() // a database of its own; its table `notes` is the test's
     await client.exec(`create table notes (id int primary key, body text); insert into notes values (1, 'one')`)
     cache = new ReadCache(3)
-    cache.watch(client)
+    counted = throughCache(client, cache)
     reads = 0
   }
   const notes = (key = 'notes') =>
@@ -28,11 +29,11 @@ describe('ReadCache on the embedded database', () => {
     expect(await notes()).toEqual([{ id: 1, body: 'one' }])
     expect(await notes()).toEqual([{ id: 1, body: 'one' }])
     expect(reads).toBe(1)
-    await client.query(`insert into notes values (2, 'two')`)
+    await counted.query(`insert into notes values (2, 'two')`)
     expect((await notes()).map((n) => n.body)).toEqual(['one', 'two'])
-    await client.exec(`update notes set body = 'uno' where id = 1`)
+    await counted.query(`update notes set body = 'uno' where id = 1`)
     expect((await notes())[0].body).toBe('uno')
-    await client.transaction(async (tx) => tx.query(`delete from notes where id = 2`))
+    await counted.transaction(async (tx) => tx.query(`delete from notes where id = 2`))
     expect(await notes()).toHaveLength(1)
     expect(reads).toBe(4)
   })
@@ -40,12 +41,12 @@ describe('ReadCache on the embedded database', () => {
   it('never serves a read that overlapped a write, whichever ran first', async () => {
     await setup()
     const before = notes() // queued first: reads the old row
-    const writing = client.query(`update notes set body = 'changed'`)
+    const writing = counted.query(`update notes set body = 'changed'`)
     expect((await before)[0].body).toBe('one')
     await writing
     expect((await notes())[0].body).toBe('changed')
 
-    const writingAgain = client.query(`update notes set body = 'again'`)
+    const writingAgain = counted.query(`update notes set body = 'again'`)
     const during = notes()
     await Promise.all([writingAgain, during])
     expect((await notes())[0].body).toBe('again')

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { eq } from 'drizzle-orm'
 import type { ManualClock } from '../../src/core/clock'
 import { openDatabase, type Database, type Db } from '../../src/db/client'
@@ -190,6 +190,34 @@ describe.each(testDatabases())('%s: dispatchOutbox', (_name, open) => {
     expect(await dispatchOutbox(deps, transport(), context)).toEqual({ sent: 0, retried: 0, failed: 1 })
     expect((await rowOf(t.database.db, row.id)).lastError).toMatch(/unknown mail template "welcome"/)
     expect(sink.received).toHaveLength(0)
+  })
+
+  it('keeps the transport fed: the next batch is claimed and handed over while a mail of this one is still out; each row sent and recorded once', async () => {
+    const ids: number[] = []
+    for (let i = 0; i < 5; i++) ids.push(await enqueueMail(t.database.db, reminderTo(`holder${i}@example.it`), clock.now()))
+    let releaseFirst!: () => void
+    const firstHeld = new Promise<void>((resolve) => (releaseFirst = resolve))
+    const handed: string[] = []
+    const slow: MailTransport = {
+      async send(message) {
+        handed.push(message.to)
+        if (message.to === 'holder0@example.it') await firstHeld // a slow server on the batch's first mail
+      },
+    }
+
+    const pass = dispatchOutbox(deps, slow, context, { batchSize: 2 })
+    // batch 1 = rows 0, 1 (row 0 held); batch 2 = rows 2, 3 goes to the transport meanwhile, batch 3 is claimed
+    await vi.waitFor(() => expect(handed).toEqual(['holder0@example.it', 'holder1@example.it', 'holder2@example.it', 'holder3@example.it']))
+    await vi.waitFor(async () => expect((await rowOf(t.database.db, ids[4])).attempts).toBe(1))
+    expect(handed).not.toContain('holder4@example.it') // two batches in the transport at most
+    expect((await rowOf(t.database.db, ids[1])).status).toBe('pending') // recorded with its batch, once row 0 is done
+
+    releaseFirst()
+    expect(await pass).toEqual({ sent: 5, retried: 0, failed: 0 })
+    expect(handed.sort()).toEqual(ids.map((_, i) => `holder${i}@example.it`))
+    const rows = await t.database.db.select().from(outbox)
+    expect(rows.map((r) => [r.status, r.attempts, r.sentAt])).toEqual(ids.map(() => ['sent', 1, clock.now()]))
+    expect(new Set(rows.map((r) => r.messageId)).size).toBe(5)
   })
 
   it('R8: two dispatchers running at once never send a row twice', async () => {

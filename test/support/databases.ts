@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import pg from 'pg'
 import { inject } from 'vitest'
-import { openDatabase, wrapPglite, type Database } from '../../src/db/client'
+import { openDatabase, sql, wrapPglite, type Database } from '../../src/db/client'
 import { withDatabase } from './global-setup'
 
 export interface TestDatabase {
@@ -21,7 +21,7 @@ export type OpenTestDatabase = () => Promise<TestDatabase>
 
 let migratedDataFolder: Promise<Blob> | undefined
 /** Instances a finished test gave back, emptied: loading one costs half a second, emptying it milliseconds. */
-const idlePglites: Array<{ client: PGlite; database: Database }> = []
+const idlePglites: Database[] = []
 
 /**
  * PGlite: load the migrated data folder global setup dumped when no emptied instance is free, and
@@ -29,24 +29,19 @@ const idlePglites: Array<{ client: PGlite; database: Database }> = []
  * reset), so the next test starts from the migrated schema with no rows, as a fresh one would.
  */
 async function openPglite(): Promise<TestDatabase> {
-  const pooled = idlePglites.pop() ?? (await loadMigratedPglite())
+  const pooled = idlePglites.pop() ?? wrapPglite(await migratedPglite())
   let released = false
   const close = async () => {
     if (released) return
     released = true
     try {
-      await emptyPglite(pooled.client)
+      await emptyPglite(pooled)
       idlePglites.push(pooled)
     } catch {
-      await pooled.database.close() // left in a state it cannot be emptied from: not reused
+      await pooled.close() // left in a state it cannot be emptied from: not reused
     }
   }
-  return { name: 'pglite', database: { ...pooled.database, close }, close }
-}
-
-async function loadMigratedPglite(): Promise<{ client: PGlite; database: Database }> {
-  const client = await migratedPglite()
-  return { client, database: wrapPglite(client) }
+  return { name: 'pglite', database: { ...pooled, close }, close }
 }
 
 /** An embedded database of the caller's own, in memory, migrated: loaded from global setup's dump (initdb would cost seconds). */
@@ -67,10 +62,11 @@ export function migratedFolder(prefix: string): string {
   return folder
 }
 
-async function emptyPglite(client: PGlite): Promise<void> {
-  await client.exec(EMPTY_EVERY_TABLE)
-  await client.exec('SELECT pg_advisory_unlock_all()')
-  await client.exec('DISCARD ALL') // alone: it cannot run in the transaction a multi-statement exec makes
+/** Through the database's own client, so its ReadCache sees the change (db/read-cache.ts). */
+async function emptyPglite(database: Database): Promise<void> {
+  await database.db.execute(sql.raw(EMPTY_EVERY_TABLE))
+  await database.db.execute(sql`SELECT pg_advisory_unlock_all()`)
+  await database.db.execute(sql`DISCARD ALL`) // alone: it cannot run in a transaction
 }
 
 /** Every row of the schema's tables gone and their identities restarted: the migrated schema as it was. */
