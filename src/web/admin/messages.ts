@@ -1,5 +1,6 @@
 import type { Catalogue, Lang } from '../i18n'
 import { common } from '../portal/messages/common'
+import { moneyMessages } from './money-messages'
 
 /** The back office's texts; the frame's own (errors, language switch, rate limit) come from the portal's common ones. */
 const office = {
@@ -242,6 +243,6 @@ const office = {
 } satisfies Catalogue<string>
 
 export const officeMessages: Record<Lang, Record<string, string>> = {
-  it: { ...common.it, ...office.it },
-  en: { ...common.en, ...office.en },
+  it: { ...common.it, ...office.it, ...moneyMessages.it },
+  en: { ...common.en, ...office.en, ...moneyMessages.en },
 }
