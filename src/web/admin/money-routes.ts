@@ -2,13 +2,15 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerHookHandl
 import { businessDate, formatDate, formatInstant, isCalendarDate, type CalendarDate } from '../../core/calendar'
 import { DomainError, errorMessage, type ErrorCode } from '../../core/errors'
 import { formatEuro, parseEuroAmount } from '../../core/money'
-import { formatOrderId, type OrderId } from '../../core/order-id'
+import { formatOrderId, parseOrderId, type OrderId } from '../../core/order-id'
 import { PAYMENT_METHODS } from '../../core/vocabulary'
 import { assignHeldPayment } from '../../flows/assign-payment'
 import { registerPayment } from '../../flows/register-payment'
 import { findPaymentFacts, listHeldPayments, listRefundsDue, type PaymentFacts, type RefundDue } from '../../payments/held/list-held'
 import { addPaymentNote, markNotOurs } from '../../payments/held/resolve-held'
+import { findPayment } from '../../payments/queries'
 import { refundPayment } from '../../payments/refund-payment'
+import { findOrder } from '../../renewals/queries'
 import type { PaymentMethod } from '../../renewals/schema'
 import type { Services } from '../../services'
 import { text, type FieldError } from '../frame'
@@ -109,8 +111,18 @@ export async function moneyRoutes(app: FastifyInstance, services: Services): Pro
     { preHandler: billingGuard, schema: { params: IdParams } },
     async (request, reply) => {
       const form = { order: text(request.body?.order).trim(), reason: text(request.body?.reason), accept: text(request.body?.accept) }
+      // every problem of the form at once (the domain says the first it meets)
+      const errors: FieldError[] = []
+      const say = (field: string, code: ErrorCode) => errors.push({ field, message: errorMessage(code, request.lang) })
+      const orderId = parseOrderId(form.order)
+      if (!orderId) say('order', 'order_id_invalid')
+      else if (form.accept !== 'si') {
+        const [order, held] = await Promise.all([findOrder(deps.db, orderId), findPayment(deps.db, request.params.id)])
+        if (order && held && held.amountCents < order.totalCents) say('accept', 'difference_not_accepted')
+      }
+      if (!form.reason.trim()) say('reason', 'reason_required')
+      if (errors.length) return entryPage(request, reply, request.params.id, { errors, form }, 422)
       return act(request, reply, request.params.id, form, async () => {
-        if (!form.order) throw new DomainError('order_id_invalid')
         await assignHeldPayment(deps, {
           paymentId: request.params.id,
           orderRef: form.order,
