@@ -7,6 +7,7 @@ import { DomainError } from '../../../src/core/errors'
 import { formatOrderId, type OrderId } from '../../../src/core/order-id'
 import { auditLog, outbox, payments } from '../../../src/db/schema'
 import { assignHeldPayment } from '../../../src/flows/assign-payment'
+import { importSlips } from '../../../src/flows/imports/import-slips'
 import { importStatement } from '../../../src/flows/imports/import-statement'
 import { registerPayment } from '../../../src/flows/register-payment'
 import { listHeldPayments, listRefundsDue } from '../../../src/payments/held/list-held'
@@ -15,6 +16,7 @@ import { refundPayment } from '../../../src/payments/refund-payment'
 import { postgresOnly, testDatabases, type TestDatabase } from '../../support/databases'
 import { expiryOf, openOrder, orderStatus, servicesFor } from '../gateways/harness'
 import { ACCOUNT_IBAN, camtStatement } from '../offline/statement-builder'
+import { posteReport } from '../postal/poste-records'
 
 const folder = mkdtempSync(join(tmpdir(), 'held-'))
 afterAll(() => rmSync(folder, { recursive: true, force: true }))
@@ -87,6 +89,18 @@ describe.each(testDatabases())('%s: payments to resolve (issue 11)', (_name, ope
       [anna, expect.stringMatching(/probable_typo|unknown_order|no_order_id/)],
     ])
     if (held[1].reason.startsWith('probable_typo')) expect(held[1].candidateOrderId).toBe(formatOrderId(order.orderId as OrderId))
+  })
+
+  it('a postal slip with no order in its causale is listed with its causale, postal account, day paid and report line', async () => {
+    t = await open()
+    const { services } = servicesFor(t)
+    await openOrder(t, services, { method: 'bollettino' })
+    const path = join(folder, `poste-${process.pid}-${++files}.txt`)
+    writeFileSync(path, posteReport([{ selection: '0000007', type: '674', amountCents: 1220, causale: 'RINNOVO CASELLA DOTT ROSSI', acceptedOn: '260504' }]))
+    await importSlips(services.deps, path, { actor: anna, fileName: 'rendiconto.txt' })
+    expect(await listHeldPayments(t.database.db)).toEqual([
+      expect.objectContaining({ method: 'bollettino', amountCents: 1220, reason: 'no_order_id', causale: 'RINNOVO CASELLA DOTT ROSSI', account: '000012345678', paidOn: '2026-05-04', file: 'rendiconto.txt', line: 1, payer: null }),
+    ])
   })
 
   it('assigning an underpayment needs "accept the difference" and a reason; then it pays the order through the settlement, once, and the holder is told', async () => {
