@@ -23,6 +23,24 @@ export const ERROR_MESSAGES = {
   },
   password_too_short: { it: 'La password è troppo corta', en: 'The password is too short' },
   password_too_long: { it: 'La password è troppo lunga', en: 'The password is too long' },
+  reason_required: { it: 'Scrivi il motivo: resta nel registro delle operazioni', en: 'Give the reason: it stays in the audit trail' },
+  note_required: { it: 'Scrivi il testo della nota', en: 'Write the note' },
+  payment_not_to_resolve: { it: 'Questo pagamento non è tra quelli da risolvere', en: 'This payment is not one to resolve' },
+  payment_already_resolved: {
+    it: 'Questo pagamento è già stato risolto (forse da un altro operatore proprio ora): nulla è cambiato',
+    en: 'This payment has already been resolved (perhaps by another operator just now): nothing changed',
+  },
+  difference_not_accepted: {
+    it: 'L’importo è inferiore al totale dell’ordine: per assegnarlo conferma «accetta la differenza» e scrivi il motivo',
+    en: 'The amount is less than the order’s total: to assign it, confirm “accept the difference” and give the reason',
+  },
+  order_lapsed: { it: 'L’ordine non è più valido', en: 'The order is no longer valid' },
+  order_id_invalid: { it: 'Numero d’ordine non valido (controlla le cifre di controllo)', en: 'Invalid order ID (check its check digits)' },
+  refund_details_required: {
+    it: 'Per un rimborso con bonifico indica la data e il riferimento CRO/TRN del bonifico',
+    en: 'For a refund by bank transfer, give the date and the CRO/TRN reference of the transfer',
+  },
+  iban_invalid: { it: 'IBAN non valido', en: 'Invalid IBAN' },
 } as const
 
 export type ErrorCode = keyof typeof ERROR_MESSAGES

@@ -97,3 +97,15 @@ export function composeItalianIban(abi: string, cab: string, account: string): s
   for (const digit of digits) remainder = (remainder * 10 + Number(digit)) % 97
   return `IT${String(98 - remainder).padStart(2, '0')}${bban}`
 }
+
+/**
+ * Any SEPA IBAN as typed (a refund goes back to the payer's account, wherever it is): the shape and
+ * mod-97 check digits through ibantools, and the CIN too when it is Italian. The electronic form,
+ * or null when it does not hold.
+ */
+export function checkedIban(input: string): string | null {
+  const iban = electronicFormatIBAN(input ?? '') ?? ''
+  if (!iban || !validateIBAN(iban).valid) return null
+  if (iban.startsWith('IT') && !validateItalianIban(iban).ok) return null
+  return iban
+}

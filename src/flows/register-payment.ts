@@ -1,3 +1,4 @@
+import { audit } from '../db/audit'
 import type { Deps } from '../deps'
 import { checkPayment, type IncomingPayment, type PaymentRegistration } from './settlement/payment'
 import { settlePayments, worthRetrying } from './settlement/settle-payments'
@@ -17,13 +18,27 @@ const ATTEMPTS = 3
  * for an operator to match. Should another transaction store the same payment meanwhile, the
  * registration starts again and answers as a replay.
  */
-export async function registerPayment(deps: Deps, input: IncomingPayment): Promise<PaymentRegistration> {
+export async function registerPayment(deps: Deps, input: IncomingPayment, byHand?: { reason: string }): Promise<PaymentRegistration> {
   const payment = checkPayment(input) // a malformed notification is refused before anything is stored
   for (let attempt = 1; ; attempt++) {
     try {
       const now = deps.clock.now()
-      const [registration] = await deps.db.transaction((tx) => settlePayments(tx, [payment], { now, timeZone: deps.config.businessTimeZone }))
-      return registration
+      return await deps.db.transaction(async (tx) => {
+        const [registration] = await settlePayments(tx, [payment], { now, timeZone: deps.config.businessTimeZone })
+        // issue 11: an operator registering by hand says why (R9), in the registration's transaction
+        if (byHand && !registration.replayed) {
+          await audit(tx, {
+            actor: payment.actor,
+            action: 'payment.registered_by_hand',
+            at: now,
+            paymentId: registration.paymentId,
+            ...(registration.orderId ? { orderId: registration.orderId } : {}),
+            reason: byHand.reason,
+            data: { amountCents: payment.amountCents, method: payment.method, reference: payment.reference },
+          })
+        }
+        return registration
+      })
     } catch (error) {
       if (attempt < ATTEMPTS && worthRetrying(error)) continue
       throw error

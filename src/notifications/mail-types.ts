@@ -64,7 +64,7 @@ export interface PaymentRefundedParams {
   /** How the money was paid in. */
   method: PaymentMethod
   refundedBy: RefundChannel
-  /** Why it was due back: order_already_paid (paid twice), mailbox_ceased, order_lapsed. */
+  /** Why it was due back: order_already_paid (paid twice), mailbox_ceased, order_lapsed, overpaid, not_ours. */
   reason: string
 }
 

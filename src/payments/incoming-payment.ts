@@ -11,6 +11,11 @@ export interface IncomingPayment {
   reference: string
   actor: Actor // gateway:NAME or operator:NAME
   raw?: unknown
+  /**
+   * Issue 11: an operator assigning a held payment accepted that it pays less than the order's
+   * total (with a reason, audited): R4's exact-amount rule then lets it pay the order.
+   */
+  acceptShortfall?: boolean
   /** An imported file's entry: the payment's raw facts are the entry's (the database copies them). */
   staged?: { importId: number; position: number }
 }

@@ -23,6 +23,8 @@ export interface PaymentRowsSql {
   refundStatus: SQL
   source: SQL
   raw: SQL
+  importId: SQL
+  importPosition: SQL
 }
 
 /**
@@ -32,10 +34,11 @@ export interface PaymentRowsSql {
  * key (the caller rolls back and settles the batch again).
  */
 export function insertPaymentRowsSql(p: PaymentRowsSql, receivedAt: Date): SQL {
-  return sql`INSERT INTO payments (id, method, reference, order_ref, order_id, amount_cents, outcome, reason, refund_status, source, received_at, raw)
+  return sql`INSERT INTO payments (id, method, reference, order_ref, order_id, amount_cents, outcome, reason, refund_status, source, received_at, raw,
+                        import_id, import_position)
     OVERRIDING SYSTEM VALUE
     SELECT ${p.id}, ${p.method}, ${p.reference}, ${p.orderRef}, ${p.orderId}, ${p.amountCents}, ${p.outcome}, ${p.reason}, ${p.refundStatus},
-           ${p.source}, ${receivedAt}::timestamptz, ${p.raw}
+           ${p.source}, ${receivedAt}::timestamptz, ${p.raw}, ${p.importId}, ${p.importPosition}
       FROM ${p.from}`
 }
 
@@ -64,4 +67,9 @@ export async function findPaymentByReference(
 /** Every payment registered against an order, oldest first. */
 export async function listPaymentsForOrder(db: Executor, orderId: string): Promise<PaymentRow[]> {
   return db.select().from(payments).where(eq(payments.orderId, orderId)).orderBy(asc(payments.id))
+}
+
+export async function findPayment(db: Executor, paymentId: number): Promise<PaymentRow | undefined> {
+  const [row] = await db.select().from(payments).where(eq(payments.id, paymentId))
+  return row
 }

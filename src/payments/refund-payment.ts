@@ -9,11 +9,23 @@ import { enqueueMail } from '../notifications/outbox'
 import * as renewals from '../renewals/queries'
 import type { CardGateways } from './gateways/pick-card-gateways'
 import { lockPayment } from './reversal-queries'
+import { findPayment } from './queries'
 import { payments } from './schema'
+import { isCalendarDate, type CalendarDate } from '../core/calendar'
+import { checkedIban } from '../core/iban'
 
 export interface RefundInput {
   paymentId: number
   actor: Actor // operator:NAME
+  /** Issue 11: a refund the operator sent by bank transfer (a transfer or slip payment): when, to which IBAN, its CRO/TRN. */
+  bankTransfer?: BankRefund
+}
+
+export interface BankRefund {
+  refundedOn: CalendarDate
+  /** The bank's reference of the refund transfer (CRO or TRN). */
+  transferRef: string
+  iban?: string
 }
 
 export interface PaymentRefund {
@@ -23,14 +35,15 @@ export interface PaymentRefund {
   method: string
   /** The gateway that sent the money back; null when the operator refunds offline (bank transfer). */
   gateway: string | null
-  /** The gateway's refund ID; null for an offline refund. */
+  /** The gateway's refund ID, or the CRO/TRN of the operator's bank transfer; null when not given. */
   refundRef: string | null
   /** R8: the refund was recorded before; nothing changed now. */
   replayed: boolean
 }
 
 /**
- * R4/R6/R8/R9: refunds a payment that is due back (a duplicate, or money after cessation). When the
+ * R4/R6/R8/R9: refunds a payment that is due back (a duplicate, money after cessation, not ours, an
+ * overpayment's difference: issue 11). When the
  * payment came from a gateway, the gateway sends the money back first, under a key derived from
  * the payment so a retried refund is the same refund there; then, in one transaction with its audit
  * row, the payment is marked refunded, and the holder is told by e-mail (same transaction: the mail
@@ -43,12 +56,15 @@ export async function refundPayment(deps: Deps, gateways: Pick<CardGateways, 'by
   if (payment.refundStatus !== 'due') throw new DomainError('refund_not_due', `payment ${payment.id} is ${payment.outcome}`)
 
   const gatewayName = payment.source.startsWith('gateway:') ? payment.source.slice('gateway:'.length) : null
-  let refundRef: string | null = null
+  const bank = gatewayName ? null : checkBankRefund(input.bankTransfer)
+  // issue 11: an overpayment assigned to its order gives back only the difference
+  const amountCents = payment.refundCents ?? payment.amountCents
+  let refundRef: string | null = bank?.transferRef ?? null
   if (gatewayName) {
     const gateway = gateways.byName(gatewayName)
     if (!gateway) throw new DomainError('gateway_unavailable', gatewayName)
     // Outside the transaction: no row stays locked while the gateway answers.
-    refundRef = (await gateway.refund(payment.reference, payment.amountCents, `refund-payment-${payment.id}`)).refundRef
+    refundRef = (await gateway.refund(payment.reference, amountCents, `refund-payment-${payment.id}`)).refundRef
   }
 
   const now = deps.clock.now()
@@ -63,11 +79,19 @@ export async function refundPayment(deps: Deps, gateways: Pick<CardGateways, 'by
       at: now,
       paymentId: payment.id,
       ...(payment.orderId ? { orderId: payment.orderId } : {}),
-      reason: payment.reason ?? payment.outcome,
-      data: { amountCents: payment.amountCents, method: payment.method, reference: payment.reference, gateway: gatewayName, refundRef },
+      reason: refundReason(locked),
+      data: {
+        amountCents,
+        paidCents: payment.amountCents,
+        method: payment.method,
+        reference: payment.reference,
+        gateway: gatewayName,
+        refundRef,
+        ...(bank ? { refundedOn: bank.refundedOn, iban: bank.iban ?? null } : {}),
+      },
     })
-    await enqueueRefundMail(tx, locked, gatewayName ? gatewayChannel(locked.method) : 'bonifico', now)
-    return { paymentId: payment.id, orderId: payment.orderId, amountCents: payment.amountCents, method: payment.method, gateway: gatewayName, refundRef, replayed: false }
+    await enqueueRefundMail(tx, locked, amountCents, gatewayName ? gatewayChannel(locked.method) : 'bonifico', now)
+    return { paymentId: payment.id, orderId: payment.orderId, amountCents, method: payment.method, gateway: gatewayName, refundRef, replayed: false }
   })
 }
 
@@ -76,10 +100,32 @@ function gatewayChannel(method: typeof payments.$inferSelect.method): RefundChan
   return method === 'paypal' ? 'paypal' : 'card'
 }
 
-/** Tells the holder of the payment's order; a payment that matched no order has no holder to tell. */
-async function enqueueRefundMail(tx: Executor, payment: typeof payments.$inferSelect, refundedBy: RefundChannel, now: Date): Promise<void> {
-  if (!payment.orderId) return
-  const order = (await renewals.findOrder(tx, payment.orderId))!
+/** Why a payment is due back: a duplicate, after cessation, a lapsed order, not ours, or an overpayment's difference (issue 11). */
+function refundReason(payment: typeof payments.$inferSelect): string {
+  if (payment.resolution === 'not_ours') return 'not_ours'
+  if (payment.resolution === 'assigned') return 'overpaid'
+  return payment.reason ?? payment.outcome
+}
+
+/** Issue 11: a bank refund's details as the operator gave them, checked; undefined when none were given. */
+function checkBankRefund(bank: BankRefund | undefined): BankRefund | undefined {
+  if (!bank) return undefined
+  const transferRef = bank.transferRef.trim()
+  if (!transferRef || transferRef.length > 64 || !isCalendarDate(bank.refundedOn)) throw new DomainError('refund_details_required')
+  if (bank.iban === undefined || bank.iban.trim() === '') return { refundedOn: bank.refundedOn, transferRef }
+  const iban = checkedIban(bank.iban)
+  if (!iban) throw new DomainError('iban_invalid', bank.iban)
+  return { refundedOn: bank.refundedOn, transferRef, iban }
+}
+
+/**
+ * Tells the holder of the payment's order, or of the order it was assigned to (an overpayment); a
+ * payment that matched no order has no holder to tell.
+ */
+async function enqueueRefundMail(tx: Executor, payment: typeof payments.$inferSelect, amountCents: number, refundedBy: RefundChannel, now: Date): Promise<void> {
+  const orderId = payment.orderId ?? (payment.resolvedPaymentId ? (await findPayment(tx, payment.resolvedPaymentId))?.orderId : null)
+  if (!orderId) return
+  const order = (await renewals.findOrder(tx, orderId))!
   const mailbox = (await renewals.findMailbox(tx, order.mailboxId))!
   const account = (await renewals.findAccount(tx, mailbox.accountId))!
   await enqueueMail(
@@ -92,10 +138,10 @@ async function enqueueRefundMail(tx: Executor, payment: typeof payments.$inferSe
         holderName: `${account.firstName} ${account.lastName}`,
         mailbox: mailbox.address,
         orderId: order.id,
-        amountCents: payment.amountCents,
+        amountCents,
         method: payment.method,
         refundedBy,
-        reason: payment.reason ?? payment.outcome,
+        reason: refundReason(payment),
       },
       mailboxId: mailbox.id,
       orderId: order.id,
@@ -115,7 +161,7 @@ async function replay(db: Executor, payment: typeof payments.$inferSelect): Prom
   return {
     paymentId: payment.id,
     orderId: payment.orderId,
-    amountCents: payment.amountCents,
+    amountCents: payment.refundCents ?? payment.amountCents,
     method: payment.method,
     gateway: data.gateway ?? null,
     refundRef: data.refundRef ?? null,

@@ -5,6 +5,9 @@ import { orders, PAYMENT_METHODS } from '../renewals/schema'
 export const PAYMENT_OUTCOMES = ['paid', 'duplicate', 'held', 'unknownOrder'] as const
 export type PaymentOutcome = (typeof PAYMENT_OUTCOMES)[number]
 
+export const PAYMENT_RESOLUTIONS = ['assigned', 'not_ours'] as const
+export type PaymentResolution = (typeof PAYMENT_RESOLUTIONS)[number]
+
 /** Every payment notification ever received, once per (method, reference): R8. */
 export const payments = pgTable(
   'payments',
@@ -21,13 +24,42 @@ export const payments = pgTable(
     source: text('source').notNull(), // actor that registered it
     receivedAt: timestamp('received_at', { withTimezone: true }).notNull(),
     raw: jsonb('raw'),
+    // an imported file's entry: its import and position, so the operator sees which file and line
+    importId: bigint('import_id', { mode: 'number' }),
+    importPosition: integer('import_position'),
+    /** A held or unmatched payment an operator decided on (issue 11): assigned to an order, or not ours (refund due). */
+    resolution: text('resolution', { enum: PAYMENT_RESOLUTIONS }),
+    /** assigned: the payment its resolution registered through the settlement. */
+    resolvedPaymentId: bigint('resolved_payment_id', { mode: 'number' }),
+    /** The part of the amount due back when it is not all of it (an overpayment's difference); null: all of it. */
+    refundCents: integer('refund_cents'),
   },
   (t) => [
     unique('payments_method_reference').on(t.method, t.reference),
     index('payments_order').on(t.orderId),
+    // the two work queues stay small however many payments there are: partial indexes
+    index('payments_to_resolve')
+      .on(t.id)
+      .where(sql`${t.outcome} in ('held', 'unknownOrder') and ${t.resolution} is null and ${t.refundStatus} <> 'refunded'`),
+    index('payments_refund_due').on(t.id).where(sql`${t.refundStatus} = 'due'`),
     // a bank reversal finds its original by the payer's end-to-end id (findReversalOriginal)
     index('payments_end_to_end')
       .on(t.method, sql`(${t.raw} ->> 'endToEndId')`)
       .where(sql`${t.raw} ->> 'endToEndId' is not null`),
   ],
+)
+
+/** An operator's note on a payment to resolve (issue 11): what they found out, for the next one who looks. */
+export const paymentNotes = pgTable(
+  'payment_notes',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    paymentId: bigint('payment_id', { mode: 'number' })
+      .notNull()
+      .references(() => payments.id),
+    actor: text('actor').notNull(),
+    note: text('note').notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('payment_notes_payment').on(t.paymentId)],
 )

@@ -59,7 +59,8 @@ export type Settlement =
   | { kind: 'held'; reason: HoldReason; refundDue: boolean }
 
 /**
- * R4/R6: what one payment does to an order. Paid only when the amount equals the total exactly;
+ * R4/R6: what one payment does to an order. Paid only when the amount equals the total exactly
+ * (or is less, and an operator accepted the difference);
  * a second payment of a paid order is a duplicate; a mismatch is held; after cessation (or once
  * the window is over) and on a lapsed order the payment is held for refund.
  */
@@ -69,11 +70,14 @@ export function settle(
   amountCents: number,
   convention: { lateRenewalFrom: LateRenewalFrom; renewableWindowDays: number },
   paymentDate: CalendarDate,
+  options: { acceptShortfall?: boolean } = {},
 ): Settlement {
   if (order.status === 'paid') return { kind: 'duplicate' }
   if (order.status === 'lapsed') return { kind: 'held', reason: 'order_lapsed', refundDue: true }
   if (!isRenewable(mailbox, convention, paymentDate)) return { kind: 'held', reason: 'mailbox_ceased', refundDue: true }
-  if (amountCents !== order.totalCents) return { kind: 'held', reason: 'amount_mismatch', refundDue: false }
+  // issue 11: less than the total pays only when an operator accepted the difference
+  const shortfallAccepted = options.acceptShortfall === true && amountCents < order.totalCents
+  if (amountCents !== order.totalCents && !shortfallAccepted) return { kind: 'held', reason: 'amount_mismatch', refundDue: false }
   const extendsFrom = renewalBase(mailbox, convention, paymentDate)
   return {
     kind: 'paid',

@@ -8,6 +8,7 @@ import type { Logger } from '../logging'
 import type { Services } from '../services'
 import { OFFICE_PATH, registerBackOffice } from './admin/plugin'
 import { officeSignInRoutes } from './admin/sign-in-routes'
+import { moneyRoutes } from './admin/money-routes'
 import { uploadRoutes } from './admin/upload-routes'
 import { mailboxesRoutes } from './portal/mailboxes-routes'
 import { paymentRoutes } from './portal/payment-routes'
@@ -87,6 +88,7 @@ export async function buildServer(services: Services, options: { logger?: Logger
       registerBackOffice(office, services, async (routes) => {
         await officeSignInRoutes(routes, services)
         await uploadRoutes(routes, services)
+        await moneyRoutes(routes, services)
       }),
     { prefix: OFFICE_PATH },
   )

@@ -2,7 +2,7 @@ import { composeIBAN } from 'ibantools'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { DEMO_PAYMENT_INSTRUCTIONS } from '../../src/notifications/mail-context'
-import { composeItalianIban, italianCin, validateItalianIban } from '../../src/core/iban'
+import { checkedIban, composeItalianIban, italianCin, validateItalianIban } from '../../src/core/iban'
 
 /** An IBAN whose mod-97 check digits hold for whatever CIN it is given: only the CIN check can refuse it. */
 function ibanWithCin(cin: string, abi: string, cab: string, account: string): string {
@@ -71,4 +71,15 @@ describe('validateItalianIban', () => {
       }),
     )
   })
+})
+
+describe('checkedIban: where a refund goes (issue 11)', () => {
+  it.each([
+    ['IT60 X054 2811 1010 0000 0123 456', 'IT60X0542811101000000123456'],
+    ['de89 3704 0044 0532 0130 00', 'DE89370400440532013000'], // a SEPA account abroad
+    ['IT60X0542811101000000123457', null], // check digits
+    [composeIBAN({ countryCode: 'IT', bban: 'Y0542811101000000123456' })!, null], // right check digits, wrong CIN
+    ['', null],
+    ['not an iban', null],
+  ])('%s → %s', (input, expected) => expect(checkedIban(input)).toBe(expected))
 })

@@ -99,6 +99,17 @@ describe('R4/R6: settling one payment', () => {
     const leap = { ...active, expiresOn: day('2028-02-29') }
     expect(settle(open, leap, 1220, expiryPolicy, day('2028-01-15'))).toMatchObject({ newExpiresOn: '2029-02-28' })
   })
+
+  it.each<[string, number, OrderStatus, MailboxStatus, Settlement['kind'], string?]>([
+    ['issue 11: less than the total, the difference accepted by an operator, pays', 1000, 'open', 'active', 'paid'],
+    ['issue 11: an accepted shortfall never lets more than the total through', 1300, 'open', 'active', 'held', 'amount_mismatch'],
+    ['issue 11: an accepted shortfall does not pay a paid order twice', 1000, 'paid', 'active', 'duplicate'],
+    ['issue 11: nor a ceased mailbox', 1000, 'open', 'ceased', 'held', 'mailbox_ceased'],
+  ])('%s', (_rule, amountCents, orderStatus, mailboxStatus, kind, reason) => {
+    const outcome = settle({ ...open, status: orderStatus }, { status: mailboxStatus, expiresOn: day('2026-06-30') }, amountCents, expiryPolicy, day('2026-05-01'), { acceptShortfall: true })
+    expect(outcome.kind).toBe(kind)
+    if (reason) expect(outcome).toMatchObject({ reason })
+  })
 })
 
 describe('R2: the day a slow payment must be sent', () => {

@@ -92,7 +92,9 @@ export function settleBatch(payments: readonly CheckedPayment[], claimed: Claime
     const order = payment.orderId ? orders.get(payment.orderId) : undefined
     if (!order) return { kind: 'unknownOrder' }
     const mailbox = mailboxes.get(order.mailboxId)!
-    const settlement = settle(order, mailbox, payment.amountCents, conventions.get(mailbox.conventionCode)!, today)
+    const settlement = settle(order, mailbox, payment.amountCents, conventions.get(mailbox.conventionCode)!, today, {
+      acceptShortfall: payment.acceptShortfall,
+    })
     switch (settlement.kind) {
       case 'duplicate':
         return { kind: 'duplicate', order, expiresOn: mailbox.expiresOn }

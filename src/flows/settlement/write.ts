@@ -161,6 +161,8 @@ function ownersRows(now: Date): SQL[] {
         refundStatus: sql`d."refundStatus"`,
         source: sql`d.actor`,
         raw: sql`coalesce(d.raw, ${stagedFactsSql(sql`d."importId"`, sql`d.position`)})`,
+        importId: sql`d."importId"`,
+        importPosition: sql`d.position`,
       },
       now,
     ),

@@ -22,6 +22,14 @@ function why(reason: string, language: Language): string {
       return it
         ? 'Il pagamento ci è arrivato per un ordine non più valido, perciò non ha rinnovato la casella.'
         : 'The payment reached us for an order that was no longer valid, so it did not renew the mailbox.'
+    case 'overpaid':
+      return it
+        ? 'Il pagamento superava il totale dell’ordine: l’ordine è pagato e ti restituiamo la differenza.'
+        : 'The payment was more than the order’s total: the order is paid and we are returning the difference.'
+    case 'not_ours':
+      return it
+        ? 'Il pagamento non era destinato a noi, perciò te lo restituiamo per intero.'
+        : 'The payment was not meant for us, so we are returning all of it.'
     default:
       return it
         ? 'L’ordine risultava già pagato: questo era un secondo pagamento dello stesso ordine e non ha cambiato la scadenza della casella.'

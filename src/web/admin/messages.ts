@@ -1,5 +1,6 @@
 import type { Catalogue, Lang } from '../i18n'
 import { common } from '../portal/messages/common'
+import { moneyMessages } from './money-messages'
 
 /** The back office's texts; the frame's own (errors, language switch, rate limit) come from the portal's common ones. */
 const office = {
@@ -109,6 +110,8 @@ const office = {
     'reason.amount_too_large': 'Importo oltre il massimo di un pagamento: da verificare a mano',
     'reason.reversal_of_debit': 'Storno di un addebito',
     'reason.held': 'Da verificare',
+    'reason.not_ours': 'Non destinato a noi: da restituire per intero',
+    'reason.overpaid': 'Eccedenza rispetto al totale dell’ordine: da restituire la differenza',
     'reason.reversal.unpaid': 'Storno: il pagamento è annullato, l’ordine è di nuovo da pagare e la scadenza è tornata quella di prima',
     'reason.reversal.refund_cancelled': 'Storno di un pagamento da rimborsare: il rimborso non è più dovuto',
     'reason.reversal.recorded': 'Storno registrato: il pagamento non aveva rinnovato nulla',
@@ -225,6 +228,8 @@ const office = {
     'reason.amount_too_large': 'An amount beyond any payment: to be checked by hand',
     'reason.reversal_of_debit': 'Reversal of a debit',
     'reason.held': 'To check',
+    'reason.not_ours': 'Not meant for us: to return in full',
+    'reason.overpaid': 'More than the order’s total: the difference to return',
     'reason.reversal.unpaid': 'Reversal: the payment is undone, the order is unpaid again and the expiry date is back to what it was',
     'reason.reversal.refund_cancelled': 'Reversal of a payment due for refund: no refund is due any more',
     'reason.reversal.recorded': 'Reversal recorded: the payment had renewed nothing',
@@ -238,6 +243,6 @@ const office = {
 } satisfies Catalogue<string>
 
 export const officeMessages: Record<Lang, Record<string, string>> = {
-  it: { ...common.it, ...office.it },
-  en: { ...common.en, ...office.en },
+  it: { ...common.it, ...office.it, ...moneyMessages.it },
+  en: { ...common.en, ...office.en, ...moneyMessages.en },
 }
