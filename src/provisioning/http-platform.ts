@@ -1,4 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
+import { Agent as HttpAgent, request as httpRequest } from 'node:http'
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
 import type { Clock } from '../core/clock'
 import { PermanentPlatformError, type MailPlatform, type PlatformState } from './mail-platform'
 
@@ -41,20 +43,36 @@ const STATES: PlatformState[] = ['active', 'off', 'receive-only', 'absent']
  */
 export function httpMailPlatform(options: HttpPlatformOptions): MailPlatform {
   const timeoutMs = options.timeoutMs ?? 10_000
-  async function post(payload: Record<string, string>, idempotencyKey?: string): Promise<Response> {
+  const url = new URL(options.url)
+  const secure = url.protocol === 'https:'
+  // node:http with kept-alive connections: about four times fetch's rate on a busy machine (bench/provisioning).
+  const agent = secure ? new HttpsAgent({ keepAlive: true, maxSockets: 64 }) : new HttpAgent({ keepAlive: true, maxSockets: 64 })
+  const send = secure ? httpsRequest : httpRequest
+  async function post(payload: Record<string, string>, idempotencyKey?: string): Promise<string> {
     const body = JSON.stringify(payload)
     const timestamp = String(Math.floor(options.clock.now().getTime() / 1000))
-    const headers: Record<string, string> = {
+    const headers: Record<string, string | number> = {
       'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body),
       [SIGNATURE_HEADERS.timestamp]: timestamp,
       [SIGNATURE_HEADERS.signature]: signPlatformRequest(options.secret, timestamp, body),
     }
     if (idempotencyKey) headers[SIGNATURE_HEADERS.idempotencyKey] = idempotencyKey
-    const response = await fetch(options.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) })
-    if (response.ok) return response
-    const detail = (await response.text().catch(() => '')).slice(0, 200)
-    const message = `mail platform answered ${response.status}${detail ? `: ${detail}` : ''}`
-    if (response.status >= 500 || [408, 425, 429].includes(response.status)) throw new Error(message)
+    const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const request = send(url, { method: 'POST', agent, headers, timeout: timeoutMs }, (response) => {
+        const chunks: Buffer[] = []
+        response.on('data', (chunk: Buffer) => chunks.push(chunk))
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }))
+        response.on('error', reject)
+      })
+      request.on('timeout', () => request.destroy(new Error(`mail platform: no answer within ${timeoutMs} ms`)))
+      request.on('error', reject)
+      request.end(body)
+    })
+    if (status >= 200 && status < 300) return text
+    const detail = text.slice(0, 200)
+    const message = `mail platform answered ${status}${detail ? `: ${detail}` : ''}`
+    if (status >= 500 || [408, 425, 429].includes(status)) throw new Error(message)
     throw new PermanentPlatformError(message)
   }
   return {
@@ -62,12 +80,16 @@ export function httpMailPlatform(options: HttpPlatformOptions): MailPlatform {
     async apply(command) {
       const payload: Record<string, string> = { action: command.action, address: command.address, idempotencyKey: command.idempotencyKey }
       if (command.action === 'disable') payload.mode = command.mode
-      const response = await post(payload, command.idempotencyKey)
-      await response.arrayBuffer() // read to the end: the connection goes back to the pool
+      await post(payload, command.idempotencyKey)
     },
     async status(address) {
-      const response = await post({ action: 'status', address })
-      const answer = (await response.json().catch(() => null)) as { state?: unknown } | null
+      const text = await post({ action: 'status', address })
+      let answer: { state?: unknown } | null = null
+      try {
+        answer = JSON.parse(text)
+      } catch {
+        answer = null
+      }
       const state = answer?.state as PlatformState
       if (!STATES.includes(state)) throw new Error(`mail platform status for ${address}: expected {"state": ${STATES.map((s) => `"${s}"`).join('|')}}`)
       return state
