@@ -64,18 +64,32 @@ export function retryDelayMs(failedAttempts: number, policy: RetryPolicy = DEFAU
  */
 export async function deliverProvisioningCommands(deps: Deps, platform: MailPlatform, options: DeliveryOptions = {}): Promise<DeliveryTotals> {
   const totals: DeliveryTotals = { done: 0, retried: 0, failed: 0 }
-  const batchSize = options.batchSize ?? 200
-  for (;;) {
-    const claimed = await claimCommands(deps, { limit: batchSize, leaseMs: options.leaseMs })
-    if (claimed.length === 0) return totals
+  const claim = () => claimCommands(deps, { limit: options.batchSize ?? 200, leaseMs: options.leaseMs })
+  let platformDown = false
+  let recording: Promise<void> = Promise.resolve()
+  let claimed = await claim()
+  while (claimed.length > 0) {
+    // A pipeline: the next batch is claimed while this one is called, and this one is recorded
+    // while the next is called. The next claim skips this batch's mailboxes (in flight).
+    const nextClaim = platformDown ? Promise.resolve([]) : claim()
     const outcomes = await callPlatform(platform, claimed, options.concurrency ?? 16)
-    const recorded = await recordOutcomes(deps, outcomes, options.retry)
-    totals.done += recorded.done
-    totals.retried += recorded.retried
-    totals.failed += recorded.failed
-    // Nothing went through: the platform is down; the next run (after the backoff) tries again.
-    if (recorded.done === 0) return totals
+    // Nothing went through: the platform is down. The batch already claimed is still called
+    // (its calls fail and wait their backoff), then the run stops; the next run tries again.
+    if (outcomes.every((o) => o.error)) platformDown = true
+    await recording
+    recording = recordOutcomes(deps, outcomes, options.retry).then((recorded) => {
+      totals.done += recorded.done
+      totals.retried += recorded.retried
+      totals.failed += recorded.failed
+    })
+    claimed = await nextClaim
+    if (claimed.length === 0 && !platformDown) {
+      await recording // a mailbox's next command is due once the one before it is recorded
+      claimed = await claim()
+    }
   }
+  await recording
+  return totals
 }
 
 const DEFAULT_LEASE_MS = 5 * 60_000
@@ -88,7 +102,8 @@ export async function claimCommands(deps: Deps, p: { limit: number; leaseMs?: nu
     deps.db,
     sql`WITH due AS (
       SELECT p.id FROM provisioning_commands p
-       WHERE ((p.status = 'pending' AND (p.next_attempt_at IS NULL OR p.next_attempt_at <= ${now}::timestamptz))
+       WHERE p.status IN ('pending', 'in_flight')
+         AND ((p.status = 'pending' AND (p.next_attempt_at IS NULL OR p.next_attempt_at <= ${now}::timestamptz))
               OR (p.status = 'in_flight' AND p.lease_until <= ${now}::timestamptz))
          AND NOT EXISTS (SELECT 1 FROM provisioning_commands e
                           WHERE e.mailbox_id = p.mailbox_id AND e.id < p.id AND e.status IN ('pending', 'in_flight'))

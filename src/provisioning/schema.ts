@@ -24,7 +24,8 @@ export const provisioningCommands = pgTable(
     doneAt: timestamp('done_at', { withTimezone: true }),
     lastError: text('last_error'),
   },
-  (t) => [index('provisioning_pending').on(t.status, t.id), index('provisioning_mailbox').on(t.mailboxId, t.id)],
+  // Open commands only: a claim walks them in id order without passing the done ones (bench/provisioning).
+  (t) => [index('provisioning_open').on(t.id).where(sql`status IN ('pending', 'in_flight')`), index('provisioning_mailbox').on(t.mailboxId, t.id)],
 )
 
 /**

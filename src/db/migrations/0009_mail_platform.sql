@@ -1,6 +1,8 @@
+DROP INDEX "provisioning_pending";--> statement-breakpoint
 ALTER TABLE "conventions" ADD COLUMN "deactivation_mode" text DEFAULT 'off' NOT NULL;--> statement-breakpoint
 ALTER TABLE "provisioning_commands" ADD COLUMN "mode" text;--> statement-breakpoint
 ALTER TABLE "provisioning_commands" ADD COLUMN "lease_until" timestamp with time zone;--> statement-breakpoint
+CREATE INDEX "provisioning_open" ON "provisioning_commands" USING btree ("id") WHERE status IN ('pending', 'in_flight');--> statement-breakpoint
 CREATE INDEX "provisioning_mailbox" ON "provisioning_commands" USING btree ("mailbox_id","id");--> statement-breakpoint
 CREATE VIEW "public"."mail_platform_accounts" AS (SELECT m.address,
     CASE WHEN m.password_hash LIKE '{%' THEN m.password_hash
