@@ -144,10 +144,10 @@ export function buildServices(config: Config, database: Database, clock: Clock):
         stops.push(() => dispatcher.stop())
       } // without SMTP_URL mail stays queued: serve and worker say so at start, in the operator's language
       if (platform) {
-        const provisioning = setInterval(() => {
-          deliverProvisioningCommands(deps, platform).catch((error) => log('provisioning failed', error))
-        }, 30_000)
-        stops.push(() => clearInterval(provisioning))
+        // One run at a time in this process (a day of 50,000 deactivations outlasts the interval).
+        const provisioning = backgroundWork(() => deliverProvisioningCommands(deps, platform))
+        const provisioningTimer = setInterval(() => provisioning.start((message, error) => log(`provisioning: ${message}`, error)), 30_000)
+        stops.push(() => clearInterval(provisioningTimer), () => provisioning.settled())
       } // none outside demo mode until one is configured: commands stay queued (said at start)
       // Reset requests a process stored and could not resolve after its response (it stopped).
       const forgotten = setInterval(() => resetRequests.start(log), 60_000)
