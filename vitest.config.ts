@@ -2,10 +2,17 @@ import { availableParallelism } from 'node:os'
 import { configDefaults, defineConfig } from 'vitest/config'
 
 /**
- * Files that drive Chromium or start the real command (or a bench) as a process: they run one at a time, after
- * the others, so a browser or a child process never competes with a busy pool for the cores.
+ * Files that drive Chromium or start the real command (or a bench, or Dovecot) as a process: they run one at a
+ * time, after the others, so a browser or a child process never competes with a busy pool for the cores.
  */
-const ONE_AT_A_TIME = ['test/e2e/**/*.test.ts', 'test/bench/*.test.ts', 'test/cli/processes.test.ts', 'test/cli/serve-modes.test.ts', 'test/lifecycle/killed-run.test.ts']
+const ONE_AT_A_TIME = [
+  'test/e2e/**/*.test.ts',
+  'test/bench/*.test.ts',
+  'test/cli/processes.test.ts',
+  'test/cli/serve-modes.test.ts',
+  'test/lifecycle/killed-run.test.ts',
+  'test/provisioning/dovecot.test.ts',
+]
 
 export default defineConfig({
   test: {

@@ -33,6 +33,8 @@ export interface Config {
   trustProxy: number
   /** imaps://host[:993] or imap://host[:143]: mailbox passwords checked by an IMAP login; absent: the imported hashes. */
   imapUrl?: string
+  /** Where disable, enable and delete go (issue 13); absent: commands stay queued (the simulation in demo mode only). */
+  mailPlatform?: MailPlatformConfig
   /** Card and PayPal gateways. None configured: card and PayPal are not offered (the sandbox in demo mode only). */
   gateways: GatewayConfig
   /** Where bonifico and bollettino payments go; absent: they are not offered (clearly marked demo data in demo mode). */
@@ -71,6 +73,13 @@ export interface PaypalConfig {
   /** https://api-m.paypal.com (default, live) or https://api-m.sandbox.paypal.com; tests use a local fake. */
   apiBase: string
 }
+
+/**
+ * MAIL_PLATFORM=sql: Dovecot and Postfix read our database's view (docs/mail-platform.md), a
+ * PostgreSQL DATABASE_URL only. MAIL_PLATFORM=http: a signed JSON POST per command to
+ * MAIL_PLATFORM_URL, HMAC-SHA256 with MAIL_PLATFORM_SECRET.
+ */
+export type MailPlatformConfig = { kind: 'sql' } | { kind: 'http'; url: string; secret: string }
 
 export interface GatewayConfig {
   stripe?: StripeConfig
@@ -135,6 +144,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionSecrets: sessionSecrets(env.SESSION_SECRET, databaseUrl),
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     imapUrl: imapUrlFrom(env.IMAP_URL),
+    mailPlatform: mailPlatformConfig(env, databaseUrl),
     gateways,
     paymentInstructions: paymentInstructionsConfig(env) ?? (mode === 'demo' ? DEMO_PAYMENT_INSTRUCTIONS : undefined),
     uploadMaxMb: parseUploadMaxMb(env.UPLOAD_MAX_MB),
@@ -258,6 +268,27 @@ function imapUrlFrom(value: string | undefined): string | undefined {
   return `${url.protocol}//${url.host}`
 }
 
+function mailPlatformConfig(env: NodeJS.ProcessEnv, databaseUrl: string): MailPlatformConfig | undefined {
+  const kind = env.MAIL_PLATFORM || undefined
+  if (!kind) {
+    if (env.MAIL_PLATFORM_URL || env.MAIL_PLATFORM_SECRET) throw new ConfigError('MAIL_PLATFORM: set it to http to use MAIL_PLATFORM_URL and MAIL_PLATFORM_SECRET')
+    return undefined
+  }
+  if (kind === 'sql') {
+    if (!isPostgresUrl(databaseUrl)) throw new ConfigError('MAIL_PLATFORM=sql: needs a PostgreSQL DATABASE_URL (Dovecot and Postfix read its view mail_platform_accounts)')
+    return { kind }
+  }
+  if (kind !== 'http') throw new ConfigError(`MAIL_PLATFORM: expected sql or http, got "${kind}"`)
+  const url = optionalUrl(env, 'MAIL_PLATFORM_URL')
+  if (!url) throw new ConfigError('MAIL_PLATFORM_URL: required with MAIL_PLATFORM=http (the endpoint that receives the commands)')
+  const host = new URL(url).hostname.replace(/^\[(.*)\]$/, '$1')
+  if (url.startsWith('http:') && !LOOPBACK_HOSTS.has(host)) throw new ConfigError(`MAIL_PLATFORM_URL: expected https:// (plain http only to this machine), got "${url}"`)
+  const secret = env.MAIL_PLATFORM_SECRET || ''
+  const weakness = secret ? secretWeakness(secret) : 'missing'
+  if (weakness) throw new ConfigError(`MAIL_PLATFORM_SECRET: ${weakness}; the key both sides sign with, generate one with \`openssl rand -hex 32\``)
+  return { kind, url, secret }
+}
+
 const PAYMENT_VARIABLES = ['PAYMENT_BENEFICIARY', 'PAYMENT_IBAN', 'PAYMENT_BIC', 'PAYMENT_POSTAL_ACCOUNT'] as const
 
 /** The provider's bank and postal details, all four or none; the IBAN's check digits and CIN are verified. */
@@ -333,7 +364,7 @@ function parseMailRetentionDays(value: string | undefined): number {
 /** Every variable the service, its command line and its tests read. */
 export const KNOWN_VARIABLES = [
   'DATABASE_URL', 'SMTP_URL', 'MAIL_FROM', 'PUBLIC_URL', 'HOST', 'PORT', 'TZ_BUSINESS', 'LIFECYCLE_TIME',
-  'SESSION_SECRET', 'TRUST_PROXY', 'IMAP_URL', 'UPLOAD_MAX_MB', 'MAIL_RETENTION_DAYS', 'LOG_LEVEL',
+  'SESSION_SECRET', 'TRUST_PROXY', 'IMAP_URL', 'MAIL_PLATFORM', 'MAIL_PLATFORM_URL', 'MAIL_PLATFORM_SECRET', 'UPLOAD_MAX_MB', 'MAIL_RETENTION_DAYS', 'LOG_LEVEL',
   'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'STRIPE_API_BASE',
   'PAYPAL_CLIENT_ID', 'PAYPAL_CLIENT_SECRET', 'PAYPAL_WEBHOOK_ID', 'PAYPAL_API_BASE',
   'PAYMENT_BENEFICIARY', 'PAYMENT_IBAN', 'PAYMENT_BIC', 'PAYMENT_POSTAL_ACCOUNT',

@@ -27,7 +27,8 @@ import { offeredPaymentMethods } from './payments/offered-methods'
 import { deleteOldSentMail } from './notifications/prune-outbox'
 import { importSettlements, type ImportSettlements } from './flows/imports/settle-in-background'
 import { deliverProvisioningCommands } from './provisioning/deliver-commands'
-import { loggingMailPlatform, type MailPlatform } from './provisioning/mail-platform'
+import type { MailPlatform } from './provisioning/mail-platform'
+import { pickMailPlatform } from './provisioning/pick-mail-platform'
 
 export type Log = (message: string, detail?: unknown) => void
 
@@ -36,7 +37,7 @@ export interface Services {
   deps: Deps
   config: Config
   mail: MailContext
-  /** The mail platform's adapter; none outside demo mode until one is configured (commands then wait, queued). */
+  /** The mail platform's adapter (MAIL_PLATFORM); none outside demo mode until one is configured (commands then wait, queued). */
   platform: MailPlatform | undefined
   /** Checks mailbox passwords at sign-in: the imported hashes, or an IMAP login when IMAP_URL is set. */
   mailboxCredentials: MailboxCredentialChecker
@@ -103,8 +104,8 @@ export function buildServices(config: Config, database: Database, clock: Clock):
     ? imapMailboxCredentials(imapServerFromUrl(config.imapUrl))
     : localMailboxCredentials(database.db, mailboxPasswords)
   const resetRequests = backgroundWork(() => resolvePasswordResetRequests(deps))
-  // R10: the log-only platform is a simulation; outside demo mode commands wait for a real adapter (issue 13).
-  const platform = config.mode === 'demo' ? loggingMailPlatform((line) => console.log(line)) : undefined
+  // R10: the simulated platform only in demo mode; otherwise MAIL_PLATFORM's adapter, or none (commands wait).
+  const platform = pickMailPlatform(config, database.db, clock, (line) => console.log(line))
   const sessions = new SessionCache()
   let log: Log = (message, detail) => console.error(message, detail) // the jobs' log once they run
   const imports = importSettlements(deps, (message, detail) => log(message, detail))
@@ -143,10 +144,10 @@ export function buildServices(config: Config, database: Database, clock: Clock):
         stops.push(() => dispatcher.stop())
       } // without SMTP_URL mail stays queued: serve and worker say so at start, in the operator's language
       if (platform) {
-        const provisioning = setInterval(() => {
-          deliverProvisioningCommands(deps, platform).catch((error) => log('provisioning failed', error))
-        }, 30_000)
-        stops.push(() => clearInterval(provisioning))
+        // One run at a time in this process (a day of 50,000 deactivations outlasts the interval).
+        const provisioning = backgroundWork(() => deliverProvisioningCommands(deps, platform))
+        const provisioningTimer = setInterval(() => provisioning.start((message, error) => log(`provisioning: ${message}`, error)), 30_000)
+        stops.push(() => clearInterval(provisioningTimer), () => provisioning.settled())
       } // none outside demo mode until one is configured: commands stay queued (said at start)
       // Reset requests a process stored and could not resolve after its response (it stopped).
       const forgotten = setInterval(() => resetRequests.start(log), 60_000)

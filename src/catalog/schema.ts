@@ -11,6 +11,9 @@ export const conventions = pgTable('conventions', {
   registerWarningDays: integer('register_warning_days').notNull().default(30),
   renewableWindowDays: integer('renewable_window_days').notNull().default(90), // R6
   lateRenewalFrom: text('late_renewal_from', { enum: ['expiry', 'payment'] }).notNull().default('expiry'), // R6
+  // R5/R6: a deactivated mailbox is 'off' (no login, incoming mail refused) or 'receive-only' (mail
+  // still delivered during the renewable window, no login): issue 13
+  deactivationMode: text('deactivation_mode', { enum: ['off', 'receive-only'] }).notNull().default('off'),
 })
 
 export const prices = pgTable(

@@ -11,6 +11,7 @@ import { operatorCommands } from './commands/operator'
 import { orderCommands } from './commands/order'
 import { outboxCommands } from './commands/outbox'
 import { paymentCommands } from './commands/payment'
+import { provisioningCommands } from './commands/provisioning'
 import { serveCommands } from './commands/serve'
 import { slipsCommands } from './commands/slips'
 import { statementsCommands } from './commands/statements'
@@ -35,6 +36,7 @@ const COMMAND_GROUPS: CommandGroup[] = [
   slipsCommands,
   operatorCommands,
   outboxCommands,
+  provisioningCommands,
   serveCommands,
 ]
 
