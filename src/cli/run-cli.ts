@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander'
 import type { ConfigError } from '../config'
+import { cliExitCode } from '../core/error-codes'
 import { DomainError, errorMessage } from '../core/errors'
 import type { Lang } from '../web/i18n'
 import { demoCommands } from './commands/demo'
@@ -75,7 +76,7 @@ export async function runCli(argv: readonly string[], env: CliEnv, io: CliIo): P
     // What the operator reads of an error: never a credential, whatever the error carried (DESIGN §5).
     io.stderr.write(`${cli.t('error.prefix')}: ${maskCredentials(describeError(cli, error, ConfigError))}\n`)
     if (env.PEC_DEBUG && error instanceof Error) io.stderr.write(`${maskCredentials(error.stack ?? '')}\n`)
-    return 1
+    return error instanceof DomainError ? cliExitCode(error.code) : 1
   }
 }
 

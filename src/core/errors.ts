@@ -1,51 +1,9 @@
-/** The refusals the system can answer with: stable codes, mapped to it/en text at the border. */
-export const ERROR_MESSAGES = {
-  mailbox_not_found: { it: 'Casella PEC non trovata', en: 'PEC mailbox not found' },
-  mailbox_ceased: { it: 'La casella è cessata e non può più essere rinnovata', en: 'The mailbox has ceased and can no longer be renewed' },
-  mailbox_not_renewable: { it: 'La casella non è rinnovabile', en: 'The mailbox cannot be renewed' },
-  duration_not_offered: { it: 'Durata non prevista dalla convenzione', en: 'Duration not offered by the convention' },
-  price_missing: { it: 'Nessun prezzo per questa durata', en: 'No price for this duration' },
-  payment_method_unknown: { it: 'Metodo di pagamento non valido', en: 'Unknown payment method' },
-  payment_method_unavailable: { it: 'Questo metodo di pagamento non è disponibile', en: 'This payment method is not available' },
-  order_not_found: { it: 'Ordine non trovato', en: 'Order not found' },
-  order_already_paid: { it: "L'ordine è già pagato", en: 'The order is already paid' },
-  order_not_open: { it: "L'ordine non è più aperto", en: 'The order is no longer open' },
-  convention_not_found: { it: 'Convenzione non trovata', en: 'Convention not found' },
-  invalid_input: { it: 'Dati non validi', en: 'Invalid input' },
-  payment_not_found: { it: 'Pagamento non trovato', en: 'Payment not found' },
-  refund_not_due: { it: 'Per questo pagamento non è dovuto alcun rimborso', en: 'No refund is due for this payment' },
-  gateway_unavailable: { it: 'Il circuito di pagamento non è configurato', en: 'The payment gateway is not configured' },
-  operator_not_found: { it: 'Nessun operatore con questo nome utente', en: 'No operator with this username' },
-  operator_exists: { it: 'Esiste già un operatore con questo nome utente', en: 'An operator with this username already exists' },
-  invalid_username: {
-    it: 'Nome utente non valido: da 2 a 32 tra lettere minuscole, cifre, punto, trattino e trattino basso, iniziando con una lettera',
-    en: 'Invalid username: 2 to 32 lower-case letters, digits, dots, dashes or underscores, starting with a letter',
-  },
-  password_too_short: { it: 'La password è troppo corta', en: 'The password is too short' },
-  password_too_long: { it: 'La password è troppo lunga', en: 'The password is too long' },
-  reason_required: { it: 'Scrivi il motivo: resta nel registro delle operazioni', en: 'Give the reason: it stays in the audit trail' },
-  note_required: { it: 'Scrivi il testo della nota', en: 'Write the note' },
-  payment_not_to_resolve: { it: 'Questo pagamento non è tra quelli da risolvere', en: 'This payment is not one to resolve' },
-  payment_already_resolved: {
-    it: 'Questo pagamento è già stato risolto (forse da un altro operatore proprio ora): nulla è cambiato',
-    en: 'This payment has already been resolved (perhaps by another operator just now): nothing changed',
-  },
-  difference_not_accepted: {
-    it: 'L’importo è inferiore al totale dell’ordine: per assegnarlo conferma «accetta la differenza» e scrivi il motivo',
-    en: 'The amount is less than the order’s total: to assign it, confirm “accept the difference” and give the reason',
-  },
-  order_lapsed: { it: 'L’ordine non è più valido', en: 'The order is no longer valid' },
-  order_id_invalid: { it: 'Numero d’ordine non valido (controlla le cifre di controllo)', en: 'Invalid order ID (check its check digits)' },
-  refund_details_required: {
-    it: 'Per un rimborso con bonifico indica la data e il riferimento CRO/TRN del bonifico',
-    en: 'For a refund by bank transfer, give the date and the CRO/TRN reference of the transfer',
-  },
-  iban_invalid: { it: 'IBAN non valido', en: 'Invalid IBAN' },
-} as const
+import type { ErrorCode, Refusal } from './error-codes'
 
-export type ErrorCode = keyof typeof ERROR_MESSAGES
+export { errorMessage, errorStatus, type ErrorCode, type Refusal } from './error-codes'
 
-export class DomainError extends Error {
+/** A refusal thrown: a code from the table in error-codes.ts, and a technical detail. */
+export class DomainError extends Error implements Refusal {
   constructor(
     readonly code: ErrorCode,
     readonly detail?: string,
@@ -53,8 +11,4 @@ export class DomainError extends Error {
     super(detail ? `${code}: ${detail}` : code)
     this.name = 'DomainError'
   }
-}
-
-export function errorMessage(code: ErrorCode, language: 'it' | 'en'): string {
-  return ERROR_MESSAGES[code][language]
 }

@@ -3,15 +3,18 @@ import type { Deps } from '../deps'
 import type { CardGateway, GatewayEvent } from '../payments/gateways/card-gateway'
 import { declineCheckout, settleCheckout } from '../payments/gateways/checkout-status'
 import * as queries from '../payments/gateways/queries'
+import type { PaymentOutcome } from '../payments/schema'
 import { registerPayment } from './register-payment'
 
+/**
+ * ignored: genuine but about no payment; replayed: this event was processed before (R8);
+ * paid | duplicate | held | unknownOrder: what registerPayment decided (R4);
+ * declined: the attempt failed; captured | pending: an approved PayPal order was captured (or not yet).
+ */
+export type WebhookOutcome = 'ignored' | 'replayed' | PaymentOutcome | 'declined' | 'captured' | 'pending'
+
 export interface WebhookReceipt {
-  /**
-   * ignored: genuine but about no payment; replayed: this event was processed before (R8);
-   * paid | duplicate | held | unknownOrder: what registerPayment decided (R4);
-   * declined: the attempt failed; captured | pending: an approved PayPal order was captured (or not yet).
-   */
-  outcome: string
+  outcome: WebhookOutcome
   eventId?: string
   orderId?: string | null
   paymentId?: number

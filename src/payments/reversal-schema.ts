@@ -13,6 +13,10 @@ import { payments } from './schema'
 export const REVERSAL_OUTCOMES = ['unpaid', 'refund_cancelled', 'recorded', 'held', 'unmatched'] as const
 export type ReversalOutcome = (typeof REVERSAL_OUTCOMES)[number]
 
+/** Why a reversal is held for an operator, or unmatched (payment_not_found). */
+export const REVERSAL_REASONS = ['payment_not_found', 'amount_mismatch', 'already_refunded', 'order_not_paid', 'mailbox_expiry_changed', 'another_open_order'] as const
+export type ReversalReason = (typeof REVERSAL_REASONS)[number]
+
 /** R8: each reversal once per (method, reference), and each payment reversed at most once. */
 export const paymentReversals = pgTable(
   'payment_reversals',
@@ -24,7 +28,7 @@ export const paymentReversals = pgTable(
     orderId: text('order_id'),
     amountCents: integer('amount_cents').notNull(),
     outcome: text('outcome', { enum: REVERSAL_OUTCOMES }).notNull(),
-    reason: text('reason'),
+    reason: text('reason', { enum: REVERSAL_REASONS }),
     source: text('source').notNull(),
     receivedAt: timestamp('received_at', { withTimezone: true }).notNull(),
     raw: jsonb('raw'),

@@ -11,7 +11,7 @@ import { openOrderFacts, renewableUntil } from '../renewals/rules'
 import { PAYMENT_METHODS, type PaymentMethod } from '../renewals/schema'
 import * as payments from './queries'
 import * as queries from './reversal-queries'
-import type { ReversalOutcome } from './reversal-schema'
+import type { ReversalOutcome, ReversalReason } from './reversal-schema'
 
 export interface PaymentReversalInput {
   method: PaymentMethod
@@ -28,7 +28,7 @@ export interface PaymentReversalInput {
 export interface PaymentReversal {
   outcome: ReversalOutcome
   /** Why held (mailbox_expiry_changed, another_open_order, already_refunded, amount_mismatch …) or unmatched. */
-  reason?: string
+  reason?: ReversalReason
   reversalId: number
   paymentId: number | null
   orderId: string | null
@@ -74,7 +74,7 @@ export async function reversePaymentInTransaction(
     raw: input.raw ?? null,
   }
   if (!found) {
-    const reason = 'payment_not_found'
+    const reason = 'payment_not_found' as const
     const reversalId = await queries.insertReversalOnce(tx, { ...base, paymentId: null, orderId: null, outcome: 'unmatched', reason })
     if (reversalId === undefined) return replay(tx, (await queries.findReversal(tx, input.method, reversalReference))!)
     await audit(tx, { actor: input.actor, at: now, action: 'payment.reversal_unmatched', reason, data: { reference, reversalReference, amountCents: base.amountCents } })
@@ -186,7 +186,7 @@ async function enqueueReversalMail(
 
 interface Decision {
   outcome: Exclude<ReversalOutcome, 'unmatched'>
-  reason?: string
+  reason?: Exclude<ReversalReason, 'payment_not_found'>
   restoreExpiry?: CalendarDate
 }
 

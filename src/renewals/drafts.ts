@@ -252,7 +252,7 @@ export async function placeDraftOrder(deps: Deps, input: PlaceDraftOrderInput): 
   const { mailbox, contracts } = facts
   // A double submit whose twin placed the order first finds the draft spent: it resumes that order.
   const draft = facts.draft ?? (facts.openOrderId ? await findOrder(deps.db, facts.openOrderId) : undefined)
-  if (!draft || (facts.draft && firstMissingStep(facts.draft, contracts) !== 'summary')) throw new DomainError('invalid_input', 'renewal draft not complete')
+  if (!draft || (facts.draft && firstMissingStep(facts.draft, contracts) !== 'summary')) throw new DomainError('renewal_draft_incomplete')
   return placeOrder(
     deps,
     {

@@ -6,7 +6,7 @@ import fastifyRateLimit from '@fastify/rate-limit'
 import fastifyView from '@fastify/view'
 import { Eta } from 'eta'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { DomainError, errorMessage } from '../core/errors'
+import { DomainError, errorMessage, errorStatus, type ErrorCode } from '../core/errors'
 import type { Services } from '../services'
 import { isLang, translator, type Lang, type Translate } from './i18n'
 import { logServerError } from './request-log'
@@ -23,6 +23,8 @@ declare module 'fastify' {
   interface FastifyReply {
     /** Renders a page of the area in the layout, with the texts, the CSRF token and who is signed in. */
     page(template: string, view?: Record<string, unknown>, status?: number): Promise<FastifyReply>
+    /** Answers a refusal as a page: its status and it/en message from the table in core/error-codes.ts. */
+    refuse(code: ErrorCode): Promise<FastifyReply>
   }
   interface FastifyContextConfig {
     /**
@@ -113,18 +115,22 @@ export async function registerWebFrame(app: FastifyInstance, services: Services,
     return this.code(status).header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(html)
   })
 
-  app.setNotFoundHandler((request, reply) => reply.page('shared/error.eta', { message: request.t('error.notFound') }, 404))
+  app.decorateReply('refuse', function (this: FastifyReply, code: ErrorCode) {
+    return this.page('shared/error.eta', { message: errorMessage(code, this.request.lang) }, errorStatus(code))
+  })
+
+  app.setNotFoundHandler((_request, reply) => reply.refuse('page_not_found'))
 
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string; retryAfterMs?: number }, request, reply) => {
     if (error instanceof DomainError) {
-      return reply.page('shared/error.eta', { message: errorMessage(error.code, request.lang) }, error.code.endsWith('not_found') ? 404 : 409)
+      return reply.refuse(error.code)
     }
     if (error.code === 'FST_CSRF_INVALID_TOKEN' || error.code === 'FST_CSRF_MISSING_SECRET') {
-      return reply.page('shared/error.eta', { message: request.t('error.csrf') }, 403)
+      return reply.refuse('csrf_invalid')
     }
     if (error.code === RATE_LIMITED) {
       const minutes = Math.max(1, Math.ceil((error.retryAfterMs ?? 60_000) / 60_000))
-      return reply.page('shared/too-many-requests.eta', { title: request.t('ratelimit.title'), minutes }, 429)
+      return reply.page('shared/too-many-requests.eta', { title: errorMessage('too_many_requests', request.lang), minutes }, errorStatus('too_many_requests'))
     }
     if (error.statusCode && error.statusCode < 500) {
       return reply.page('shared/error.eta', { message: error.message }, error.statusCode)

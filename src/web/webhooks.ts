@@ -1,5 +1,6 @@
 import fastifyRateLimit from '@fastify/rate-limit'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { errorStatus, type ErrorCode } from '../core/error-codes'
 import { GatewayError, WebhookSignatureError } from '../payments/gateways/card-gateway'
 import { receiveWebhook } from '../flows/receive-webhook'
 import type { Services } from '../services'
@@ -28,15 +29,15 @@ export function webhookRoutes(services: Services) {
     const rateLimit = { ...RATE_LIMIT, keyGenerator: (request: FastifyRequest) => `${request.ip} ${(request.params as { gateway?: string }).gateway}` }
     app.post<{ Params: { gateway: string } }>('/webhooks/:gateway', { bodyLimit: BODY_LIMIT, config: { rateLimit } }, async (request, reply) => {
       const gateway = services.gateways.byName(request.params.gateway)
-      if (!gateway) return reply.code(404).send({ error: 'unknown_gateway' })
-      if (!Buffer.isBuffer(request.body)) return reply.code(415).send({ error: 'expected_json' })
+      if (!gateway) return refuse(reply, 'unknown_gateway')
+      if (!Buffer.isBuffer(request.body)) return refuse(reply, 'expected_json')
       try {
         const receipt = await receiveWebhook(services.deps, gateway, request.body, request.headers)
         return reply.send({ received: true, ...receipt })
       } catch (error) {
         if (error instanceof WebhookSignatureError) {
           request.log.warn({ gateway: gateway.name }, error.message)
-          return reply.code(400).send({ error: 'invalid_signature' })
+          return refuse(reply, 'invalid_signature')
         }
         if (error instanceof GatewayError) {
           logServerError(request, error)
@@ -46,4 +47,9 @@ export function webhookRoutes(services: Services) {
       }
     })
   }
+}
+
+/** A gateway reads the status and the code; the status comes from the one table of refusals. */
+function refuse(reply: FastifyReply, code: ErrorCode) {
+  return reply.code(errorStatus(code)).send({ error: code })
 }

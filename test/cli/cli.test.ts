@@ -24,7 +24,7 @@ describe('pec-renewal command line (embedded database)', () => {
     expect(loaded.credentials.map((c: { mailbox: string }) => c.mailbox)).toContain('studio.verdi@pec.omceo-demo.it')
     expect(loaded.operator).toEqual({ username: 'demo', password: expect.any(String) })
     const taken = await runCli(['operator', 'add', 'demo'], { ...env, PEC_OPERATOR_PASSWORD: 'another-long-password' })
-    expect(taken.code).toBe(1) // the demo operator exists
+    expect(taken.code).toBe(4) // the demo operator exists: a refusal by the state of things (409)
     expect(taken.stderr).toMatch(/demo/)
 
     const preview = JSON.parse((await runCli(['lifecycle', 'run', '--dry-run', '--json'], env)).stdout)

@@ -26,7 +26,7 @@ describe.each(cliDatabases())('%s: the command line speaks Italian first, Englis
     expect((await runCli(['outbox', 'list', '--json'], italian)).stdout).toBe('[]\n') // JSON is for machines: never translated
 
     const missing = await runCli(['mailbox', 'show', 'nessuno@pec.example.it'], italian)
-    expect(missing).toMatchObject({ code: 1, stderr: 'errore: Casella PEC non trovata: nessuno@pec.example.it (mailbox_not_found)\n' })
+    expect(missing).toMatchObject({ code: 3, stderr: 'errore: Casella PEC non trovata: nessuno@pec.example.it (mailbox_not_found)\n' })
     expect((await runCli(['mailbox', 'show', 'nessuno@pec.example.it'], english)).stderr).toBe('error: PEC mailbox not found: nessuno@pec.example.it (mailbox_not_found)\n')
   })
 

@@ -55,15 +55,16 @@ describe('pec-renewal operator add', () => {
   })
 
   it('refuses a short password, a bad or taken username and a missing password, with a clear message, changing nothing', async () => {
-    const cases: Array<[string[], string | undefined, RegExp]> = [
-      [['operator', 'add', 'giulia'], 'short\n', /The password is too short: at least 12 characters, got 5/],
-      [['operator', 'add', 'x'], 'a long enough password\n', /Invalid username/],
-      [['operator', 'add', 'anna'], 'a long enough password\n', /An operator with this username already exists: anna/],
-      [['operator', 'add', 'giulia'], undefined, /no password given/],
+    // exit codes from the table of error codes: 2 a value refused, 4 refused by the state; 1 a usage error
+    const cases: Array<[string[], string | undefined, RegExp, number]> = [
+      [['operator', 'add', 'giulia'], 'short\n', /The password is too short: at least 12 characters, got 5/, 2],
+      [['operator', 'add', 'x'], 'a long enough password\n', /Invalid username/, 2],
+      [['operator', 'add', 'anna'], 'a long enough password\n', /An operator with this username already exists: anna/, 4],
+      [['operator', 'add', 'giulia'], undefined, /no password given/, 1],
     ]
-    for (const [args, input, message] of cases) {
+    for (const [args, input, message, code] of cases) {
       const result = await runCli(args, env, input)
-      expect(result.code, args.join(' ')).toBe(1)
+      expect(result.code, args.join(' ')).toBe(code)
       expect(result.stderr).toMatch(message)
     }
     const { operators: rows, audit } = await stored()
@@ -74,7 +75,7 @@ describe('pec-renewal operator add', () => {
   it('speaks Italian by default: the refusal, with its detail, and the confirmation', async () => {
     const italian = { ...env, ...NO_LANGUAGE }
     const short = await runCli(['operator', 'add', 'giulia'], italian, 'breve\n')
-    expect(short.code).toBe(1)
+    expect(short.code).toBe(2) // bad input (422)
     expect(short.stderr).toBe('errore: La password è troppo corta: almeno 12 caratteri, ne ha 5 (password_too_short)\n')
     const missing = await runCli(['operator', 'add', 'giulia'], italian)
     expect(missing.stderr).toMatch(/^errore: nessuna password: digitala quando viene chiesta/)
@@ -178,17 +179,17 @@ describe('pec-renewal operator list, disable, enable, password', () => {
   it('refuses an unknown username (before asking for a password), a short password and a missing one, changing nothing', async () => {
     const before = await onDatabase(async (db) => ({ operators: await db.select().from(operators), audit: await db.select().from(auditLog) }))
 
-    const cases: Array<[string[], string | undefined, RegExp]> = [
-      [['operator', 'disable', 'nobody'], undefined, /No operator with this username: nobody \(operator_not_found\)/],
-      [['operator', 'enable', 'nobody'], undefined, /No operator with this username: nobody/],
-      [['operator', 'unlock', 'nobody'], undefined, /No operator with this username: nobody/],
-      [['operator', 'password', 'nobody'], undefined, /No operator with this username: nobody/],
-      [['operator', 'password', 'anna'], 'short\n', /The password is too short: at least 12 characters, got 5/],
-      [['operator', 'password', 'anna'], undefined, /no password given/],
+    const cases: Array<[string[], string | undefined, RegExp, number]> = [
+      [['operator', 'disable', 'nobody'], undefined, /No operator with this username: nobody \(operator_not_found\)/, 3],
+      [['operator', 'enable', 'nobody'], undefined, /No operator with this username: nobody/, 3],
+      [['operator', 'unlock', 'nobody'], undefined, /No operator with this username: nobody/, 3],
+      [['operator', 'password', 'nobody'], undefined, /No operator with this username: nobody/, 3],
+      [['operator', 'password', 'anna'], 'short\n', /The password is too short: at least 12 characters, got 5/, 2],
+      [['operator', 'password', 'anna'], undefined, /no password given/, 1],
     ]
-    for (const [args, input, message] of cases) {
+    for (const [args, input, message, code] of cases) {
       const result = await runCli(args, env, input)
-      expect(result.code, args.join(' ')).toBe(1)
+      expect(result.code, args.join(' ')).toBe(code)
       expect(result.stderr).toMatch(message)
     }
     const after = await onDatabase(async (db) => ({ operators: await db.select().from(operators), audit: await db.select().from(auditLog) }))

@@ -31,7 +31,7 @@ describe('pec-renewal as a process', () => {
     expect(shown.code, shown.stderr).toBe(0)
     expect(JSON.parse(shown.stdout)).toMatchObject({ address: 'giulia.bianchi@pec.omceo-demo.it', status: 'active', accountId: 'FNOM000002' })
     const missing = await spawnCli(['mailbox', 'show', 'nobody@pec.example.it'], { ...env, PEC_LANG: 'en' })
-    expect(missing).toMatchObject({ code: 1, stdout: '' })
+    expect(missing).toMatchObject({ code: 3, stdout: '' }) // not found
     expect(missing.stderr).toBe('error: PEC mailbox not found: nobody@pec.example.it (mailbox_not_found)\n')
   })
 

@@ -1,5 +1,6 @@
 import type { Tx } from '../../db/client'
 import type { Deps } from '../../deps'
+import { encodeImportReason } from '../../payments/imports/import-reason'
 import * as imports from '../../payments/imports/queries'
 import type { EntryResult } from '../../payments/imports/staged-entry'
 import { reversePaymentInTransaction, type PaymentReversal } from '../../payments/reverse-payment'
@@ -159,10 +160,10 @@ function reversalResult(reversal: PaymentReversal): EntryResult {
     case 'unpaid':
     case 'refund_cancelled':
     case 'recorded':
-      return ['registered', `reversal:${reversal.outcome}`, reversal.orderId, reversal.paymentId]
+      return ['registered', encodeImportReason({ code: 'reversal', detail: reversal.outcome }), reversal.orderId, reversal.paymentId]
     case 'held':
-      return ['held', `reversal:${reversal.reason}`, reversal.orderId, reversal.paymentId]
+      return ['held', encodeImportReason({ code: 'reversal', detail: reversal.reason === 'payment_not_found' || !reversal.reason ? 'original_not_found' : reversal.reason }), reversal.orderId, reversal.paymentId]
     case 'unmatched':
-      return ['held', 'reversal:original_not_found', null, null]
+      return ['held', encodeImportReason({ code: 'reversal', detail: 'original_not_found' }), null, null]
   }
 }

@@ -1,3 +1,4 @@
+import { encodeImportReason } from './import-reason'
 import type { ReportedEntry } from './queries'
 import type { EntryResult, ImportedEntry, StatementImport } from './staged-entry'
 
@@ -24,7 +25,7 @@ export function reportRun<T extends ImportedEntry>(
       const result: ImportedEntry =
         ours || entry.kind === 'ignored'
           ? { entryRef: entry.entryRef, amountCents: entry.amountCents, orderId, outcome, reason }
-          : { entryRef: entry.entryRef, amountCents: entry.amountCents, orderId, outcome: 'ignored', reason: 'already_imported' }
+          : { entryRef: entry.entryRef, amountCents: entry.amountCents, orderId, outcome: 'ignored', reason: encodeImportReason({ code: 'already_imported' }) }
       if (result.outcome === 'registered') report.registered++
       else if (result.outcome === 'held') report.held++
       else if (result.outcome === 'duplicate') report.duplicates++

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { formatOrderId, parseOrderId } from '../../core/order-id'
+import { encodeImportReason, type ImportReason } from '../imports/import-reason'
 import type { StagedEntry } from '../imports/staged-entry'
 import { MAX_PAYMENT_CENTS } from '../incoming-payment'
 import { findOrderReference, type OrderReference } from './order-reference'
@@ -64,13 +65,18 @@ export function stageStatementEntry(entry: StatementEntry, occurrences: Map<stri
 
 /** Why an entry does not count as money received for an order; null when it does. */
 function ignoredReason(entry: StatementEntry): string | null {
-  if (entry.status !== 'BOOK') return `not_booked:${entry.status || 'none'}` // pending, information only
-  if (entry.currency !== 'EUR') return `currency:${entry.currency || 'none'}`
-  if (entry.amountCents <= 0) return 'no_amount'
+  const reason = ignoredBecause(entry)
+  return reason && encodeImportReason(reason)
+}
+
+function ignoredBecause(entry: StatementEntry): ImportReason | null {
+  if (entry.status !== 'BOOK') return { code: 'not_booked', detail: entry.status || 'none' } // pending, information only
+  if (entry.currency !== 'EUR') return { code: 'currency', detail: entry.currency || 'none' }
+  if (entry.amountCents <= 0) return { code: 'no_amount' }
   // ISO 20022: a CRDT reversal undoes a debit, and debits are not ours to register
-  if (entry.reversal && entry.creditDebit === 'CRDT') return 'reversal_of_debit'
-  if (!entry.reversal && entry.creditDebit === 'DBIT') return 'debit'
-  if (entry.amountCents > MAX_PAYMENT_CENTS) return 'amount_too_large' // no renewal costs that: an operator looks
+  if (entry.reversal && entry.creditDebit === 'CRDT') return { code: 'reversal_of_debit' }
+  if (!entry.reversal && entry.creditDebit === 'DBIT') return { code: 'debit' }
+  if (entry.amountCents > MAX_PAYMENT_CENTS) return { code: 'amount_too_large' } // no renewal costs that: an operator looks
   return null
 }
 
@@ -101,14 +107,19 @@ function quotedOrderRef(entry: StatementEntry, reference: OrderReference): strin
 
 /** What the operator reads when no order matches the entry. */
 function unknownReason(reference: OrderReference): string {
+  return encodeImportReason(unknownOrderReason(reference))
+}
+
+/** Why no order matched, from what the remittance text or causale named (slips read it too). */
+export function unknownOrderReason(reference: OrderReference): ImportReason {
   switch (reference.kind) {
     case 'match':
-      return `unknown_order:${formatOrderId(reference.orderId)}`
+      return { code: 'unknown_order', detail: formatOrderId(reference.orderId) }
     case 'typo':
-      return `probable_typo:${formatOrderId(reference.candidate)}`
+      return { code: 'probable_typo', detail: formatOrderId(reference.candidate) }
     case 'ambiguous':
-      return `several_order_ids:${reference.orderIds.map(formatOrderId).join(',')}`
+      return { code: 'several_order_ids', detail: reference.orderIds.map(formatOrderId).join(',') }
     case 'none':
-      return 'no_order_id'
+      return { code: 'no_order_id' }
   }
 }

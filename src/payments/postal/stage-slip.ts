@@ -1,6 +1,8 @@
 import { formatOrderId, parseOrderId } from '../../core/order-id'
+import { encodeImportReason, type ImportReason } from '../imports/import-reason'
 import type { StagedEntry } from '../imports/staged-entry'
 import { findOrderReference } from '../offline/order-reference'
+import { unknownOrderReason } from '../offline/stage-statement-entry'
 import { orderIdFromCodiceCliente } from './codice-cliente'
 import type { PosteSlipRecord } from './poste-report'
 
@@ -16,11 +18,11 @@ const CAUSALE_TYPES = new Set(['674', '451', '123'])
  */
 export function stageSlip(slip: PosteSlipRecord, options: { postalAccount?: string }): StagedEntry {
   const shown = { entryRef: slip.entryRef, amountCents: slip.amountCents }
-  const ignore = (reason: string): StagedEntry => ({ kind: 'ignored', ...shown, note: reason, facts: { poste: slip } })
-  if (options.postalAccount && Number(slip.postalAccount) !== Number(options.postalAccount)) return ignore('other_postal_account')
-  if (slip.amountCents <= 0) return ignore('zero_amount')
+  const ignore = (reason: ImportReason): StagedEntry => ({ kind: 'ignored', ...shown, note: encodeImportReason(reason), facts: { poste: slip } })
+  if (options.postalAccount && Number(slip.postalAccount) !== Number(options.postalAccount)) return ignore({ code: 'other_postal_account' })
+  if (slip.amountCents <= 0) return ignore({ code: 'zero_amount' })
   const match = matchSlip(slip)
-  if (!match) return ignore('unsupported_document_type')
+  if (!match) return ignore({ code: 'unsupported_document_type' })
   return {
     kind: 'payment',
     ...shown,
@@ -45,20 +47,11 @@ function matchSlip(slip: PosteSlipRecord): SlipMatch | null {
     const code = slip.codiceCliente ?? ''
     const orderId = orderIdFromCodiceCliente(code)
     return orderId
-      ? { orderRef: orderId, unknown: `unknown_order:${formatOrderId(orderId)}` }
-      : { orderRef: code || '-', unknown: 'invalid_codice_cliente' }
+      ? { orderRef: orderId, unknown: encodeImportReason({ code: 'unknown_order', detail: formatOrderId(orderId) }) }
+      : { orderRef: code || '-', unknown: encodeImportReason({ code: 'invalid_codice_cliente' }) }
   }
   if (!CAUSALE_TYPES.has(slip.documentType)) return null
-  const causale = slip.causale || '-'
   const found = findOrderReference(slip.causale)
-  switch (found.kind) {
-    case 'match':
-      return { orderRef: found.orderId, unknown: `unknown_order:${formatOrderId(found.orderId)}` }
-    case 'ambiguous':
-      return { orderRef: causale, unknown: `several_order_ids:${found.orderIds.map(formatOrderId).join(',')}` }
-    case 'typo':
-      return { orderRef: causale, unknown: `probable_typo:${formatOrderId(found.candidate)}` }
-    case 'none':
-      return { orderRef: causale, unknown: 'no_order_id' }
-  }
+  const unknown = encodeImportReason(unknownOrderReason(found))
+  return { orderRef: found.kind === 'match' ? found.orderId : slip.causale || '-', unknown }
 }

@@ -1,6 +1,7 @@
 import { formatEuro } from '../../core/money'
 import { formatOrderId, type OrderId } from '../../core/order-id'
 import type { EntryOutcome, StatementImport } from '../../flows/imports/import-statement'
+import { decodeImportReason } from '../../payments/imports/import-reason'
 import type { StatementError } from '../../payments/offline/statement-entry'
 import { PosteReportError } from '../../payments/postal/poste-report'
 import { translator, type Lang } from '../i18n'
@@ -33,12 +34,9 @@ export interface ImportView {
  */
 export function describeReason(reason: string | null, lang: Lang): string {
   if (!reason) return ''
-  const texts = officeMessages[lang]
-  const colon = reason.indexOf(':')
-  const code = colon < 0 ? reason : reason.slice(0, colon)
-  const detail = colon < 0 ? '' : reason.slice(colon + 1)
+  const { code, detail = '' } = decodeImportReason(reason)
   const key = code === 'reversal' ? `reason.reversal.${detail}` : `reason.${code}`
-  const text = texts[key]
+  const text = officeMessages[lang][key]
   return text === undefined ? reason : text.replace('{detail}', detail)
 }
 

@@ -91,7 +91,7 @@ export async function uploadRoutes(app: FastifyInstance, services: Services): Pr
     },
     async (request, reply) => {
       const found = await findImport(deps.db, request.params.id)
-      if (!found) return reply.page('shared/error.eta', { message: request.t('error.notFound') }, 404)
+      if (!found) return reply.refuse('page_not_found')
       const facts = await importFacts(found, request.query.gia === '1')
       if (!found.settledAt) {
         // R9: who stored it; the page reloads itself until every entry is settled

@@ -9,7 +9,7 @@ export async function loadHolderOrder(db: Db, request: FastifyRequest, reply: Fa
   const orderId = parseOrderId((request.params as { orderId?: string }).orderId ?? '')
   const order = orderId && (await findHolderOrder(db, request.holder!, orderId))
   if (!order) {
-    await reply.page('shared/error.eta', { message: request.t('error.notFound') }, 404)
+    await reply.refuse('page_not_found')
     return null
   }
   return order

@@ -19,7 +19,7 @@ export async function sandboxPaymentRoutes(app: FastifyInstance, services: Servi
   async function sandboxCheckout(request: FastifyRequest<RefParams>, reply: FastifyReply): Promise<CheckoutRow | null> {
     const checkout = await findCheckout(deps.db, 'sandbox', request.params.ref)
     if (!checkout) {
-      await reply.page('shared/error.eta', { message: request.t('error.notFound') }, 404)
+      await reply.refuse('page_not_found')
       return null
     }
     return checkout

@@ -29,7 +29,7 @@ describe('pec-renewal payment refund', () => {
     expect(again.stdout).toMatch(/^Already refunded: payment \d+/)
 
     const refused = await runCli(['payment', 'refund', '--payment', String(paid.paymentId)], env)
-    expect(refused.code).toBe(1)
+    expect(refused.code).toBe(4) // refused by the payment's state (409)
     expect(refused.stderr).toContain('No refund is due for this payment')
     const bad = await runCli(['payment', 'refund', '--payment', 'x'], env)
     expect(bad.code).not.toBe(0)

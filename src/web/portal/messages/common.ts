@@ -1,3 +1,4 @@
+import { ERROR_CODES } from '../../../core/error-codes'
 import type { Catalogue } from '../../i18n'
 
 /** Texts of the layout and of every page's frame (the back office reuses them). Each page area keeps its own catalogue file. */
@@ -13,12 +14,10 @@ export const common = {
     'error.title': 'Si è verificato un problema',
     'error.generic': 'Non è stato possibile completare l’operazione. Riprova tra qualche minuto.',
     'error.reference': 'Codice errore: {id}',
-    'error.notFound': 'Pagina non trovata.',
-    'error.csrf': 'La pagina è scaduta per sicurezza. Ricaricala e riprova.',
     'error.back': 'Torna alla pagina iniziale',
     'error.summary': 'Correggi i seguenti errori:',
     'footer.help': 'Assistenza: rispondiamo alle e-mail all’indirizzo indicato nelle comunicazioni di rinnovo.',
-    'ratelimit.title': 'Troppi tentativi',
+    'ratelimit.title': ERROR_CODES.too_many_requests.it,
     'ratelimit.body': 'Da questa connessione sono arrivati troppi tentativi in poco tempo. Per sicurezza, riprova tra {minutes} minuti.',
     'ratelimit.back': 'Torna alla pagina di accesso',
     'wait.second': '1 secondo',
@@ -37,12 +36,10 @@ export const common = {
     'error.title': 'Something went wrong',
     'error.generic': 'The operation could not be completed. Please try again in a few minutes.',
     'error.reference': 'Error reference: {id}',
-    'error.notFound': 'Page not found.',
-    'error.csrf': 'The page expired for your security. Reload it and try again.',
     'error.back': 'Back to the start page',
     'error.summary': 'Please correct the following:',
     'footer.help': 'Help: we answer e-mails at the address given in the renewal notices.',
-    'ratelimit.title': 'Too many attempts',
+    'ratelimit.title': ERROR_CODES.too_many_requests.en,
     'ratelimit.body': 'Too many attempts have come from this connection in a short time. For your security, please try again in {minutes} minutes.',
     'ratelimit.back': 'Back to the sign-in page',
     'wait.second': '1 second',

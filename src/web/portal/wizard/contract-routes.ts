@@ -7,7 +7,7 @@ import type { Services } from '../../../services'
 export async function contractRoutes(app: FastifyInstance, services: Services): Promise<void> {
   app.get<{ Params: { code: string; version: string } }>('/contratti/:code/:version', async (request, reply) => {
     const contract = await findContractText(services.deps.db, request.params.code, request.params.version)
-    if (!contract) return reply.page('shared/error.eta', { message: request.t('error.notFound') }, 404)
+    if (!contract) return reply.refuse('page_not_found')
     const title = request.lang === 'it' ? contract.titleIt : contract.titleEn
     return reply.page('portal/contract.eta', {
       title,

@@ -52,7 +52,7 @@ export async function loadWizard(
   const mailboxId = mailboxIdParam(request)
   const facts = mailboxId === null ? undefined : await findWizardFacts(deps.db, request.holder!, mailboxId, today)
   if (!facts) {
-    await reply.page('shared/error.eta', { message: request.t('error.notFound') }, 404)
+    await reply.refuse('page_not_found')
     return null
   }
   const { mailbox, convention, draft, contracts, openOrderId } = facts

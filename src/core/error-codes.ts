@@ -1,0 +1,102 @@
+/**
+ * Every refusal the system answers with, once: a stable code, the HTTP status the web answers it
+ * with, and its it/en text (as Lago's api_errors). The web frame, the webhooks and the CLI all read
+ * this table; a code missing from it does not compile (ErrorCode is its keys).
+ */
+export const ERROR_CODES = {
+  // 400: the request itself is malformed (a field missing, a value of the wrong shape).
+  invalid_input: { status: 400, it: 'Dati non validi', en: 'Invalid input' },
+  invalid_signature: { status: 400, it: 'Firma della notifica non valida', en: 'Invalid notification signature' },
+  // 403: refused whoever asks (a stale form), not for lack of a session.
+  csrf_invalid: { status: 403, it: 'La pagina è scaduta per sicurezza. Ricaricala e riprova.', en: 'The page expired for your security. Reload it and try again.' },
+  // 404: nothing there, or nothing this caller may see (an outsider learns no more than that).
+  page_not_found: { status: 404, it: 'Pagina non trovata.', en: 'Page not found.' },
+  mailbox_not_found: { status: 404, it: 'Casella PEC non trovata', en: 'PEC mailbox not found' },
+  order_not_found: { status: 404, it: 'Ordine non trovato', en: 'Order not found' },
+  convention_not_found: { status: 404, it: 'Convenzione non trovata', en: 'Convention not found' },
+  payment_not_found: { status: 404, it: 'Pagamento non trovato', en: 'Payment not found' },
+  operator_not_found: { status: 404, it: 'Nessun operatore con questo nome utente', en: 'No operator with this username' },
+  unknown_gateway: { status: 404, it: 'Circuito di pagamento sconosciuto', en: 'Unknown payment gateway' },
+  // 409: well formed, but the state of things refuses it now.
+  mailbox_ceased: { status: 409, it: 'La casella è cessata e non può più essere rinnovata', en: 'The mailbox has ceased and can no longer be renewed' },
+  mailbox_not_renewable: { status: 409, it: 'La casella non è rinnovabile', en: 'The mailbox cannot be renewed' },
+  renewal_draft_incomplete: { status: 409, it: 'Il rinnovo non è completo: mancano alcuni passaggi', en: 'The renewal is not complete: some steps are missing' },
+  order_already_paid: { status: 409, it: "L'ordine è già pagato", en: 'The order is already paid' },
+  order_not_open: { status: 409, it: "L'ordine non è più aperto", en: 'The order is no longer open' },
+  refund_not_due: { status: 409, it: 'Per questo pagamento non è dovuto alcun rimborso', en: 'No refund is due for this payment' },
+  gateway_unavailable: { status: 409, it: 'Il circuito di pagamento non è configurato', en: 'The payment gateway is not configured' },
+  operator_exists: { status: 409, it: 'Esiste già un operatore con questo nome utente', en: 'An operator with this username already exists' },
+  payment_not_to_resolve: { status: 409, it: 'Questo pagamento non è tra quelli da risolvere', en: 'This payment is not one to resolve' },
+  payment_already_resolved: {
+    status: 409,
+    it: 'Questo pagamento è già stato risolto (forse da un altro operatore proprio ora): nulla è cambiato',
+    en: 'This payment has already been resolved (perhaps by another operator just now): nothing changed',
+  },
+  order_lapsed: { status: 409, it: 'L’ordine non è più valido', en: 'The order is no longer valid' },
+  // 415: webhooks take JSON only.
+  expected_json: { status: 415, it: 'Formato non supportato: atteso JSON', en: 'Unsupported format: JSON expected' },
+  // 422: well formed, but a value the rules do not accept.
+  duration_not_offered: { status: 422, it: 'Durata non prevista dalla convenzione', en: 'Duration not offered by the convention' },
+  price_missing: { status: 422, it: 'Nessun prezzo per questa durata', en: 'No price for this duration' },
+  payment_method_unknown: { status: 422, it: 'Metodo di pagamento non valido', en: 'Unknown payment method' },
+  payment_method_unavailable: { status: 422, it: 'Questo metodo di pagamento non è disponibile', en: 'This payment method is not available' },
+  invalid_username: {
+    status: 422,
+    it: 'Nome utente non valido: da 2 a 32 tra lettere minuscole, cifre, punto, trattino e trattino basso, iniziando con una lettera',
+    en: 'Invalid username: 2 to 32 lower-case letters, digits, dots, dashes or underscores, starting with a letter',
+  },
+  password_too_short: { status: 422, it: 'La password è troppo corta', en: 'The password is too short' },
+  password_too_long: { status: 422, it: 'La password è troppo lunga', en: 'The password is too long' },
+  reason_required: { status: 422, it: 'Scrivi il motivo: resta nel registro delle operazioni', en: 'Give the reason: it stays in the audit trail' },
+  note_required: { status: 422, it: 'Scrivi il testo della nota', en: 'Write the note' },
+  difference_not_accepted: {
+    status: 422,
+    it: 'L’importo è inferiore al totale dell’ordine: per assegnarlo conferma «accetta la differenza» e scrivi il motivo',
+    en: 'The amount is less than the order’s total: to assign it, confirm “accept the difference” and give the reason',
+  },
+  order_id_invalid: { status: 422, it: 'Numero d’ordine non valido (controlla le cifre di controllo)', en: 'Invalid order ID (check its check digits)' },
+  refund_details_required: {
+    status: 422,
+    it: 'Per un rimborso con bonifico indica la data e il riferimento CRO/TRN del bonifico',
+    en: 'For a refund by bank transfer, give the date and the CRO/TRN reference of the transfer',
+  },
+  iban_invalid: { status: 422, it: 'IBAN non valido', en: 'Invalid IBAN' },
+  // 429: the per-IP limiter (the page says how long to wait).
+  too_many_requests: { status: 429, it: 'Troppi tentativi', en: 'Too many attempts' },
+} as const satisfies Record<string, { status: ErrorStatus; it: string; en: string }>
+
+/** The statuses a refusal may carry; a 5xx is never a refusal (it shows no detail). */
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 415 | 422 | 429
+
+export type ErrorCode = keyof typeof ERROR_CODES
+
+/** A refusal as a value: its code, and a technical detail for the log and the CLI (never split to be read). */
+export interface Refusal {
+  code: ErrorCode
+  detail?: string
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_CODES, value)
+}
+
+export function errorStatus(code: ErrorCode): ErrorStatus {
+  return ERROR_CODES[code].status
+}
+
+export function errorMessage(code: ErrorCode, language: 'it' | 'en'): string {
+  return ERROR_CODES[code][language]
+}
+
+/**
+ * The command line's exit code for a refusal, by the same status: 2 a value refused, 3 not found,
+ * 4 refused by the current state; 1 stays for everything else (a usage error, a file refused, a
+ * failure). Scripts branch on it, never on the (Italian) text.
+ */
+export function cliExitCode(code: ErrorCode): number {
+  const status = errorStatus(code)
+  if (status === 400 || status === 422) return 2
+  if (status === 404) return 3
+  if (status === 409) return 4
+  return 1
+}
