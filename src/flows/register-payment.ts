@@ -22,7 +22,7 @@ export async function registerPayment(deps: Deps, input: IncomingPayment): Promi
   for (let attempt = 1; ; attempt++) {
     try {
       const now = deps.clock.now()
-      const [registration] = await deps.db.transaction((tx) => settlePayments(tx, [payment], { now, timeZone: deps.config.businessTimeZone }))
+      const [registration] = await deps.db.transaction((tx) => settlePayments(tx, [payment], { now, timeZone: deps.config.businessTimeZone, invoiceSeries: deps.config.invoicing?.series }))
       return registration
     } catch (error) {
       if (attempt < ATTEMPTS && worthRetrying(error)) continue

@@ -57,6 +57,8 @@ export const invoices = pgTable(
     vatCents: integer('vat_cents').notNull(),
     totalCents: integer('total_cents').notNull(),
     state: text('state', { enum: INVOICE_STATES }).notNull().default('issued'),
+    /** The file that stands for it now (invoice_files.id); null while a file is to be made (new, or to send again). */
+    fileId: bigint('file_id', { mode: 'number' }),
     /** Why invalid (the schema's messages) or rejected (the SdI's error codes and texts). */
     problems: jsonb('problems').$type<InvoiceProblem[]>(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
@@ -69,6 +71,7 @@ export const invoices = pgTable(
     uniqueIndex('invoices_one_credit_note').on(t.refersTo).where(sql`kind = 'credit_note'`),
     index('invoices_issued_on').on(t.issuedOn),
     index('invoices_order').on(t.orderId),
+    index('invoices_to_make').on(t.id).where(sql`file_id IS NULL`),
     check('invoices_total', sql`${t.totalCents} = ${t.netCents} + ${t.vatCents}`),
   ],
 )

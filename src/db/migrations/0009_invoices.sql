@@ -34,6 +34,7 @@ CREATE TABLE "invoices" (
 	"vat_cents" integer NOT NULL,
 	"total_cents" integer NOT NULL,
 	"state" text DEFAULT 'issued' NOT NULL,
+	"file_id" bigint,
 	"problems" jsonb,
 	"created_at" timestamp with time zone NOT NULL,
 	"updated_at" timestamp with time zone NOT NULL,
@@ -46,4 +47,5 @@ CREATE INDEX "invoice_files_invoice" ON "invoice_files" USING btree ("invoice_id
 CREATE UNIQUE INDEX "invoices_one_per_payment" ON "invoices" USING btree ("payment_id") WHERE kind = 'invoice';--> statement-breakpoint
 CREATE UNIQUE INDEX "invoices_one_credit_note" ON "invoices" USING btree ("refers_to") WHERE kind = 'credit_note';--> statement-breakpoint
 CREATE INDEX "invoices_issued_on" ON "invoices" USING btree ("issued_on");--> statement-breakpoint
-CREATE INDEX "invoices_order" ON "invoices" USING btree ("order_id");
+CREATE INDEX "invoices_order" ON "invoices" USING btree ("order_id");--> statement-breakpoint
+CREATE INDEX "invoices_to_make" ON "invoices" USING btree ("id") WHERE file_id IS NULL;
