@@ -23,6 +23,15 @@ export const ERROR_MESSAGES = {
   },
   password_too_short: { it: 'La password è troppo corta', en: 'The password is too short' },
   password_too_long: { it: 'La password è troppo lunga', en: 'The password is too long' },
+  file_exists_different: {
+    it: 'Nella cartella c’è già un file con questo nome e un contenuto diverso: non viene sovrascritto, nessun file è stato scritto',
+    en: 'The folder already holds a file of this name with different content: it is not overwritten, no file was written',
+  },
+  invoicing_not_configured: {
+    it: 'Fatturazione non configurata: servono i dati del cedente (INVOICE_SELLER_*) e la cartella dello schema FatturaPA (INVOICE_SCHEMA_DIR)',
+    en: 'Invoicing is not configured: the seller’s details (INVOICE_SELLER_*) and the FatturaPA schema folder (INVOICE_SCHEMA_DIR) are needed',
+  },
+  receipt_unreadable: { it: 'Non è una notifica SdI leggibile (RC, NS o MC)', en: 'Not a readable SdI notification (RC, NS or MC)' },
 } as const
 
 export type ErrorCode = keyof typeof ERROR_MESSAGES
