@@ -64,6 +64,28 @@ export const invoicesCommands: CommandGroup = (program, cli) => {
       })
     })
 
+  invoices
+    .command('send')
+    .description(t('invoicesSend.description'))
+    .option('--json', t('option.json'))
+    .action(async (opts) => {
+      const [{ sendInvoicesToSdi }, { makeInvoiceFiles }, { fatturaValidator }] = await Promise.all([
+        import('../../invoicing/send-to-sdi'),
+        import('../../invoicing/make-files'),
+        import('../../invoicing/validate'),
+      ])
+      await withDeps(cli, async (deps, config) => {
+        const invoicing = configured(config)
+        if (invoicing.isDemo || !invoicing.sdiPecAddress) throw new UsageError(t('invoicesSend.notConfigured'))
+        const made = await makeInvoiceFiles(deps.db, invoicing, fatturaValidator(invoicing.schemaDir), deps.clock.now())
+        const result = await sendInvoicesToSdi(deps.db, invoicing, deps.clock.now())
+        if (made.invalid) cli.exitCode = 1
+        cli.print(opts.json, { ...result, invalid: made.invalid }, () =>
+          [t('invoicesSend.done', { queued: result.queued }), ...(made.invalid ? [t('invoicesExport.invalid', { count: made.invalid })] : [])].join('\n'),
+        )
+      })
+    })
+
   const receipts = invoices.command('receipts').description(t('invoicesReceipts.description'))
   receipts
     .command('import')
