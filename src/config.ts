@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { isPostgresUrl } from './db/client'
 import { DEMO_PAYMENT_INSTRUCTIONS, type PaymentInstructions } from './notifications/mail-context'
 import { validateItalianIban } from './core/iban'
+import { INVOICING_VARIABLES, invoicingConfig, type InvoicingConfig } from './invoicing/config'
 
 /**
  * R10: 'demo' turns on what exists only to try the service out (sample data, the mail viewer, the
@@ -47,6 +48,8 @@ export interface Config {
   unknownVariables: UnknownVariable[]
   /** LOG_LEVEL: how much `serve` and `worker` log (default info). */
   logLevel: LogLevel
+  /** The seller and transmitter of the e-invoices (INVOICE_*); absent: invoices are numbered, their files wait for it. */
+  invoicing?: InvoicingConfig
 }
 
 /** LOG_LEVEL's values: pino's levels. */
@@ -151,6 +154,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mailRetentionDays: parseMailRetentionDays(env.MAIL_RETENTION_DAYS),
     unknownVariables: unknownVariables(env),
     logLevel: parseLogLevel(env.LOG_LEVEL),
+    invoicing: readInvoicingConfig(env, mode),
+  }
+}
+
+function readInvoicingConfig(env: NodeJS.ProcessEnv, mode: ServiceMode): InvoicingConfig | undefined {
+  try {
+    return invoicingConfig(env, mode)
+  } catch (error) {
+    throw new ConfigError((error as Error).message)
   }
 }
 
@@ -368,12 +380,13 @@ export const KNOWN_VARIABLES = [
   'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'STRIPE_API_BASE',
   'PAYPAL_CLIENT_ID', 'PAYPAL_CLIENT_SECRET', 'PAYPAL_WEBHOOK_ID', 'PAYPAL_API_BASE',
   'PAYMENT_BENEFICIARY', 'PAYMENT_IBAN', 'PAYMENT_BIC', 'PAYMENT_POSTAL_ACCOUNT',
+  ...INVOICING_VARIABLES,
   'PEC_MODE', 'PEC_LANG', 'PEC_OPERATOR', 'PEC_OPERATOR_PASSWORD', 'PEC_DEBUG',
   'DATABASE_URL_TEST', 'REQUIRE_POSTGRES', 'REQUIRE_BROWSER',
 ] as const
 
 // Names starting like these are ours; another variable is ours only if it is one typo from a known name.
-const OUR_PREFIXES = ['STRIPE_', 'PAYPAL_', 'PAYMENT_', 'SMTP_', 'SESSION_', 'PEC_', 'IMAP_', 'MAIL_', 'DATABASE_', 'UPLOAD_', 'LIFECYCLE_', 'PUBLIC_URL', 'TRUST_PROXY', 'TZ_BUSINESS']
+const OUR_PREFIXES = ['STRIPE_', 'PAYPAL_', 'PAYMENT_', 'SMTP_', 'SESSION_', 'PEC_', 'IMAP_', 'MAIL_', 'DATABASE_', 'UPLOAD_', 'LIFECYCLE_', 'INVOICE_', 'PUBLIC_URL', 'TRUST_PROXY', 'TZ_BUSINESS']
 
 /** Set variables that are not settings of ours but look like one, each with the setting it resembles. */
 export function unknownVariables(env: NodeJS.ProcessEnv): UnknownVariable[] {

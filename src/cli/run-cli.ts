@@ -5,6 +5,7 @@ import { DomainError, errorMessage } from '../core/errors'
 import type { Lang } from '../web/i18n'
 import { demoCommands } from './commands/demo'
 import { importCommands } from './commands/import'
+import { invoicesCommands } from './commands/invoices'
 import { lifecycleCommands } from './commands/lifecycle'
 import { mailboxCommands } from './commands/mailbox'
 import { migrateCommands } from './commands/migrate'
@@ -35,6 +36,7 @@ const COMMAND_GROUPS: CommandGroup[] = [
   paymentCommands,
   statementsCommands,
   slipsCommands,
+  invoicesCommands,
   operatorCommands,
   outboxCommands,
   provisioningCommands,

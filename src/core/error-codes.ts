@@ -32,6 +32,16 @@ export const ERROR_CODES = {
     it: 'Questo pagamento è già stato risolto (forse da un altro operatore proprio ora): nulla è cambiato',
     en: 'This payment has already been resolved (perhaps by another operator just now): nothing changed',
   },
+  file_exists_different: {
+    status: 409,
+    it: 'Nella cartella c’è già un file con questo nome e un contenuto diverso: non viene sovrascritto, nessun file è stato scritto',
+    en: 'The folder already holds a file of this name with different content: it is not overwritten, no file was written',
+  },
+  invoicing_not_configured: {
+    status: 409,
+    it: 'Fatturazione non configurata: servono i dati del cedente (INVOICE_SELLER_*) e la cartella dello schema FatturaPA (INVOICE_SCHEMA_DIR)',
+    en: 'Invoicing is not configured: the seller’s details (INVOICE_SELLER_*) and the FatturaPA schema folder (INVOICE_SCHEMA_DIR) are needed',
+  },
   order_lapsed: { status: 409, it: 'L’ordine non è più valido', en: 'The order is no longer valid' },
   // 415: webhooks take JSON only.
   expected_json: { status: 415, it: 'Formato non supportato: atteso JSON', en: 'Unsupported format: JSON expected' },
@@ -60,6 +70,7 @@ export const ERROR_CODES = {
     it: 'Per un rimborso con bonifico indica la data e il riferimento CRO/TRN del bonifico',
     en: 'For a refund by bank transfer, give the date and the CRO/TRN reference of the transfer',
   },
+  receipt_unreadable: { status: 422, it: 'Non è una notifica SdI leggibile (RC, NS o MC)', en: 'Not a readable SdI notification (RC, NS or MC)' },
   iban_invalid: { status: 422, it: 'IBAN non valido', en: 'Invalid IBAN' },
   // 429: the per-IP limiter (the page says how long to wait).
   too_many_requests: { status: 429, it: 'Troppi tentativi', en: 'Too many attempts' },

@@ -84,7 +84,7 @@ export async function assignHeldPayment(deps: Deps, input: AssignInput): Promise
       const now = deps.clock.now()
       return await deps.db.transaction(async (tx) => {
         // lock order everywhere: mailbox, order (the settlement's claim), then the payment
-        const [registered] = await settlePayments(tx, [payment], { now, timeZone: deps.config.businessTimeZone })
+        const [registered] = await settlePayments(tx, [payment], { now, timeZone: deps.config.businessTimeZone, invoiceSeries: deps.config.invoicing?.series })
         if (registered.replayed) throw new DomainError('payment_already_resolved', String(held.id))
         if (registered.outcome !== 'paid') throw new DomainError(NOT_PAYABLE[registered.reason ?? ''] ?? 'order_not_open', registered.reason)
         const locked = await lockPaymentToResolve(tx, held.id)

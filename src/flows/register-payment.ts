@@ -24,7 +24,7 @@ export async function registerPayment(deps: Deps, input: IncomingPayment, byHand
     try {
       const now = deps.clock.now()
       return await deps.db.transaction(async (tx) => {
-        const [registration] = await settlePayments(tx, [payment], { now, timeZone: deps.config.businessTimeZone })
+        const [registration] = await settlePayments(tx, [payment], { now, timeZone: deps.config.businessTimeZone, invoiceSeries: deps.config.invoicing?.series })
         // issue 11: an operator registering by hand says why (R9), in the registration's transaction
         if (byHand && !registration.replayed) {
           await audit(tx, {

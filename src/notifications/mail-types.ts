@@ -129,6 +129,15 @@ export interface PasswordResetParams {
   expiresAt: string
 }
 
+/**
+ * R11: one FatturaPA file for the SdI, sent from the provider's PEC mailbox to the SdI's address
+ * (one invoice per message, as the SdI asks); the file travels as the attachment, unchanged.
+ */
+export interface SdiInvoiceParams {
+  fileName: string
+  xml: string
+}
+
 export interface MailParamsByTemplate {
   reminder: ReminderParams
   deactivation: DeactivationParams
@@ -139,6 +148,7 @@ export interface MailParamsByTemplate {
   order_confirmation: OrderConfirmationParams
   payment_refunded: PaymentRefundedParams
   payment_reversed: PaymentReversedParams
+  sdi_invoice: SdiInvoiceParams
 }
 
 export type MailTemplate = keyof MailParamsByTemplate

@@ -10,12 +10,14 @@ import { paymentReceivedMail, paymentReceivedSubject } from './templates/payment
 import { paymentRefundedMail, paymentRefundedSubject } from './templates/payment-refunded'
 import { paymentReversedMail, paymentReversedSubject } from './templates/payment-reversed'
 import { reminderMail, reminderSubject } from './templates/reminder'
+import { sdiInvoiceAttachments, sdiInvoiceMail, sdiInvoiceSubject, type MailAttachment } from './templates/sdi-invoice'
 import type { Language } from './templates/shared'
 
 export interface RenderedMail {
   subject: string
   text: string
   html: string
+  attachments?: MailAttachment[]
 }
 
 /** A mail as stored in the outbox: typed when built in code, checked when read back from a row. */
@@ -27,6 +29,7 @@ const TEMPLATES: {
   [T in MailTemplate]: {
     subject(params: MailParamsByTemplate[T], language: Language): string
     document(params: MailParamsByTemplate[T], context: MailContext, language: Language): MailDocument
+    attachments?(params: MailParamsByTemplate[T]): MailAttachment[]
   }
 } = {
   reminder: { subject: reminderSubject, document: reminderMail },
@@ -38,6 +41,7 @@ const TEMPLATES: {
   order_confirmation: { subject: orderConfirmationSubject, document: orderConfirmationMail },
   payment_refunded: { subject: paymentRefundedSubject, document: paymentRefundedMail },
   payment_reversed: { subject: paymentReversedSubject, document: paymentReversedMail },
+  sdi_invoice: { subject: sdiInvoiceSubject, document: sdiInvoiceMail, attachments: sdiInvoiceAttachments },
 }
 
 export class UnknownTemplateError extends Error {
@@ -59,8 +63,10 @@ function languageOf(language: string): Language {
 
 /** The subject, plain text and HTML of an outbox mail, in its language (Italian by default). */
 export function renderMail(mail: MailToRender | { template: string; language: string; params: unknown }, context: MailContext): RenderedMail {
-  const doc = templateOf(mail.template).document(mail.params as never, context, languageOf(mail.language))
-  return { subject: doc.subject, text: toText(doc), html: toHtml(doc) }
+  const template = templateOf(mail.template)
+  const doc = template.document(mail.params as never, context, languageOf(mail.language))
+  const attachments = template.attachments?.(mail.params as never)
+  return { subject: doc.subject, text: toText(doc), html: toHtml(doc), ...(attachments ? { attachments } : {}) }
 }
 
 /** The subject alone: it needs no links, so listings can show it without a MailContext. */

@@ -9,6 +9,8 @@ export interface MailMessage {
   html: string
   /** '<…@…>': deterministic per outbox row, so a re-send after a crash is recognisable. */
   messageId: string
+  /** Files sent as they are (an e-invoice to the SdI). */
+  attachments?: Array<{ filename: string; content: string; contentType: string }>
 }
 
 /** The port the outbox dispatcher sends through: SMTP in production, fakes in tests. */
@@ -77,6 +79,7 @@ export function smtpTransport(smtpUrl: string, from: string, options: SmtpTransp
           text: message.text,
           html: message.html,
           messageId: message.messageId,
+          ...(message.attachments ? { attachments: message.attachments } : {}),
         })
       } catch (error) {
         throw classifySmtpError(error)

@@ -12,6 +12,8 @@ import { PAYMENT_METHODS, type PaymentMethod } from '../renewals/schema'
 import * as payments from './queries'
 import * as queries from './reversal-queries'
 import type { ReversalOutcome, ReversalReason } from './reversal-schema'
+import { invoiceNumber } from '../invoicing/config'
+import { issueCreditNote } from '../invoicing/issue'
 
 export interface PaymentReversalInput {
   method: PaymentMethod
@@ -43,7 +45,8 @@ export interface PaymentReversal {
  * the order is open again and the mailbox's expiry goes back to what it was before the payment, but
  * only while the expiry is still the one that payment gave (else an operator decides). A payment
  * due for refund is no longer due (the money went back); one that bought nothing is only noted.
- * When an order is un-paid, its holder is told in the same transaction (payment_reversed).
+ * When an order is un-paid, its holder is told in the same transaction (payment_reversed), and its
+ * invoice is credited (R11: a TD04 credit note; a duplicate or held payment was never invoiced).
  * Locks mailbox, then order, then payment; a second reversal of the same payment changes nothing.
  */
 export async function reversePayment(deps: Deps, input: PaymentReversalInput): Promise<PaymentReversal> {
@@ -111,6 +114,9 @@ export async function reversePaymentInTransaction(
   switch (decision.outcome) {
     case 'unpaid': {
       // R4 undone: the order is payable again and E is what it was before this payment
+      // R11: the invoice of the money given back is cancelled by a credit note (TD04), numbered now
+      const creditNote = await issueCreditNote(tx, payment.id, { issuedOn: businessDate(now), now })
+      if (creditNote) await audit(tx, { ...log, action: 'invoice.credit_note_issued', data: { invoiceId: creditNote.id, number: invoiceNumber(creditNote.year, creditNote.number, creditNote.series) } })
       await queries.markPaymentReversed(tx, payment.id, { outcome: 'held' })
       await queries.reopenOrder(tx, lockedOrder!.id)
       await accounts.renewMailbox(tx, mailbox!.id, { expiresOn: decision.restoreExpiry!, reactivate: false, now })

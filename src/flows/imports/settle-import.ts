@@ -51,7 +51,7 @@ async function settleNextBatch(deps: Deps, importId: number, size: number): Prom
       return await deps.db.transaction(async (tx) => {
         const { row, entries } = await imports.lockNextEntries(tx, importId, size)
         const now = deps.clock.now()
-        const results = await settleEntries(tx, row, entries, { now, timeZone: deps.config.businessTimeZone })
+        const results = await settleEntries(tx, row, entries, { now, timeZone: deps.config.businessTimeZone, invoiceSeries: deps.config.invoicing?.series })
         if (results.length) await writeAll(tx, imports.recordBatchSql(row, results, now))
         return { first: row.settled, count: results.length, entries: row.entries }
       })
@@ -71,7 +71,7 @@ async function settleNextBatch(deps: Deps, importId: number, size: number): Prom
  * none yet; a later step that cannot lock what it needs ends the batch there, and the next batch
  * starts with it. Returns the results of the entries settled, from the first.
  */
-async function settleEntries(tx: Tx, row: imports.ImportRow, entries: imports.EntryToSettle[], at: { now: Date; timeZone: string }): Promise<EntryResult[]> {
+async function settleEntries(tx: Tx, row: imports.ImportRow, entries: imports.EntryToSettle[], at: { now: Date; timeZone: string; invoiceSeries: string | undefined }): Promise<EntryResult[]> {
   const results: EntryResult[] = []
   while (results.length < entries.length) {
     const wait = results.length === 0
@@ -92,7 +92,7 @@ async function settleEntries(tx: Tx, row: imports.ImportRow, entries: imports.En
 }
 
 /** Payments and ignored entries, up to the first payment whose order another transaction holds. */
-async function settlePaymentRun(tx: Tx, row: imports.ImportRow, run: imports.EntryToSettle[], at: { now: Date; timeZone: string }, wait: boolean): Promise<EntryResult[]> {
+async function settlePaymentRun(tx: Tx, row: imports.ImportRow, run: imports.EntryToSettle[], at: { now: Date; timeZone: string; invoiceSeries: string | undefined }, wait: boolean): Promise<EntryResult[]> {
   const payments = run
     .filter((e) => e.kind === 'payment')
     .map((e) =>

@@ -14,20 +14,23 @@ import { settlementWrites, writeAll } from './write'
  * write (one statement). Settles the payments from the first up to the first whose order another
  * transaction holds, and answers for those; the caller settles the rest in its next batch. The
  * first payment's rows are waited for unless `waitForFirst` is false (a caller holding other rows).
- * `alsoWrite` adds the caller's own rows to the statement (an import's progress). Should another
+ * `invoiceSeries` is the sezionale its invoices are numbered in (R11). `alsoWrite` adds the caller's own rows to the statement (an import's progress). Should another
  * transaction store one of these payments meanwhile, the statement fails on the unique key
  * (worthRetrying): the caller rolls back and settles the batch again, which then finds it stored.
  */
 export async function settlePayments(
   tx: Tx,
   payments: readonly CheckedPayment[],
-  at: { now: Date; timeZone?: string; waitForFirst?: boolean },
+  // invoiceSeries is required so that no channel forgets its invoices: undefined only where invoicing is not configured
+  at: { now: Date; timeZone?: string; waitForFirst?: boolean; invoiceSeries: string | undefined },
   alsoWrite: (registrations: PaymentRegistration[]) => SQL[] = () => [],
 ): Promise<PaymentRegistration[]> {
   const claim = await claimPayments(tx, payments, at.waitForFirst ?? true)
   const settling = payments.slice(0, claim.settleable)
-  const decisions = settleBatch(settling, claim, businessDate(at.now, at.timeZone))
-  const { registrations, decided, writes } = settlementWrites(settling, decisions, claim.paymentIds, at.now)
+  const today = businessDate(at.now, at.timeZone)
+  const decisions = settleBatch(settling, claim, today)
+  // R11: a payment that pays its order is invoiced on the day it is registered
+  const { registrations, decided, writes } = settlementWrites(settling, decisions, claim.paymentIds, at.now, { issuedOn: today, series: at.invoiceSeries })
   await writeAll(tx, [...writes, ...alsoWrite(registrations)], decided)
   return registrations
 }

@@ -7,6 +7,7 @@ import { enqueueMailRowsSql } from '../../notifications/outbox'
 import { insertPaymentRowsSql, stagedFactsSql } from '../../payments/queries'
 import { queueCommandRowsSql } from '../../provisioning/commands'
 import { markOrdersPaidSql } from '../../renewals/queries'
+import { issueInvoicesSql, type InvoiceIssue, type NamedWrite } from '../../invoicing/issue'
 import type { CheckedPayment, PaymentRegistration } from './payment'
 import type { PaymentDecision } from './settle-batch'
 
@@ -15,8 +16,11 @@ export interface SettlementWrites {
   registrations: PaymentRegistration[]
   /** The rows of the CTE `decided` the writes read; null when nothing is to be written. */
   decided: SQL | null
-  writes: SQL[]
+  writes: Write[]
 }
+
+/** A data-modifying statement, run as a CTE of the writer's one statement; named when a later one reads what it returns. */
+export type Write = SQL | NamedWrite
 
 const DUPLICATE = 'order_already_paid'
 
@@ -54,9 +58,16 @@ interface DecidedRow {
  * builds its own rows: the payments (R8, under the ids the claim reserved), the orders paid and the
  * mailboxes renewed (R4/R6), the audit rows (R9: a renewing payment writes one, which says what it
  * did to the payment, the order and the mailbox), the mail platform's enable commands (R6/R12) and
- * the payment_received mail.
+ * the payment_received mail, and the invoices of the orders paid (R11, numbered in this
+ * transaction, dated `invoicing.issuedOn`).
  */
-export function settlementWrites(payments: readonly CheckedPayment[], decisions: readonly PaymentDecision[], paymentIds: readonly number[], now: Date): SettlementWrites {
+export function settlementWrites(
+  payments: readonly CheckedPayment[],
+  decisions: readonly PaymentDecision[],
+  paymentIds: readonly number[],
+  now: Date,
+  invoicing: Omit<InvoiceIssue, 'now'>,
+): SettlementWrites {
   const decided: DecidedRow[] = []
   const paidOrders: Array<{ id: string; extendedFrom: CalendarDate; newExpiresOn: CalendarDate }> = []
   const renewed = new Map<number, { id: number; expiresOn: CalendarDate; reactivate: boolean }>()
@@ -128,8 +139,11 @@ export function settlementWrites(payments: readonly CheckedPayment[], decisions:
     }
   })
   if (decided.length === 0) return { registrations, decided: null, writes: [] }
-  const writes = ownersRows(now)
-  if (paidOrders.length) writes.push(markOrdersPaidSql(paidOrders, now), renewMailboxesSql([...renewed.values()], now))
+  const writes: Write[] = ownersRows(now)
+  if (paidOrders.length) {
+    writes.push(markOrdersPaidSql(paidOrders, now), renewMailboxesSql([...renewed.values()], now))
+    writes.push(...issueInvoicesSql(sql`SELECT * FROM ${DECIDED} WHERE outcome = 'paid'`, { ...invoicing, now }))
+  }
   return { registrations, decided: decidedRowsSql(decided), writes }
 }
 
@@ -214,8 +228,8 @@ const DECIDED = sql.raw('decided')
  * Runs data-modifying statements as one (data-modifying CTEs w0, w1 …, after `decided` when given):
  * one round trip, all or nothing.
  */
-export async function writeAll(tx: Tx, writes: readonly SQL[], decided: SQL | null = null): Promise<void> {
+export async function writeAll(tx: Tx, writes: readonly Write[], decided: SQL | null = null): Promise<void> {
   if (writes.length === 0) return
-  const ctes = writes.map((write, i) => sql`${sql.raw(`w${i}`)} AS (${write})`)
+  const ctes = writes.map((write, i) => ('name' in write ? sql`${sql.identifier(write.name)} AS (${write.sql})` : sql`${sql.raw(`w${i}`)} AS (${write})`))
   await tx.execute(sql`WITH ${sql.join(decided ? [sql`${DECIDED} AS (${decided})`, ...ctes] : ctes, sql`, `)} SELECT 1`)
 }
