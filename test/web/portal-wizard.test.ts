@@ -170,7 +170,7 @@ describe.each(testDatabases())('%s: portal renewal wizard', (_name, open) => {
     expect(summaryMail.text).toMatch(/PayPal/)
     expect(confirmation.subject).toContain(number)
     expect(confirmation.text).toContain('attiva@pec.example.it')
-    expect(confirmation.text).toContain('1 giugno 2026') // order date
+    expect(confirmation.text).toContain('1º giugno 2026') // order date
 
     // the list now offers the open order instead of a new renewal
     const again = await client.get('/caselle')

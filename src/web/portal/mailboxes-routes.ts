@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { businessDate, formatDate } from '../../core/calendar'
+import { datePhrase } from '../../core/date-phrase'
 import { formatEuro } from '../../core/money'
 import { formatOrderId, type OrderId } from '../../core/order-id'
 import { mailboxRenewalStates } from '../../renewals/drafts'
@@ -23,7 +24,7 @@ export async function mailboxesRoutes(app: FastifyInstance, services: Services):
         ...m,
         expiresOnText: formatDate(m.expiresOn, lang),
         renewable,
-        renewableUntilText: formatDate(renewableUntil, lang),
+        renewableUntilText: datePhrase(renewableUntil, lang, 'until'),
         hasDraft,
         openOrder: openOrder && {
           id: openOrder.id,
