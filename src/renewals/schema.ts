@@ -56,6 +56,20 @@ export const orders = pgTable(
 )
 
 /**
+ * The billing data an account last confirmed with an order (issue 14): the next renewal's billing
+ * step starts from it, so a holder types their address, partita IVA and SDI code once. Each order
+ * keeps its own snapshot (R3); this is only the starting point of the next one.
+ */
+export const billingProfiles = pgTable('billing_profiles', {
+  accountId: text('account_id')
+    .primaryKey()
+    .references(() => accounts.id),
+  billing: jsonb('billing').$type<BillingData>().notNull(),
+  orderId: text('order_id').notNull(), // the order that confirmed it
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
+})
+
+/**
  * A renewal wizard left half-way (issue 3): what the holder chose so far, per account and mailbox,
  * so they resume where they were on any device. Placing the order turns it into an order.
  */

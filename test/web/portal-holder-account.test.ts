@@ -1,0 +1,136 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import type { FastifyInstance } from 'fastify'
+import { eq } from 'drizzle-orm'
+import { hashPassword } from '../../src/accounts/passwords'
+import { accounts } from '../../src/accounts/schema'
+import { saveContract } from '../../src/catalog/queries'
+import { loadConfig } from '../../src/config'
+import type { ManualClock } from '../../src/core/clock'
+import { registerPayment } from '../../src/flows/register-payment'
+import { billingProfiles, orders } from '../../src/renewals/schema'
+import { buildServices, type Services } from '../../src/services'
+import { buildServer } from '../../src/web/server'
+import { testDatabases, type TestDatabase } from '../support/databases'
+import { clockOn, seedConvention, seedMailbox, type MailboxSeed } from '../support/seed'
+import { WebClient } from '../support/web-client'
+import { DEMO_ENV, TEST_SESSION_SECRET } from '../support/config'
+
+const BUSINESS = {
+  kind: 'business',
+  name: 'Studio Medico Rossi',
+  fiscalCode: 'RSSMRA85T10A562S',
+  vatNumber: '00743110157',
+  street: 'Via Roma',
+  streetNumber: '11',
+  postalCode: '00184',
+  city: 'Roma',
+  province: 'RM',
+  country: 'Italia',
+  sdiCode: 'ABC1234',
+  pecAddress: '',
+}
+
+/** The holder's own side (issue 14): remembered billing data, the mailbox list, the account page. */
+describe.each(testDatabases())('%s: the holder’s account', (_name, open) => {
+  let t: TestDatabase
+  let app: FastifyInstance
+  let clock: ManualClock
+  let services: Services
+  afterEach(async () => {
+    await app?.close()
+    await t?.close()
+  })
+
+  async function setup(mailboxes: MailboxSeed[], today = '2026-06-01') {
+    t = await open()
+    const db = t.database.db
+    await seedConvention(db)
+    await saveContract(db, {
+      document: { code: 'condizioni-generali', titleIt: 'Condizioni generali del servizio PEC', titleEn: 'PEC service terms', onerous: false },
+      versions: [{ version: '3.2', effectiveFrom: '2026-01-01', url: '-', body: 'Articolo 1.' }],
+    })
+    const seeded = []
+    for (const m of mailboxes) seeded.push(await seedMailbox(db, { accountId: 'FNOM000010', ...m }))
+    await db.update(accounts).set({ passwordHash: await hashPassword('account-secret') })
+    const config = loadConfig({ DATABASE_URL: 'memory://', SESSION_SECRET: TEST_SESSION_SECRET, ...DEMO_ENV })
+    clock = clockOn(today)
+    services = buildServices(config, t.database, clock)
+    app = await buildServer(services)
+    return seeded
+  }
+
+  async function signIn(lang?: 'en') {
+    const client = new WebClient(app)
+    const page = await client.get(lang ? `/rinnova?lang=${lang}` : '/rinnova')
+    expect((await client.post('/accedi', { identifier: 'FNOM000010', password: 'account-secret' }, page.body)).statusCode).toBe(303)
+    return client
+  }
+
+  async function step(client: WebClient, url: string, form: Record<string, string>) {
+    const page = await client.get(url)
+    expect(page.statusCode, `${url}: ${page.body.slice(0, 300)}`).toBe(200)
+    return client.post(url, form, page.body)
+  }
+
+  /** The wizard up to the order: returns the order ID. */
+  async function renew(client: WebClient, mailboxId: number, billing: Record<string, string>, method = 'bonifico') {
+    const base = `/rinnovo/${mailboxId}`
+    await client.get(base)
+    await step(client, `${base}/durata`, { years: '1' })
+    await step(client, `${base}/contratti`, { 'accept_condizioni-generali': 'yes' })
+    expect((await step(client, `${base}/fatturazione`, billing)).headers.location).toBe(`${base}/pagamento`)
+    await step(client, `${base}/pagamento`, { method })
+    const summary = await client.get(`${base}/riepilogo`)
+    const done = await client.post(`${base}/conferma`, {}, summary.body)
+    expect(done.statusCode).toBe(303)
+    return done.headers.location!.slice('/ordini/'.length)
+  }
+
+  async function pay(orderId: string, reference = `tx-${orderId}`) {
+    const [order] = await t.database.db.select().from(orders).where(eq(orders.id, orderId))
+    const outcome = await registerPayment(services.deps, { orderRef: orderId, amountCents: order.totalCents, method: order.method, reference, actor: 'gateway:test' })
+    expect(outcome.outcome).toBe('paid')
+  }
+
+  describe('billing profile', () => {
+    it('the next renewal starts from the billing data last confirmed with an order, and it can be changed', async () => {
+      const [first, second] = await setup([
+        { expiresOn: '2026-07-01', address: 'prima@pec.example.it' },
+        { expiresOn: '2026-09-01', address: 'seconda@pec.example.it' },
+      ])
+      const client = await signIn()
+      // before any order: only the holder's own name and codice fiscale
+      await step(client, `/rinnovo/${second.id}/durata`, { years: '1' })
+      await step(client, `/rinnovo/${second.id}/contratti`, { 'accept_condizioni-generali': 'yes' })
+      const blank = await client.get(`/rinnovo/${second.id}/fatturazione`)
+      expect(blank.body).toMatch(/id="street" name="street" value=""/)
+
+      const orderId = await renew(client, first.id, BUSINESS)
+      const [profile] = await t.database.db.select().from(billingProfiles)
+      expect(profile).toMatchObject({ accountId: 'FNOM000010', orderId, billing: { vatNumber: '00743110157', sdiCode: 'ABC1234', street: 'Via Roma' } })
+
+      // a draft begun before the order keeps what it had; a fresh renewal starts from the profile
+      await t.database.db.delete((await import('../../src/renewals/schema')).renewalDrafts)
+      await step(client, `/rinnovo/${second.id}/durata`, { years: '1' })
+      await step(client, `/rinnovo/${second.id}/contratti`, { 'accept_condizioni-generali': 'yes' })
+      const filled = await client.get(`/rinnovo/${second.id}/fatturazione`)
+      expect(filled.body).toMatch(/id="kind-business" name="kind" value="business" checked/)
+      expect(filled.body).toMatch(/id="name" name="name" value="Studio Medico Rossi"/)
+      expect(filled.body).toMatch(/id="vatNumber" name="vatNumber" value="00743110157"/)
+      expect(filled.body).toMatch(/id="streetNumber" name="streetNumber" value="11"/)
+      expect(filled.body).toMatch(/id="sdiCode" name="sdiCode" value="ABC1234"/)
+      expect(filled.body).toMatch(/<option value="RM" selected>/)
+      expect(filled.body).toContain('Sono quelli del tuo ultimo ordine')
+      expect(blank.body).not.toContain('Sono quelli del tuo ultimo ordine')
+
+      // changed on this order: the profile follows the last confirmed one
+      const moved = { ...BUSINESS, street: 'Piazza Navona', streetNumber: '8' }
+      const secondOrder = await renew(client, second.id, moved)
+      const [updated] = await t.database.db.select().from(billingProfiles)
+      expect(updated).toMatchObject({ orderId: secondOrder, billing: { street: 'Piazza Navona', streetNumber: '8' } })
+      await pay(secondOrder)
+      const [stillOne] = await t.database.db.select().from(orders).where(eq(orders.id, orderId))
+      expect(stillOne.billing).toMatchObject({ street: 'Via Roma' }) // R3: each order keeps its own snapshot
+    })
+  })
+})
