@@ -133,4 +133,76 @@ describe.each(testDatabases())('%s: the holder’s account', (_name, open) => {
       expect(stillOne.billing).toMatchObject({ street: 'Via Roma' }) // R3: each order keeps its own snapshot
     })
   })
+
+  describe('the mailbox list', () => {
+    it('puts the most urgent first, says how soon in words, warns about the register (R7) and keeps the domain whole', async () => {
+      await setup([
+        { expiresOn: '2027-03-01', address: 'dopo@pec.example.it' },
+        { expiresOn: '2025-12-31', status: 'ceased', address: 'cessata@pec.example.it' },
+        { expiresOn: '2026-06-08', address: 'nome.cognome.molto.lungo@pec.ordine-medici.example.it', register: 'ini_pec' },
+        { expiresOn: '2026-04-12', status: 'deactivated', deactivatedOn: '2026-04-13', address: 'spenta@pec.example.it', register: 'registro_imprese' },
+      ])
+      const client = await signIn()
+      const page = await client.get('/caselle')
+      expect(page.statusCode).toBe(200)
+      const domains = [...page.body.matchAll(/<span class="address-domain">([^<]+)<\/span>/g)].map((m) => m[1])
+      expect(domains).toEqual(['pec.example.it', 'pec.ordine-medici.example.it', 'pec.example.it', 'pec.example.it'])
+      const order = [...page.body.matchAll(/<li class="card urgency-([a-z_]+)">/g)].map((m) => m[1])
+      expect(order).toEqual(['renewable_until', 'expires_soon', 'expires_later', 'gone'])
+      expect(page.body).toContain('Disattivata: rinnovabile fino all’11 luglio 2026 (ancora 40 giorni). Il pagamento la riattiva.')
+      expect(page.body).toContain('Scade tra 7 giorni.')
+      expect(page.body).toContain('nome.<wbr>cognome') // the local part may wrap after a dot…
+      expect(page.body).toMatch(/lungo<wbr>@<span class="address-domain">pec\.ordine-medici\.example\.it<\/span>/) // …the domain never
+      // R7: said for the deactivated one and the one expiring soon, on their registers
+      expect(page.body).toContain('Casella comunicata al Registro delle Imprese')
+      expect(page.body).toContain('pratica ComUnica')
+      expect(page.body).toContain('Casella comunicata a INI-PEC')
+
+      clock.set(new Date('2026-06-08T10:00:00Z'))
+      const lastDay = await (await signIn()).get('/caselle')
+      expect(lastDay.body).toContain('Scade oggi: funziona fino a stanotte.')
+      clock.set(new Date('2026-07-11T10:00:00Z'))
+      expect((await (await signIn()).get('/caselle')).body).toContain('rinnovabile fino all’11 luglio 2026 (oggi è l’ultimo giorno)')
+
+      clock.set(new Date('2026-06-01T10:00:00Z'))
+      const en = await signIn('en')
+      const english = await en.get('/caselle')
+      expect(english.body).toContain('Deactivated: renewable until 11 July 2026 (40 days left).')
+      expect(english.body).toContain('Expires in 7 days.')
+      expect(english.body).toContain('Mailbox on record at INI-PEC')
+    })
+
+    it('R7: the summary before CONFERMA warns about the register too', async () => {
+      const [mailbox] = await setup([{ expiresOn: '2026-07-01', address: 'registro@pec.example.it', register: 'registro_imprese' }])
+      const client = await signIn()
+      const base = `/rinnovo/${mailbox.id}`
+      await client.get(base)
+      await step(client, `${base}/durata`, { years: '1' })
+      await step(client, `${base}/contratti`, { 'accept_condizioni-generali': 'yes' })
+      await step(client, `${base}/fatturazione`, BUSINESS)
+      await step(client, `${base}/pagamento`, { method: 'bonifico' })
+      const summary = await client.get(`${base}/riepilogo`)
+      expect(summary.body).toContain('Casella comunicata al Registro delle Imprese')
+      expect(summary.body).toContain('Se non la rinnovi, dovrai comunicare al Registro delle Imprese un nuovo indirizzo PEC')
+    })
+  })
+
+  describe('a paid order', () => {
+    it('says when it was paid and the new expiry, not an amount to pay', async () => {
+      const [mailbox] = await setup([{ expiresOn: '2026-12-11', address: 'pagata@pec.example.it' }])
+      const client = await signIn()
+      const orderId = await renew(client, mailbox.id, BUSINESS)
+      const open = await client.get(`/ordini/${orderId}`)
+      expect(open.body).toContain('Importo da pagare')
+      clock.set(new Date('2026-06-08T10:00:00Z'))
+      await pay(orderId)
+      const paid = await (await signIn()).get(`/ordini/${orderId}`)
+      expect(paid.body).not.toContain('Importo da pagare')
+      expect(paid.body).toContain('Pagato l’8 giugno 2026. La casella è rinnovata fino all’11 dicembre 2027.')
+      expect(paid.body).toMatch(/<dt>Importo pagato<\/dt><dd><strong>12,20\s€<\/strong>/)
+      expect(paid.body).toMatch(/<dt>Data del pagamento<\/dt><dd><time datetime="2026-06-08">8 giugno 2026<\/time>/)
+      expect(paid.body).toMatch(/<dt>Nuova scadenza<\/dt><dd><time datetime="2027-12-11">11 dicembre 2027<\/time>/)
+      expect(paid.body).not.toContain('Come pagare')
+    })
+  })
 })

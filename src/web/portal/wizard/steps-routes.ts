@@ -240,6 +240,7 @@ export async function wizardStepRoutes(app: FastifyInstance, services: Services)
           payment: stepUrl(context.mailbox.id, 'payment'),
         },
         confirmAction: `/rinnovo/${context.mailbox.id}/conferma`,
+        register: context.mailbox.register, // R7: what a lapse would mean there, said before paying
       }),
     )
   })
