@@ -58,6 +58,11 @@ export async function findOpenOrder(db: Executor, mailboxId: number): Promise<Or
   return row
 }
 
+/** An order's status, changed under the locks the caller holds (cancelOrder). */
+export async function setOrderStatus(tx: Tx, orderId: string, status: 'cancelled'): Promise<void> {
+  await tx.update(orders).set({ status }).where(eq(orders.id, orderId))
+}
+
 /** Inserts an order; undefined when its ID is already taken (the caller draws another). */
 export async function insertOrder(tx: Tx, order: NewOrderRow): Promise<OrderRow | undefined> {
   const [row] = await tx.insert(orders).values(order).onConflictDoNothing({ target: orders.id }).returning()

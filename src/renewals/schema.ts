@@ -4,7 +4,8 @@ import { accounts, mailboxes } from '../accounts/schema'
 import { PAYMENT_METHODS } from '../core/vocabulary'
 
 export { PAYMENT_METHODS, type PaymentMethod } from '../core/vocabulary'
-export const ORDER_STATUSES = ['open', 'paid', 'lapsed'] as const
+// lapsed: the mailbox ceased (R6); cancelled: the holder withdrew it before paying (issue 14)
+export const ORDER_STATUSES = ['open', 'paid', 'lapsed', 'cancelled'] as const
 export type OrderStatus = (typeof ORDER_STATUSES)[number]
 
 /** R3: who is invoiced, as it stood when the order was placed (a snapshot, not a reference). */

@@ -1,12 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import type { FastifyInstance } from 'fastify'
-import { eq } from 'drizzle-orm'
+import { and, eq } from 'drizzle-orm'
 import { hashPassword } from '../../src/accounts/passwords'
 import { accounts } from '../../src/accounts/schema'
 import { saveContract } from '../../src/catalog/queries'
 import { loadConfig } from '../../src/config'
 import type { ManualClock } from '../../src/core/clock'
 import { registerPayment } from '../../src/flows/register-payment'
+import { formatOrderId, type OrderId } from '../../src/core/order-id'
+import { auditLog } from '../../src/db/audit-schema'
+import { mailContext } from '../../src/notifications/mail-context'
+import { renderMail } from '../../src/notifications/render-mail'
+import { outbox } from '../../src/notifications/schema'
 import { billingProfiles, orders } from '../../src/renewals/schema'
 import { buildServices, type Services } from '../../src/services'
 import { buildServer } from '../../src/web/server'
@@ -203,6 +208,98 @@ describe.each(testDatabases())('%s: the holder’s account', (_name, open) => {
       expect(paid.body).toMatch(/<dt>Data del pagamento<\/dt><dd><time datetime="2026-06-08">8 giugno 2026<\/time>/)
       expect(paid.body).toMatch(/<dt>Nuova scadenza<\/dt><dd><time datetime="2027-12-11">11 dicembre 2027<\/time>/)
       expect(paid.body).not.toContain('Come pagare')
+    })
+  })
+
+  describe('the account page', () => {
+    it('lists every order with state, method, amount and dates; an open one links to its instructions and can be cancelled', async () => {
+      const [first, second] = await setup([
+        { expiresOn: '2026-07-01', address: 'prima@pec.example.it' },
+        { expiresOn: '2026-09-11', address: 'seconda@pec.example.it' },
+      ])
+      await seedMailbox(t.database.db, { expiresOn: '2026-07-01', address: 'altrui@pec.example.it', accountId: 'FNOM000099' })
+      const client = await signIn()
+      const empty = await client.get('/account')
+      expect(empty.statusCode).toBe(200)
+      expect(empty.body).toContain('Non hai ancora fatto ordini di rinnovo.')
+      expect(empty.body).toContain('href="/account"') // in the navigation
+
+      const paidId = await renew(client, first.id, BUSINESS, 'card')
+      clock.set(new Date('2026-06-02T10:00:00Z'))
+      await pay(paidId)
+      const client2 = await signIn()
+      const openId = await renew(client2, second.id, BUSINESS, 'bonifico')
+      const page = await client2.get('/account')
+      const paidNumber = formatOrderId(paidId as OrderId)
+      const openNumber = formatOrderId(openId as OrderId)
+      // newest first, each with its facts
+      expect(page.body.indexOf(openNumber)).toBeLessThan(page.body.indexOf(paidNumber))
+      expect(page.body).toMatch(new RegExp(`Ordine ${openNumber} — <span class="status">In attesa di pagamento</span>`))
+      expect(page.body).toMatch(new RegExp(`Ordine ${paidNumber} — <span class="status">Pagato</span>`))
+      expect(page.body).toContain('Bonifico bancario')
+      expect(page.body).toContain('Carta di credito')
+      expect(page.body).toMatch(/<dt>Data del pagamento<\/dt><dd>2 giugno 2026<\/dd>/)
+      expect(page.body).toMatch(/<dt>Nuova scadenza<\/dt><dd>1º luglio 2027<\/dd>/)
+      expect(page.body).toMatch(/12,20\s€/)
+      expect(page.body).toContain('Studio Medico Rossi') // the billing profile
+      expect(page.body).toContain(`href="/ordini/${openId}/annulla"`)
+      expect(page.body).not.toContain(`href="/ordini/${paidId}/annulla"`)
+      // the payment instructions again
+      const instructions = await client2.get(`/ordini/${openId}`)
+      expect(instructions.body).toContain('IBAN')
+      expect(instructions.body).toContain(`href="/ordini/${openId}/annulla"`)
+
+      // cancel: asked first, then done once, audited, e-mailed
+      const ask = await client2.get(`/ordini/${openId}/annulla`)
+      expect(ask.statusCode).toBe(200)
+      expect(ask.body).toContain(`Annullare l’ordine ${openNumber}?`)
+      const done = await client2.post(`/ordini/${openId}/annulla`, {}, ask.body)
+      expect(done.statusCode).toBe(303)
+      expect(done.headers.location).toBe(`/account?annullato=${openId}`)
+      const after = await client2.get(done.headers.location!)
+      expect(after.body).toContain(`L’ordine ${openNumber} è annullato.`)
+      expect(after.body).toMatch(new RegExp(`Ordine ${openNumber} — <span class="status">Annullato</span>`))
+      const [row] = await t.database.db.select().from(orders).where(eq(orders.id, openId))
+      expect(row.status).toBe('cancelled')
+      const trail = await t.database.db.select().from(auditLog).where(and(eq(auditLog.orderId, openId), eq(auditLog.action, 'order.cancelled')))
+      expect(trail).toHaveLength(1)
+      expect(trail[0].actor).toBe('holder:FNOM000010')
+      const mails = await t.database.db.select().from(outbox).where(and(eq(outbox.orderId, openId), eq(outbox.template, 'order_cancelled')))
+      expect(mails).toHaveLength(1)
+      const mail = renderMail(mails[0], mailContext(DEMO_ENV.PUBLIC_URL))
+      expect(mail.subject).toBe(`Ordine N° ${openNumber} annullato`)
+      expect(mail.text).toContain('scade l’11 settembre 2026')
+      // twice: refused, nothing more
+      const again = await client2.post(`/ordini/${openId}/annulla`, {}, ask.body)
+      expect(again.statusCode).toBe(409)
+      expect(await t.database.db.select().from(outbox).where(eq(outbox.template, 'order_cancelled'))).toHaveLength(1)
+      // a paid order cannot be cancelled
+      expect((await client2.post(`/ordini/${paidId}/annulla`, {}, ask.body)).statusCode).toBe(409)
+      // the mailbox can be renewed again at once
+      const list = await client2.get('/caselle')
+      expect(list.body).toContain(`href="/rinnovo/${second.id}"`)
+      // R4: a bonifico sent before cancelling arrives: held for refund, no extension
+      const late = await registerPayment(services.deps, { orderRef: openId, amountCents: row.totalCents, method: 'bonifico', reference: 'late-1', actor: 'gateway:test' })
+      expect(late).toMatchObject({ outcome: 'held', reason: 'order_lapsed', expiresOn: '2026-09-11' })
+    })
+
+    it('an outsider can neither see nor cancel another account’s order', async () => {
+      const [mine] = await setup([{ expiresOn: '2026-07-01', address: 'mia@pec.example.it' }])
+      const theirs = await seedMailbox(t.database.db, { expiresOn: '2026-07-01', address: 'altrui@pec.example.it', accountId: 'FNOM000099' })
+      await t.database.db.update(accounts).set({ passwordHash: await hashPassword('account-secret') })
+      const owner = new WebClient(app)
+      const page = await owner.get('/rinnova')
+      await owner.post('/accedi', { identifier: 'FNOM000099', password: 'account-secret' }, page.body)
+      const theirOrder = await renew(owner, theirs.id, BUSINESS)
+      const client = await signIn()
+      const account = await client.get('/account')
+      expect(account.body).not.toContain(formatOrderId(theirOrder as OrderId))
+      expect((await client.get(`/ordini/${theirOrder}/annulla`)).statusCode).toBe(404)
+      expect((await client.post(`/ordini/${theirOrder}/annulla`, {}, account.body)).statusCode).toBe(404)
+      const [row] = await t.database.db.select().from(orders).where(eq(orders.id, theirOrder))
+      expect(row.status).toBe('open')
+      expect(mine.id).not.toBe(theirs.id)
+      expect((await new WebClient(app).get('/account')).statusCode).toBe(303) // signed out: to the sign-in page
     })
   })
 })
