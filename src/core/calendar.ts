@@ -79,10 +79,14 @@ const DATE_FORMATS = {
   en: new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }),
 }
 
-/** 27 novembre 2026 or 27 November 2026, as the holder reads dates. */
+/**
+ * 27 novembre 2026 or 27 November 2026, as the holder reads dates. Italian writes the first of
+ * the month as an ordinal, 1º dicembre (read "primo"); `datePhrase` adds the article or preposition.
+ */
 export function formatDate(date: CalendarDate, language: 'it' | 'en'): string {
   const [year, month, day] = date.split('-').map(Number)
-  return DATE_FORMATS[language].format(new Date(Date.UTC(year, month - 1, day))) // a calendar date: no zone shift
+  const text = DATE_FORMATS[language].format(new Date(Date.UTC(year, month - 1, day))) // a calendar date: no zone shift
+  return language === 'it' && day === 1 ? text.replace(/^1 /, '1º ') : text
 }
 
 const INSTANT_PARTS = { day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', timeZone: BUSINESS_TIME_ZONE } as const

@@ -116,6 +116,17 @@ export interface OrderConfirmationParams {
   totalCents: number
 }
 
+/** Issue 14: the holder cancelled an open, unpaid order. */
+export interface OrderCancelledParams {
+  holderName: string
+  mailbox: string
+  orderId: string
+  totalCents: number
+  method: PaymentMethod
+  /** The mailbox's expiry, unchanged by the cancellation. */
+  expiresOn: string
+}
+
 export interface PasswordResetParams {
   holderName: string
   /** The customer account ID: the new password goes with it at sign-in. */
@@ -149,6 +160,7 @@ export interface MailParamsByTemplate {
   payment_refunded: PaymentRefundedParams
   payment_reversed: PaymentReversedParams
   sdi_invoice: SdiInvoiceParams
+  order_cancelled: OrderCancelledParams
 }
 
 export type MailTemplate = keyof MailParamsByTemplate

@@ -3,6 +3,7 @@ import { toHtml, toText, type MailDocument } from './mail-document'
 import type { MailParamsByTemplate, MailTemplate } from './mail-types'
 import { cessationMail, cessationSubject } from './templates/cessation'
 import { deactivationMail, deactivationSubject } from './templates/deactivation'
+import { orderCancelledMail, orderCancelledSubject } from './templates/order-cancelled'
 import { orderConfirmationMail, orderConfirmationSubject } from './templates/order-confirmation'
 import { orderSummaryMail, orderSummarySubject } from './templates/order-summary'
 import { passwordResetMail, passwordResetSubject } from './templates/password-reset'
@@ -42,6 +43,7 @@ const TEMPLATES: {
   payment_refunded: { subject: paymentRefundedSubject, document: paymentRefundedMail },
   payment_reversed: { subject: paymentReversedSubject, document: paymentReversedMail },
   sdi_invoice: { subject: sdiInvoiceSubject, document: sdiInvoiceMail, attachments: sdiInvoiceAttachments },
+  order_cancelled: { subject: orderCancelledSubject, document: orderCancelledMail },
 }
 
 export class UnknownTemplateError extends Error {

@@ -39,6 +39,7 @@ export interface BillingForm {
   pecAddress: string
 }
 
+/** The form's fields in the order the page shows them: the error summary lists problems in this order. */
 export const BILLING_FIELDS = [
   'kind',
   'name',
@@ -65,11 +66,16 @@ export type BillingErrorCode =
   | 'fiscal_code_length'
   | 'fiscal_code_format'
   | 'fiscal_code_check'
+  | 'fiscal_code_office'
   | 'vat_missing'
-  | 'vat_format'
+  | 'vat_length'
+  | 'vat_digits'
+  | 'vat_office'
   | 'vat_check'
   | 'street_missing'
   | 'street_number_missing'
+  | 'postal_code_missing'
+  | 'postal_code_length'
   | 'postal_code_invalid'
   | 'city_missing'
   | 'province_missing'
@@ -183,12 +189,15 @@ export function validateBilling(input: Partial<Record<BillingField, unknown>>, e
   const inItaly = ITALY_NAMES.has(form.country.toLowerCase())
   const country = inItaly ? ITALY : form.country
   const province = form.province.toUpperCase()
-  if (inItaly || !form.country) {
-    if (!/^\d{5}$/.test(form.postalCode)) refuse('postalCode', 'postal_code_invalid')
-    if (!province) refuse('province', 'province_missing')
-    else if (!PROVINCE_NAMES.has(province)) refuse('province', 'province_unknown')
+  if (!form.postalCode) refuse('postalCode', 'postal_code_missing')
+  else if (inItaly || !form.country) {
+    if (!/^\d{5}$/.test(form.postalCode)) refuse('postalCode', 'postal_code_length')
   } else if (!/^[A-Za-z0-9 -]{2,10}$/.test(form.postalCode)) {
     refuse('postalCode', 'postal_code_invalid')
+  }
+  if (inItaly || !form.country) {
+    if (!province) refuse('province', 'province_missing')
+    else if (!PROVINCE_NAMES.has(province)) refuse('province', 'province_unknown')
   }
 
   const sdiCode = form.sdiCode.toUpperCase()
@@ -198,6 +207,8 @@ export function validateBilling(input: Partial<Record<BillingField, unknown>>, e
   // their cassetto fiscale when neither is given.
   if (kind === 'business' && !sdiCode && !form.pecAddress) refuse('sdiCode', 'einvoice_missing')
 
+  // Listed as the page shows the fields, whatever order the checks ran in.
+  problems.sort((a, b) => BILLING_FIELDS.indexOf(a.field) - BILLING_FIELDS.indexOf(b.field))
   if (problems.length || !kind) return { ok: false, problems }
   const billing: InvoiceBilling = {
     kind,
@@ -231,18 +242,26 @@ export function formatBillingAddress(b: Pick<InvoiceBilling, 'street' | 'streetN
  */
 export function fiscalCodeProblem(code: string, kind: BillingKind): BillingErrorCode | null {
   if (!code) return 'fiscal_code_missing'
-  if (kind === 'business' && /^\d{11}$/.test(code)) return stdnum.IT.iva.validate(code).isValid ? null : 'fiscal_code_check'
+  if (kind === 'business' && /^\d{11}$/.test(code)) {
+    const problem = vatNumberProblem(code)
+    return problem === 'vat_office' ? 'fiscal_code_office' : problem ? 'fiscal_code_check' : null
+  }
   if (code.length !== 16) return 'fiscal_code_length'
   const result = stdnum.IT.codicefiscale.validate(code)
   if (result.isValid) return null
   return result.error?.name === 'InvalidChecksum' ? 'fiscal_code_check' : 'fiscal_code_format'
 }
 
-/** Partita IVA: 11 digits, a valid office code, Luhn check digit. */
+/**
+ * Partita IVA: 11 digits, an office code (digits 8–10) the Agenzia delle Entrate assigns, Luhn
+ * check digit. Each check has its own answer, so "12345678901" (11 digits, office 890) is not told
+ * it lacks digits.
+ */
 export function vatNumberProblem(vatNumber: string): BillingErrorCode | null {
   if (!vatNumber) return 'vat_missing'
-  if (!/^\d{11}$/.test(vatNumber)) return 'vat_format'
+  if (!/^\d*$/.test(vatNumber)) return 'vat_digits'
+  if (vatNumber.length !== 11) return 'vat_length'
   const result = stdnum.IT.iva.validate(vatNumber)
   if (result.isValid) return null
-  return result.error?.name === 'InvalidChecksum' ? 'vat_check' : 'vat_format'
+  return result.error?.name === 'InvalidComponent' ? 'vat_office' : 'vat_check'
 }

@@ -67,6 +67,8 @@ export async function placeOrder(deps: Deps, input: PlaceOrderInput, hooks: Plac
     try {
       return await deps.db.transaction(async (tx) => {
         const { order, changedFields } = await placeOrResume(tx, input, now, today)
+        // Issue 14: billing data confirmed with an order is where the account's next renewal starts.
+        if (input.billing) await queries.saveBillingProfile(tx, order.accountId, input.billing, order.orderId, now)
         await hooks.onPlaced?.(tx, order, changedFields)
         return order
       })

@@ -3,7 +3,7 @@ import type { CalendarDate } from '../core/calendar'
 import type { Executor, Tx } from '../db/client'
 import * as accountQueries from '../accounts/queries'
 import { accounts, mailboxes } from '../accounts/schema'
-import { orders } from './schema'
+import { billingProfiles, orders, type BillingData } from './schema'
 
 // Every SQL statement of the renewals capability. Dates come back as 'YYYY-MM-DD' strings (R1).
 
@@ -58,6 +58,11 @@ export async function findOpenOrder(db: Executor, mailboxId: number): Promise<Or
   return row
 }
 
+/** An order's status, changed under the locks the caller holds (cancelOrder). */
+export async function setOrderStatus(tx: Tx, orderId: string, status: 'cancelled'): Promise<void> {
+  await tx.update(orders).set({ status }).where(eq(orders.id, orderId))
+}
+
 /** Inserts an order; undefined when its ID is already taken (the caller draws another). */
 export async function insertOrder(tx: Tx, order: NewOrderRow): Promise<OrderRow | undefined> {
   const [row] = await tx.insert(orders).values(order).onConflictDoNothing({ target: orders.id }).returning()
@@ -86,6 +91,20 @@ export function markOrdersPaidSql(paid: ReadonlyArray<{ id: string; extendedFrom
   return sql`UPDATE orders o SET status = 'paid', paid_at = ${paidAt}::timestamptz, extended_from = v."extendedFrom", new_expires_on = v."newExpiresOn"
       FROM jsonb_to_recordset(${JSON.stringify(paid)}::jsonb) AS v(id text, "extendedFrom" date, "newExpiresOn" date)
      WHERE o.id = v.id`
+}
+
+/** The billing data the account last confirmed with an order, if any (issue 14). */
+export async function findBillingProfile(db: Executor, accountId: string): Promise<BillingData | undefined> {
+  const [row] = await db.select({ billing: billingProfiles.billing }).from(billingProfiles).where(eq(billingProfiles.accountId, accountId))
+  return row?.billing
+}
+
+/** Remembers the billing data an order was placed with, replacing the account's previous one. */
+export async function saveBillingProfile(tx: Tx, accountId: string, billing: BillingData, orderId: string, at: Date): Promise<void> {
+  await tx
+    .insert(billingProfiles)
+    .values({ accountId, billing, orderId, updatedAt: at })
+    .onConflictDoUpdate({ target: billingProfiles.accountId, set: { billing, orderId, updatedAt: at } })
 }
 
 /** The constraint a unique violation (SQLSTATE 23505) broke, on either driver; null for any other error. */

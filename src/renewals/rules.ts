@@ -62,7 +62,7 @@ export type Settlement =
  * R4/R6: what one payment does to an order. Paid only when the amount equals the total exactly
  * (or is less, and an operator accepted the difference);
  * a second payment of a paid order is a duplicate; a mismatch is held; after cessation (or once
- * the window is over) and on a lapsed order the payment is held for refund.
+ * the window is over) and on a lapsed or cancelled order the payment is held for refund.
  */
 export function settle(
   order: { status: OrderStatus; totalCents: number; years: number },
@@ -73,7 +73,8 @@ export function settle(
   options: { acceptShortfall?: boolean } = {},
 ): Settlement {
   if (order.status === 'paid') return { kind: 'duplicate' }
-  if (order.status === 'lapsed') return { kind: 'held', reason: 'order_lapsed', refundDue: true }
+  // A lapsed or cancelled order buys nothing any more: money arriving for it goes back.
+  if (order.status === 'lapsed' || order.status === 'cancelled') return { kind: 'held', reason: 'order_lapsed', refundDue: true }
   if (!isRenewable(mailbox, convention, paymentDate)) return { kind: 'held', reason: 'mailbox_ceased', refundDue: true }
   // issue 11: less than the total pays only when an operator accepted the difference
   const shortfallAccepted = options.acceptShortfall === true && amountCents < order.totalCents

@@ -4,7 +4,8 @@ import { accounts, mailboxes } from '../accounts/schema'
 import { PAYMENT_METHODS } from '../core/vocabulary'
 
 export { PAYMENT_METHODS, type PaymentMethod } from '../core/vocabulary'
-export const ORDER_STATUSES = ['open', 'paid', 'lapsed'] as const
+// lapsed: the mailbox ceased (R6); cancelled: the holder withdrew it before paying (issue 14)
+export const ORDER_STATUSES = ['open', 'paid', 'lapsed', 'cancelled'] as const
 export type OrderStatus = (typeof ORDER_STATUSES)[number]
 
 /** R3: who is invoiced, as it stood when the order was placed (a snapshot, not a reference). */
@@ -54,6 +55,20 @@ export const orders = pgTable(
     check('orders_total', sql`${t.totalCents} = ${t.netCents} + ${t.vatCents}`),
   ],
 )
+
+/**
+ * The billing data an account last confirmed with an order (issue 14): the next renewal's billing
+ * step starts from it, so a holder types their address, partita IVA and SDI code once. Each order
+ * keeps its own snapshot (R3); this is only the starting point of the next one.
+ */
+export const billingProfiles = pgTable('billing_profiles', {
+  accountId: text('account_id')
+    .primaryKey()
+    .references(() => accounts.id),
+  billing: jsonb('billing').$type<BillingData>().notNull(),
+  orderId: text('order_id').notNull(), // the order that confirmed it
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
+})
 
 /**
  * A renewal wizard left half-way (issue 3): what the holder chose so far, per account and mailbox,

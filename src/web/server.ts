@@ -11,6 +11,7 @@ import { officeSignInRoutes } from './admin/sign-in-routes'
 import { moneyRoutes } from './admin/money-routes'
 import { uploadRoutes } from './admin/upload-routes'
 import { mailboxesRoutes } from './portal/mailboxes-routes'
+import { accountRoutes } from './portal/account-routes'
 import { paymentRoutes } from './portal/payment-routes'
 import { registerPortal } from './portal/plugin'
 import { signInRoutes } from './portal/sign-in-routes'
@@ -78,6 +79,7 @@ export async function buildServer(services: Services, options: { logger?: Logger
     registerPortal(portal, services, async (routes) => {
       await signInRoutes(routes, services)
       await mailboxesRoutes(routes, services)
+      await accountRoutes(routes, services)
       await wizardRoutes(routes, services)
       await paymentRoutes(routes, services)
     }),

@@ -30,7 +30,7 @@ describe('the password reset e-mail', () => {
   it('links to the new-password page and says until when, in Rome time, in both languages', () => {
     const it_ = renderMail({ template: 'password_reset', language: 'it', params }, context)
     expect(it_.text).toContain('https://rinnovi.example.it/nuova-password?t=abc-DEF_123')
-    expect(it_.text).toContain('13:00 del 1 giugno 2026 (ora italiana)')
+    expect(it_.text).toContain('13:00 del 1º giugno 2026 (ora italiana)')
     expect(it_.text).toContain('Se non hai chiesto tu una nuova password, ignora questo messaggio')
     const en = renderMail({ template: 'password_reset', language: 'en', params }, context)
     expect(en.subject).toBe('Set a new password for your PEC renewal')

@@ -100,8 +100,8 @@ describe.skipIf(!browserAvailable())('in Chromium: the RENEW wizard', { timeout:
       expect(summary).toContain(MAILBOX)
       expect(summary).toContain('FNOM000077')
       expect(summary).toContain('12,20') // total with VAT
-      expect(summary).toContain('1 luglio 2026') // current expiry
-      expect(summary).toContain('1 luglio 2027') // R4: from E, not from today
+      expect(summary).toContain('1º luglio 2026') // current expiry
+      expect(summary).toContain('1º luglio 2027') // R4: from E, not from today
 
       await page.getByRole('button', { name: 'Conferma l’ordine' }).click()
       await page.waitForURL(/\/ordini\/[0-9A-Z]+/)

@@ -109,7 +109,7 @@ const RENEW_LINK = 'https://rinnovi.example.it/rinnova?casella=maria.rossi%40pec
 const WORDS = {
   it: {
     expiry: '30 giugno 2026',
-    dayAfter: '1 luglio 2026',
+    dayAfter: '1º luglio 2026',
     payBy: '24 giugno 2026',
     amount: '12,20 €',
     early: 'Pagare in anticipo non cambia la prossima data di scadenza',
@@ -332,6 +332,27 @@ describe.each(['it', 'en'] as const)('templates (%s)', (language) => {
   it('renders the subject alone the same as with the body', () => {
     const mail: MailToRender = { template: 'deactivation', language, params: deactivation() }
     expect(mailSubject(mail)).toBe(renderMail(mail, context).subject)
+  })
+})
+
+// Italian elision: the e-mails read dates through the same helper as the pages (datePhrase).
+describe('dates in sentences (Italian elision)', () => {
+  const bodies = (mail: MailToRender) => read(mail).both
+  it('a reminder for the 11th: "scade l’11", "decorre dall’11", "entro l’11", never "il 11"', () => {
+    const mail: MailToRender = { template: 'reminder', language: 'it', params: reminder({ expiresOn: '2026-12-11' }) }
+    expect(mailSubject(mail)).toBe('La casella PEC maria.rossi@pec.example.it scade l’11 dicembre 2026')
+    expectBoth(bodies(mail), 'scade l’11 dicembre 2026', 'decorre comunque dall’11 dicembre 2026', 'il 12 dicembre 2026')
+    expect(renderMail(mail, context).text).not.toMatch(/\b(il|al|dal|del) (8|11) /)
+  })
+  it('a deactivation with the window ending on the 8th: "fino all’8", "entro l’8", "dall’8"', () => {
+    const mail: MailToRender = { template: 'deactivation', language: 'it', params: deactivation({ expiresOn: '2026-12-07', renewableUntil: '2027-03-08' }) }
+    expectBoth(bodies(mail), 'scaduta il 7 dicembre 2026', 'dall’8 dicembre 2026', 'rinnovarla fino all’8 marzo 2027', 'Se entro l’8 marzo 2027')
+  })
+  it('a payment received until the 11th, and the same in English', () => {
+    const it_: MailToRender = { template: 'payment_received', language: 'it', params: paymentReceived({ newExpiresOn: '2027-12-11' }) }
+    expectBoth(bodies(it_), 'è rinnovata fino all’11 dicembre 2027')
+    const en: MailToRender = { template: 'payment_received', language: 'en', params: paymentReceived({ newExpiresOn: '2027-12-11' }) }
+    expectBoth(bodies(en), 'is renewed until 11 December 2027')
   })
 })
 

@@ -54,7 +54,10 @@ describe('R3: billing data', () => {
     ['short codice fiscale', { fiscalCode: 'RSSMRA85T10' }, ['fiscalCode:fiscal_code_length']],
     ['malformed codice fiscale', { fiscalCode: '1234567890123456' }, ['fiscalCode:fiscal_code_format']],
     ['company codice fiscale for a person', { fiscalCode: '00743110157' }, ['fiscalCode:fiscal_code_length']],
-    ['CAP of 4 digits', { postalCode: '0018' }, ['postalCode:postal_code_invalid']],
+    ['CAP of 4 digits', { postalCode: '0018' }, ['postalCode:postal_code_length']],
+    ['no CAP: asked for, not told its length', { postalCode: '' }, ['postalCode:postal_code_missing']],
+    ['abroad, no postcode', { country: 'France', postalCode: '', province: '' }, ['postalCode:postal_code_missing']],
+    ['abroad, a postcode of punctuation', { country: 'France', postalCode: '#!', province: '' }, ['postalCode:postal_code_invalid']],
     ['unknown province', { province: 'XX' }, ['province:province_unknown']],
     ['no province', { province: '' }, ['province:province_missing']],
     ['SDI code of 6 characters', { sdiCode: 'ABC123' }, ['sdiCode:sdi_code_length']],
@@ -70,11 +73,27 @@ describe('R3: billing data', () => {
     ['a valid partita IVA and SDI code', { vatNumber: 'IT 00743110157', sdiCode: 'abc1234' }, []],
     ['a company codice fiscale', { fiscalCode: '00743110157', vatNumber: '00743110157', pecAddress: 'fatture@pec.example.it' }, []],
     ['a wrong partita IVA check digit', { vatNumber: '00743110158', sdiCode: 'ABC1234' }, ['vatNumber:vat_check']],
-    ['a partita IVA of 10 digits', { vatNumber: '0074311015', sdiCode: 'ABC1234' }, ['vatNumber:vat_format']],
+    ['a partita IVA of 10 digits', { vatNumber: '0074311015', sdiCode: 'ABC1234' }, ['vatNumber:vat_length']],
+    ['a partita IVA of 11 digits with an unknown office code (890)', { vatNumber: '12345678901', sdiCode: 'ABC1234' }, ['vatNumber:vat_office']],
+    ['a partita IVA with a letter', { vatNumber: '0074311015A', sdiCode: 'ABC1234' }, ['vatNumber:vat_digits']],
+    ['a company codice fiscale with an unknown office code', { fiscalCode: '12345678901', vatNumber: '00743110157', sdiCode: 'ABC1234' }, ['fiscalCode:fiscal_code_office']],
     ['no partita IVA', { sdiCode: 'ABC1234' }, ['vatNumber:vat_missing']],
     ['neither SDI code nor PEC', { vatNumber: '00743110157' }, ['sdiCode:einvoice_missing']],
   ] as Array<[string, Partial<BillingForm>, string[]]>)('a professional or company with %s', (_label, form, expected) => {
     expect(problems({ kind: 'business', ...form })).toEqual(expected)
+  })
+
+  it('lists the problems in the order the page shows the fields', () => {
+    const fields = problems({ kind: 'business', name: '', vatNumber: '1', street: '', postalCode: '', city: '', province: '', country: 'Italia', pecAddress: 'x' })
+    expect(fields).toEqual([
+      'name:name_missing',
+      'vatNumber:vat_length',
+      'street:street_missing',
+      'postalCode:postal_code_missing',
+      'city:city_missing',
+      'province:province_missing',
+      'pecAddress:pec_address_invalid',
+    ])
   })
 
   it('keeps the partita IVA of a business and the SDI code upper case', () => {

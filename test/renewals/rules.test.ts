@@ -82,6 +82,7 @@ describe('R4/R6: settling one payment', () => {
     ['R6: after cessation, held for refund', 'open', 'ceased', 1220, '2026-10-05', { kind: 'held', reason: 'mailbox_ceased', refundDue: true }],
     ['R6: after the window, even before the daily run ceased it', 'open', 'deactivated', 1220, '2026-09-29', { kind: 'held', reason: 'mailbox_ceased', refundDue: true }],
     ['R6: a lapsed order is held for refund', 'lapsed', 'ceased', 1220, '2026-10-05', { kind: 'held', reason: 'order_lapsed', refundDue: true }],
+    ['a cancelled order (withdrawn by the holder) extends nothing: held for refund', 'cancelled', 'active', 1220, '2026-05-01', { kind: 'held', reason: 'order_lapsed', refundDue: true }],
   ])('%s', (_rule, orderStatus, mailboxStatus, amountCents, paymentDate, expected) => {
     const mailbox = { status: mailboxStatus, expiresOn: day('2026-06-30') }
     expect(settle({ ...open, status: orderStatus }, mailbox, amountCents, expiryPolicy, day(paymentDate))).toEqual(expected)

@@ -86,7 +86,7 @@ describe.each(testDatabases())('%s: portal forgot password', (_name, open) => {
     expect(mail.recipient).toBe(referenceEmail)
     expect(mail.subject).toBe('Imposta una nuova password per il rinnovo PEC')
     expect(mail.text).toContain('FNOM000010')
-    expect(mail.text).toContain('13:00 del 1 giugno 2026') // valid one hour, Rome time
+    expect(mail.text).toContain('13:00 del 1º giugno 2026') // valid one hour, Rome time
     expect(mail.path).toBeDefined()
     const token = new URL(mail.path!, 'https://x').searchParams.get('t')!
     const [reset] = await db.select().from(passwordResets)

@@ -170,7 +170,7 @@ describe.each(testDatabases())('%s: portal renewal wizard', (_name, open) => {
     expect(summaryMail.text).toMatch(/PayPal/)
     expect(confirmation.subject).toContain(number)
     expect(confirmation.text).toContain('attiva@pec.example.it')
-    expect(confirmation.text).toContain('1 giugno 2026') // order date
+    expect(confirmation.text).toContain('1º giugno 2026') // order date
 
     // the list now offers the open order instead of a new renewal
     const again = await client.get('/caselle')
@@ -273,6 +273,15 @@ describe.each(testDatabases())('%s: portal renewal wizard', (_name, open) => {
     expect(bad.body).toContain('value="RSSMRA85T10A562X"') // what was typed stays
     const short = await client.post(`${base}/fatturazione`, { ...BILLING, fiscalCode: 'RSSMRA85T10' }, bad.body)
     expect(short.body).toContain('Il codice fiscale deve avere 16 caratteri')
+    // each check its own message: 11 digits with an unknown office code, an empty CAP
+    const office = await client.post(`${base}/fatturazione`, { ...BILLING, kind: 'business', vatNumber: '12345678901', postalCode: '', street: '', sdiCode: 'ABC1234' }, short.body)
+    expect(office.body).toMatch(/id="vatNumber-error">La partita IVA non è valida: le cifre dall’ottava alla decima \(il codice dell’ufficio\)/)
+    expect(office.body).not.toContain('deve avere 11 cifre')
+    expect(office.body).toContain('id="postalCode-error">Inserisci il CAP.</p>')
+    expect(office.body).not.toContain('Il CAP deve avere 5 cifre')
+    // the summary lists the fields in page order
+    const summaryLinks = [...office.body.matchAll(/<li><a href="#(\w+)">/g)].map((m) => m[1])
+    expect(summaryLinks).toEqual(['vatNumber', 'street', 'postalCode'])
     // omocodia: digits replaced by letters are a valid codice fiscale
     const ok = await client.post(`${base}/fatturazione`, { ...BILLING, fiscalCode: 'RSSMRA85T10A56NH', kind: 'business', vatNumber: '00743110157', sdiCode: 'abc1234' }, short.body)
     expect(ok.headers.location).toBe(`${base}/pagamento`)

@@ -1,7 +1,7 @@
 import type { MailContext } from '../mail-context'
 import { paragraph, type Block, type MailDocument } from '../mail-document'
 import type { CessationParams } from '../mail-types'
-import { date, footer, greeting, registerWarning, type Language } from './shared'
+import { footer, phrase, greeting, registerWarning, type Language } from './shared'
 
 export function cessationSubject(p: CessationParams, language: Language): string {
   return language === 'it' ? `La casella PEC ${p.mailbox} è cessata` : `Your PEC mailbox ${p.mailbox} has ceased`
@@ -14,8 +14,8 @@ export function cessationMail(p: CessationParams, context: MailContext, language
     greeting(p.holderName, language),
     paragraph(
       ...(it
-        ? ['la casella PEC ', { strong: p.mailbox }, `, scaduta il ${date(p.expiresOn, language)} e non rinnovata nel periodo concesso, è `, { strong: `cessata il ${date(p.ceasedOn, language)}` }, ' ed è stata eliminata.']
-        : ['Your PEC mailbox ', { strong: p.mailbox }, `, which expired on ${date(p.expiresOn, language)} and was not renewed within the period allowed, `, { strong: `ceased on ${date(p.ceasedOn, language)}` }, ' and has been deleted.']),
+        ? ['la casella PEC ', { strong: p.mailbox }, `, scaduta ${phrase(p.expiresOn, language, 'on')} e non rinnovata nel periodo concesso, è `, { strong: `cessata ${phrase(p.ceasedOn, language, 'on')}` }, ' ed è stata eliminata.']
+        : ['Your PEC mailbox ', { strong: p.mailbox }, `, which expired ${phrase(p.expiresOn, language, 'on')} and was not renewed within the period allowed, `, { strong: `ceased ${phrase(p.ceasedOn, language, 'on')}` }, ' and has been deleted.']),
     ),
     paragraph(
       it

@@ -1,7 +1,7 @@
 import type { MailContext } from '../mail-context'
 import { paragraph, type MailDocument } from '../mail-document'
 import type { OrderConfirmationParams } from '../mail-types'
-import { date, euro, footer, greeting, orderNumber, type Language } from './shared'
+import { date, euro, footer, greeting, orderNumber, phrase, type Language } from './shared'
 
 export function orderConfirmationSubject(p: OrderConfirmationParams, language: Language): string {
   return language === 'it'
@@ -16,7 +16,7 @@ export function orderConfirmationMail(p: OrderConfirmationParams, context: MailC
   const placedOn = date(p.placedOn, language)
   return {
     subject: orderConfirmationSubject(p, language),
-    preheader: it ? `Ordine N° ${number} del ${placedOn}.` : `Order no. ${number} of ${placedOn}.`,
+    preheader: it ? `Ordine N° ${number} ${phrase(p.placedOn, language, 'of')}.` : `Order no. ${number} ${phrase(p.placedOn, language, 'of')}.`,
     blocks: [
       greeting(p.holderName, language),
       paragraph(

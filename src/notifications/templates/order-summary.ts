@@ -1,7 +1,7 @@
 import type { MailContext } from '../mail-context'
 import { paragraph, type Block, type MailDocument } from '../mail-document'
 import type { OrderSummaryParams } from '../mail-types'
-import { date, euro, footer, greeting, openOrderSection, orderNumber, type Language } from './shared'
+import { date, euro, footer, phrase, greeting, openOrderSection, orderNumber, type Language } from './shared'
 
 export function orderSummarySubject(p: OrderSummaryParams, language: Language): string {
   const number = orderNumber(p.order.orderId)
@@ -54,8 +54,8 @@ export function orderSummaryMail(p: OrderSummaryParams, context: MailContext, la
     ...openOrderSection(p.order, p.mailbox, orderContext, language),
     paragraph(
       it
-        ? `Pagare in anticipo non cambia la prossima data di scadenza: il rinnovo decorre dal ${date(p.extendsFrom, language)}.`
-        : `Paying early does not change your next expiry date: the renewal runs from ${date(p.extendsFrom, language)}.`,
+        ? `Pagare in anticipo non cambia la prossima data di scadenza: il rinnovo decorre ${phrase(p.extendsFrom, language, 'from')}.`
+        : `Paying early does not change your next expiry date: the renewal runs ${phrase(p.extendsFrom, language, 'from')}.`,
     ),
     paragraph(
       ...(it

@@ -1,8 +1,8 @@
-import { BUSINESS_TIME_ZONE } from '../../core/calendar'
+import { BUSINESS_TIME_ZONE, businessDate } from '../../core/calendar'
 import type { MailContext } from '../mail-context'
 import { paragraph, type MailDocument } from '../mail-document'
 import type { PasswordResetParams } from '../mail-types'
-import { greeting, type Language } from './shared'
+import { greeting, phrase, type Language } from './shared'
 
 export function passwordResetSubject(_p: PasswordResetParams, language: Language): string {
   return language === 'it' ? 'Imposta una nuova password per il rinnovo PEC' : 'Set a new password for your PEC renewal'
@@ -13,13 +13,12 @@ export function passwordResetLink(token: string, context: MailContext): string {
   return `${context.publicUrl}/nuova-password?t=${encodeURIComponent(token)}`
 }
 
-/** "14:35 del 1 giugno 2026" / "14:35 on 1 June 2026", Rome time: when the link stops working. */
+/** "14:35 dell’8 giugno 2026" / "14:35 on 8 June 2026", Rome time: when the link stops working. */
 function validUntil(iso: string, language: Language): string {
   const instant = new Date(iso)
   const locale = language === 'it' ? 'it-IT' : 'en-GB'
   const time = new Intl.DateTimeFormat(locale, { timeZone: BUSINESS_TIME_ZONE, hour: '2-digit', minute: '2-digit' }).format(instant)
-  const day = new Intl.DateTimeFormat(locale, { timeZone: BUSINESS_TIME_ZONE, day: 'numeric', month: 'long', year: 'numeric' }).format(instant)
-  return language === 'it' ? `${time} del ${day}` : `${time} on ${day}`
+  return `${time} ${phrase(businessDate(instant), language, language === 'it' ? 'of' : 'on')}`
 }
 
 /** Issue 3: "forgot password" — sent to the account's reference address, never to the mailbox. */

@@ -1,12 +1,12 @@
 import type { MailContext } from '../mail-context'
 import { paragraph, type Block, type MailDocument } from '../mail-document'
 import type { PaymentReceivedParams } from '../mail-types'
-import { date, euro, footer, greeting, methodName, orderNumber, type Language } from './shared'
+import { date, euro, phrase, footer, greeting, methodName, orderNumber, type Language } from './shared'
 
 export function paymentReceivedSubject(p: PaymentReceivedParams, language: Language): string {
   return language === 'it'
-    ? `Pagamento ricevuto: la casella PEC ${p.mailbox} è rinnovata fino al ${date(p.newExpiresOn, language)}`
-    : `Payment received: your PEC mailbox ${p.mailbox} is renewed until ${date(p.newExpiresOn, language)}`
+    ? `Pagamento ricevuto: la casella PEC ${p.mailbox} è rinnovata ${phrase(p.newExpiresOn, language, 'until')}`
+    : `Payment received: your PEC mailbox ${p.mailbox} is renewed ${phrase(p.newExpiresOn, language, 'until')}`
 }
 
 /** R4: the order is paid and the expiry extended; R6: said when the payment reactivated the mailbox. */
@@ -44,8 +44,8 @@ export function paymentReceivedMail(p: PaymentReceivedParams, context: MailConte
   blocks.push(
     paragraph(
       ...(it
-        ? ['La casella ', { strong: p.mailbox }, ' è rinnovata fino al ', { strong: newExpiry }, '. Prima della prossima scadenza ti manderemo un promemoria.']
-        : ['The mailbox ', { strong: p.mailbox }, ' is renewed until ', { strong: newExpiry }, '. We will send you a reminder before it next expires.']),
+        ? ['La casella ', { strong: p.mailbox }, ' è rinnovata ', { strong: phrase(p.newExpiresOn, language, 'until') }, '. Prima della prossima scadenza ti manderemo un promemoria.']
+        : ['The mailbox ', { strong: p.mailbox }, ' is renewed ', { strong: phrase(p.newExpiresOn, language, 'until') }, '. We will send you a reminder before it next expires.']),
     ),
   )
   return {

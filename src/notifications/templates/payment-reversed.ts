@@ -1,7 +1,7 @@
 import type { MailContext } from '../mail-context'
 import { paragraph, type Block, type MailDocument } from '../mail-document'
 import type { PaymentReversedParams } from '../mail-types'
-import { date, euro, footer, greeting, methodName, openOrderSection, orderNumber, type Language } from './shared'
+import { date, euro, phrase, footer, greeting, methodName, openOrderSection, orderNumber, type Language } from './shared'
 
 export function paymentReversedSubject(p: PaymentReversedParams, language: Language): string {
   return language === 'it'
@@ -29,7 +29,7 @@ export function paymentReversedMail(p: PaymentReversedParams, context: MailConte
     ),
     paragraph(
       ...(it
-        ? ['Il rinnovo che quel pagamento aveva pagato è annullato: la scadenza della casella ', { strong: p.mailbox }, ' torna al ', { strong: expiry }, ` (invece del ${withdrawn}).`]
+        ? ['Il rinnovo che quel pagamento aveva pagato è annullato: la scadenza della casella ', { strong: p.mailbox }, ' torna ', { strong: phrase(p.expiresOn, language, 'to') }, ` (invece ${phrase(p.withdrawnExpiresOn, language, 'of')}).`]
         : ['The renewal that payment had paid for is withdrawn: the expiry date of the mailbox ', { strong: p.mailbox }, ' is back to ', { strong: expiry }, ` (instead of ${withdrawn}).`]),
     ),
   ]
@@ -37,25 +37,25 @@ export function paymentReversedMail(p: PaymentReversedParams, context: MailConte
     blocks.push(
       paragraph(
         it
-          ? `La casella continua a funzionare fino al ${expiry}. Per rinnovarla paga di nuovo lo stesso ordine: appena il pagamento ci arriva, la scadenza passa al ${withdrawn}.`
-          : `The mailbox keeps working until ${expiry}. To renew it, pay the same order again: as soon as the payment reaches us, the expiry date moves to ${withdrawn}.`,
+          ? `La casella continua a funzionare ${phrase(p.expiresOn, language, 'until')}. Per rinnovarla paga di nuovo lo stesso ordine: appena il pagamento ci arriva, la scadenza passa ${phrase(p.withdrawnExpiresOn, language, 'to')}.`
+          : `The mailbox keeps working ${phrase(p.expiresOn, language, 'until')}. To renew it, pay the same order again: as soon as the payment reaches us, the expiry date moves ${phrase(p.withdrawnExpiresOn, language, 'to')}.`,
       ),
     )
   } else {
-    const until = date(p.renewableUntil, language)
+    const renewableUntil = p.renewableUntil
     blocks.push({
       kind: 'box',
       tone: 'warning',
-      title: it ? `La scadenza del ${expiry} è già passata` : `The expiry date ${expiry} has already passed`,
+      title: it ? `La scadenza ${phrase(p.expiresOn, language, 'of')} è già passata` : `The expiry date ${phrase(p.expiresOn, language, 'the')} has already passed`,
       blocks: [
         paragraph(
           p.mailboxStatus === 'deactivated'
             ? it
-              ? `La casella è disattivata. Puoi ancora rinnovarla fino al ${until}: appena il pagamento dell’ordine ci arriva, viene riattivata.`
-              : `The mailbox is deactivated. You can still renew it until ${until}: as soon as the order’s payment reaches us, it is reactivated.`
+              ? `La casella è disattivata. Puoi ancora rinnovarla ${phrase(renewableUntil, language, 'until')}: appena il pagamento dell’ordine ci arriva, viene riattivata.`
+              : `The mailbox is deactivated. You can still renew it ${phrase(renewableUntil, language, 'until')}: as soon as the order’s payment reaches us, it is reactivated.`
             : it
-              ? `Se l’ordine non risulta pagato, la casella viene disattivata con il prossimo controllo giornaliero e smette di inviare e ricevere messaggi PEC. Puoi comunque rinnovarla fino al ${until}: appena il pagamento ci arriva, torna attiva.`
-              : `Unless the order is paid, the mailbox is deactivated at the next daily check and stops sending and receiving PEC messages. You can still renew it until ${until}: as soon as the payment reaches us, it works again.`,
+              ? `Se l’ordine non risulta pagato, la casella viene disattivata con il prossimo controllo giornaliero e smette di inviare e ricevere messaggi PEC. Puoi comunque rinnovarla ${phrase(renewableUntil, language, 'until')}: appena il pagamento ci arriva, torna attiva.`
+              : `Unless the order is paid, the mailbox is deactivated at the next daily check and stops sending and receiving PEC messages. You can still renew it ${phrase(renewableUntil, language, 'until')}: as soon as the payment reaches us, it works again.`,
         ),
       ],
     })
@@ -70,7 +70,7 @@ export function paymentReversedMail(p: PaymentReversedParams, context: MailConte
   )
   return {
     subject: paymentReversedSubject(p, language),
-    preheader: it ? `La scadenza torna al ${expiry}; l’ordine ${order} è di nuovo da pagare.` : `The expiry date is back to ${expiry}; order ${order} is unpaid again.`,
+    preheader: it ? `La scadenza torna ${phrase(p.expiresOn, language, 'to')}; l’ordine ${order} è di nuovo da pagare.` : `The expiry date is back to ${expiry}; order ${order} is unpaid again.`,
     blocks,
     footer: footer(p.mailbox, context, language),
     language,

@@ -1,12 +1,12 @@
 import type { MailContext } from '../mail-context'
 import { paragraph, type Block, type MailDocument } from '../mail-document'
 import type { ReminderParams } from '../mail-types'
-import { date, dayAfter, footer, greeting, openOrderSection, registerWarning, renewAction, type Language } from './shared'
+import { date, dayAfter, phrase, footer, greeting, openOrderSection, registerWarning, renewAction, type Language } from './shared'
 
 export function reminderSubject(p: ReminderParams, language: Language): string {
   return language === 'it'
-    ? `La casella PEC ${p.mailbox} scade il ${date(p.expiresOn, language)}`
-    : `Your PEC mailbox ${p.mailbox} expires on ${date(p.expiresOn, language)}`
+    ? `La casella PEC ${p.mailbox} scade ${phrase(p.expiresOn, language, 'on')}`
+    : `Your PEC mailbox ${p.mailbox} expires ${phrase(p.expiresOn, language, 'on')}`
 }
 
 /** R2: the expiry reminder; R4: paying early does not move the expiry; R7 when registerWarning. */
@@ -17,7 +17,7 @@ export function reminderMail(p: ReminderParams, context: MailContext, language: 
     greeting(p.holderName, language),
     paragraph(
       ...(it
-        ? ['la casella di Posta Elettronica Certificata ', { strong: p.mailbox }, ' scade il ', { strong: expiry }, ': funziona fino alla fine di quel giorno.']
+        ? ['la casella di Posta Elettronica Certificata ', { strong: p.mailbox }, ' scade ', { strong: phrase(p.expiresOn, language, 'the') }, ': funziona fino alla fine di quel giorno.']
         : ['Your certified e-mail (PEC) mailbox ', { strong: p.mailbox }, ' expires on ', { strong: expiry }, ': it works until the end of that day.']),
     ),
   ]
@@ -44,8 +44,8 @@ export function reminderMail(p: ReminderParams, context: MailContext, language: 
   blocks.push(
     paragraph(
       it
-        ? `Pagare in anticipo non cambia la prossima data di scadenza: il rinnovo decorre comunque dal ${expiry}, per quanto presto arrivi il pagamento.`
-        : `Paying early does not change your next expiry date: the renewal always runs from ${expiry}, however early the payment arrives.`,
+        ? `Pagare in anticipo non cambia la prossima data di scadenza: il rinnovo decorre comunque ${phrase(p.expiresOn, language, 'from')}, per quanto presto arrivi il pagamento.`
+        : `Paying early does not change your next expiry date: the renewal always runs ${phrase(p.expiresOn, language, 'from')}, however early the payment arrives.`,
     ),
     {
       kind: 'box',
@@ -54,7 +54,7 @@ export function reminderMail(p: ReminderParams, context: MailContext, language: 
       blocks: [
         paragraph(
           it
-            ? `Il giorno dopo la scadenza, il ${date(dayAfter(p.expiresOn), language)}, se il rinnovo non risulta pagato la casella viene disattivata e smette di funzionare: non potrai più inviare né ricevere messaggi PEC.`
+            ? `Il giorno dopo la scadenza, ${phrase(dayAfter(p.expiresOn), language, 'the')}, se il rinnovo non risulta pagato la casella viene disattivata e smette di funzionare: non potrai più inviare né ricevere messaggi PEC.`
             : `On the day after expiry, ${date(dayAfter(p.expiresOn), language)}, if the renewal has not been paid the mailbox is deactivated and stops working: you will no longer be able to send or receive PEC messages.`,
         ),
       ],
@@ -64,7 +64,7 @@ export function reminderMail(p: ReminderParams, context: MailContext, language: 
   if (warning) blocks.push(warning)
   return {
     subject: reminderSubject(p, language),
-    preheader: it ? `Rinnova entro il ${expiry} per non perdere la casella.` : `Renew by ${expiry} to keep your mailbox.`,
+    preheader: it ? `Rinnova ${phrase(p.expiresOn, language, 'by')} per non perdere la casella.` : `Renew ${phrase(p.expiresOn, language, 'by')} to keep your mailbox.`,
     blocks,
     footer: footer(p.mailbox, context, language),
     language,

@@ -1,4 +1,5 @@
 import { addDays, formatDate, type CalendarDate } from '../../core/calendar'
+import { datePhrase, type DateRole } from '../../core/date-phrase'
 import { formatEuro } from '../../core/money'
 import { formatOrderId, type OrderId } from '../../core/order-id'
 import type { PaymentMethod, Register } from '../../core/vocabulary'
@@ -9,6 +10,8 @@ import type { OpenOrderFacts } from '../mail-types'
 export type Language = 'it' | 'en'
 
 export const date = (value: string, language: Language) => formatDate(value as CalendarDate, language)
+/** A date as it sits in a sentence ("fino all’11 dicembre 2026"): the same helper as the pages'. */
+export const phrase = (value: string, language: Language, role: DateRole) => datePhrase(value as CalendarDate, language, role)
 export const dayAfter = (value: string) => addDays(value as CalendarDate, 1)
 export const orderNumber = (orderId: string) => formatOrderId(orderId as OrderId)
 export const euro = (cents: number, language: Language) => formatEuro(cents, language)

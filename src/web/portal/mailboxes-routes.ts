@@ -1,15 +1,40 @@
 import type { FastifyInstance } from 'fastify'
 import { businessDate, formatDate } from '../../core/calendar'
+import { datePhrase } from '../../core/date-phrase'
 import { formatEuro } from '../../core/money'
 import { formatOrderId, type OrderId } from '../../core/order-id'
 import { mailboxRenewalStates } from '../../renewals/drafts'
+import { byUrgency, mailboxUrgency, type Urgency } from '../../renewals/urgency'
 import type { Services } from '../../services'
+import type { Lang, Translate } from '../i18n'
 import { requireHolder } from './plugin'
 
+/** "Scade tra 7 giorni", "Disattivata: rinnovabile fino all’11 dicembre 2026 (ancora 3 giorni)". */
+export function urgencyText(urgency: Urgency, t: Translate, lang: Lang): string | null {
+  switch (urgency.kind) {
+    case 'expires_soon':
+      return urgency.daysLeft === 0
+        ? t('mailboxes.urgency.today')
+        : urgency.daysLeft === 1
+          ? t('mailboxes.urgency.tomorrow')
+          : t('mailboxes.urgency.days', { n: urgency.daysLeft })
+    case 'expired':
+      return t('mailboxes.urgency.expired', { date: datePhrase(urgency.expiredOn, lang, 'on') })
+    case 'renewable_until':
+      return t('mailboxes.urgency.renewableUntil', {
+        date: datePhrase(urgency.until, lang, 'until'),
+        left: urgency.daysLeft === 0 ? t('mailboxes.urgency.lastDay') : urgency.daysLeft === 1 ? t('mailboxes.urgency.oneDayLeft') : t('mailboxes.urgency.daysLeft', { n: urgency.daysLeft }),
+      })
+    default:
+      return null
+  }
+}
+
 /**
- * The holder's mailboxes, each with its status and expiry (issue 3), and what they can do: renew
- * (R6: active, or deactivated within the window), resume a renewal left half-way, or resume the
- * open order (R3). The wizard starts here.
+ * The holder's mailboxes, each with its status and expiry (issue 3), the most urgent first with a
+ * cue saying how soon (issue 14), and what they can do: renew (R6: active, or deactivated within
+ * the window), resume a renewal left half-way, or resume the open order (R3). R7: a mailbox on a
+ * public register says what its lapse would mean there. The wizard starts here.
  */
 export async function mailboxesRoutes(app: FastifyInstance, services: Services): Promise<void> {
   const { deps } = services
@@ -17,13 +42,20 @@ export async function mailboxesRoutes(app: FastifyInstance, services: Services):
     const today = businessDate(deps.clock.now(), deps.config.businessTimeZone)
     const states = await mailboxRenewalStates(deps.db, request.holder!, today)
     const lang = request.lang
+    const mailboxes = states
+      .map((s) => ({ ...s, address: s.mailbox.address, status: s.mailbox.status, expiresOn: s.mailbox.expiresOn }))
+      .map((s) => ({ ...s, urgency: mailboxUrgency(s, today) }))
+      .sort(byUrgency)
     return reply.page('portal/mailboxes.eta', {
       title: request.t('mailboxes.title'),
-      mailboxes: states.map(({ mailbox: m, renewable, renewableUntil, openOrder, hasDraft }) => ({
+      mailboxes: mailboxes.map(({ mailbox: m, renewable, urgency, openOrder, hasDraft }) => ({
         ...m,
         expiresOnText: formatDate(m.expiresOn, lang),
         renewable,
-        renewableUntilText: formatDate(renewableUntil, lang),
+        urgencyKind: urgency.kind,
+        urgencyText: urgencyText(urgency, request.t, lang),
+        // R7: said while the lapse is near or has happened, not a year ahead
+        showRegister: m.register !== 'none' && urgency.kind !== 'expires_later',
         hasDraft,
         openOrder: openOrder && {
           id: openOrder.id,

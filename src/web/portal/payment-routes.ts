@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { formatDate, type CalendarDate } from '../../core/calendar'
+import { type CalendarDate } from '../../core/calendar'
+import { datePhrase } from '../../core/date-phrase'
 import { formatEuro } from '../../core/money'
 import { formatOrderId, type OrderId } from '../../core/order-id'
 import { completeCheckout } from '../../payments/gateways/complete-checkout'
@@ -72,7 +73,7 @@ function resultMessage(request: FastifyRequest, state: PaymentState, mailbox: st
   switch (state.kind) {
     case 'paid':
       return state.newExpiresOn
-        ? t('payment.result.paid', { mailbox, date: formatDate(state.newExpiresOn as CalendarDate, request.lang) })
+        ? t('payment.result.paid', { mailbox, date: datePhrase(state.newExpiresOn as CalendarDate, request.lang, 'the') })
         : t('payment.result.paidNoDate')
     case 'waiting':
       return t('payment.result.waiting', { gateway: t(`payment.gateway.${state.gateway}`) })

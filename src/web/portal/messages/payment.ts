@@ -7,7 +7,7 @@ export const paymentText = {
     'payment.result.order': 'Ordine',
     'payment.result.amount': 'Importo',
     'payment.result.mailbox': 'Casella PEC',
-    'payment.result.paid': 'Pagamento ricevuto, grazie. La casella {mailbox} è rinnovata: la nuova scadenza è il {date}.',
+    'payment.result.paid': 'Pagamento ricevuto, grazie. La casella {mailbox} è rinnovata: la nuova scadenza è {date}.',
     'payment.result.paidNoDate': 'Pagamento ricevuto, grazie. L’ordine è pagato.',
     'payment.result.waiting': 'Stiamo aspettando che {gateway} confermi il pagamento. Di solito bastano pochi secondi: la pagina si aggiorna da sola.',
     'payment.result.refresh': 'Aggiorna la pagina',

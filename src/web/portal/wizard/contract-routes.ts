@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { formatDate } from '../../../core/calendar'
+import { datePhrase } from '../../../core/date-phrase'
 import { findContractText } from '../../../renewals/drafts'
 import type { Services } from '../../../services'
 
@@ -12,7 +12,7 @@ export async function contractRoutes(app: FastifyInstance, services: Services): 
     return reply.page('portal/contract.eta', {
       title,
       heading: title,
-      versionLine: request.t('contract.version', { version: contract.version, date: formatDate(contract.effectiveFrom, request.lang) }),
+      versionLine: request.t('contract.version', { version: contract.version, date: datePhrase(contract.effectiveFrom, request.lang, 'from') }),
       paragraphs: contract.body.split(/\n\s*\n/).map((p) => p.trim()).filter(Boolean),
     })
   })

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { businessDate, formatDate, type CalendarDate } from '../../../core/calendar'
+import { datePhrase } from '../../../core/date-phrase'
 import { DomainError } from '../../../core/errors'
 import { formatEuro } from '../../../core/money'
 import { formatOrderId, type OrderId } from '../../../core/order-id'
@@ -69,7 +70,12 @@ export async function orderRoutes(app: FastifyInstance, services: Services): Pro
         duration: order.years === 1 ? request.t('wizard.duration.oneYear') : request.t('wizard.duration.nYears', { n: order.years }),
         mailbox: mailbox.address,
         newExpiry: formatDate(newExpiresOn, lang),
-        payBy: formatDate(openOrderFacts(order, mailbox, convention).payBy as CalendarDate, lang),
+        newExpiryIso: newExpiresOn,
+        paidOnIso: order.paidAt ? businessDate(order.paidAt, deps.config.businessTimeZone) : null,
+        paidOnText: order.paidAt ? formatDate(businessDate(order.paidAt, deps.config.businessTimeZone), lang) : null,
+        paidOnPhrase: order.paidAt ? datePhrase(businessDate(order.paidAt, deps.config.businessTimeZone), lang, 'on') : null,
+        renewedUntil: datePhrase(newExpiresOn, lang, 'until'),
+        payBy: datePhrase(openOrderFacts(order, mailbox, convention).payBy as CalendarDate, lang, 'by'),
       },
       email: account.referenceEmail,
       methodChanged: request.query.metodo === 'cambiato',

@@ -3,6 +3,7 @@ import { formatDate } from '../../../core/calendar'
 import { formatEuro } from '../../../core/money'
 import { billingFormFor, BILLING_FIELDS, PROVINCES, validateBilling, type BillingForm, type InvoiceBilling } from '../../../renewals/billing'
 import { contractsAccepted, placeDraftOrder, saveDraft } from '../../../renewals/drafts'
+import { findBillingProfile } from '../../../renewals/queries'
 import { extendedExpiry, priceOrder, renewalBase } from '../../../renewals/rules'
 import type { AcceptedContract, PaymentMethod } from '../../../renewals/schema'
 import type { Services } from '../../../services'
@@ -126,11 +127,12 @@ export async function wizardStepRoutes(app: FastifyInstance, services: Services)
   })
 
   // ---- 3. fatturazione ----
-  function showBilling(request: FastifyRequest, reply: FastifyReply, context: WizardContext, form: BillingForm, errors: FieldError[] = []) {
+  function showBilling(request: FastifyRequest, reply: FastifyReply, context: WizardContext, form: BillingForm, errors: FieldError[] = [], fromProfile = false) {
     return reply.page(
       'portal/wizard-billing.eta',
       stepView(request, context, 'billing', {
         form,
+        fromProfile,
         provinces: PROVINCES.map(([code, name]) => ({ code, name })),
         errors,
       }),
@@ -141,13 +143,15 @@ export async function wizardStepRoutes(app: FastifyInstance, services: Services)
   app.get('/rinnovo/:mailboxId/fatturazione', guard, async (request, reply) => {
     const context = await loadWizard(services, request, reply, 'billing')
     if (!context) return reply
-    let billing = context.draft?.billing ?? undefined
+    // What the holder last confirmed with an order (issue 14), else their own data (the seed: "form
+    // presentato precompilato"); always editable.
+    const profile = context.draft?.billing ? undefined : await findBillingProfile(deps.db, context.account.id)
+    let billing = context.draft?.billing ?? profile
     if (!billing) {
-      // pre-filled from the holder's data (the seed: "form presentato precompilato")
       const { account } = context
       billing = { name: `${account.firstName} ${account.lastName}`, fiscalCode: account.fiscalCode, email: account.referenceEmail } as InvoiceBilling
     }
-    return showBilling(request, reply, context, billingFormFor(billing))
+    return showBilling(request, reply, context, billingFormFor(billing), [], profile !== undefined)
   })
 
   app.post('/rinnovo/:mailboxId/fatturazione', guard, async (request, reply) => {
@@ -236,6 +240,7 @@ export async function wizardStepRoutes(app: FastifyInstance, services: Services)
           payment: stepUrl(context.mailbox.id, 'payment'),
         },
         confirmAction: `/rinnovo/${context.mailbox.id}/conferma`,
+        register: context.mailbox.register, // R7: what a lapse would mean there, said before paying
       }),
     )
   })
