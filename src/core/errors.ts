@@ -21,6 +21,14 @@ export const ERROR_MESSAGES = {
     it: 'Nome utente non valido: da 2 a 32 tra lettere minuscole, cifre, punto, trattino e trattino basso, iniziando con una lettera',
     en: 'Invalid username: 2 to 32 lower-case letters, digits, dots, dashes or underscores, starting with a letter',
   },
+  last_admin: {
+    it: 'È l’ultimo amministratore attivo: prima dai il ruolo di amministratore a un altro operatore',
+    en: 'This is the last active administrator: make another operator an administrator first',
+  },
+  invalid_role: {
+    it: 'Ruolo non valido: admin, billing, support o read-only',
+    en: 'Invalid role: admin, billing, support or read-only',
+  },
   password_too_short: { it: 'La password è troppo corta', en: 'The password is too short' },
   password_too_long: { it: 'La password è troppo lunga', en: 'The password is too long' },
 } as const

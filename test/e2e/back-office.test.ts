@@ -36,7 +36,7 @@ describe.skipIf(!browserAvailable())('in Chromium: the back office', { timeout: 
       const mailbox = await seedMailbox(db, { expiresOn })
       orders.push((await placeOrder(portal.services.deps, { mailboxAddress: mailbox.address, years: 1, method: 'bonifico', actor: 'holder:x' })).orderId as OrderId)
     }
-    await addOperator(portal.services.deps, { username: 'anna', displayName: 'Anna Bianchi', password: 'operatore-di-prova-1', actor: 'operator:setup' })
+    await addOperator(portal.services.deps, { username: 'anna', displayName: 'Anna Bianchi', password: 'operatore-di-prova-1', role: 'billing', actor: 'operator:setup' })
     folder = mkdtempSync(join(tmpdir(), 'back-office-e2e-'))
     const statement = join(folder, 'estratto-maggio.xml')
     writeFileSync(

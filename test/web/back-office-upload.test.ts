@@ -70,7 +70,7 @@ describe.each(testDatabases())('%s: back-office uploads', (_name, open) => {
       const order = await placeOrder(services.deps, { mailboxAddress: mailbox.address, years: 1, method, actor: 'holder:x' })
       placed.push({ mailbox, id: order.orderId as OrderId })
     }
-    await addOperator(services.deps, { username: 'anna', displayName: 'Anna Bianchi', password: PASSWORD, actor: 'operator:setup' })
+    await addOperator(services.deps, { username: 'anna', displayName: 'Anna Bianchi', password: PASSWORD, role: 'billing', actor: 'operator:setup' })
     app = await buildServer(services)
     const client = new WebClient(app)
     const page = await client.get('/ufficio/accedi')

@@ -1,5 +1,6 @@
 import type { Catalogue, Lang } from '../i18n'
 import { common } from '../portal/messages/common'
+import { operatorTexts } from './messages/operators'
 
 /** The back office's texts; the frame's own (errors, language switch, rate limit) come from the portal's common ones. */
 const office = {
@@ -238,6 +239,6 @@ const office = {
 } satisfies Catalogue<string>
 
 export const officeMessages: Record<Lang, Record<string, string>> = {
-  it: { ...common.it, ...office.it },
-  en: { ...common.en, ...office.en },
+  it: { ...common.it, ...office.it, ...operatorTexts.it },
+  en: { ...common.en, ...office.en, ...operatorTexts.en },
 }

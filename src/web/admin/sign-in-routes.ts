@@ -4,7 +4,8 @@ import { signInOperator } from '../../operators/sign-in-operator'
 import type { Services } from '../../services'
 import { rateLimited, safeNext, text, waitUntil, type FieldError } from '../frame'
 import { SIGN_IN_RATE_LIMIT } from '../portal/sign-in-routes'
-import { OFFICE_PATH, requireOperator } from './plugin'
+import { OFFICE_PATH } from './plugin'
+import { requireOperator } from './roles'
 
 const nextPage = (next: unknown) => safeNext(next, OFFICE_PATH, OFFICE_PATH)
 
