@@ -47,7 +47,7 @@ const it = {
   'demo.loaded': 'Dati dimostrativi caricati con data {date} (prezzi di prova: {price} + IVA all’anno).',
   'demo.signIn': 'Accedi con il codice account e la password {accountPassword}, oppure con la casella e la password {mailboxPassword}:',
   'demo.mailbox': '  {accountId}  {mailbox}  scadenza {expiresOn}  {status}  {story}',
-  'demo.operator': 'Ufficio (/ufficio): operatore {username}, password {password}.',
+  'demo.operator': 'Ufficio (/ufficio): operatore {username} (amministratore), password {password}; al primo accesso configura il secondo fattore con un’app di autenticazione.',
   'demo.mode': 'Questa cartella di dati ({path}) è ora in MODALITÀ DEMO: `pec-renewal serve` mostrerà la posta su /dev/posta e simulerà i pagamenti. Per la produzione usa un’altra cartella o PostgreSQL.',
   'demo.notEmpty': 'il database {path} contiene già dati che non sono la demo: la demo non li tocca. Usa un’altra cartella, ad esempio DATABASE_URL=./demo-data',
 
@@ -238,7 +238,7 @@ const en: Record<CliKey, string> = {
   'demo.loaded': 'Demo data loaded for {date} (prices are demo prices: {price} + VAT a year).',
   'demo.signIn': 'Sign in with the account ID and password {accountPassword}, or the mailbox and password {mailboxPassword}:',
   'demo.mailbox': '  {accountId}  {mailbox}  expires {expiresOn}  {status}  {story}',
-  'demo.operator': 'Back office (/ufficio): operator {username}, password {password}.',
+  'demo.operator': 'Back office (/ufficio): operator {username} (administrator), password {password}; at the first sign-in, set up the second factor with an authenticator app.',
   'demo.mode': 'This data folder ({path}) is now in DEMO MODE: `pec-renewal serve` will show e-mail at /dev/posta and simulate payments. For production use another folder or PostgreSQL.',
   'demo.notEmpty': 'the database {path} already holds data that is not the demo: the demo leaves it alone. Use another folder, e.g. DATABASE_URL=./demo-data',
 

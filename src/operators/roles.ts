@@ -33,5 +33,4 @@ export function mayDo(role: OperatorRole, permission: OfficePermission): boolean
 export function needsSecondFactor(role: OperatorRole): boolean {
   return SECOND_FACTOR_ROLES.includes(role)
 }
-/** TODO(issue 11): admin and billing, once TOTP enrolment lands (the next commit). */
-const SECOND_FACTOR_ROLES: readonly OperatorRole[] = []
+const SECOND_FACTOR_ROLES: readonly OperatorRole[] = ['admin', 'billing']

@@ -10,6 +10,8 @@ import { buildServer } from '../../src/web/server'
 import { TEST_SESSION_SECRET } from '../support/config'
 import { testDatabases, type TestDatabase } from '../support/databases'
 import { clockOn } from '../support/seed'
+import type { ManualClock } from '../../src/core/clock'
+import { signInAsOperator } from '../support/office'
 import { WebClient, type UploadFile } from '../support/web-client'
 
 const PASSWORD = 'operatore-di-prova-1'
@@ -20,6 +22,7 @@ describe.each(testDatabases())('%s: back-office roles', (_name, open) => {
   let t: TestDatabase
   let app: FastifyInstance
   let services: ReturnType<typeof buildServices>
+  let clock: ManualClock
   afterEach(async () => {
     await app?.close()
     await t?.close()
@@ -27,12 +30,12 @@ describe.each(testDatabases())('%s: back-office roles', (_name, open) => {
 
   async function signedIn(role: OperatorRole) {
     t = await open()
-    services = buildServices(loadConfig({ DATABASE_URL: 'memory://', PUBLIC_URL: 'https://rinnovi.example.it', SESSION_SECRET: TEST_SESSION_SECRET }), t.database, clockOn('2026-06-01'))
+    clock = clockOn('2026-06-01')
+    services = buildServices(loadConfig({ DATABASE_URL: 'memory://', PUBLIC_URL: 'https://rinnovi.example.it', SESSION_SECRET: TEST_SESSION_SECRET }), t.database, clock)
     await addOperator(services.deps, { username: 'anna', password: PASSWORD, role, actor: 'operator:setup' })
     app = await buildServer(services)
     const client = new WebClient(app)
-    const page = await client.get('/ufficio/accedi')
-    expect((await client.post('/ufficio/accedi', { username: 'anna', password: PASSWORD }, page.body)).statusCode).toBe(303)
+    await signInAsOperator(client, clock, 'anna', PASSWORD)
     return client
   }
 
