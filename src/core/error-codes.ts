@@ -57,6 +57,12 @@ export const ERROR_CODES = {
   },
   password_too_short: { status: 422, it: 'La password è troppo corta', en: 'The password is too short' },
   password_too_long: { status: 422, it: 'La password è troppo lunga', en: 'The password is too long' },
+  last_admin: {
+    status: 409,
+    it: 'È l’ultimo amministratore attivo: prima dai il ruolo di amministratore a un altro operatore',
+    en: 'This is the last active administrator: make another operator an administrator first',
+  },
+  invalid_role: { status: 422, it: 'Ruolo non valido: admin, billing, support o read-only', en: 'Invalid role: admin, billing, support or read-only' },
   reason_required: { status: 422, it: 'Scrivi il motivo: resta nel registro delle operazioni', en: 'Give the reason: it stays in the audit trail' },
   note_required: { status: 422, it: 'Scrivi il testo della nota', en: 'Write the note' },
   difference_not_accepted: {

@@ -84,7 +84,7 @@ export async function loadDemo(deps: Deps, actor: string): Promise<DemoResult> {
     writeFileSync(file, [header, ...rows].join('\n') + '\n')
     const result = await importMailboxes(deps, file, { actor })
     if (result.invalid.length) throw new Error(`demo data refused by the import: ${JSON.stringify(result.invalid)}`)
-    await addOperator(deps, { ...DEMO_OPERATOR, displayName: 'Operatore demo', actor }).catch((error) => {
+    await addOperator(deps, { ...DEMO_OPERATOR, displayName: 'Operatore demo', role: 'admin', actor }).catch((error) => {
       if (!(error instanceof DomainError && error.code === 'operator_exists')) throw error // a second demo keeps it
     })
     return {

@@ -3,6 +3,7 @@ import { audit, type Actor } from '../db/audit'
 import { DomainError } from '../core/errors'
 import type { Deps } from '../deps'
 import { storedUsername } from './queries'
+import type { OperatorRole } from './roles'
 import { operators } from './schema'
 
 /** Operators open the back office's payment pages: a longer minimum than the holders' 10. */
@@ -15,12 +16,15 @@ export interface NewOperator {
   /** The name shown in the back office; the username when absent. */
   displayName?: string
   password: string
+  /** What they may do (operators/roles.ts); admin and billing enrol a second factor at their first sign-in. */
+  role: OperatorRole
   actor: Actor
 }
 
 export interface AddedOperator {
   username: string
   displayName: string
+  role: OperatorRole
   createdAt: Date
 }
 
@@ -53,9 +57,10 @@ export async function addOperator(deps: Deps, input: NewOperator): Promise<Added
   const passwordHash = await hashPassword(input.password) // before the transaction: it takes a while
   const createdAt = deps.clock.now()
   return deps.db.transaction(async (tx) => {
-    const [row] = await tx.insert(operators).values({ username, displayName, passwordHash, createdAt }).onConflictDoNothing().returning()
+    const { role } = input
+    const [row] = await tx.insert(operators).values({ username, displayName, role, passwordHash, createdAt }).onConflictDoNothing().returning()
     if (!row) throw new DomainError('operator_exists', username)
-    await audit(tx, { actor: input.actor, action: 'operator.created', at: createdAt, data: { username, displayName } })
-    return { username, displayName, createdAt }
+    await audit(tx, { actor: input.actor, action: 'operator.created', at: createdAt, data: { username, displayName, role } })
+    return { username, displayName, role, createdAt }
   })
 }

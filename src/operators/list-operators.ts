@@ -1,11 +1,15 @@
-import { and, asc, count, eq, gt } from 'drizzle-orm'
+import { and, asc, count, eq, gt, sql } from 'drizzle-orm'
 import { ABSOLUTE_MS } from '../accounts/session-policy'
 import type { Deps } from '../deps'
+import type { OperatorRole } from './roles'
 import { operators, operatorSessions } from './schema'
 
 export interface OperatorListing {
   username: string
   displayName: string
+  role: OperatorRole
+  /** Whether a TOTP second factor is enrolled. */
+  secondFactorEnrolled: boolean
   createdAt: Date
   /** Null while the operator may sign in. */
   disabledAt: Date | null
@@ -27,6 +31,8 @@ export async function listOperators(deps: Deps): Promise<OperatorListing[]> {
     .select({
       username: operators.username,
       displayName: operators.displayName,
+      role: operators.role,
+      secondFactorEnrolled: sql<boolean>`${operators.totpEnrolledAt} is not null`,
       createdAt: operators.createdAt,
       disabledAt: operators.disabledAt,
       passwordChangedAt: operators.passwordChangedAt,

@@ -3,6 +3,7 @@ import type { StoredPasswordCheck } from '../accounts/stored-password-check'
 import type { Deps } from '../deps'
 import type { OperatorSession } from './operator-sessions'
 import { findOperatorRow } from './queries'
+import { needsSecondFactor } from './roles'
 import { operatorSignInGuard } from './schema'
 
 export interface OperatorSignInAttempt {
@@ -44,5 +45,6 @@ export async function signInOperator(deps: Deps, passwords: StoredPasswordCheck,
     return { kind: 'disabled' }
   }
   await settleSignInAttempt(deps.db, guarded, 'right_password', operatorSignInGuard)
-  return { kind: 'signed_in', operator: { username: row!.username, displayName: row!.displayName } }
+  const { username, displayName, role } = row!
+  return { kind: 'signed_in', operator: { username, displayName, role, secondFactor: needsSecondFactor(role) ? 'missing' : 'not_needed' } }
 }

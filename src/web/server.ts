@@ -7,6 +7,7 @@ import { devMailViewer } from '../notifications/dev-mail-viewer'
 import type { Logger } from '../logging'
 import type { Services } from '../services'
 import { OFFICE_PATH, registerBackOffice } from './admin/plugin'
+import { secondFactorRoutes } from './admin/second-factor-routes'
 import { officeSignInRoutes } from './admin/sign-in-routes'
 import { moneyRoutes } from './admin/money-routes'
 import { uploadRoutes } from './admin/upload-routes'
@@ -89,6 +90,7 @@ export async function buildServer(services: Services, options: { logger?: Logger
     async (office) =>
       registerBackOffice(office, services, async (routes) => {
         await officeSignInRoutes(routes, services)
+        await secondFactorRoutes(routes, services)
         await uploadRoutes(routes, services)
         await moneyRoutes(routes, services)
       }),

@@ -91,7 +91,7 @@ async function loadDemoData(name: 'pglite' | 'postgres', env: CliEnv): Promise<D
   const demo = await runCli(['demo'], env)
   expect(demo.code, demo.stderr).toBe(0)
   expect(demo.stdout).toMatch(/^Dati dimostrativi caricati con data \d{1,2} \p{L}+ \d{4} \(prezzi di prova: 10,00\s€ \+ IVA all’anno\)\./u)
-  expect(demo.stdout).toContain('Ufficio (/ufficio): operatore demo, password ')
+  expect(demo.stdout).toContain('Ufficio (/ufficio): operatore demo (amministratore), password ')
   return JSON.parse((await runCli(['demo', '--json'], env)).stdout).credentials
 }
 

@@ -50,7 +50,7 @@ describe('pec-renewal operator add', () => {
   it('takes the password from PEC_OPERATOR_PASSWORD for scripts; the name defaults to the username', async () => {
     const result = await runCli(['operator', 'add', 'marco.rossi'], { ...env, PEC_OPERATOR_PASSWORD: 'another long password' })
     expect(result.code, result.stderr).toBe(0)
-    expect(result.stdout).toBe('Operator marco.rossi (marco.rossi) added; sign in at https://rinnovi.example.it/ufficio/accedi\n')
+    expect(result.stdout).toBe('Operator marco.rossi (marco.rossi, role support) added; sign in at https://rinnovi.example.it/ufficio/accedi\n')
     expect((await stored()).operators.map((o) => o.username).sort()).toEqual(['anna', 'marco.rossi'])
   })
 
@@ -81,7 +81,7 @@ describe('pec-renewal operator add', () => {
     expect(missing.stderr).toMatch(/^errore: nessuna password: digitala quando viene chiesta/)
     const added = await runCli(['operator', 'add', 'giulia'], { ...italian, PEC_OPERATOR_PASSWORD: 'una password lunga' })
     expect(added.code, added.stderr).toBe(0)
-    expect(added.stdout).toBe('Operatore giulia (giulia) aggiunto; accede da https://rinnovi.example.it/ufficio/accedi\n')
+    expect(added.stdout).toBe('Operatore giulia (giulia, ruolo support) aggiunto; accede da https://rinnovi.example.it/ufficio/accedi\n')
   })
 })
 
@@ -119,9 +119,9 @@ describe('pec-renewal operator list, disable, enable, password', () => {
     expect(disabled.stdout).toBe('Operator anna disabled; sessions closed: 1\n')
     const again = await runCli(['operator', 'disable', 'anna', '--json'], env)
     expect(JSON.parse(again.stdout)).toMatchObject({ kind: 'already_disabled', username: 'anna', disabledAt: expect.any(String) })
-    expect((await runCli(['operator', 'list'], env)).stdout).toMatch(/^anna +Anna Bianchi +disabled since .+ {2}live sessions: 0 {2}last sign-in .+\n$/)
+    expect((await runCli(['operator', 'list'], env)).stdout).toMatch(/^anna +Anna Bianchi +support +disabled since .+ {2}live sessions: 0 {2}last sign-in .+\n$/)
     // Italian by default
-    expect((await runCli(['operator', 'list'], { ...env, PEC_LANG: 'it' })).stdout).toMatch(/^anna +Anna Bianchi +disattivato dal .+ {2}sessioni aperte: 0 {2}ultimo accesso .+\n$/)
+    expect((await runCli(['operator', 'list'], { ...env, PEC_LANG: 'it' })).stdout).toMatch(/^anna +Anna Bianchi +support +disattivato dal .+ {2}sessioni aperte: 0 {2}ultimo accesso .+\n$/)
   })
 
   it('sets a disabled operator’s password and enables them again, each audited under the CLI’s operator', async () => {
@@ -141,7 +141,7 @@ describe('pec-renewal operator list, disable, enable, password', () => {
     expect(row.disabledAt).toBeNull()
     expect(await verifyPassword(password, row.passwordHash)).toBe(true)
     expect(audit).toEqual([
-      { actor: 'operator:admin', action: 'operator.created', data: { username: 'anna', displayName: 'Anna Bianchi' } },
+      { actor: 'operator:admin', action: 'operator.created', data: { username: 'anna', displayName: 'Anna Bianchi', role: 'support' } },
       { actor: 'operator:admin', action: 'operator.disabled', data: { username: 'anna', sessionsClosed: 1 } },
       { actor: 'operator:admin', action: 'operator.password_set', data: { username: 'anna', sessionsClosed: 0 } },
       { actor: 'operator:admin', action: 'operator.enabled', data: { username: 'anna', disabledSince: expect.any(String) } },

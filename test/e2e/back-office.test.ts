@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { formatOrderId, type OrderId } from '../../src/core/order-id'
 import { payments } from '../../src/db/schema'
 import { addOperator } from '../../src/operators/add-operator'
+import { totpCode } from '../../src/operators/second-factor'
 import { placeOrder } from '../../src/renewals/place-order'
 import { camtStatement } from '../payments/offline/statement-builder'
 import { testDatabases, type TestDatabase } from '../support/databases'
@@ -36,7 +37,7 @@ describe.skipIf(!browserAvailable())('in Chromium: the back office', { timeout: 
       const mailbox = await seedMailbox(db, { expiresOn })
       orders.push((await placeOrder(portal.services.deps, { mailboxAddress: mailbox.address, years: 1, method: 'bonifico', actor: 'holder:x' })).orderId as OrderId)
     }
-    await addOperator(portal.services.deps, { username: 'anna', displayName: 'Anna Bianchi', password: 'operatore-di-prova-1', actor: 'operator:setup' })
+    await addOperator(portal.services.deps, { username: 'anna', displayName: 'Anna Bianchi', password: 'operatore-di-prova-1', role: 'billing', actor: 'operator:setup' })
     folder = mkdtempSync(join(tmpdir(), 'back-office-e2e-'))
     const statement = join(folder, 'estratto-maggio.xml')
     writeFileSync(
@@ -59,6 +60,17 @@ describe.skipIf(!browserAvailable())('in Chromium: the back office', { timeout: 
     await page.getByLabel('Nome utente').fill('anna')
     await page.getByLabel('Password').fill('operatore-di-prova-1')
     await page.getByRole('button', { name: 'Accedi' }).click()
+    // billing enrols a second factor at the first sign-in: QR code, key, a code from the app
+    await page.waitForURL(/\/ufficio\/secondo-fattore\?next=/)
+    await shot('second-factor-enrol')
+    expect(await page.getByRole('img', { name: 'Codice QR da inquadrare con l’app di autenticazione' }).count()).toBe(1)
+    const key = (await page.locator('#totp-key').textContent())!.replace(/ /g, '')
+    await page.getByLabel('Codice', { exact: true }).fill(totpCode(key, clock.now()))
+    await page.getByRole('button', { name: 'Conferma' }).click()
+    await page.waitForSelector('ul.recovery-codes')
+    expect(await page.locator('ul.recovery-codes li').count()).toBe(10)
+    await shot('recovery-codes')
+    await page.getByRole('link', { name: 'Continua' }).click()
     await page.waitForURL(/\/ufficio\/estratti$/)
     expect(await page.locator('h1').textContent()).toBe('Carica un estratto conto')
     expect(await page.locator('header').textContent()).toContain('Operatore: Anna Bianchi')
@@ -94,5 +106,17 @@ describe.skipIf(!browserAvailable())('in Chromium: the back office', { timeout: 
     await shot('signed-out')
     await page.goto(`${portal.url}/ufficio`)
     expect(page.url()).toContain('/ufficio/accedi?next=')
+
+    // the next sign-in asks the app's code, never the same one twice
+    await page.getByLabel('Username').fill('anna')
+    await page.getByLabel('Password').fill('operatore-di-prova-1')
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.waitForURL(/\/ufficio\/secondo-fattore\?next=/)
+    await shot('second-factor')
+    clock.advanceMs(30_000)
+    await page.getByLabel('Code', { exact: true }).fill(totpCode(key, clock.now()))
+    await page.getByRole('button', { name: 'Confirm' }).click()
+    await page.waitForURL(/\/ufficio$/)
+    expect(await page.locator('header').textContent()).toContain('Operator: Anna Bianchi')
   })
 })

@@ -44,8 +44,8 @@ describe.each(testDatabases())('%s: managing operators', (_name, open) => {
       verified.push(hashCost(stored)) // what each verification costs: the same for a known and an unknown username
       return verifyPassword(plain, stored)
     })
-    await addOperator(deps, { username: 'anna', displayName: 'Anna Bianchi', password: PASSWORD, actor: 'operator:setup' })
-    await addOperator(deps, { username: 'bruno', password: PASSWORD, actor: 'operator:setup' })
+    await addOperator(deps, { username: 'anna', displayName: 'Anna Bianchi', password: PASSWORD, role: 'support', actor: 'operator:setup' })
+    await addOperator(deps, { username: 'bruno', password: PASSWORD, role: 'support', actor: 'operator:setup' })
   }
 
   const operator = async (username: string) => (await t.database.db.select().from(operators).where(eq(operators.username, username)))[0]
@@ -90,7 +90,7 @@ describe.each(testDatabases())('%s: managing operators', (_name, open) => {
       expect((await operator('anna')).disabledAt).toEqual(clock.now())
       expect(await sessionsOf('anna')).toEqual([])
       expect(await findOperatorSession(deps, first)).toBeNull()
-      expect(await findOperatorSession(deps, brunos)).toEqual({ username: 'bruno', displayName: 'bruno' })
+      expect(await findOperatorSession(deps, brunos)).toEqual({ username: 'bruno', displayName: 'bruno', role: 'support', secondFactor: 'not_needed' })
       expect(await adminAudit()).toEqual([
         { actor: ADMIN, action: 'operator.disabled', at: clock.now(), reason: 'disabled; every session closed', data: { username: 'anna', sessionsClosed: 2 } },
       ])
@@ -144,7 +144,7 @@ describe.each(testDatabases())('%s: managing operators', (_name, open) => {
       expect(result).toEqual({ kind: 'enabled', username: 'anna', disabledSince: disabledAt })
       expect((await operator('anna')).disabledAt).toBeNull()
       expect(await lockouts()).toEqual(['bruno'])
-      expect(await signIn('anna', PASSWORD)).toEqual({ kind: 'signed_in', operator: { username: 'anna', displayName: 'Anna Bianchi' } })
+      expect(await signIn('anna', PASSWORD)).toEqual({ kind: 'signed_in', operator: { username: 'anna', displayName: 'Anna Bianchi', role: 'support', secondFactor: 'not_needed' } })
       expect((await adminAudit()).map((r) => [r.action, r.data])).toEqual([
         ['operator.disabled', { username: 'anna', sessionsClosed: 0 }],
         ['operator.enabled', { username: 'anna', disabledSince: disabledAt.toISOString() }],
@@ -199,7 +199,7 @@ describe.each(testDatabases())('%s: managing operators', (_name, open) => {
   describe('one spelling of a username', () => {
     it('its NFKC and case variants are the same operator for add, the commands and the sign-in count', async () => {
       await setup()
-      await refusedWith(addOperator(deps, { username: 'ＡＮＮＡ', password: PASSWORD, actor: ADMIN }), 'operator_exists')
+      await refusedWith(addOperator(deps, { username: 'ＡＮＮＡ', password: PASSWORD, role: 'support', actor: ADMIN }), 'operator_exists')
       expect(await disableOperator(deps, { username: 'Ａｎｎａ', actor: ADMIN })).toMatchObject({ kind: 'disabled', username: 'anna' })
       await enableOperator(deps, { username: 'anna', actor: ADMIN })
       for (const variant of ['anna', 'ANNA', 'ａｎｎａ']) expect(await signIn(variant, 'wrong')).toEqual({ kind: 'refused' })
@@ -270,7 +270,7 @@ describe.each(testDatabases())('%s: managing operators', (_name, open) => {
   describe('listOperators', () => {
     it('lists every operator by username: state, live sessions (not expired ones), last sign-in', async () => {
       await setup()
-      await addOperator(deps, { username: 'carla', password: PASSWORD, actor: 'operator:setup' })
+      await addOperator(deps, { username: 'carla', password: PASSWORD, role: 'support', actor: 'operator:setup' })
       await openOperatorSession(deps, 'anna') // expires while idle
       const firstSignIn = clock.now()
       clock.advanceMs(IDLE_MS + 60_000)
@@ -284,9 +284,9 @@ describe.each(testDatabases())('%s: managing operators', (_name, open) => {
 
       expect(lastSignIn).not.toEqual(firstSignIn)
       expect(await listOperators(deps)).toEqual([
-        { username: 'anna', displayName: 'Anna Bianchi', createdAt: firstSignIn, disabledAt: null, passwordChangedAt: null, lastSignedInAt: lastSignIn, activeSessions: 2 },
-        { username: 'bruno', displayName: 'bruno', createdAt: firstSignIn, disabledAt, passwordChangedAt: null, lastSignedInAt: lastSignIn, activeSessions: 0 },
-        { username: 'carla', displayName: 'carla', createdAt: firstSignIn, disabledAt: null, passwordChangedAt: clock.now(), lastSignedInAt: null, activeSessions: 0 },
+        { username: 'anna', displayName: 'Anna Bianchi', role: 'support', secondFactorEnrolled: false, createdAt: firstSignIn, disabledAt: null, passwordChangedAt: null, lastSignedInAt: lastSignIn, activeSessions: 2 },
+        { username: 'bruno', displayName: 'bruno', role: 'support', secondFactorEnrolled: false, createdAt: firstSignIn, disabledAt, passwordChangedAt: null, lastSignedInAt: lastSignIn, activeSessions: 0 },
+        { username: 'carla', displayName: 'carla', role: 'support', secondFactorEnrolled: false, createdAt: firstSignIn, disabledAt: null, passwordChangedAt: clock.now(), lastSignedInAt: null, activeSessions: 0 },
       ])
     })
   })

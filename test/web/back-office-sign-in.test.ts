@@ -45,7 +45,7 @@ describe.each(testDatabases())('%s: back-office sign-in', (_name, open) => {
     await db.update(accounts).set({ passwordHash: await hashPassword('holder-secret') }).where(eq(accounts.id, 'FNOM000010'))
     clock = clockOn('2026-06-01') // 12:00 in Rome
     services = buildServices(loadConfig({ DATABASE_URL: 'memory://', PUBLIC_URL: 'https://rinnovi.example.it', SESSION_SECRET: TEST_SESSION_SECRET }), t.database, clock)
-    await addOperator(services.deps, { username: 'anna', displayName: 'Anna Bianchi', password: PASSWORD, actor: 'operator:setup' })
+    await addOperator(services.deps, { username: 'anna', displayName: 'Anna Bianchi', password: PASSWORD, role: 'support', actor: 'operator:setup' })
     app = await buildServer(services)
   }
 
@@ -135,7 +135,7 @@ describe.each(testDatabases())('%s: back-office sign-in', (_name, open) => {
 
   it('finding 4: a wrong-password flood from one client slows only that client, in the operators’ own count; the operator signs in from another at once', async () => {
     await setup()
-    await addOperator(services.deps, { username: 'demo', password: PASSWORD, actor: 'operator:setup' })
+    await addOperator(services.deps, { username: 'demo', password: PASSWORD, role: 'support', actor: 'operator:setup' })
     const attacker = new WebClient(app, { ip: '203.0.113.66' })
     for (const username of ['anna', 'demo']) {
       for (let i = 1; i <= 3; i++) expect((await signIn(attacker, username, `wrong ${i}`)).statusCode).toBe(422)
@@ -195,13 +195,13 @@ describe.each(testDatabases())('%s: back-office sign-in', (_name, open) => {
     await setup()
     const client = new WebClient(app)
     expect((await signIn(client, 'anna', PASSWORD)).statusCode).toBe(303)
-    expect((await client.get('/ufficio/estratti')).statusCode).toBe(200)
+    expect((await client.get('/ufficio')).statusCode).toBe(200)
     const token = client.cookies.get('pec_op_sid')!
 
     await disableOperator(services.deps, { username: 'anna', actor: 'operator:admin' })
-    const after = await client.get('/ufficio/estratti')
+    const after = await client.get('/ufficio')
     expect(after.statusCode).toBe(303)
-    expect(after.headers.location).toBe('/ufficio/accedi?next=%2Fufficio%2Festratti')
+    expect(after.headers.location).toBe('/ufficio/accedi?next=%2Fufficio')
     client.cookies.set('pec_op_sid', token)
     expect((await client.get('/ufficio')).statusCode).toBe(303)
   })

@@ -18,6 +18,7 @@ import { camtStatement, cbiStatement } from '../payments/offline/statement-build
 import { posteReport } from '../payments/postal/poste-records'
 import { testDatabases, type TestDatabase } from '../support/databases'
 import { clockOn, seedConvention, seedMailbox } from '../support/seed'
+import { signInAsOperator } from '../support/office'
 import { WebClient } from '../support/web-client'
 import { TEST_SESSION_SECRET } from '../support/config'
 
@@ -63,18 +64,18 @@ describe.each(testDatabases())('%s: back-office uploads', (_name, open) => {
     const db = t.database.db
     await seedConvention(db)
     const config = loadConfig({ DATABASE_URL: 'memory://', PUBLIC_URL: 'https://rinnovi.example.it', SESSION_SECRET: TEST_SESSION_SECRET, ...env })
-    services = buildServices(config, t.database, clockOn('2026-05-02'))
+    const clock = clockOn('2026-05-02')
+    services = buildServices(config, t.database, clock)
     const placed = []
     for (const expiresOn of ['2026-06-30', '2026-07-31']) {
       const mailbox = await seedMailbox(db, { expiresOn })
       const order = await placeOrder(services.deps, { mailboxAddress: mailbox.address, years: 1, method, actor: 'holder:x' })
       placed.push({ mailbox, id: order.orderId as OrderId })
     }
-    await addOperator(services.deps, { username: 'anna', displayName: 'Anna Bianchi', password: PASSWORD, actor: 'operator:setup' })
+    await addOperator(services.deps, { username: 'anna', displayName: 'Anna Bianchi', password: PASSWORD, role: 'billing', actor: 'operator:setup' })
     app = await buildServer(services)
     const client = new WebClient(app)
-    const page = await client.get('/ufficio/accedi')
-    expect((await client.post('/ufficio/accedi', { username: 'anna', password: PASSWORD }, page.body)).statusCode).toBe(303)
+    await signInAsOperator(client, clock, 'anna', PASSWORD) // billing: enrols its second factor
     return { db, client, placed }
   }
 

@@ -1,10 +1,12 @@
+import { Option } from 'commander'
 import { DomainError } from '../../core/errors'
+import { needsSecondFactor, OPERATOR_ROLES } from '../../operators/roles'
 import type { OperatorListing } from '../../operators/list-operators'
 import { withDeps, type Cli, type CommandGroup } from '../context'
 import { UsageError } from '../output'
 import { readSecret } from '../read-secret'
 
-/** `operator add | list | disable | enable | unlock | password`: the back office's operators, each change audited (R9). */
+/** `operator add | list | role | disable | enable | unlock | password`: the back office's operators, each change audited (R9). */
 export const operatorCommands: CommandGroup = (program, cli) => {
   const { t } = cli
   const operator = program.command('operator').description(t('operator.description'))
@@ -12,15 +14,21 @@ export const operatorCommands: CommandGroup = (program, cli) => {
     .command('add <username>')
     .description(t('operatorAdd.description'))
     .option('--name <name>', t('operatorAdd.name'))
+    .addOption(new Option('--role <role>', t('operatorAdd.role')).choices(OPERATOR_ROLES).default('support'))
     .option('--json', t('option.json'))
     .action(async (username: string, opts) => {
       const { addOperator, operatorUsername } = await import('../../operators/add-operator')
       await withDeps(cli, async (deps, config) => {
         operatorUsername(username) // a bad username is refused before the password is asked for
         const password = await operatorPassword(cli)
-        const added = await addOperator(deps, { username, displayName: opts.name, password, actor: cli.actor })
+        const added = await addOperator(deps, { username, displayName: opts.name, password, role: opts.role, actor: cli.actor })
         const signInUrl = `${config.publicUrl}/ufficio/accedi`
-        cli.print(opts.json, { ...added, signInUrl }, () => t('operatorAdd.done', { username: added.username, displayName: added.displayName, signInUrl }))
+        cli.print(opts.json, { ...added, signInUrl }, () =>
+          [
+            t('operatorAdd.done', { username: added.username, displayName: added.displayName, role: added.role, signInUrl }),
+            ...(needsSecondFactor(added.role) ? [t('operatorAdd.secondFactor')] : []),
+          ].join('\n'),
+        )
       })
     })
   operator
@@ -32,6 +40,21 @@ export const operatorCommands: CommandGroup = (program, cli) => {
       await withDeps(cli, async (deps) => {
         const rows = await listOperators(deps)
         cli.print(opts.json, rows, () => (rows.length ? rows.map((o) => describeOperator(cli, o)).join('\n') : t('operatorList.none')))
+      })
+    })
+  operator
+    .command('role <username> <role>')
+    .description(t('operatorRole.description'))
+    .option('--json', t('option.json'))
+    .action(async (username: string, role: string, opts) => {
+      const { setOperatorRole } = await import('../../operators/set-operator-role')
+      await withDeps(cli, async (deps) => {
+        const result = await setOperatorRole(deps, { username, role, actor: cli.actor })
+        cli.print(opts.json, result, () =>
+          result.kind === 'role_set'
+            ? t('operatorRole.done', { username: result.username, role: result.role, previous: result.previousRole })
+            : t('operatorRole.unchanged', { username: result.username, role: result.role }),
+        )
       })
     })
   operator
@@ -100,7 +123,7 @@ export const operatorCommands: CommandGroup = (program, cli) => {
 function describeOperator({ t, instant }: Cli, o: OperatorListing): string {
   const state = o.disabledAt ? t('operatorList.disabledSince', { since: instant(o.disabledAt) }) : t('operatorList.active')
   const lastSignIn = o.lastSignedInAt ? t('operatorList.lastSignIn', { at: instant(o.lastSignedInAt) }) : t('operatorList.neverSignedIn')
-  return `${o.username.padEnd(20)} ${o.displayName.padEnd(24)} ${state}  ${t('operatorList.sessions', { sessions: o.activeSessions })}  ${lastSignIn}`
+  return `${o.username.padEnd(20)} ${o.displayName.padEnd(24)} ${o.role.padEnd(10)} ${state}  ${t('operatorList.sessions', { sessions: o.activeSessions })}  ${lastSignIn}`
 }
 
 /** An operator's new password: from the environment (scripts), else stdin; never an argument, never echoed. */

@@ -64,11 +64,6 @@ export async function registerBackOffice(
   await routes(app)
 }
 
-/** preHandler for the back office's pages: without an operator's session, the sign-in page. */
-export async function requireOperator(request: FastifyRequest, reply: FastifyReply) {
-  if (!request.operator) return reply.redirect(`${OFFICE_PATH}/accedi?next=${encodeURIComponent(request.url)}`, 303)
-}
-
 /** Who the audit names for what an operator does in the back office (R9). */
 export function operatorActor(request: FastifyRequest): string {
   return `operator:${request.operator!.username}`

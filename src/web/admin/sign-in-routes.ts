@@ -4,7 +4,8 @@ import { signInOperator } from '../../operators/sign-in-operator'
 import type { Services } from '../../services'
 import { rateLimited, safeNext, text, waitUntil, type FieldError } from '../frame'
 import { SIGN_IN_RATE_LIMIT } from '../portal/sign-in-routes'
-import { OFFICE_PATH, requireOperator } from './plugin'
+import { OFFICE_PATH } from './plugin'
+import { requireOperator, SECOND_FACTOR_PATH } from './roles'
 
 const nextPage = (next: unknown) => safeNext(next, OFFICE_PATH, OFFICE_PATH)
 
@@ -35,6 +36,8 @@ export async function officeSignInRoutes(app: FastifyInstance, services: Service
     switch (outcome.kind) {
       case 'signed_in':
         await reply.signInOperator(outcome.operator)
+        // admin and billing give their TOTP code (or enrol one) before any page opens
+        if (outcome.operator.secondFactor === 'missing') return reply.redirect(`${SECOND_FACTOR_PATH}?next=${encodeURIComponent(next)}`, 303)
         return reply.redirect(next, 303)
       case 'refused':
         errors.push({ field: 'username', message: request.t('opsignin.failed') })

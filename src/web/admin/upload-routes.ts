@@ -11,10 +11,13 @@ import { PosteReportError } from '../../payments/postal/poste-report'
 import type { Services } from '../../services'
 import type { FieldError } from '../frame'
 import { describeFileRefusal, importView } from './import-view'
-import { operatorActor, requireOperator } from './plugin'
+import { operatorActor } from './plugin'
+import { requireOperator, requirePermission } from './roles'
 import { UploadRefused, withUpload, type Upload } from './receive-upload'
 
 const FORMATS = ['auto', 'camt053', 'cbi-rh'] as const
+/** Uploading registers money: billing's work (and admin's). */
+const requireBilling = requirePermission('billing')
 
 /** The two upload pages: what each imports, with the very function the CLI runs. */
 interface UploadKind {
@@ -64,9 +67,9 @@ export async function uploadRoutes(app: FastifyInstance, services: Services): Pr
         status,
       )
 
-    app.get(kind.path, { preHandler: requireOperator }, async (request, reply) => form(request, reply))
+    app.get(kind.path, { preHandler: requireBilling }, async (request, reply) => form(request, reply))
 
-    app.post(kind.path, { preHandler: requireOperator, config: { csrf: 'in-handler' } }, async (request, reply) => {
+    app.post(kind.path, { preHandler: requireBilling, config: { csrf: 'in-handler' } }, async (request, reply) => {
       let format = 'auto'
       try {
         const stored = await withUpload(app, request, reply, maxBytes, (upload) => {
