@@ -7,6 +7,7 @@ import { instantAt, type CalendarDate } from '../../src/core/calendar'
 import { formatOrderId, type OrderId } from '../../src/core/order-id'
 import { auditLog, orders, payments } from '../../src/db/schema'
 import { addOperator } from '../../src/operators/add-operator'
+import { totpCode } from '../../src/operators/second-factor'
 import { placeOrder } from '../../src/renewals/place-order'
 import { camtStatement } from '../payments/offline/statement-builder'
 import { testDatabases, type TestDatabase } from '../support/databases'
@@ -35,7 +36,7 @@ describe.skipIf(!browserAvailable())('in Chromium: the money of the back office 
     portal = await startPortal(t.database, clock)
     const mailbox = await seedMailbox(db, { expiresOn: '2026-06-30', address: 'mario.rossi@pec.omceo-demo.it' })
     const orderId = (await placeOrder(portal.services.deps, { mailboxAddress: mailbox.address, years: 1, method: 'bonifico', actor: 'holder:x' })).orderId as OrderId
-    await addOperator(portal.services.deps, { username: 'anna', displayName: 'Anna Bianchi', password: 'operatore-di-prova-1', actor: 'operator:setup' })
+    await addOperator(portal.services.deps, { username: 'anna', displayName: 'Anna Bianchi', password: 'operatore-di-prova-1', role: 'billing', actor: 'operator:setup' })
     folder = mkdtempSync(join(tmpdir(), 'back-office-money-e2e-'))
     const statement = join(folder, 'estratto-maggio.xml')
     writeFileSync(
@@ -57,6 +58,12 @@ describe.skipIf(!browserAvailable())('in Chromium: the money of the back office 
     await page.getByLabel('Nome utente').fill('anna')
     await page.getByLabel('Password').fill('operatore-di-prova-1')
     await page.getByRole('button', { name: 'Accedi' }).click()
+    // billing gives a second factor: enrolled at the first sign-in
+    await page.waitForURL(/\/ufficio\/secondo-fattore\?next=/)
+    const key = (await page.locator('#totp-key').textContent())!.replace(/ /g, '')
+    await page.getByLabel('Codice', { exact: true }).fill(totpCode(key, clock.now()))
+    await page.getByRole('button', { name: 'Conferma' }).click()
+    await page.getByRole('link', { name: 'Continua' }).click()
     await page.waitForURL(/\/ufficio\/estratti$/)
     await page.getByLabel('File').setInputFiles(statement)
     await page.getByRole('button', { name: 'Carica e registra i pagamenti' }).click()
@@ -70,6 +77,9 @@ describe.skipIf(!browserAvailable())('in Chromium: the money of the back office 
     await page.getByLabel('Nome utente').fill('anna')
     await page.getByLabel('Password').fill('operatore-di-prova-1')
     await page.getByRole('button', { name: 'Accedi' }).click()
+    await page.waitForURL(/\/ufficio\/secondo-fattore\?next=/)
+    await page.getByLabel('Codice', { exact: true }).fill(totpCode(key, clock.now()))
+    await page.getByRole('button', { name: 'Conferma' }).click()
     await page.waitForURL(/\/ufficio\/pagamenti-da-risolvere$/)
     await shot('queue')
     const rows = await page.locator('#held tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].slice(0, 6).map((td) => (td as HTMLElement).innerText.replace(/\s+/g, ' ').trim())))

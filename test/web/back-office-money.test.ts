@@ -17,6 +17,8 @@ import { testDatabases, type TestDatabase } from '../support/databases'
 import { clockOn, seedConvention, seedMailbox } from '../support/seed'
 import { csrfToken, WebClient } from '../support/web-client'
 import { TEST_SESSION_SECRET } from '../support/config'
+import { signInAsOperator } from '../support/office'
+import type { ManualClock } from '../../src/core/clock'
 
 const PASSWORD = 'operatore-di-prova-1'
 const folder = mkdtempSync(join(tmpdir(), 'money-pages-'))
@@ -26,6 +28,8 @@ describe.each(testDatabases())('%s: back-office money pages (issue 11)', (_name,
   let t: TestDatabase
   let app: FastifyInstance
   let services: Services
+  let clock: ManualClock
+  let secret: string | undefined
   afterEach(async () => {
     await app?.close()
     await t?.close()
@@ -36,7 +40,9 @@ describe.each(testDatabases())('%s: back-office money pages (issue 11)', (_name,
     const db = t.database.db
     await seedConvention(db)
     const config = loadConfig({ DATABASE_URL: 'memory://', PUBLIC_URL: 'https://rinnovi.example.it', SESSION_SECRET: TEST_SESSION_SECRET })
-    services = buildServices(config, t.database, clockOn('2026-05-02'))
+    clock = clockOn('2026-05-02')
+    secret = undefined
+    services = buildServices(config, t.database, clock)
     const mailbox = await seedMailbox(db, { expiresOn: '2026-06-30' })
     const order = await placeOrder(services.deps, { mailboxAddress: mailbox.address, years: 1, method: 'bonifico', actor: 'holder:x' })
     const path = join(folder, `s-${process.pid}-${Math.random().toString(16).slice(2)}.xml`)
@@ -48,16 +54,16 @@ describe.each(testDatabases())('%s: back-office money pages (issue 11)', (_name,
       ]),
     )
     await importStatement(services.deps, path, { actor: 'operator:anna', fileName: 'maggio.xml' })
-    await addOperator(services.deps, { username: 'anna', displayName: 'Anna Bianchi', password: PASSWORD, actor: 'operator:setup' })
+    await addOperator(services.deps, { username: 'anna', displayName: 'Anna Bianchi', password: PASSWORD, role: 'billing', actor: 'operator:setup' })
     app = await buildServer(services)
     const client = new WebClient(app)
     const held = await db.select().from(payments).orderBy(payments.id)
     return { db, client, order, short: held[0], stray: held[1] }
   }
 
+  // billing signs in with its second factor: enrolled at the first sign-in, asked at the next ones
   async function signIn(client: WebClient) {
-    const page = await client.get('/ufficio/accedi')
-    expect((await client.post('/ufficio/accedi', { username: 'anna', password: PASSWORD }, page.body)).statusCode).toBe(303)
+    secret = await signInAsOperator(client, clock, 'anna', PASSWORD, secret)
   }
 
   it('an outsider reaches none of the pages or actions: sign-in first; a forged form is refused', async () => {
@@ -73,6 +79,24 @@ describe.each(testDatabases())('%s: back-office money pages (issue 11)', (_name,
     const forged = await client.post(`/ufficio/pagamenti-da-risolvere/${short.id}/non-nostro`, { reason: 'x', _csrf: 'forged' })
     expect(forged.statusCode).toBe(403)
     expect((await db.select().from(payments).where(eq(payments.id, short.id)))[0].resolution).toBeNull()
+  })
+
+  it('a support or read-only operator is refused every money page and action (403), and nothing changes', async () => {
+    const { client, short, db } = await setup()
+    for (const role of ['support', 'read-only'] as const) {
+      await addOperator(services.deps, { username: `luca-${role}`, displayName: 'Luca Neri', password: PASSWORD, role, actor: 'operator:setup' })
+      const own = new WebClient(app)
+      await signInAsOperator(own, clock, `luca-${role}`, PASSWORD)
+      for (const url of ['/ufficio/pagamenti-da-risolvere', `/ufficio/pagamenti-da-risolvere/${short.id}`, '/ufficio/rimborsi', '/ufficio/pagamenti/registra']) {
+        expect((await own.get(url)).statusCode, `${role} ${url}`).toBe(403)
+      }
+      const home = await own.get('/ufficio')
+      const post = await own.post(`/ufficio/pagamenti-da-risolvere/${short.id}/non-nostro`, { reason: 'non è nostro' }, home.body)
+      expect(post.statusCode, role).toBe(403)
+    }
+    const [after] = await db.select().from(payments).where(eq(payments.id, short.id))
+    expect(after.outcome).toBe(short.outcome)
+    void client
   })
 
   it('the queue shows both entries with their facts; assigning asks for the difference and a reason, then pays; not ours moves it to refunds; the bank refund is recorded', async () => {

@@ -16,7 +16,8 @@ import type { Services } from '../../services'
 import { text, type FieldError } from '../frame'
 import type { Lang } from '../i18n'
 import { describeReason } from './import-view'
-import { operatorActor, requireOperator } from './plugin'
+import { operatorActor } from './plugin'
+import { requirePermission } from './roles'
 
 /** The pages' addresses under /ufficio. */
 export const MONEY_PATHS = {
@@ -25,11 +26,8 @@ export const MONEY_PATHS = {
   register: '/pagamenti/registra',
 } as const
 
-/**
- * Who may use the money pages: a signed-in operator. The billing role (issue 11, roles) goes here,
- * as one more preHandler: `[requireOperator, requireRole('billing')]`.
- */
-export const billingGuard: preHandlerHookHandler[] = [requireOperator]
+/** Who may use the money pages: an operator of the billing or admin role, second factor given (operators/roles.ts). */
+export const billingGuard: preHandlerHookHandler[] = [requirePermission('billing')]
 
 const IdParams = { type: 'object', properties: { id: { type: 'integer', minimum: 1, maximum: 2 ** 53 - 1 } }, required: ['id'] } as const
 
