@@ -286,10 +286,13 @@ try {
   const { results: _a, ...summaryAgain } = again.result
   again.result.results.length = 0
   const loadAfter = loadavg()[0]
-  // R11: one invoice per order paid, numbered 1…N in the year and series, no gap
-  const [invoiced] = await queryRows<{ issued: number; lastNumber: number; gaps: number }>(
+  // R11: one invoice per order paid (a reversal's credit note takes a number too), numbered 1…N in the year and series, no gap
+  const [invoiced] = await queryRows<{ invoices: number; creditNotes: number; lastNumber: number; gaps: number; paidWithoutInvoice: number }>(
     database.db,
-    sql`SELECT count(*)::int AS issued, coalesce(max(number), 0)::int AS "lastNumber", (coalesce(max(number), 0) - count(DISTINCT number))::int AS gaps FROM invoices`,
+    sql`SELECT count(*) FILTER (WHERE kind = 'invoice')::int AS invoices, count(*) FILTER (WHERE kind = 'credit_note')::int AS "creditNotes",
+               coalesce(max(number), 0)::int AS "lastNumber", (coalesce(max(number), 0) - count(DISTINCT number))::int AS gaps,
+               (SELECT count(*)::int FROM orders o WHERE o.status = 'paid' AND NOT EXISTS (SELECT 1 FROM invoices i WHERE i.order_id = o.id AND i.kind = 'invoice')) AS "paidWithoutInvoice"
+          FROM invoices`,
   )
 
   let big: Record<string, number> | undefined
