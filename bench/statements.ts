@@ -17,7 +17,8 @@
  * /proc, so null when the server runs elsewhere), and loadAverage is the 1-minute load around the
  * imports. Compare ratios measured in the same run.
  * The write floor: the rows the import must write for each payment that renews (a payment, the
- * order paid, the mailbox renewed, one audit row, the payment_received mail), written for every open
+ * order paid, the mailbox renewed, one audit row, the payment_received mail, its invoice numbered
+ * from the counter row: `invoices` is what the invoice costs), written for every open
  * order of the bench at once, one set-based statement per table, after one read of the orders with
  * their mailboxes and holders, then rolled back (and vacuumed away). No import can write those rows
  * faster than the database does here, so writeFloor.ratioToParse bounds the import's ratio from below.
@@ -40,6 +41,7 @@ import { migrateDatabase, openDatabase, queryRows, sql } from '../src/db/client'
 import { FNOMCEO_DEMO, saveConvention } from '../src/catalog/queries'
 import { insertBulkMailboxes } from '../src/demo/bulk-mailboxes'
 import { importStatement } from '../src/flows/imports/import-statement'
+import { issueInvoicesSql } from '../src/invoicing/issue'
 import type { ImportProgress } from '../src/flows/imports/settle-import'
 import { readStatementFile } from '../src/payments/offline/read-statement'
 import type { Deps } from '../src/deps'
@@ -212,6 +214,13 @@ async function writeFloor(database: Awaited<ReturnType<typeof openDatabase>>): P
                                   'method', 'bonifico', 'newExpiresOn', f.expires_on + 365, 'reactivated', false),
                f.mailbox_id, f.order_id, now(), now()
           FROM floor_input f`)
+      // R11: the invoice of each renewal, numbered from its counter row: the statement the settlement runs
+      const invoiceWrites = issueInvoicesSql(
+        sql`SELECT row_number() OVER () AS id, f.order_id AS "orderId", f.mailbox_id AS "mailboxId", 'bonifico' AS method, f.expires_on AS "extendedFrom",
+                   f.expires_on + 365 AS "newExpiresOn", 1 AS years, row_number() OVER () AS n FROM floor_input f`,
+        { issuedOn: today, series: 'PEC', now: new Date() },
+      )
+      await timed('invoices', sql`WITH ${sql.join(invoiceWrites.map((w) => sql`${sql.identifier(w.name)} AS (${w.sql})`), sql`, `)} SELECT 1`)
       const [count] = await queryRows<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM floor_input`)
       renewals = count.n
       throw rolledBack
@@ -277,6 +286,14 @@ try {
   const { results: _a, ...summaryAgain } = again.result
   again.result.results.length = 0
   const loadAfter = loadavg()[0]
+  // R11: one invoice per order paid (a reversal's credit note takes a number too), numbered 1…N in the year and series, no gap
+  const [invoiced] = await queryRows<{ invoices: number; creditNotes: number; lastNumber: number; gaps: number; paidWithoutInvoice: number }>(
+    database.db,
+    sql`SELECT count(*) FILTER (WHERE kind = 'invoice')::int AS invoices, count(*) FILTER (WHERE kind = 'credit_note')::int AS "creditNotes",
+               coalesce(max(number), 0)::int AS "lastNumber", (coalesce(max(number), 0) - count(DISTINCT number))::int AS gaps,
+               (SELECT count(*)::int FROM orders o WHERE o.status = 'paid' AND NOT EXISTS (SELECT 1 FROM invoices i WHERE i.order_id = o.id AND i.kind = 'invoice')) AS "paidWithoutInvoice"
+          FROM invoices`,
+  )
 
   let big: Record<string, number> | undefined
   if (values['parse-mb']) {
@@ -301,6 +318,11 @@ try {
         import: { ms: Math.round(run.ms), entriesPerSecond: Math.round((n / run.ms) * 1000), progress, ...memory(run), ...cpu(run), ...summary },
         ratio: Number((run.ms / floor.ms).toFixed(2)),
         writeFloor: { ms: Math.round(writes.ms), ...writes.result, ratioToParse: Number((writes.ms / floor.ms).toFixed(2)), ...cpu(writes) },
+        invoices: {
+          ...invoiced,
+          floorMsPerThousand: Number(((writes.result.msPerTable.invoices / Math.max(1, writes.result.renewals)) * 1000).toFixed(1)),
+          shareOfWriteFloor: Number((writes.result.msPerTable.invoices / writes.ms).toFixed(3)),
+        },
         importToWriteFloor: Number((run.ms / writes.ms).toFixed(2)),
         secondImport: { ms: Math.round(again.ms), ratio: Number((again.ms / floor.ms).toFixed(2)), ...memory(again), ...cpu(again), ...summaryAgain },
         ...(big ? { bigFileParse: big } : {}),

@@ -47,9 +47,7 @@ export async function makeInvoiceFiles(db: Db, config: Pick<InvoicingConfig, 'se
     const batch = await db.transaction(async (tx) => {
       const rows = await queryRows<ToMake>(
         tx,
-        sql`SELECT i.id::int, i.kind, i.year, i.series, i.number, i.issued_on::text AS "issuedOn", i.method, i.buyer, i.lines, i.net_cents AS "netCents",
-                   i.vat_cents AS "vatCents", i.total_cents AS "totalCents", i.order_id AS "orderId", i.payment_id::int AS "paymentId",
-                   (SELECT json_build_object('year', r.year, 'series', r.series, 'number', r.number, 'issuedOn', r.issued_on::text) FROM invoices r WHERE r.id = i.refers_to) AS "refersTo"
+        sql`SELECT ${DOCUMENT_COLUMNS}
               FROM invoices i WHERE i.file_id IS NULL AND i.state IN ('issued', 'rejected', 'invalid') ORDER BY i.id LIMIT ${FILES_PER_BATCH} FOR UPDATE SKIP LOCKED`,
       )
       if (rows.length === 0) return null
@@ -81,6 +79,17 @@ export async function makeInvoiceFiles(db: Db, config: Pick<InvoicingConfig, 'se
     total.made += batch.made
     total.invalid += batch.invalid
   }
+}
+
+/** What a document's file or courtesy copy is built from, for `invoices i`. */
+const DOCUMENT_COLUMNS = sql`i.id::int, i.kind, i.year, i.series, i.number, i.issued_on::text AS "issuedOn", i.method, i.buyer, i.lines, i.net_cents AS "netCents",
+                   i.vat_cents AS "vatCents", i.total_cents AS "totalCents", i.order_id AS "orderId", i.payment_id::int AS "paymentId",
+                   (SELECT json_build_object('year', r.year, 'series', r.series, 'number', r.number, 'issuedOn', r.issued_on::text) FROM invoices r WHERE r.id = i.refers_to) AS "refersTo"`
+
+/** An invoice or credit note as its file and its courtesy copy show it; undefined when there is none with that id. */
+export async function findInvoiceDocument(db: Db, id: number): Promise<InvoiceDocument | undefined> {
+  const [row] = await queryRows<ToMake>(db, sql`SELECT ${DOCUMENT_COLUMNS} FROM invoices i WHERE i.id = ${id}`)
+  return row ? documentOf(row) : undefined
 }
 
 function documentOf(row: ToMake): InvoiceDocument {

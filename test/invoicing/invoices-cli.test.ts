@@ -119,6 +119,13 @@ describe('pec-renewal invoices', () => {
     expect(unreadable.code).toBe(1)
     expect(unreadable.stderr).toContain('Not a readable SdI notification')
     expect(existsSync(ns)).toBe(true)
+
+    // the courtesy copy of the first invoice
+    const pdfFile = join(out, 'copy.pdf')
+    const pdf = await runCli(['invoices', 'pdf', String(first.id), '--out', pdfFile], env)
+    expect(pdf.code, pdf.stderr).toBe(0)
+    expect(readFileSync(pdfFile).subarray(0, 5).toString()).toBe('%PDF-')
+    expect((await runCli(['invoices', 'pdf', '999', '--out', pdfFile], env)).stderr).toContain('No invoice with id 999')
   })
 
   it('export refuses clearly when invoicing is not configured', async () => {

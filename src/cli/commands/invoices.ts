@@ -116,6 +116,26 @@ export const invoicesCommands: CommandGroup = (program, cli) => {
     })
 
   invoices
+    .command('pdf')
+    .description(t('invoicesPdf.description'))
+    .argument('<id>', t('invoicesResend.id'), positiveInteger(t, 'id'))
+    .requiredOption('--out <file>', t('invoicesPdf.out'))
+    .action(async (id: number, opts) => {
+      const [{ findInvoiceDocument }, { courtesyCopyPdf }, { writeFileSync }] = await Promise.all([
+        import('../../invoicing/make-files'),
+        import('../../invoicing/courtesy-pdf'),
+        import('node:fs'),
+      ])
+      await withDeps(cli, async (deps, config) => {
+        if (!config.invoicing) throw new DomainError('invoicing_not_configured')
+        const document = await findInvoiceDocument(deps.db, id)
+        if (!document) throw new UsageError(t('invoicesPdf.notFound', { id }))
+        writeFileSync(opts.out, await courtesyCopyPdf(document, config.invoicing.seller, { createdAt: deps.clock.now() }))
+        cli.print(false, null, () => t('invoicesPdf.done', { file: opts.out }))
+      })
+    })
+
+  invoices
     .command('resend')
     .description(t('invoicesResend.description'))
     .argument('<id>', t('invoicesResend.id'), positiveInteger(t, 'id'))
