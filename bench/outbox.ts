@@ -1,12 +1,12 @@
 /**
  * bench/outbox: N queued mails (default 10,000) sent by the real dispatcher (dispatchOutbox over
  * smtpTransport, as `outbox send` and the jobs run it) to a local SMTP server, against the floor of
- * raw pooled nodemailer sending the same rendered messages (same pool size, same server), all
- * handed to the pool at once. The server (smtp-server, reading every message to its end) runs in a
+ * raw pooled nodemailer sending the same rendered messages (same pool size, same server), the
+ * next --in-flight of them (default 100) always handed to the pool. The server (smtp-server, reading every message to its end) runs in a
  * process of its own, so it takes no time from the side measured. Runs alternate, floor then
  * dispatcher; between runs the rows are put back to pending. Target (issue 10): the dispatcher at
  * ≥ 80 % of the floor's throughput (the median of each). Usage:
- *   npx tsx bench/outbox.ts [--n 10000] [--runs 3] [--db postgres://…|pglite] [--connections 5] [--batch-size N] [--smoke]
+ *   npx tsx bench/outbox.ts [--n 10000] [--runs 3] [--db postgres://…|pglite] [--connections 5] [--batch-size N] [--in-flight 100] [--smoke]
  * (--smoke: 200 mails, one run of each, so CI sees the bench still runs.)
  */
 import { fork, type ChildProcess } from 'node:child_process'
@@ -112,6 +112,7 @@ async function main(): Promise<void> {
       db: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
       connections: { type: 'string', default: '5' },
       'batch-size': { type: 'string' },
+      'in-flight': { type: 'string', default: '100' },
       smoke: { type: 'boolean', default: false },
     },
   })
@@ -119,6 +120,7 @@ async function main(): Promise<void> {
   const runs = values.smoke ? 1 : Number(values.runs)
   const connections = Number(values.connections)
   const batchSize = values['batch-size'] ? Number(values['batch-size']) : undefined
+  const inFlight = Number(values['in-flight'])
 
   const smtp = fork(new URL(import.meta.url).pathname, ['--smtp-server'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   const { port } = await new Promise<{ port: number }>((resolve) => smtp.once('message', (m) => resolve(m as { port: number })))
@@ -174,7 +176,7 @@ async function main(): Promise<void> {
       const raw = nodemailer.createTransport({ pool: true, url: smtpUrl, maxConnections: connections, ignoreTLS: true })
       let start = performance.now()
       let cpu = process.cpuUsage()
-      await sendAll(raw, messages, connections * 2)
+      await sendAll(raw, messages, inFlight)
       floor.push(performance.now() - start)
       floorCpu.push(cpuMs(cpu))
       raw.close()
@@ -210,6 +212,7 @@ async function main(): Promise<void> {
           database: database.kind,
           mails: n,
           connections,
+          floorInFlight: inFlight,
           runs,
           floorRawNodemailer: { medianMs: Math.round(floorMs), mailsPerSecond: perSecond(floorMs), runsMs: floor.map(Math.round), nodeCpuMs: median(floorCpu) },
           dispatcher: { medianMs: Math.round(dispatcherMs), mailsPerSecond: perSecond(dispatcherMs), runsMs: dispatcher.map(Math.round), nodeCpuMs: median(dispatcherCpu) },
