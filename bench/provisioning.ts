@@ -3,7 +3,7 @@
  * platform through the HTTP adapter (signed JSON POSTs) to a local receiver in its own thread, which
  * verifies every signature and answers 503 to the first attempt of a share of the commands (retry
  * behaviour). Target (issue 13): every command reaches the platform within 5 minutes. Usage:
- *   npx tsx bench/provisioning.ts [--n 50000] [--db postgres://…|pglite] [--fail-share 0.02] [--concurrency 16] [--batch 200]
+ *   npx tsx bench/provisioning.ts [--n 50000] [--db postgres://…|pglite] [--fail-share 0.02] [--concurrency 32] [--batch 500]
  * Figures, as JSON: the delivery's wall time and throughput; the floor (the same signed POSTs,
  * same concurrency, from this process without the queue) and the ratio; the retries and, on the
  * injected clock, when the last retried command arrived (its backoff waits included).
@@ -27,8 +27,8 @@ const { values } = parseArgs({
     n: { type: 'string', default: '50000' },
     db: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
     'fail-share': { type: 'string', default: '0.02' },
-    concurrency: { type: 'string', default: '16' },
-    batch: { type: 'string', default: '200' },
+    concurrency: { type: 'string', default: '32' },
+    batch: { type: 'string', default: '500' },
   },
 })
 const n = Number(values.n)

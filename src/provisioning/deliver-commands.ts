@@ -16,9 +16,9 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY: RetryPolicy = { firstDelayMs: 30_000, maxDelayMs: 3_600_000, maxAttempts: 10 }
 
 export interface DeliveryOptions {
-  /** Commands claimed per short transaction. */
+  /** Commands claimed per short transaction (default 500). */
   batchSize?: number
-  /** Calls to the platform under way at once. */
+  /** Calls to the platform under way at once (default 32; with 500 and 32 bench/provisioning delivered 666/s, 4.0 × its floor, against 353/s, 5.4 ×, with 200 and 16). */
   concurrency?: number
   /** A claimed command not recorded within this is taken over by another run (its worker stopped). */
   leaseMs?: number
@@ -64,7 +64,7 @@ export function retryDelayMs(failedAttempts: number, policy: RetryPolicy = DEFAU
  */
 export async function deliverProvisioningCommands(deps: Deps, platform: MailPlatform, options: DeliveryOptions = {}): Promise<DeliveryTotals> {
   const totals: DeliveryTotals = { done: 0, retried: 0, failed: 0 }
-  const claim = () => claimCommands(deps, { limit: options.batchSize ?? 200, leaseMs: options.leaseMs })
+  const claim = () => claimCommands(deps, { limit: options.batchSize ?? 500, leaseMs: options.leaseMs })
   let platformDown = false
   let recording: Promise<void> = Promise.resolve()
   let claimed = await claim()
@@ -72,7 +72,7 @@ export async function deliverProvisioningCommands(deps: Deps, platform: MailPlat
     // A pipeline: the next batch is claimed while this one is called, and this one is recorded
     // while the next is called. The next claim skips this batch's mailboxes (in flight).
     const nextClaim = platformDown ? Promise.resolve([]) : claim()
-    const outcomes = await callPlatform(platform, claimed, options.concurrency ?? 16)
+    const outcomes = await callPlatform(platform, claimed, options.concurrency ?? 32)
     // Nothing went through: the platform is down. The batch already claimed is still called
     // (its calls fail and wait their backoff), then the run stops; the next run tries again.
     if (outcomes.every((o) => o.error)) platformDown = true
