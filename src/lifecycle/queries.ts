@@ -57,6 +57,11 @@ function arrayLiteral(values: readonly (number | string)[]): string {
   return `{${values.join(',')}}`
 }
 
+/** R2/R8: an older offset `x` of the due row `d` is skipped unless its reminder was recorded before. */
+function notRecordedBefore(d: SQL, x: SQL) {
+  return sql`${d}.expires_on - ${x} > ${d}.last_reminder_due_on`
+}
+
 /**
  * R2: the active mailboxes with a reminder due today. The plan's schedule says, per convention and
  * expiry date, which reminder is due (`days`); a mailbox is due when its last recorded reminder is
@@ -73,7 +78,7 @@ function dueRemindersCte(plan: LifecyclePlan, options: { limit?: number; lock?: 
     days (code, expires_on, offset_days, due_on, skip, warned_registers) AS (VALUES ${sql.join(rows, sql`, `)}),
     due AS (
       -- LATERAL: one short index range scan per expiry date (mailboxes_reminder_due), whatever
-      -- the planner estimates for generate_series; the outer LIMIT stops at a full batch.
+      -- the planner estimates for the schedule; the outer LIMIT stops at a full batch.
       SELECT m.id, m.address, m.expires_on, m.account_id, m.register, m.last_reminder_due_on,
              d.offset_days, d.due_on, d.skip, m.register = ANY (d.warned_registers) AS warned
         FROM days d CROSS JOIN LATERAL (
@@ -121,7 +126,7 @@ export async function sendReminderBatch(
       INSERT INTO notices (mailbox_id, kind, expires_on, offset_days, status, run_date, created_at)
       SELECT d.id, 'reminder', d.expires_on, x, 'skipped', ${plan.today}::date, ${p.now}::timestamptz
         FROM due d JOIN sent s ON s.mailbox_id = d.id CROSS JOIN LATERAL unnest(d.skip) AS x
-       WHERE d.expires_on - x > d.last_reminder_due_on
+       WHERE ${notRecordedBefore(sql`d`, sql`x`)}
       ON CONFLICT ON CONSTRAINT notices_once DO NOTHING
       RETURNING 1
     ),
@@ -172,7 +177,7 @@ export async function previewReminders(db: Executor, plan: LifecyclePlan): Promi
     db,
     sql`WITH ${due}
     SELECT d.address, d.expires_on, d.offset_days, d.register, d.warned,
-           ARRAY(SELECT x FROM unnest(d.skip) AS x WHERE d.expires_on - x > d.last_reminder_due_on ORDER BY x DESC) AS skipped
+           ARRAY(SELECT x FROM unnest(d.skip) AS x WHERE ${notRecordedBefore(sql`d`, sql`x`)} ORDER BY x DESC) AS skipped
       FROM due d ORDER BY d.expires_on, d.id`,
   )
   return rows.map((r) => ({
