@@ -39,8 +39,8 @@ export const ERROR_CODES = {
   },
   invoicing_not_configured: {
     status: 409,
-    it: 'Fatturazione non configurata: servono i dati del cedente (INVOICE_SELLER_*) e la cartella dello schema FatturaPA (INVOICE_SCHEMA_DIR)',
-    en: 'Invoicing is not configured: the seller’s details (INVOICE_SELLER_*) and the FatturaPA schema folder (INVOICE_SCHEMA_DIR) are needed',
+    it: 'Fatturazione non configurata: servono i dati del cedente e la cartella dello schema FatturaPA (README, «Running in production»)',
+    en: 'Invoicing is not configured: the seller’s details and the FatturaPA schema folder are needed (README, “Running in production”)',
   },
   order_lapsed: { status: 409, it: 'L’ordine non è più valido', en: 'The order is no longer valid' },
   // 415: webhooks take JSON only.

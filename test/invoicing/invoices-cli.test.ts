@@ -83,7 +83,7 @@ describe('pec-renewal invoices', () => {
     expect((await json(['invoices', 'export', '--from', today, '--to', today, '--dir', out])).value.files).toEqual(['IT01234560017_00001.xml'])
     writeFileSync(join(out, 'IT01234560017_00001.xml'), 'something else')
     const refused = await runCli(['invoices', 'export', '--from', today, '--to', today, '--dir', out], env)
-    expect(refused.code).toBe(1)
+    expect(refused.code).toBe(4) // a conflict (error-codes.ts: 409)
     expect(refused.stderr).toContain('different content')
     expect(readFileSync(join(out, 'IT01234560017_00001.xml'), 'utf8')).toBe('something else')
 
@@ -116,7 +116,7 @@ describe('pec-renewal invoices', () => {
     expect(unknown.value[0].outcome).toBe('unknown_file')
     writeFileSync(notOurs, '<html/>')
     const unreadable = await runCli(['invoices', 'receipts', 'import', notOurs], env)
-    expect(unreadable.code).toBe(1)
+    expect(unreadable.code).toBe(2) // a file the command cannot take (422)
     expect(unreadable.stderr).toContain('Not a readable SdI notification')
     expect(existsSync(ns)).toBe(true)
 
@@ -130,7 +130,7 @@ describe('pec-renewal invoices', () => {
 
   it('export refuses clearly when invoicing is not configured', async () => {
     const r = await runCli(['invoices', 'export', '--from', '2026-01-01', '--to', '2026-01-31', '--dir', out], { ...env, INVOICE_SCHEMA_DIR: '' })
-    expect(r.code).toBe(1)
+    expect(r.code).toBe(4)
     expect(r.stderr).toContain('INVOICE_SCHEMA_DIR')
   })
 })

@@ -127,7 +127,7 @@ export const invoicesCommands: CommandGroup = (program, cli) => {
         import('node:fs'),
       ])
       await withDeps(cli, async (deps, config) => {
-        if (!config.invoicing) throw new DomainError('invoicing_not_configured')
+        if (!config.invoicing) throw new DomainError('invoicing_not_configured', 'INVOICE_SELLER_*, INVOICE_SCHEMA_DIR')
         const document = await findInvoiceDocument(deps.db, id)
         if (!document) throw new UsageError(t('invoicesPdf.notFound', { id }))
         writeFileSync(opts.out, await courtesyCopyPdf(document, config.invoicing.seller, { createdAt: deps.clock.now() }))
@@ -151,6 +151,6 @@ export const invoicesCommands: CommandGroup = (program, cli) => {
 }
 
 function configured(config: Config): NonNullable<Config['invoicing']> & { schemaDir: string } {
-  if (!config.invoicing?.schemaDir) throw new DomainError('invoicing_not_configured')
+  if (!config.invoicing?.schemaDir) throw new DomainError('invoicing_not_configured', 'INVOICE_SELLER_*, INVOICE_SCHEMA_DIR')
   return config.invoicing as NonNullable<Config['invoicing']> & { schemaDir: string }
 }
