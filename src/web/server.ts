@@ -7,6 +7,8 @@ import { devMailViewer } from '../notifications/dev-mail-viewer'
 import type { Logger } from '../logging'
 import type { Services } from '../services'
 import { OFFICE_PATH, registerBackOffice } from './admin/plugin'
+import { queuesRoutes } from './admin/queues-routes'
+import { operatorsRoutes } from './admin/operators-routes'
 import { secondFactorRoutes } from './admin/second-factor-routes'
 import { officeSignInRoutes } from './admin/sign-in-routes'
 import { uploadRoutes } from './admin/upload-routes'
@@ -88,6 +90,8 @@ export async function buildServer(services: Services, options: { logger?: Logger
       registerBackOffice(office, services, async (routes) => {
         await officeSignInRoutes(routes, services)
         await secondFactorRoutes(routes, services)
+        await operatorsRoutes(routes, services)
+        await queuesRoutes(routes, services)
         await uploadRoutes(routes, services)
       }),
     { prefix: OFFICE_PATH },
