@@ -4,17 +4,22 @@ import { conventions } from '../catalog/schema'
 import { REGISTERS } from '../core/vocabulary'
 
 /** A customer account: the holder (intestatario) and their reference e-mail address. */
-export const accounts = pgTable('accounts', {
-  id: text('id').primaryKey(), // the customer account ID the holder signs in with
-  firstName: text('first_name').notNull(),
-  lastName: text('last_name').notNull(),
-  fiscalCode: text('fiscal_code').notNull(), // codice fiscale
-  referenceEmail: text('reference_email').notNull(),
-  language: text('language', { enum: ['it', 'en'] }).notNull().default('it'),
-  passwordHash: text('password_hash'),
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
-  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
-})
+export const accounts = pgTable(
+  'accounts',
+  {
+    id: text('id').primaryKey(), // the customer account ID the holder signs in with
+    firstName: text('first_name').notNull(),
+    lastName: text('last_name').notNull(),
+    fiscalCode: text('fiscal_code').notNull(), // codice fiscale
+    referenceEmail: text('reference_email').notNull(),
+    language: text('language', { enum: ['it', 'en'] }).notNull().default('it'),
+    passwordHash: text('password_hash'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
+  },
+  // The back office's search box (issue 11): a codice fiscale or partita IVA, exactly.
+  (t) => [index('accounts_fiscal_code').on(t.fiscalCode)],
+)
 
 export const MAILBOX_STATUSES = ['active', 'deactivated', 'ceased'] as const
 export type MailboxStatus = (typeof MAILBOX_STATUSES)[number]
@@ -44,6 +49,8 @@ export const mailboxes = pgTable(
     index('mailboxes_account').on(t.accountId),
     index('mailboxes_status_expiry').on(t.status, t.expiresOn, t.id),
     index('mailboxes_reminder_due').on(t.expiresOn, t.lastReminderDueOn).where(sql`status = 'active'`),
+    // the search box: an address by its first letters (the unique index cannot serve LIKE 'x%' outside the C collation)
+    index('mailboxes_address_prefix').using('btree', sql`${t.address} text_pattern_ops`),
   ],
 )
 

@@ -7,6 +7,9 @@ import { devMailViewer } from '../notifications/dev-mail-viewer'
 import type { Logger } from '../logging'
 import type { Services } from '../services'
 import { OFFICE_PATH, registerBackOffice } from './admin/plugin'
+import { searchRoutes } from './admin/search-routes'
+import { queuesRoutes } from './admin/queues-routes'
+import { operatorsRoutes } from './admin/operators-routes'
 import { secondFactorRoutes } from './admin/second-factor-routes'
 import { officeSignInRoutes } from './admin/sign-in-routes'
 import { moneyRoutes } from './admin/money-routes'
@@ -91,6 +94,9 @@ export async function buildServer(services: Services, options: { logger?: Logger
       registerBackOffice(office, services, async (routes) => {
         await officeSignInRoutes(routes, services)
         await secondFactorRoutes(routes, services)
+        await operatorsRoutes(routes, services)
+        await queuesRoutes(routes, services)
+        await searchRoutes(routes, services)
         await uploadRoutes(routes, services)
         await moneyRoutes(routes, services)
       }),

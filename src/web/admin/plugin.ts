@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { closeOperatorSession, findOperatorSession, openOperatorSession, type OperatorSession } from '../../operators/operator-sessions'
+import { mayDo, type OfficePermission } from '../../operators/roles'
 import type { Services } from '../../services'
 import { registerWebFrame, sessionCookie } from '../frame'
 import { officeMessages } from './messages'
@@ -34,7 +35,13 @@ export async function registerBackOffice(
     cookiePath: OFFICE_PATH,
     sameSite: 'strict',
     csrfCookie: '_csrf_op',
-    locals: (request) => ({ operator: request.operator, home: OFFICE_PATH, nav: 'admin/nav.eta' }),
+    locals: (request) => ({
+      operator: request.operator,
+      home: OFFICE_PATH,
+      nav: 'admin/nav.eta',
+      /** Whether the page may show a link or button for this kind of work (the route checks it again). */
+      may: (permission: OfficePermission) => request.operator !== null && request.operator.secondFactor !== 'missing' && mayDo(request.operator.role, permission),
+    }),
   })
   const sessions = sessionCookie<OperatorSession>(
     {

@@ -5,11 +5,11 @@ import type { Services } from '../../services'
 import { rateLimited, safeNext, text, waitUntil, type FieldError } from '../frame'
 import { SIGN_IN_RATE_LIMIT } from '../portal/sign-in-routes'
 import { OFFICE_PATH } from './plugin'
-import { requireOperator, SECOND_FACTOR_PATH } from './roles'
+import { SECOND_FACTOR_PATH } from './roles'
 
 const nextPage = (next: unknown) => safeNext(next, OFFICE_PATH, OFFICE_PATH)
 
-/** The operator's way in and out: sign-in (per IP rate limit, the holders' guard per username), sign-out, the home page. */
+/** The operator's way in and out: sign-in (per IP rate limit, the holders' guard per username), sign-out. */
 export async function officeSignInRoutes(app: FastifyInstance, services: Services): Promise<void> {
   const { deps } = services
 
@@ -58,6 +58,4 @@ export async function officeSignInRoutes(app: FastifyInstance, services: Service
     await reply.signOutOperator()
     return reply.redirect(`${OFFICE_PATH}/accedi?uscito=1`, 303)
   })
-
-  app.get('/', { preHandler: requireOperator }, async (request, reply) => reply.page('admin/home.eta', { title: request.t('home.title') }))
 }

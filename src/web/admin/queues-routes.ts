@@ -1,0 +1,131 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { businessDate, formatDate, formatInstant, type CalendarDate } from '../../core/calendar'
+import { formatEuro } from '../../core/money'
+import { failedCommands, failedMail, overdueOrders, tomorrowsRun, workQueueCounts } from '../../flows/work-queues'
+import type { Services } from '../../services'
+import { requireOperator } from './roles'
+
+/** A work queue's page: a caption, column headings and rows of text, the same template for each. */
+interface QueueTable {
+  caption: string
+  columns: string[]
+  rows: string[][]
+  empty: string
+}
+
+/**
+ * Issue 11, "Work queues": the home page after sign-in, each queue with its count, and a page per
+ * queue. Tomorrow's run (the lifecycle's dry run for tomorrow) is also CSV.
+ */
+export async function queuesRoutes(app: FastifyInstance, services: Services): Promise<void> {
+  const { deps } = services
+  const today = () => businessDate(deps.clock.now(), deps.config.businessTimeZone)
+
+  app.get('/', { preHandler: requireOperator }, async (request, reply) => {
+    const counts = await workQueueCounts(deps, today())
+    // The money queues (payments to resolve, refunds due) join this list from the billing side of issue 11.
+    const queues = [
+      { id: 'overdue-orders', href: '/ufficio/code/ordini-scaduti', count: counts.overdueOrders },
+      { id: 'tomorrow-deactivations', href: '/ufficio/code/domani#deactivate', count: counts.tomorrow.deactivations },
+      { id: 'tomorrow-reminders', href: '/ufficio/code/domani#reminder', count: counts.tomorrow.reminders },
+      { id: 'failed-mail', href: '/ufficio/code/posta-non-consegnata', count: counts.failedMail },
+      { id: 'failed-commands', href: '/ufficio/code/comandi-falliti', count: counts.failedCommands },
+    ]
+    return reply.page('admin/home.eta', { title: request.t('home.title'), queues, tomorrow: formatDate(counts.tomorrow.date, request.lang) })
+  })
+
+  const table = (request: FastifyRequest, key: string, table: QueueTable, extra: Record<string, unknown> = {}) =>
+    ({ title: request.t(`queue.${key}.title`), intro: request.t(`queue.${key}.intro`), table, ...extra })
+
+  app.get('/code/ordini-scaduti', { preHandler: requireOperator }, async (request, reply) => {
+    const t = request.t
+    const rows = await overdueOrders(deps, today())
+    return reply.page(
+      'admin/queue.eta',
+      table(request, 'overdue', {
+        caption: t('queue.overdue.title'),
+        columns: [t('queue.col.order'), t('queue.col.mailbox'), t('queue.col.amount'), t('queue.col.method'), t('queue.col.payBy'), t('queue.col.placedOn')],
+        rows: rows.map((o) => [o.orderId, o.address, formatEuro(o.totalCents, request.lang), t(`method.${o.method}`), formatDate(o.payBy, request.lang), formatDate(o.placedOn as CalendarDate, request.lang)]),
+        empty: t('queue.none'),
+      }),
+    )
+  })
+
+  app.get('/code/posta-non-consegnata', { preHandler: requireOperator }, async (request, reply) => {
+    const t = request.t
+    const rows = await failedMail(deps)
+    return reply.page(
+      'admin/queue.eta',
+      table(request, 'failedMail', {
+        caption: t('queue.failedMail.title'),
+        columns: [t('queue.col.created'), t('queue.col.mail'), t('queue.col.recipient'), t('queue.col.order'), t('queue.col.error')],
+        rows: rows.map((m) => [formatInstant(m.createdAt, request.lang), mailName(request, m.template), m.recipient, m.orderId ?? '', m.lastError ?? '']),
+        empty: t('queue.none'),
+      }),
+    )
+  })
+
+  app.get('/code/comandi-falliti', { preHandler: requireOperator }, async (request, reply) => {
+    const t = request.t
+    const rows = await failedCommands(deps)
+    return reply.page(
+      'admin/queue.eta',
+      table(request, 'failedCommands', {
+        caption: t('queue.failedCommands.title'),
+        columns: [t('queue.col.created'), t('queue.col.mailbox'), t('queue.col.command'), t('queue.col.attempts'), t('queue.col.error')],
+        rows: rows.map((c) => [formatInstant(c.createdAt, request.lang), c.address, t(`command.${c.action}`), String(c.attempts), c.lastError ?? '']),
+        empty: t('queue.none'),
+      }),
+    )
+  })
+
+  app.get('/code/domani', { preHandler: requireOperator }, async (request, reply) => {
+    const t = request.t
+    const run = await tomorrowsRun(deps, today())
+    const sections = (['deactivate', 'reminder', 'cease'] as const).map((action) => {
+      const rows = run.actions.filter((a) => a.action === action)
+      return {
+        id: action,
+        table: {
+          caption: t(`queue.tomorrow.${action}`, { n: rows.length }),
+          columns: [t('queue.col.mailbox'), t('queue.col.expiry'), t('queue.col.reminder'), t('queue.col.register')],
+          rows: rows.map((a) => [
+            a.address,
+            formatDate(a.expiresOn as CalendarDate, request.lang),
+            a.offsetDays === null ? '' : t('queue.offset', { days: a.offsetDays }),
+            a.registerWarning ? t('queue.registerWarning') : '',
+          ]),
+          empty: t('queue.none'),
+        },
+      }
+    })
+    return reply.page('admin/tomorrow.eta', { title: t('queue.tomorrow.title', { date: formatDate(run.date, request.lang) }), sections })
+  })
+
+  app.get('/code/domani.csv', { preHandler: requireOperator }, async (_request, reply) => {
+    const run = await tomorrowsRun(deps, today())
+    const lines = [['date', 'action', 'address', 'expires_on', 'offset_days', 'skipped_offsets', 'register', 'register_warning']]
+    for (const a of run.actions) lines.push([run.date, a.action, a.address, a.expiresOn, a.offsetDays === null ? '' : String(a.offsetDays), a.skippedOffsets.join(' '), a.register, String(a.registerWarning)])
+    return reply
+      .header('Content-Disposition', `attachment; filename="domani-${run.date}.csv"`)
+      .header('Cache-Control', 'no-store')
+      .type('text/csv; charset=utf-8')
+      .send(lines.map((line) => line.map(csvField).join(',')).join('\r\n') + '\r\n')
+  })
+}
+
+/** The e-mail's name in the operator's words, not the template's identifier. */
+function mailName(request: FastifyRequest, template: string): string {
+  const key = `mail.${template}`
+  try {
+    return request.t(key)
+  } catch {
+    return template
+  }
+}
+
+/** RFC 4180 field; a leading = + - @ is quoted as text, so a spreadsheet never runs it as a formula. */
+function csvField(value: string): string {
+  const safe = /^[=+\-@]/.test(value) ? `'${value}` : value
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe
+}

@@ -1,0 +1,77 @@
+import { eq } from 'drizzle-orm'
+import type { FastifyInstance } from 'fastify'
+import { afterEach, describe, expect, it } from 'vitest'
+import { accounts } from '../../src/accounts/schema'
+import { loadConfig } from '../../src/config'
+import type { ManualClock } from '../../src/core/clock'
+import { formatOrderId, type OrderId } from '../../src/core/order-id'
+import { addOperator } from '../../src/operators/add-operator'
+import { placeOrder } from '../../src/renewals/place-order'
+import { buildServices } from '../../src/services'
+import { buildServer } from '../../src/web/server'
+import { TEST_SESSION_SECRET } from '../support/config'
+import { testDatabases, type TestDatabase } from '../support/databases'
+import { signInAsOperator } from '../support/office'
+import { clockOn, seedConvention, seedMailbox } from '../support/seed'
+import { WebClient } from '../support/web-client'
+
+const PASSWORD = 'operatore-di-prova-1'
+
+describe.each(testDatabases())('%s: the back office’s search box', (_name, open) => {
+  let t: TestDatabase
+  let app: FastifyInstance
+  let clock: ManualClock
+  afterEach(async () => {
+    await app?.close()
+    await t?.close()
+  })
+
+  async function setup() {
+    t = await open()
+    const db = t.database.db
+    await seedConvention(db)
+    clock = clockOn('2026-06-01')
+    const services = buildServices(loadConfig({ DATABASE_URL: 'memory://', PUBLIC_URL: 'https://rinnovi.example.it', SESSION_SECRET: TEST_SESSION_SECRET }), t.database, clock)
+    await seedMailbox(db, { expiresOn: '2026-07-01', address: 'giulia.verdi@pec.example.it', accountId: 'FNOM000101' })
+    await seedMailbox(db, { expiresOn: '2026-08-01', address: 'marco.neri@pec.example.it', accountId: 'FNOM000102' })
+    await db.update(accounts).set({ firstName: 'Giulia', lastName: 'Verdi', fiscalCode: 'VRDGLI80A41H501Z', referenceEmail: 'Giulia@Example.it' }).where(eq(accounts.id, 'FNOM000101'))
+    await db.update(accounts).set({ firstName: 'Marco', lastName: 'De Neri', fiscalCode: '01234567890' }).where(eq(accounts.id, 'FNOM000102'))
+    const order = await placeOrder(services.deps, { mailboxAddress: 'marco.neri@pec.example.it', years: 1, method: 'bonifico', actor: 'holder:x' })
+    await addOperator(services.deps, { username: 'sara', password: PASSWORD, role: 'read-only', actor: 'operator:setup' })
+    app = await buildServer(services)
+    const client = new WebClient(app)
+    await signInAsOperator(client, clock, 'sara', PASSWORD)
+    return { client, orderId: order.orderId as OrderId }
+  }
+  const found = async (client: WebClient, q: string) => {
+    const page = await client.get(`/ufficio/cerca?q=${encodeURIComponent(q)}`)
+    expect(page.statusCode).toBe(200)
+    return { addresses: [...page.body.matchAll(/<tr><th scope="row">([^<]+)<\/th>/g)].map((m) => m[1]), body: page.body }
+  }
+
+  it('finds a mailbox by address prefix, account ID, codice fiscale, partita IVA, name, reference e-mail and order ID (a wrong character tolerated)', async () => {
+    const { client, orderId } = await setup()
+    expect((await found(client, 'giulia.ver')).addresses).toEqual(['giulia.verdi@pec.example.it'])
+    expect((await found(client, 'fnom000102')).addresses).toEqual(['marco.neri@pec.example.it'])
+    const byCf = await found(client, ' vrdgli80a41h501z ')
+    expect(byCf.addresses).toEqual(['giulia.verdi@pec.example.it'])
+    expect(byCf.body).toContain('Trovate 1 caselle per codice fiscale o partita IVA.')
+    expect((await found(client, '01234567890')).addresses).toEqual(['marco.neri@pec.example.it'])
+    expect((await found(client, 'verdi giu')).addresses).toEqual(['giulia.verdi@pec.example.it'])
+    expect((await found(client, 'neri')).addresses).toEqual(['marco.neri@pec.example.it']) // a word inside a compound surname
+    expect((await found(client, 'giulia@example.it')).addresses).toEqual(['giulia.verdi@pec.example.it'])
+    expect((await found(client, formatOrderId(orderId).toLowerCase())).addresses).toEqual(['marco.neri@pec.example.it'])
+    const typo = orderId.slice(0, 9) + String((Number(orderId[9]) + 1) % 10) // the last check digit mistyped
+    const byTypo = await found(client, typo)
+    expect(byTypo.addresses).toEqual(['marco.neri@pec.example.it'])
+    expect(byTypo.body).toContain(orderId)
+  })
+
+  it('says when nothing is found, refuses one character, and treats % and _ as letters', async () => {
+    const { client } = await setup()
+    expect((await found(client, 'zzz')).body).toContain('Nessuna casella trovata per «zzz».')
+    expect((await found(client, 'g')).body).toContain('Scrivi almeno due caratteri.')
+    expect((await found(client, '%@')).addresses).toEqual([])
+    expect((await found(client, '__')).addresses).toEqual([])
+  })
+})
