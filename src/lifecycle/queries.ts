@@ -1,4 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm'
+import type { CalendarDate } from '../core/calendar'
 import { PAYMENT_TRANSIT_DAYS } from '../renewals/rules'
 import type { PaymentMethod } from '../renewals/schema'
 import { queryRows, type Executor } from '../db/client'
@@ -146,7 +147,7 @@ export async function sendReminderBatch(
 export interface PreviewRow {
   address: string
   action: 'reminder' | 'deactivate' | 'cease'
-  expiresOn: string
+  expiresOn: CalendarDate
   offsetDays: number | null
   skippedOffsets: number[]
   register: string
@@ -156,7 +157,7 @@ export interface PreviewRow {
 
 /** The same selection as sendReminderBatch, read only and whole: the dry run and the benchmark's floor. */
 export async function previewReminders(db: Executor, p: { today: string; maxOffset: number }): Promise<PreviewRow[]> {
-  const rows = await queryRows<{ address: string; expires_on: string; offset_days: number; skipped: number[] | null; register: string; warned: boolean }>(
+  const rows = await queryRows<{ address: string; expires_on: CalendarDate; offset_days: number; skipped: number[] | null; register: string; warned: boolean }>(
     db,
     sql`WITH ${dueRemindersCte(p.today, p.maxOffset, {})}
     SELECT d.address, d.expires_on, d.offset_days, d.register,
@@ -329,19 +330,19 @@ export async function previewStatusChanges(
   db: Executor,
   p: { today: string; minWindow: number },
 ): Promise<PreviewRow[]> {
-  const ceasing = await queryRows<{ address: string; expires_on: string; register: string }>(
+  const ceasing = await queryRows<{ address: string; expires_on: CalendarDate; register: string }>(
     db,
     sql`SELECT m.address, m.expires_on, m.register FROM mailboxes m JOIN conventions c ON c.code = m.convention_code
          WHERE ${dueCessationsWhere(p.today, p.minWindow)} ORDER BY m.expires_on, m.id`,
   )
-  const deactivating = await queryRows<{ address: string; expires_on: string; register: string }>(
+  const deactivating = await queryRows<{ address: string; expires_on: CalendarDate; register: string }>(
     db,
     sql`SELECT m.address, m.expires_on, m.register FROM mailboxes m JOIN conventions c ON c.code = m.convention_code
          WHERE ${dueDeactivationsWhere(p.today)}
            AND NOT (m.expires_on < ${p.today}::date - c.renewable_window_days)
          ORDER BY m.expires_on, m.id`,
   )
-  const row = (action: PreviewRow['action']) => (r: { address: string; expires_on: string; register: string }) => ({
+  const row = (action: PreviewRow['action']) => (r: { address: string; expires_on: CalendarDate; register: string }) => ({
     address: r.address,
     action,
     expiresOn: r.expires_on,
@@ -359,7 +360,7 @@ export async function recordRun(db: Executor, job: string, runDate: string, now:
     ON CONFLICT (job, run_date) DO UPDATE SET finished_at = EXCLUDED.finished_at, summary = EXCLUDED.summary`)
 }
 
-export async function lastRunDate(db: Executor, job: string): Promise<string | null> {
-  const [row] = await queryRows<{ d: string | null }>(db, sql`SELECT max(run_date) AS d FROM job_runs WHERE job = ${job}`)
+export async function lastRunDate(db: Executor, job: string): Promise<CalendarDate | null> {
+  const [row] = await queryRows<{ d: CalendarDate | null }>(db, sql`SELECT max(run_date) AS d FROM job_runs WHERE job = ${job}`)
   return row?.d ?? null
 }

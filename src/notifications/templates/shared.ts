@@ -8,6 +8,7 @@ import type { OpenOrderFacts } from '../mail-types'
 
 export type Language = 'it' | 'en'
 
+// A mail's data is stored JSON (the outbox): its dates and order IDs arrive as plain strings, written by us.
 export const date = (value: string, language: Language) => formatDate(value as CalendarDate, language)
 export const dayAfter = (value: string) => addDays(value as CalendarDate, 1)
 export const orderNumber = (orderId: string) => formatOrderId(orderId as OrderId)

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { businessDate, formatDate, type CalendarDate } from '../../../core/calendar'
+import { businessDate, formatDate } from '../../../core/calendar'
 import { DomainError } from '../../../core/errors'
 import { formatEuro } from '../../../core/money'
-import { formatOrderId, type OrderId } from '../../../core/order-id'
+import { formatOrderId } from '../../../core/order-id'
 import { epcQrSvg } from '../../../payments/instructions/epc-qr'
 import { bankTransferInstructions, postalSlipFor } from '../../../payments/instructions/payment-instructions'
 import { formatCodiceCliente } from '../../../payments/postal/codice-cliente'
@@ -36,11 +36,11 @@ export async function orderRoutes(app: FastifyInstance, services: Services): Pro
     const account = (await findAccount(deps.db, order.accountId))!
     const convention = (await findConvention(deps.db, mailbox.conventionCode))!
     const today = businessDate(deps.clock.now(), deps.config.businessTimeZone)
-    const number = formatOrderId(order.id as OrderId)
+    const number = formatOrderId(order.id)
     const amount = formatEuro(order.totalCents, lang)
     const payment = services.mail.payment
     const newExpiresOn =
-      order.status === 'paid' ? (order.newExpiresOn as CalendarDate) : extendedExpiry(renewalBase(mailbox, convention, today), order.years)
+      order.status === 'paid' ? order.newExpiresOn! : extendedExpiry(renewalBase(mailbox, convention, today), order.years)
     let bonifico = null
     let bollettino = null
     if (order.status === 'open' && order.method === 'bonifico' && payment) {
@@ -69,7 +69,7 @@ export async function orderRoutes(app: FastifyInstance, services: Services): Pro
         duration: order.years === 1 ? request.t('wizard.duration.oneYear') : request.t('wizard.duration.nYears', { n: order.years }),
         mailbox: mailbox.address,
         newExpiry: formatDate(newExpiresOn, lang),
-        payBy: formatDate(openOrderFacts(order, mailbox, convention).payBy as CalendarDate, lang),
+        payBy: formatDate(openOrderFacts(order, mailbox, convention).payBy, lang),
       },
       email: account.referenceEmail,
       methodChanged: request.query.metodo === 'cambiato',
@@ -102,7 +102,7 @@ export async function orderRoutes(app: FastifyInstance, services: Services): Pro
     const pdf = await renderPostalSlipPdf(slip, { createdAt: deps.clock.now() })
     return reply
       .header('Content-Type', 'application/pdf')
-      .header('Content-Disposition', `attachment; filename="bollettino-${formatOrderId(order.id as OrderId)}.pdf"`)
+      .header('Content-Disposition', `attachment; filename="bollettino-${formatOrderId(order.id)}.pdf"`)
       .header('Cache-Control', 'no-store')
       .send(pdf)
   })
