@@ -24,7 +24,7 @@ export async function listHolderMailboxes(db: Executor, holder: HolderSession): 
     .from(mailboxes)
     .where(visibleTo(holder))
     .orderBy(asc(mailboxes.expiresOn), asc(mailboxes.address))
-  return rows.map((r) => ({ ...r, expiresOn: r.expiresOn as CalendarDate }))
+  return rows
 }
 
 /** The ownership condition on `mailboxes`, for queries that join more tables to the holder's mailboxes. */
@@ -45,7 +45,7 @@ export function visibilityOf(holder: HolderSession): { accountId: string; onlyAd
 
 export async function findHolderMailbox(db: Executor, holder: HolderSession, mailboxId: number): Promise<HolderMailbox | undefined> {
   const row = await findVisibleMailbox(db, holder, mailboxId)
-  return row && { id: row.id, address: row.address, status: row.status, expiresOn: row.expiresOn as CalendarDate, register: row.register }
+  return row && { id: row.id, address: row.address, status: row.status, expiresOn: row.expiresOn, register: row.register }
 }
 
 /** The whole mailbox row, when the holder may see it: one query, ownership in its WHERE. */

@@ -5,6 +5,7 @@ import { conventions } from '../catalog/schema'
 import { normaliseIdentifier } from '../core/identifiers'
 import type { MailboxRow } from './mailbox-csv'
 import { accounts, mailboxes } from './schema'
+import type { CalendarDate } from '../core/calendar'
 
 export type Mailbox = typeof mailboxes.$inferSelect
 export type Account = typeof accounts.$inferSelect
@@ -51,7 +52,7 @@ export function holderNameSql(a: SQL): SQL {
 }
 
 /** R4/R6: the mailbox's new expiry; a deactivated mailbox becomes active again. */
-export async function renewMailbox(tx: Tx, mailboxId: number, renewal: { expiresOn: string; reactivate: boolean; now: Date }): Promise<void> {
+export async function renewMailbox(tx: Tx, mailboxId: number, renewal: { expiresOn: CalendarDate; reactivate: boolean; now: Date }): Promise<void> {
   await tx
     .update(mailboxes)
     .set({

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm'
 import { bigint, date, index, integer, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core'
 import { conventions } from '../catalog/schema'
 import { REGISTERS } from '../core/vocabulary'
+import type { CalendarDate } from '../core/calendar'
 
 /** A customer account: the holder (intestatario) and their reference e-mail address. */
 export const accounts = pgTable(
@@ -32,13 +33,13 @@ export const mailboxes = pgTable(
     address: text('address').notNull().unique(), // lower case
     accountId: text('account_id').notNull().references(() => accounts.id),
     conventionCode: text('convention_code').notNull().references(() => conventions.code),
-    activatedOn: date('activated_on', { mode: 'string' }).notNull(),
-    expiresOn: date('expires_on', { mode: 'string' }).notNull(), // E (R1): works through the whole day
+    activatedOn: date('activated_on', { mode: 'string' }).$type<CalendarDate>().notNull(),
+    expiresOn: date('expires_on', { mode: 'string' }).$type<CalendarDate>().notNull(), // E (R1): works through the whole day
     status: text('status', { enum: MAILBOX_STATUSES }).notNull().default('active'),
     register: text('register', { enum: REGISTERS }).notNull().default('none'), // R7
     passwordHash: text('password_hash'),
-    deactivatedOn: date('deactivated_on', { mode: 'string' }),
-    ceasedOn: date('ceased_on', { mode: 'string' }),
+    deactivatedOn: date('deactivated_on', { mode: 'string' }).$type<CalendarDate>(),
+    ceasedOn: date('ceased_on', { mode: 'string' }).$type<CalendarDate>(),
     // R2: E − offset of the latest reminder recorded (sent or skipped) for this mailbox. A reminder is
     // due when E − (nearest due offset) is later; as E moves forward at renewal this needs no reset.
     // '-infinity' when none, so the due test is a plain range on the index below.

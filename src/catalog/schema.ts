@@ -1,4 +1,5 @@
 import { boolean, date, integer, pgTable, primaryKey, text, timestamp, bigint, unique } from 'drizzle-orm/pg-core'
+import type { CalendarDate } from '../core/calendar'
 
 /** A convention with a professional order: who pays, which durations, when reminders go out. */
 export const conventions = pgTable('conventions', {
@@ -42,7 +43,7 @@ export const contractVersions = pgTable(
     id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
     documentCode: text('document_code').notNull().references(() => contractDocuments.code),
     version: text('version').notNull(),
-    effectiveFrom: date('effective_from', { mode: 'string' }).notNull(),
+    effectiveFrom: date('effective_from', { mode: 'string' }).$type<CalendarDate>().notNull(),
     url: text('url').notNull(),
     body: text('body').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),

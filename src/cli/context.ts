@@ -51,7 +51,7 @@ export interface Cli {
   print(json: boolean | undefined, value: unknown, human: () => string): void
   progress(): ReturnType<typeof progressLine>
   euro(cents: number): string
-  day(date: string): string
+  day(date: CalendarDate): string
   instant(at: Date): string
   years(n: number): string
   /** The line that says how many rows a human list left out (--json gives all). */
@@ -69,7 +69,7 @@ export function createCli(lang: Lang, t: CliText, env: CliEnv, io: CliIo): Cli {
     print: (json, value, human) => printResult(io.stdout, json, value, human),
     progress: () => progressLine(io.stderr),
     euro: (cents) => formatEuro(cents, lang),
-    day: (date) => formatDate(date as CalendarDate, lang),
+    day: (date) => formatDate(date, lang),
     instant: (at) => formatInstant(at, lang),
     years: (n) => (n === 1 ? t('years.one') : t('years.many', { n })),
     moreLines: (total) => (total > MAX_LINES ? [t('list.more', { count: total - MAX_LINES })] : []),

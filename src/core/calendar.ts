@@ -17,7 +17,7 @@ export function parseCalendarDate(text: string): CalendarDate {
   }
 }
 
-export function isCalendarDate(text: string): boolean {
+export function isCalendarDate(text: string): text is CalendarDate {
   try {
     parseCalendarDate(text)
     return true

@@ -38,6 +38,11 @@ export function formatOrderId(id: OrderId): string {
 
 const COMPACT = new RegExp(`^[${ORDER_ID_ALPHABET}]{${PAYLOAD_LENGTH}}\\d{2}$`)
 
+/** An order ID exactly as stored (compact, check digits right): a URL's or a row's, not a person's typing. */
+export function isOrderId(text: string): text is OrderId {
+  return COMPACT.test(text) && checkDigits(text.slice(0, PAYLOAD_LENGTH)) === text.slice(PAYLOAD_LENGTH)
+}
+
 /** Reads an order ID as a person may type it (spaces, dashes, dots, any case); null when invalid. */
 export function parseOrderId(text: string): OrderId | null {
   const compact = text.replace(/[\s.\-_/]/g, '').toUpperCase()

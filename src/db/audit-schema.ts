@@ -1,4 +1,5 @@
 import { bigint, date, index, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core'
+import type { CalendarDate } from '../core/calendar'
 
 /** R9: every state change of a mailbox, order or payment: who, when, why. */
 export const auditLog = pgTable(
@@ -22,7 +23,7 @@ export const jobRuns = pgTable(
   'job_runs',
   {
     job: text('job').notNull(),
-    runDate: date('run_date', { mode: 'string' }).notNull(),
+    runDate: date('run_date', { mode: 'string' }).$type<CalendarDate>().notNull(),
     finishedAt: timestamp('finished_at', { withTimezone: true }).notNull(),
     summary: jsonb('summary'),
   },

@@ -1,3 +1,5 @@
+import type { CalendarDate } from '../core/calendar'
+import type { OrderId } from '../core/order-id'
 import type { Executor } from '../db/client'
 import type { MailboxStatus, Register } from '../accounts/schema'
 import * as queries from '../accounts/queries'
@@ -7,11 +9,11 @@ import { findOpenOrder } from '../renewals/queries'
 export interface MailboxView {
   address: string
   status: MailboxStatus
-  expiresOn: string
+  expiresOn: CalendarDate
   accountId: string
   convention: string
   register: Register
-  openOrder: { orderId: string; years: number; totalCents: number; method: string; placedOn: string } | null
+  openOrder: { orderId: OrderId; years: number; totalCents: number; method: string; placedOn: CalendarDate } | null
   /** R9: the audit entries of the mailbox and of its orders, oldest first. */
   history: Array<{ at: string; actor: string; action: string; reason: string | null; data: unknown }>
 }

@@ -1,4 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm'
+import type { CalendarDate } from '../core/calendar'
 import { PAYMENT_TRANSIT_DAYS } from '../renewals/rules'
 import { conventions } from '../catalog/schema'
 import { queryRows, type Executor } from '../db/client'
@@ -161,7 +162,7 @@ export async function sendReminderBatch(
 export interface PreviewRow {
   address: string
   action: 'reminder' | 'deactivate' | 'cease'
-  expiresOn: string
+  expiresOn: CalendarDate
   offsetDays: number | null
   skippedOffsets: number[]
   register: string
@@ -173,7 +174,7 @@ export interface PreviewRow {
 export async function previewReminders(db: Executor, plan: LifecyclePlan): Promise<PreviewRow[]> {
   const due = dueRemindersCte(plan, {})
   if (!due) return []
-  const rows = await queryRows<{ address: string; expires_on: string; offset_days: number; skipped: number[] | null; register: string; warned: boolean }>(
+  const rows = await queryRows<{ address: string; expires_on: CalendarDate; offset_days: number; skipped: number[] | null; register: string; warned: boolean }>(
     db,
     sql`WITH ${due}
     SELECT d.address, d.expires_on, d.offset_days, d.register, d.warned,
@@ -358,18 +359,18 @@ export async function ceaseBatch(
 export async function previewStatusChanges(db: Executor, plan: LifecyclePlan): Promise<PreviewRow[]> {
   const cut = cessationCutoffs(plan)
   if (!cut) return []
-  const ceasing = await queryRows<{ address: string; expires_on: string; register: string }>(
+  const ceasing = await queryRows<{ address: string; expires_on: CalendarDate; register: string }>(
     db,
     sql`SELECT m.address, m.expires_on, m.register FROM mailboxes m JOIN ${cut} ON cut.code = m.convention_code
          WHERE ${dueCessationsWhere(plan)} ORDER BY m.expires_on, m.id`,
   )
-  const deactivating = await queryRows<{ address: string; expires_on: string; register: string }>(
+  const deactivating = await queryRows<{ address: string; expires_on: CalendarDate; register: string }>(
     db,
     sql`SELECT m.address, m.expires_on, m.register FROM mailboxes m JOIN ${cut} ON cut.code = m.convention_code
          WHERE ${dueDeactivationsWhere(plan)} AND NOT (m.expires_on <= cut.ceases_through)
          ORDER BY m.expires_on, m.id`,
   )
-  const row = (action: PreviewRow['action']) => (r: { address: string; expires_on: string; register: string }) => ({
+  const row = (action: PreviewRow['action']) => (r: { address: string; expires_on: CalendarDate; register: string }) => ({
     address: r.address,
     action,
     expiresOn: r.expires_on,
@@ -387,7 +388,7 @@ export async function recordRun(db: Executor, job: string, runDate: string, now:
     ON CONFLICT (job, run_date) DO UPDATE SET finished_at = EXCLUDED.finished_at, summary = EXCLUDED.summary`)
 }
 
-export async function lastRunDate(db: Executor, job: string): Promise<string | null> {
-  const [row] = await queryRows<{ d: string | null }>(db, sql`SELECT max(run_date) AS d FROM job_runs WHERE job = ${job}`)
+export async function lastRunDate(db: Executor, job: string): Promise<CalendarDate | null> {
+  const [row] = await queryRows<{ d: CalendarDate | null }>(db, sql`SELECT max(run_date) AS d FROM job_runs WHERE job = ${job}`)
   return row?.d ?? null
 }

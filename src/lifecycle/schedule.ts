@@ -16,7 +16,7 @@ export function owedRunDate(now: Date, lastRun: CalendarDate | null, time: strin
 
 /** Runs the lifecycle if a run is owed now; returns its summary, or null. */
 export async function runOwedLifecycle(deps: Deps, time: string): Promise<LifecycleSummary | null> {
-  const owed = owedRunDate(deps.clock.now(), (await lastRunDate(deps.db, LIFECYCLE_JOB)) as CalendarDate | null, time, deps.config.businessTimeZone)
+  const owed = owedRunDate(deps.clock.now(), await lastRunDate(deps.db, LIFECYCLE_JOB), time, deps.config.businessTimeZone)
   return owed ? runLifecycle(deps, { date: owed }) : null
 }
 

@@ -1,6 +1,7 @@
 import { and, asc, eq, sql, type SQL } from 'drizzle-orm'
 import type { Executor } from '../db/client'
 import { payments } from './schema'
+import type { OrderId } from '../core/order-id'
 
 // Every SQL statement on the payments table.
 
@@ -65,7 +66,7 @@ export async function findPaymentByReference(
 }
 
 /** Every payment registered against an order, oldest first. */
-export async function listPaymentsForOrder(db: Executor, orderId: string): Promise<PaymentRow[]> {
+export async function listPaymentsForOrder(db: Executor, orderId: OrderId): Promise<PaymentRow[]> {
   return db.select().from(payments).where(eq(payments.orderId, orderId)).orderBy(asc(payments.id))
 }
 

@@ -1,5 +1,6 @@
 import { and, desc, eq } from 'drizzle-orm'
 import { DomainError } from '../core/errors'
+import type { OrderId } from '../core/order-id'
 import type { Executor } from '../db/client'
 import { audit, type Actor } from '../db/audit'
 import { auditLog } from '../db/audit-schema'
@@ -30,7 +31,7 @@ export interface BankRefund {
 
 export interface PaymentRefund {
   paymentId: number
-  orderId: string | null
+  orderId: OrderId | null
   amountCents: number
   method: string
   /** The gateway that sent the money back; null when the operator refunds offline (bank transfer). */

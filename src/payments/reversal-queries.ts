@@ -1,10 +1,11 @@
 import { and, desc, eq, inArray, sql } from 'drizzle-orm'
-import type { CalendarDate } from '../core/calendar'
+import { isCalendarDate, type CalendarDate } from '../core/calendar'
 import { queryRows, type Executor, type Tx } from '../db/client'
 import { auditLog } from '../db/audit-schema'
 import { orders, type PaymentMethod } from '../renewals/schema'
 import { paymentReversals } from './reversal-schema'
 import { payments } from './schema'
+import type { OrderId } from '../core/order-id'
 
 // Every SQL statement of payment reversals (and the few they need on payments and orders).
 
@@ -63,7 +64,7 @@ export async function markPaymentReversed(tx: Tx, paymentId: number, outcome: Pi
 }
 
 /** The order is unpaid again: open, as before its payment. */
-export async function reopenOrder(tx: Tx, orderId: string): Promise<void> {
+export async function reopenOrder(tx: Tx, orderId: OrderId): Promise<void> {
   await tx
     .update(orders)
     .set({ status: 'open', paidAt: null, extendedFrom: null, newExpiresOn: null })
@@ -82,7 +83,7 @@ export async function expiryBeforeRenewal(db: Executor, orderId: string): Promis
     .orderBy(desc(auditLog.id))
     .limit(1)
   const from = (row?.data as { from?: string } | null)?.from
-  return from ? (from as CalendarDate) : undefined
+  return from && isCalendarDate(from) ? from : undefined
 }
 
 export interface OriginalSearch {

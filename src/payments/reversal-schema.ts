@@ -1,6 +1,7 @@
 import { bigint, integer, jsonb, pgTable, text, timestamp, unique } from 'drizzle-orm/pg-core'
 import { PAYMENT_METHODS } from '../renewals/schema'
 import { payments } from './schema'
+import type { OrderId } from '../core/order-id'
 
 /**
  * What a reversal did to the payment it reverses:
@@ -25,7 +26,7 @@ export const paymentReversals = pgTable(
     method: text('method', { enum: PAYMENT_METHODS }).notNull(),
     reference: text('reference').notNull(), // the reversal's own reference (bank entry, gateway event)
     paymentId: bigint('payment_id', { mode: 'number' }).references(() => payments.id), // null when unmatched
-    orderId: text('order_id'),
+    orderId: text('order_id').$type<OrderId>(),
     amountCents: integer('amount_cents').notNull(),
     outcome: text('outcome', { enum: REVERSAL_OUTCOMES }).notNull(),
     reason: text('reason', { enum: REVERSAL_REASONS }),

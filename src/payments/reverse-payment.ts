@@ -1,4 +1,5 @@
 import { businessDate, compareDates, type CalendarDate } from '../core/calendar'
+import type { OrderId } from '../core/order-id'
 import { findConvention } from '../catalog/queries'
 import { DomainError } from '../core/errors'
 import type { Tx } from '../db/client'
@@ -33,7 +34,7 @@ export interface PaymentReversal {
   reason?: ReversalReason
   reversalId: number
   paymentId: number | null
-  orderId: string | null
+  orderId: OrderId | null
   /** The mailbox's expiry after the reversal; null when no order is involved. */
   expiresOn: CalendarDate | null
   /** R8: this reversal was recorded before; nothing changed now. */
@@ -213,7 +214,7 @@ async function decide(
   if (mailbox.expiresOn !== order.newExpiresOn) return { outcome: 'held', reason: 'mailbox_expiry_changed' }
   const open = await renewals.findOpenOrder(tx, mailbox.id)
   if (open) return { outcome: 'held', reason: 'another_open_order' } // R3: one open order per mailbox
-  const restoreExpiry = (await queries.expiryBeforeRenewal(tx, order.id)) ?? (order.extendedFrom as CalendarDate)
+  const restoreExpiry = (await queries.expiryBeforeRenewal(tx, order.id)) ?? order.extendedFrom ?? undefined
   return { outcome: 'unpaid', restoreExpiry }
 }
 

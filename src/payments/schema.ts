@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm'
 import { bigint, index, integer, jsonb, pgTable, text, timestamp, unique } from 'drizzle-orm/pg-core'
 import { orders, PAYMENT_METHODS } from '../renewals/schema'
+import type { OrderId } from '../core/order-id'
 
 export const PAYMENT_OUTCOMES = ['paid', 'duplicate', 'held', 'unknownOrder'] as const
 export type PaymentOutcome = (typeof PAYMENT_OUTCOMES)[number]
@@ -16,7 +17,7 @@ export const payments = pgTable(
     method: text('method', { enum: PAYMENT_METHODS }).notNull(),
     reference: text('reference').notNull(), // gateway transaction, bank entry or slip reference
     orderRef: text('order_ref').notNull(), // the order ID as it was quoted
-    orderId: text('order_id').references(() => orders.id), // null when no order matched
+    orderId: text('order_id').$type<OrderId>().references(() => orders.id), // null when no order matched
     amountCents: integer('amount_cents').notNull(),
     outcome: text('outcome', { enum: PAYMENT_OUTCOMES }).notNull(),
     reason: text('reason'), // why held: amount_mismatch, mailbox_ceased, order_lapsed …

@@ -6,6 +6,7 @@ import { findConvention, type Convention, type Price } from '../catalog/queries'
 import { contractDocuments, contractVersions, conventions, prices } from '../catalog/schema'
 import { businessDate, type CalendarDate } from '../core/calendar'
 import { DomainError } from '../core/errors'
+import { isOrderId, type OrderId } from '../core/order-id'
 import { cachedRead, preparedPerDatabase, queryRows, sql, type Executor, type Tx } from '../db/client'
 import type { Deps } from '../deps'
 import { enqueueMail } from '../notifications/outbox'
@@ -118,7 +119,7 @@ export interface WizardFacts {
   /** The convention's price list, shortest duration first. */
   prices: Price[]
   draft: RenewalDraft | undefined
-  openOrderId: string | null
+  openOrderId: OrderId | null
   contracts: CurrentContract[]
 }
 
@@ -132,7 +133,7 @@ export async function findWizardFacts(db: Executor, holder: HolderSession, mailb
   const [row] = await cachedRead(db, `wizard_facts ${JSON.stringify(params)}`, () => wizardFactsQuery(db).execute(params))
   if (!row) return undefined
   return {
-    mailbox: { ...row.mailbox, expiresOn: row.mailbox.expiresOn as CalendarDate },
+    mailbox: row.mailbox,
     account: row.account,
     convention: row.convention,
     prices: row.prices,
@@ -156,12 +157,12 @@ export async function findContractText(db: Executor, code: string, version: stri
     .from(contractVersions)
     .innerJoin(contractDocuments, eq(contractDocuments.code, contractVersions.documentCode))
     .where(and(eq(contractVersions.documentCode, code), eq(contractVersions.version, version)))
-  return row && { ...row, effectiveFrom: row.effectiveFrom as CalendarDate }
+  return row
 }
 
 /** An order the signed-in holder may see: their account's, on a mailbox their session shows. */
 export async function findHolderOrder(db: Executor, holder: HolderSession, orderId: string): Promise<OrderRow | undefined> {
-  const order = await findOrder(db, orderId)
+  const order = isOrderId(orderId) ? await findOrder(db, orderId) : undefined
   if (!order || order.accountId !== holder.accountId) return undefined
   return (await findHolderMailbox(db, holder, order.mailboxId)) ? order : undefined
 }
@@ -198,7 +199,7 @@ export async function mailboxRenewalStates(db: Executor, holder: HolderSession, 
   const params = visibilityOf(holder)
   const rows = await cachedRead(db, `mailbox_renewal_states ${JSON.stringify(params)}`, () => renewalStatesQuery(db).execute(params))
   return rows.map((row) => {
-    const mailbox = { ...row.mailbox, expiresOn: row.mailbox.expiresOn as CalendarDate }
+    const { mailbox } = row
     const convention = { renewableWindowDays: row.renewableWindowDays }
     return {
       mailbox,

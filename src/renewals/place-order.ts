@@ -1,6 +1,6 @@
 import { businessDate, type CalendarDate } from '../core/calendar'
 import { DomainError } from '../core/errors'
-import { newOrderId } from '../core/order-id'
+import { newOrderId, type OrderId } from '../core/order-id'
 import type { Tx } from '../db/client'
 import { audit, type Actor } from '../db/audit'
 import type { Deps } from '../deps'
@@ -24,7 +24,7 @@ export interface PlaceOrderInput {
 }
 
 export interface PlacedOrder {
-  orderId: string
+  orderId: OrderId
   mailboxAddress: string
   accountId: string
   years: number

@@ -4,6 +4,7 @@ import type { Executor, Tx } from '../db/client'
 import * as accountQueries from '../accounts/queries'
 import { accounts, mailboxes } from '../accounts/schema'
 import { billingProfiles, orders, type BillingData } from './schema'
+import type { OrderId } from '../core/order-id'
 
 // Every SQL statement of the renewals capability. Dates come back as 'YYYY-MM-DD' strings (R1).
 
@@ -13,7 +14,7 @@ export type MailboxRow = Omit<typeof mailboxes.$inferSelect, 'expiresOn'> & { ex
 export type AccountRow = typeof accounts.$inferSelect
 
 function asMailbox(row: typeof mailboxes.$inferSelect): MailboxRow {
-  return { ...row, expiresOn: row.expiresOn as CalendarDate }
+  return row
 }
 
 /** By address, any case: the accounts capability owns the lookup and its normalisation. */
@@ -38,13 +39,13 @@ export async function findAccount(db: Executor, accountId: string): Promise<Acco
   return row
 }
 
-export async function findOrder(db: Executor, orderId: string): Promise<OrderRow | undefined> {
+export async function findOrder(db: Executor, orderId: OrderId): Promise<OrderRow | undefined> {
   const [row] = await db.select().from(orders).where(eq(orders.id, orderId))
   return row
 }
 
 /** Take the mailbox lock first (lockMailbox), then the order's: the same order everywhere, no deadlock. */
-export async function lockOrder(tx: Tx, orderId: string): Promise<OrderRow | undefined> {
+export async function lockOrder(tx: Tx, orderId: OrderId): Promise<OrderRow | undefined> {
   const [row] = await tx.select().from(orders).where(eq(orders.id, orderId)).for('update')
   return row
 }
@@ -71,7 +72,7 @@ export async function insertOrder(tx: Tx, order: NewOrderRow): Promise<OrderRow 
 
 export async function updateOpenOrder(
   tx: Tx,
-  orderId: string,
+  orderId: OrderId,
   changes: Partial<Pick<NewOrderRow, 'years' | 'netCents' | 'vatCents' | 'totalCents' | 'method' | 'billing' | 'acceptedContracts'>>,
 ): Promise<OrderRow | undefined> {
   const [row] = await tx

@@ -2,6 +2,8 @@ import { sql } from 'drizzle-orm'
 import { bigint, check, date, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core'
 import { accounts, mailboxes } from '../accounts/schema'
 import { PAYMENT_METHODS } from '../core/vocabulary'
+import type { CalendarDate } from '../core/calendar'
+import type { OrderId } from '../core/order-id'
 
 export { PAYMENT_METHODS, type PaymentMethod } from '../core/vocabulary'
 // lapsed: the mailbox ceased (R6); cancelled: the holder withdrew it before paying (issue 14)
@@ -30,7 +32,7 @@ export interface AcceptedContract {
 export const orders = pgTable(
   'orders',
   {
-    id: text('id').primaryKey(), // OrderId, compact form with check digits
+    id: text('id').$type<OrderId>().primaryKey(), // OrderId, compact form with check digits
     mailboxId: bigint('mailbox_id', { mode: 'number' }).notNull().references(() => mailboxes.id),
     accountId: text('account_id').notNull().references(() => accounts.id),
     status: text('status', { enum: ORDER_STATUSES }).notNull().default('open'),
@@ -43,10 +45,10 @@ export const orders = pgTable(
     acceptedContracts: jsonb('accepted_contracts').$type<AcceptedContract[]>().notNull().default([]), // versions, time, IP, user agent
     placedBy: text('placed_by').notNull(), // actor: holder:ID or operator:NAME
     placedAt: timestamp('placed_at', { withTimezone: true }).notNull(),
-    placedOn: date('placed_on', { mode: 'string' }).notNull(),
+    placedOn: date('placed_on', { mode: 'string' }).$type<CalendarDate>().notNull(),
     paidAt: timestamp('paid_at', { withTimezone: true }),
-    extendedFrom: date('extended_from', { mode: 'string' }), // R4/R6: the date the renewal counted from
-    newExpiresOn: date('new_expires_on', { mode: 'string' }),
+    extendedFrom: date('extended_from', { mode: 'string' }).$type<CalendarDate>(), // R4/R6: the date the renewal counted from
+    newExpiresOn: date('new_expires_on', { mode: 'string' }).$type<CalendarDate>(),
   },
   (t) => [
     // R3: at most one open order per mailbox, enforced by the database

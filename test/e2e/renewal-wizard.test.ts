@@ -9,6 +9,7 @@ import { renderMail } from '../../src/notifications/render-mail'
 import { testDatabases, type TestDatabase } from '../support/databases'
 import { clockOn, seedConvention, seedMailbox } from '../support/seed'
 import { browserAvailable, launchBrowser, screenshotter, startPortal, type RunningPortal } from './support/browser'
+import { parseCalendarDate } from '../../src/core/calendar'
 
 const [pglite] = testDatabases()
 const MAILBOX = 'dott.bianchi@pec.example.it'
@@ -29,11 +30,11 @@ describe.skipIf(!browserAvailable())('in Chromium: the RENEW wizard', { timeout:
     await seedConvention(db, FNOMCEO_DEMO)
     await saveContract(db, {
       document: { code: 'condizioni', titleIt: 'Condizioni generali', titleEn: 'Terms and conditions', onerous: false },
-      versions: [{ version: '3.2', effectiveFrom: '2025-01-01', url: '/contratti/condizioni/3.2', body: 'Testo delle condizioni.' }],
+      versions: [{ version: '3.2', effectiveFrom: parseCalendarDate('2025-01-01'), url: '/contratti/condizioni/3.2', body: 'Testo delle condizioni.' }],
     })
     await saveContract(db, {
       document: { code: 'clausole', titleIt: 'Clausole vessatorie', titleEn: 'Onerous clauses', onerous: true },
-      versions: [{ version: '3.2', effectiveFrom: '2025-01-01', url: '/contratti/clausole/3.2', body: 'Limitazioni di responsabilità.' }],
+      versions: [{ version: '3.2', effectiveFrom: parseCalendarDate('2025-01-01'), url: '/contratti/clausole/3.2', body: 'Limitazioni di responsabilità.' }],
     })
     await seedMailbox(db, { expiresOn: '2026-07-01', address: MAILBOX, accountId: 'FNOM000077' })
     await db.update(accounts).set({ passwordHash: await hashPassword('password-del-medico'), firstName: 'Laura', lastName: 'Bianchi' }).where(eq(accounts.id, 'FNOM000077'))

@@ -1,3 +1,4 @@
+import { parseOrderId } from '../../src/core/order-id'
 import { describe, expect, it } from 'vitest'
 import type { CalendarDate } from '../../src/core/calendar'
 import { checkPayment } from '../../src/flows/settlement/payment'
@@ -8,8 +9,8 @@ const pay = (orderRef: string, reference: string, amountCents = 1220) =>
   checkPayment({ orderRef, amountCents, method: 'bonifico', reference, actor: 'operator:anna' })
 
 // two open orders (valid check digits) on two mailboxes, the convention's terms
-const A = 'K7MR4DXP61'
-const B = 'HCT47RJA18'
+const A = parseOrderId('K7MR4DXP61')!
+const B = parseOrderId('HCT47RJA18')!
 const claimed = (over: Partial<ClaimedRows> = {}): ClaimedRows => ({
   stored: [],
   orders: [

@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { findMailboxByAddress } from '../../src/accounts/queries'
 import { showMailbox } from '../../src/flows/show-mailbox'
 import { audit } from '../../src/db/audit'
+import { parseCalendarDate } from '../../src/core/calendar'
+import type { OrderId } from '../../src/core/order-id'
 import type { Db } from '../../src/db/client'
 import { orders } from '../../src/renewals/schema'
 import { testDatabases, type TestDatabase } from '../support/databases'
@@ -9,7 +11,7 @@ import { seedConvention, seedMailbox } from '../support/seed'
 
 function order(db: Db, mailbox: { id: number; accountId: string }, id: string, status: 'open' | 'paid' | 'lapsed', placedOn: string) {
   return db.insert(orders).values({
-    id,
+    id: id as OrderId, // fixture IDs, not all with valid check digits
     mailboxId: mailbox.id,
     accountId: mailbox.accountId,
     status,
@@ -21,7 +23,7 @@ function order(db: Db, mailbox: { id: number; accountId: string }, id: string, s
     billing: { name: 'Maria Rossi', fiscalCode: 'RSSMRA85T10A562S', email: 'maria.rossi@example.it' },
     placedBy: 'operator:test',
     placedAt: new Date(`${placedOn}T09:00:00Z`),
-    placedOn,
+    placedOn: parseCalendarDate(placedOn),
   })
 }
 

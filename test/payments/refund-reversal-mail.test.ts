@@ -14,6 +14,7 @@ import { testDatabases, type TestDatabase } from '../support/databases'
 import { seedConvention, seedMailbox } from '../support/seed'
 import { openOrder, servicesFor } from './gateways/harness'
 import { camtStatement } from './offline/statement-builder'
+import { parseCalendarDate } from '../../src/core/calendar'
 
 const folder = mkdtempSync(join(tmpdir(), 'reversal-mail-'))
 afterAll(() => rmSync(folder, { recursive: true, force: true }))
@@ -69,7 +70,7 @@ describe.each(testDatabases())('%s: the holder is told of refunds and reversals'
 
     const late = await seedMailbox(t.database.db, { expiresOn: '2026-06-30', language: 'en' })
     const lateOrder = await placeOrder(services.deps, { mailboxAddress: late.address, years: 1, method: 'bonifico', actor: 'holder:x' })
-    await t.database.db.update(mailboxes).set({ status: 'ceased', ceasedOn: '2026-04-30' }).where(eq(mailboxes.id, late.id))
+    await t.database.db.update(mailboxes).set({ status: 'ceased', ceasedOn: parseCalendarDate('2026-04-30') }).where(eq(mailboxes.id, late.id))
     const afterCessation = await registerPayment(services.deps, { orderRef: lateOrder.orderId, amountCents: 1220, method: 'bonifico', reference: 'CRO-9', actor })
     expect(afterCessation).toMatchObject({ outcome: 'held', reason: 'mailbox_ceased' })
     await refundPayment(services.deps, services.gateways, { paymentId: afterCessation.paymentId, actor })
@@ -133,7 +134,7 @@ describe.each(testDatabases())('%s: the holder is told of refunds and reversals'
       { amountCents: 1220, acctSvcrRef: 'R1', remittance: [a.orderId] },
       { amountCents: 1220, acctSvcrRef: 'R2', remittance: [b.orderId] },
     ])), { actor })
-    await t.database.db.update(mailboxes).set({ expiresOn: '2028-06-30' }).where(eq(mailboxes.id, mb.id)) // an operator's change: b's reversal is held
+    await t.database.db.update(mailboxes).set({ expiresOn: parseCalendarDate('2028-06-30') }).where(eq(mailboxes.id, mb.id)) // an operator's change: b's reversal is held
     const result = await importStatement(services.deps, file('s2', camtStatement([
       { amountCents: 1220, acctSvcrRef: 'RV1', creditDebit: 'DBIT', reversal: true, remittance: [`STORNO ${a.orderId}`] },
       { amountCents: 1220, acctSvcrRef: 'RV2', creditDebit: 'DBIT', reversal: true, remittance: [`STORNO ${b.orderId}`] },

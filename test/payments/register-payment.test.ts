@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
-import { addYears, type CalendarDate } from '../../src/core/calendar'
+import { parseCalendarDate, addYears, type CalendarDate } from '../../src/core/calendar'
 import type { ManualClock } from '../../src/core/clock'
 import { DomainError } from '../../src/core/errors'
 import { formatOrderId, type OrderId } from '../../src/core/order-id'
@@ -22,7 +22,7 @@ async function mailboxRow(db: Db, id: number) {
   return row
 }
 
-async function orderRow(db: Db, id: string) {
+async function orderRow(db: Db, id: OrderId) {
   const [row] = await db.select().from(orders).where(eq(orders.id, id))
   return row
 }
@@ -61,7 +61,7 @@ describe.each(testDatabases())('%s: registerPayment', (_name, open) => {
   it('R4: an early payment extends from E, never from the payment date, with audit rows and one mail', async () => {
     const { db, mailbox, order, pay } = await orderFor({ expiresOn: '2026-06-30' }, { placedOn: '2026-02-01' })
     // quoted as a person types it: lower case, spaces instead of dashes
-    const result = await pay({ orderRef: formatOrderId(order.orderId as OrderId).toLowerCase().replace(/-/g, ' ') })
+    const result = await pay({ orderRef: formatOrderId(order.orderId).toLowerCase().replace(/-/g, ' ') })
 
     expect(result).toMatchObject({ outcome: 'paid', orderId: order.orderId, expiresOn: '2027-06-30', replayed: false })
     expect(await mailboxRow(db, mailbox.id)).toMatchObject({ expiresOn: '2027-06-30', status: 'active' })
@@ -206,7 +206,7 @@ describe.each(testDatabases())('%s: registerPayment', (_name, open) => {
 
   it('R6: after cessation a payment is recorded for refund and extends nothing', async () => {
     const { db, mailbox, order, pay } = await orderFor({ expiresOn: '2026-06-30' }, { placedOn: '2026-06-20', paidOn: '2026-10-05' })
-    await db.update(mailboxes).set({ status: 'ceased', ceasedOn: '2026-09-29' }).where(eq(mailboxes.id, mailbox.id))
+    await db.update(mailboxes).set({ status: 'ceased', ceasedOn: parseCalendarDate('2026-09-29') }).where(eq(mailboxes.id, mailbox.id))
     expect(await pay()).toMatchObject({ outcome: 'held', reason: 'mailbox_ceased', expiresOn: '2026-06-30' })
     expect(await listPaymentsForOrder(db, order.orderId)).toMatchObject([{ outcome: 'held', reason: 'mailbox_ceased', refundStatus: 'due' }])
     expect(await mailboxRow(db, mailbox.id)).toMatchObject({ status: 'ceased', expiresOn: '2026-06-30' })
@@ -214,7 +214,7 @@ describe.each(testDatabases())('%s: registerPayment', (_name, open) => {
 
   it('R6: a payment on a lapsed order is recorded for refund', async () => {
     const { db, mailbox, order, pay } = await orderFor({ expiresOn: '2026-06-30' }, { placedOn: '2026-06-20', paidOn: '2026-10-05' })
-    await db.update(mailboxes).set({ status: 'ceased', ceasedOn: '2026-09-29' }).where(eq(mailboxes.id, mailbox.id))
+    await db.update(mailboxes).set({ status: 'ceased', ceasedOn: parseCalendarDate('2026-09-29') }).where(eq(mailboxes.id, mailbox.id))
     await db.update(orders).set({ status: 'lapsed' }).where(eq(orders.id, order.orderId))
     expect(await pay()).toMatchObject({ outcome: 'held', reason: 'order_lapsed' })
     expect(await listPaymentsForOrder(db, order.orderId)).toMatchObject([{ refundStatus: 'due' }])

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { eq } from 'drizzle-orm'
 import { saveContract } from '../../src/catalog/queries'
-import type { CalendarDate } from '../../src/core/calendar'
+import { parseCalendarDate, type CalendarDate } from '../../src/core/calendar'
 import { outbox } from '../../src/notifications/schema'
 import { validateBilling, type InvoiceBilling } from '../../src/renewals/billing'
 import {
@@ -36,8 +36,8 @@ describe.each(testDatabases())('%s: renewal drafts', (_name, open) => {
     await saveContract(db, {
       document: { code: 'terms', titleIt: 'Condizioni', titleEn: 'Terms', onerous: false },
       versions: [
-        { version: '1', effectiveFrom: '2025-01-01', url: '-', body: '.' },
-        { version: '2', effectiveFrom: '2026-05-01', url: '-', body: '.' },
+        { version: '1', effectiveFrom: parseCalendarDate('2025-01-01'), url: '-', body: '.' },
+        { version: '2', effectiveFrom: parseCalendarDate('2026-05-01'), url: '-', body: '.' },
       ],
     })
     const mailbox = await seedMailbox(db, { expiresOn: '2026-07-01', accountId: 'FNOM000020' })

@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DomainError } from '../../src/core/errors'
-import { parseOrderId } from '../../src/core/order-id'
+import { parseOrderId, type OrderId } from '../../src/core/order-id'
 import { openDatabase, type Database } from '../../src/db/client'
 import { auditLog, orders } from '../../src/db/schema'
 import { saveConvention, FNOMCEO_DEMO } from '../../src/catalog/queries'
@@ -177,7 +177,7 @@ describe.each(testDatabases())('%s: placeOrder', (_name, open) => {
     const [row] = await db.select().from(orders).where(eq(orders.id, first.orderId))
     const error = await db
       .insert(orders)
-      .values({ ...row, id: 'K7MR4DXP52' })
+      .values({ ...row, id: 'K7MR4DXP52' as OrderId }) // any ID: the unique index refuses it first
       .then(() => null, (e: unknown) => e)
     expect(uniqueViolation(error)).toBe('orders_one_open_per_mailbox')
     expect(uniqueViolation(new Error('other'))).toBeNull()

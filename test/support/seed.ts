@@ -3,6 +3,7 @@ import { instantAt, type CalendarDate } from '../../src/core/calendar'
 import type { Db } from '../../src/db/client'
 import { accounts, mailboxes, type MailboxStatus, type Register } from '../../src/accounts/schema'
 import { FNOMCEO_DEMO, saveConvention, type ConventionSetup } from '../../src/catalog/queries'
+import { parseCalendarDate } from '../../src/core/calendar'
 
 /** A clock standing at noon, Europe/Rome, on the given business date. */
 export function clockOn(date: string, time = '12:00'): ManualClock {
@@ -50,11 +51,11 @@ export async function seedMailbox(db: Db, seed: MailboxSeed) {
       address: seed.address ?? `medico${n}@pec.example.it`,
       accountId,
       conventionCode: seed.conventionCode ?? 'FNOMCEO',
-      activatedOn: '2020-01-01',
-      expiresOn: seed.expiresOn,
+      activatedOn: parseCalendarDate('2020-01-01'),
+      expiresOn: parseCalendarDate(seed.expiresOn),
       status: seed.status ?? 'active',
       register: seed.register ?? 'none',
-      deactivatedOn: seed.deactivatedOn ?? null,
+      deactivatedOn: seed.deactivatedOn ? parseCalendarDate(seed.deactivatedOn) : null,
       updatedAt: now,
     })
     .returning()

@@ -5,7 +5,7 @@ import { eq } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
 import { afterEach, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/config'
-import { formatOrderId, type OrderId } from '../../src/core/order-id'
+import { formatOrderId } from '../../src/core/order-id'
 import { auditLog, mailboxes, outbox, payments, statementEntries, statementImports } from '../../src/db/schema'
 import { storeStatement } from '../../src/flows/imports/import-statement'
 import { addOperator } from '../../src/operators/add-operator'
@@ -70,7 +70,7 @@ describe.each(testDatabases())('%s: back-office uploads', (_name, open) => {
     for (const expiresOn of ['2026-06-30', '2026-07-31']) {
       const mailbox = await seedMailbox(db, { expiresOn })
       const order = await placeOrder(services.deps, { mailboxAddress: mailbox.address, years: 1, method, actor: 'holder:x' })
-      placed.push({ mailbox, id: order.orderId as OrderId })
+      placed.push({ mailbox, id: order.orderId })
     }
     await addOperator(services.deps, { username: 'anna', displayName: 'Anna Bianchi', password: PASSWORD, role: 'billing', actor: 'operator:setup' })
     app = await buildServer(services)

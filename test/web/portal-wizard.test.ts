@@ -6,7 +6,7 @@ import { accounts } from '../../src/accounts/schema'
 import { saveContract } from '../../src/catalog/queries'
 import { loadConfig } from '../../src/config'
 import type { ManualClock } from '../../src/core/clock'
-import { formatOrderId, type OrderId } from '../../src/core/order-id'
+import { formatOrderId, parseOrderId, type OrderId } from '../../src/core/order-id'
 import { mailContext } from '../../src/notifications/mail-context'
 import { renderMail } from '../../src/notifications/render-mail'
 import { outbox } from '../../src/notifications/schema'
@@ -17,6 +17,7 @@ import { testDatabases, type TestDatabase } from '../support/databases'
 import { clockOn, seedConvention, seedMailbox } from '../support/seed'
 import { WebClient } from '../support/web-client'
 import { BANK_ENV, DEMO_ENV, TEST_SESSION_SECRET } from '../support/config'
+import { parseCalendarDate } from '../../src/core/calendar'
 
 const PUBLIC_URL = DEMO_ENV.PUBLIC_URL
 
@@ -52,14 +53,14 @@ describe.each(testDatabases())('%s: portal renewal wizard', (_name, open) => {
     await saveContract(db, {
       document: { code: 'condizioni-generali', titleIt: 'Condizioni generali del servizio PEC', titleEn: 'PEC service terms', onerous: false },
       versions: [
-        { version: '3.1', effectiveFrom: '2025-01-01', url: '-', body: 'Vecchie condizioni.' },
-        { version: '3.2', effectiveFrom: '2026-01-01', url: '-', body: 'Articolo 1.\n\nArticolo 2.' },
-        { version: '4.0', effectiveFrom: '2027-01-01', url: '-', body: 'Future.' },
+        { version: '3.1', effectiveFrom: parseCalendarDate('2025-01-01'), url: '-', body: 'Vecchie condizioni.' },
+        { version: '3.2', effectiveFrom: parseCalendarDate('2026-01-01'), url: '-', body: 'Articolo 1.\n\nArticolo 2.' },
+        { version: '4.0', effectiveFrom: parseCalendarDate('2027-01-01'), url: '-', body: 'Future.' },
       ],
     })
     await saveContract(db, {
       document: { code: 'clausole-vessatorie', titleIt: 'Clausole vessatorie', titleEn: 'Onerous clauses', onerous: true },
-      versions: [{ version: '1.0', effectiveFrom: '2025-01-01', url: '-', body: 'Artt. 5, 7, 9.' }],
+      versions: [{ version: '1.0', effectiveFrom: parseCalendarDate('2025-01-01'), url: '-', body: 'Artt. 5, 7, 9.' }],
     })
     const active = await seedMailbox(db, { expiresOn: '2026-07-01', address: 'attiva@pec.example.it', accountId: 'FNOM000010', language })
     const deactivated = await seedMailbox(db, { expiresOn: '2026-04-15', status: 'deactivated', deactivatedOn: '2026-04-16', address: 'disattivata@pec.example.it', accountId: 'FNOM000010' })
@@ -151,7 +152,7 @@ describe.each(testDatabases())('%s: portal renewal wizard', (_name, open) => {
       expect(pdf.rawPayload.subarray(0, 5).toString()).toBe('%PDF-')
     }
 
-    const [order] = await t.database.db.select().from(orders).where(eq(orders.id, orderId))
+    const [order] = await t.database.db.select().from(orders).where(eq(orders.id, parseOrderId(orderId)!))
     expect(order).toMatchObject({ method, years: 1, totalCents: 1220, status: 'open' })
     expect(order.billing).toMatchObject({ kind: 'person', fiscalCode: 'RSSMRA85T10A562S', province: 'RM', postalCode: '00184' })
     expect(order.acceptedContracts.map((c) => `${c.documentCode}@${c.version}`).sort()).toEqual(['clausole-vessatorie@1.0', 'condizioni-generali@3.2'])

@@ -1,5 +1,5 @@
 import type { PaymentMethod } from '../../renewals/schema'
-import { formatOrderId, type OrderId } from '../../core/order-id'
+import { formatOrderId } from '../../core/order-id'
 import { DomainError } from '../../core/errors'
 import { withDeps, type CommandGroup } from '../context'
 
@@ -17,7 +17,7 @@ export const mailboxCommands: CommandGroup = (program, cli) => {
       await withDeps(cli, async (deps) => {
         const view = await showMailbox(deps.db, address)
         if (!view) throw new DomainError('mailbox_not_found', address)
-        const shown = { ...view, openOrder: view.openOrder && { ...view.openOrder, orderId: formatOrderId(view.openOrder.orderId as OrderId) } }
+        const shown = { ...view, openOrder: view.openOrder && { ...view.openOrder, orderId: formatOrderId(view.openOrder.orderId) } }
         cli.print(opts.json, shown, () =>
           [
             t('mailboxShow.summary', {

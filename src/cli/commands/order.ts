@@ -1,4 +1,4 @@
-import { formatOrderId, type OrderId } from '../../core/order-id'
+import { formatOrderId } from '../../core/order-id'
 import { withServices, type CommandGroup } from '../context'
 import { methodOption, positiveInteger } from '../options'
 
@@ -20,7 +20,7 @@ export const orderCommands: CommandGroup = (program, cli) => {
         const method = requireOfferedMethod(mail.methods, opts.method)
         const order = await placeOrder(deps, { mailboxAddress: opts.mailbox, years: opts.years, method, actor: cli.actor })
         const out = {
-          orderId: formatOrderId(order.orderId as OrderId),
+          orderId: formatOrderId(order.orderId),
           totalCents: order.totalCents,
           extendsFrom: order.extendsFrom,
           newExpiresOn: order.newExpiresOn,

@@ -1,5 +1,5 @@
 import { centsToDecimal } from '../../core/money'
-import { formatOrderId, type OrderId } from '../../core/order-id'
+import { formatOrderId } from '../../core/order-id'
 import type { PaymentMethod } from '../../renewals/schema'
 import { withDeps, withServices, type CommandGroup } from '../context'
 import { amountOption, dateOption, methodOption, positiveInteger } from '../options'
@@ -30,7 +30,7 @@ export const paymentCommands: CommandGroup = (program, cli) => {
           reference: opts.reference,
           actor: cli.actor,
         })
-        const result = { ...registered, orderId: registered.orderId && formatOrderId(registered.orderId as OrderId) }
+        const result = { ...registered, orderId: registered.orderId && formatOrderId(registered.orderId) }
         cli.print(
           opts.json,
           result,
@@ -60,7 +60,7 @@ export const paymentCommands: CommandGroup = (program, cli) => {
           ? { transferRef: opts.cro as string, refundedOn: opts.date ?? businessDate(deps.clock.now(), deps.config.businessTimeZone), ...(opts.iban ? { iban: opts.iban as string } : {}) }
           : undefined
         const refund = await refundPayment(deps, gateways, { paymentId: opts.payment, actor: cli.actor, ...(bankTransfer ? { bankTransfer } : {}) })
-        const result = { ...refund, orderId: refund.orderId && formatOrderId(refund.orderId as OrderId), amount: centsToDecimal(refund.amountCents) }
+        const result = { ...refund, orderId: refund.orderId && formatOrderId(refund.orderId), amount: centsToDecimal(refund.amountCents) }
         cli.print(
           opts.json,
           result,

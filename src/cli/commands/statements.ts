@@ -1,5 +1,5 @@
 import { Option } from 'commander'
-import { formatOrderId, type OrderId } from '../../core/order-id'
+import { formatOrderId } from '../../core/order-id'
 import type { StatementImport } from '../../flows/imports/import-statement'
 import type { ImportProgress } from '../../flows/imports/settle-import'
 import { positiveInteger } from '../options'
@@ -76,7 +76,7 @@ export async function importSummary(cli: Cli): Promise<(result: StatementImport)
       t('entries.summary', { entries, registered, held, duplicates, ignored }),
       ...shown.map(
         (r, i) =>
-          `  ${outcomes[i]}  ${r.entryRef}  ${cli.euro(r.amountCents)}  ${r.orderId ? formatOrderId(r.orderId as OrderId) : '—'}  ${describeReason(r.reason, lang)}`,
+          `  ${outcomes[i]}  ${r.entryRef}  ${cli.euro(r.amountCents)}  ${r.orderId ? formatOrderId(r.orderId) : '—'}  ${describeReason(r.reason, lang)}`,
       ),
       ...cli.moreLines(toCheck.length),
     ].join('\n')

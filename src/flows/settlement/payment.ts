@@ -1,6 +1,6 @@
 import type { CalendarDate } from '../../core/calendar'
 import { DomainError } from '../../core/errors'
-import { parseOrderId } from '../../core/order-id'
+import { parseOrderId, type OrderId } from '../../core/order-id'
 import { MAX_PAYMENT_CENTS, type IncomingPayment } from '../../payments/incoming-payment'
 import type { PaymentOutcome } from '../../payments/schema'
 import { PAYMENT_METHODS } from '../../renewals/schema'
@@ -9,14 +9,14 @@ export type { IncomingPayment } from '../../payments/incoming-payment'
 
 /** An incoming payment checked: its reference trimmed, the order its reference names (null when none, R3). */
 export interface CheckedPayment extends IncomingPayment {
-  orderId: string | null
+  orderId: OrderId | null
 }
 
 export interface PaymentRegistration {
   outcome: PaymentOutcome
   /** Why held (amount_mismatch, mailbox_ceased, order_lapsed), duplicate (order_already_paid), unknown_order. */
   reason?: string
-  orderId: string | null
+  orderId: OrderId | null
   paymentId: number
   /** The mailbox's expiry after this payment (the new one when paid); null when no order matched. */
   expiresOn: CalendarDate | null

@@ -1,4 +1,5 @@
 import type { CalendarDate } from '../../core/calendar'
+import type { OrderId } from '../../core/order-id'
 import type { MailboxStatus } from '../../accounts/schema'
 import type { PaymentOutcome } from '../../payments/schema'
 import { settle, type HoldReason, type LateRenewalFrom } from '../../renewals/rules'
@@ -13,7 +14,7 @@ export interface StoredPayment {
   id: number
   method: string
   reference: string
-  orderId: string | null
+  orderId: OrderId | null
   outcome: PaymentOutcome
   reason: string | null
   /** Its order's mailbox's expiry now; null when it matched no order. */
@@ -21,7 +22,7 @@ export interface StoredPayment {
 }
 
 export interface ClaimedOrder {
-  id: string
+  id: OrderId
   status: OrderStatus
   totalCents: number
   years: number
@@ -76,7 +77,7 @@ export function settleBatch(payments: readonly CheckedPayment[], claimed: Claime
   const mailboxes = new Map(claimed.mailboxes.map((m) => [m.id, { ...m }]))
   const conventions = new Map(claimed.conventions.map((c) => [c.code, c]))
   const firstAt = new Map<string, number>()
-  const expiryOf = (orderId: string | null) => {
+  const expiryOf = (orderId: OrderId | null) => {
     const order = orderId ? orders.get(orderId) : undefined
     return order ? mailboxes.get(order.mailboxId)!.expiresOn : null
   }

@@ -9,6 +9,7 @@ import type { OpenOrderFacts } from '../mail-types'
 
 export type Language = 'it' | 'en'
 
+// A mail's data is stored JSON (the outbox): its dates and order IDs arrive as plain strings, written by us.
 export const date = (value: string, language: Language) => formatDate(value as CalendarDate, language)
 /** A date as it sits in a sentence ("fino all’11 dicembre 2026"): the same helper as the pages'. */
 export const phrase = (value: string, language: Language, role: DateRole) => datePhrase(value as CalendarDate, language, role)

@@ -4,6 +4,7 @@ import * as renewals from '../../renewals/queries'
 import { listPaymentsForOrder } from '../queries'
 import type { GatewayName } from './schema'
 import * as queries from './queries'
+import { isOrderId } from '../../core/order-id'
 
 /** What the return page tells the holder about an order's payment. */
 export type PaymentState =
@@ -19,9 +20,9 @@ export type PaymentState =
 
 /** Issue 4: the state of an order's payment, read only; the return page never registers money. */
 export async function paymentState(db: Executor, orderId: string): Promise<PaymentState> {
-  const order = await renewals.findOrder(db, orderId)
+  const order = isOrderId(orderId) ? await renewals.findOrder(db, orderId) : undefined
   if (!order) return { kind: 'closed' }
-  if (order.status === 'paid') return { kind: 'paid', newExpiresOn: order.newExpiresOn as CalendarDate | null }
+  if (order.status === 'paid') return { kind: 'paid', newExpiresOn: order.newExpiresOn }
   if (order.status !== 'open') return { kind: 'closed' }
   const payments = await listPaymentsForOrder(db, order.id)
   if (payments.some((p) => p.outcome === 'held' && p.reason !== 'reversed')) return { kind: 'held' }

@@ -1,6 +1,7 @@
 import { and, desc, eq } from 'drizzle-orm'
 import type { Executor, Tx } from '../../db/client'
 import { gatewayCheckouts, inboundWebhooks, type GatewayName } from './schema'
+import type { OrderId } from '../../core/order-id'
 
 // Every SQL statement on gateway checkouts and inbound webhooks.
 
@@ -32,7 +33,7 @@ export async function lockCheckout(tx: Tx, gateway: GatewayName, gatewayRef: str
 }
 
 /** The order's latest attempt, at any gateway (the return page shows its state). */
-export async function latestCheckout(db: Executor, orderId: string, gateway?: GatewayName): Promise<CheckoutRow | undefined> {
+export async function latestCheckout(db: Executor, orderId: OrderId, gateway?: GatewayName): Promise<CheckoutRow | undefined> {
   const [row] = await db
     .select()
     .from(gatewayCheckouts)

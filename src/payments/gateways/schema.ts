@@ -1,5 +1,6 @@
 import { bigint, index, integer, jsonb, pgTable, text, timestamp, unique } from 'drizzle-orm/pg-core'
 import { orders } from '../../renewals/schema'
+import type { OrderId } from '../../core/order-id'
 
 export const GATEWAY_NAMES = ['stripe', 'paypal', 'sandbox'] as const
 export type GatewayName = (typeof GATEWAY_NAMES)[number]
@@ -18,7 +19,7 @@ export const gatewayCheckouts = pgTable(
     id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
     gateway: text('gateway', { enum: GATEWAY_NAMES }).notNull(),
     gatewayRef: text('gateway_ref').notNull(), // cs_…, the PayPal order ID, sbx_…
-    orderId: text('order_id').notNull().references(() => orders.id),
+    orderId: text('order_id').$type<OrderId>().notNull().references(() => orders.id),
     method: text('method', { enum: ['card', 'paypal'] }).notNull(),
     amountCents: integer('amount_cents').notNull(),
     redirectUrl: text('redirect_url').notNull(),

@@ -5,6 +5,7 @@ import * as renewals from '../../renewals/queries'
 import { isGatewayMethod } from './card-gateway'
 import type { CardGateways } from './pick-card-gateways'
 import * as queries from './queries'
+import { isOrderId } from '../../core/order-id'
 
 /** A second click within this time reuses the attempt already started instead of opening another. */
 const REUSE_MS = 30 * 60 * 1000
@@ -31,7 +32,7 @@ export type CheckoutStart =
  * attempt, so a double submit does not invite two payments.
  */
 export async function startCheckout(deps: Deps, gateways: CardGateways, input: StartCheckoutInput): Promise<CheckoutStart> {
-  const order = await renewals.findOrder(deps.db, input.orderId)
+  const order = isOrderId(input.orderId) ? await renewals.findOrder(deps.db, input.orderId) : undefined
   if (!order) throw new DomainError('order_not_found', input.orderId)
   if (order.status === 'paid') return { kind: 'already_paid' }
   if (order.status !== 'open') throw new DomainError('order_not_open', order.id)

@@ -1,5 +1,6 @@
 import { bigint, integer, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core'
 import { PAYMENT_METHODS } from '../../renewals/schema'
+import type { OrderId } from '../../core/order-id'
 
 /** The files an import stores first: bank statements (camt.053, CBI RH) and Poste's slips reports. */
 export const IMPORT_FORMATS = ['camt053', 'cbi-rh', 'poste'] as const
@@ -50,7 +51,7 @@ export const statementEntries = pgTable(
     method: text('method', { enum: PAYMENT_METHODS }),
     reference: text('reference'),
     orderRef: text('order_ref'), // the order ID as registration reads it (the quoted text when none matched)
-    orderId: text('order_id'), // the order the text names, check digits verified (R3)
+    orderId: text('order_id').$type<OrderId>(), // the order the text names, check digits verified (R3)
     note: text('note'),
     facts: jsonb('facts'),
   },

@@ -1,3 +1,4 @@
+import type { OrderId } from '../../core/order-id'
 import type { PaymentMethod } from '../../renewals/schema'
 import type { EntryKind } from './schema'
 
@@ -10,7 +11,7 @@ export interface StagedEntry {
   method?: PaymentMethod
   reference?: string
   orderRef?: string
-  orderId?: string | null
+  orderId?: OrderId | null
   /** Why ignored; for a payment, what to report when no order matches. */
   note?: string | null
   facts?: unknown
@@ -20,12 +21,12 @@ export interface StagedEntry {
 export type EntryOutcome = 'registered' | 'held' | 'duplicate' | 'ignored'
 
 /** An entry's result as its batch stored it: outcome, reason, order, payment. */
-export type EntryResult = [outcome: EntryOutcome, reason: string | null, orderId: string | null, paymentId: number | null]
+export type EntryResult = [outcome: EntryOutcome, reason: string | null, orderId: OrderId | null, paymentId: number | null]
 
 export interface ImportedEntry {
   entryRef: string
   amountCents: number
-  orderId: string | null
+  orderId: OrderId | null
   outcome: EntryOutcome
   reason: string | null
 }

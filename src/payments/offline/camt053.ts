@@ -169,17 +169,17 @@ function newTx(): TxFacts {
 }
 
 // A statement repeats a handful of dates; checking each one once keeps the calendar out of the loop.
-const knownDates = new Map<string, boolean>()
+const knownDates = new Map<string, CalendarDate | null>()
 
 function dateOf(text: string): CalendarDate | null {
   const date = text.trim().slice(0, 10) // DtTm: the bank's local date
-  let valid = knownDates.get(date)
-  if (valid === undefined) {
+  let known = knownDates.get(date)
+  if (known === undefined) {
     if (knownDates.size >= 1024) knownDates.clear()
-    valid = isCalendarDate(date)
-    knownDates.set(date, valid)
+    known = isCalendarDate(date) ? date : null
+    knownDates.set(date, known)
   }
-  return valid ? (date as CalendarDate) : null
+  return known
 }
 
 /** The trimmed text of a node, detached from the chunk it was read in. */

@@ -51,7 +51,7 @@ const field = (record: string, from: number, to: number) => record.slice(from - 
 function cbiDate(text: string): CalendarDate | null {
   if (!/^\d{6}$/.test(text)) return null
   const iso = `20${text.slice(4, 6)}-${text.slice(2, 4)}-${text.slice(0, 2)}`
-  return isCalendarDate(iso) ? (iso as CalendarDate) : null
+  return isCalendarDate(iso) ? iso : null
 }
 
 /** "000000000012,20" (or "000000000001220" in cents) → 1220. */

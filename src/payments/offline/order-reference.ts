@@ -1,4 +1,4 @@
-import { checkDigits, ORDER_ID_ALPHABET, parseOrderId, type OrderId } from '../../core/order-id'
+import { isOrderId, ORDER_ID_ALPHABET, type OrderId } from '../../core/order-id'
 
 /**
  * What a payment reason (causale) says about the order it pays (R3):
@@ -68,8 +68,8 @@ function gluedWindows(list: Token[]): string[] {
   return windows
 }
 
-function isValid(compact: string): boolean {
-  return parseOrderId(compact) === compact
+function isValid(compact: string): compact is OrderId {
+  return isOrderId(compact)
 }
 
 /** The valid IDs one substitution away from `compact` (each position, each symbol the position allows). */
@@ -80,9 +80,7 @@ export function oneSubstitutionAway(compact: string): OrderId[] {
     for (const symbol of symbols) {
       if (symbol === compact[position]) continue
       const candidate = compact.slice(0, position) + symbol + compact.slice(position + 1)
-      if (shapeViolations(candidate) === 0 && checkDigits(candidate.slice(0, PAYLOAD_LENGTH)) === candidate.slice(PAYLOAD_LENGTH)) {
-        found.push(candidate as OrderId)
-      }
+      if (shapeViolations(candidate) === 0 && isOrderId(candidate)) found.push(candidate)
     }
   }
   return found
@@ -108,8 +106,8 @@ export function findOrderReference(remittanceText: string): OrderReference {
   const aligned = alignedWindows(list)
   let valid = unique(aligned.map((w) => w.compact).filter(isValid))
   if (valid.length === 0) valid = unique(gluedWindows(list).filter(isValid))
-  if (valid.length === 1) return { kind: 'match', orderId: valid[0] as OrderId }
-  if (valid.length > 1) return { kind: 'ambiguous', orderIds: valid as OrderId[] }
+  if (valid.length === 1) return { kind: 'match', orderId: valid[0] }
+  if (valid.length > 1) return { kind: 'ambiguous', orderIds: valid }
 
   // No valid ID: the first word-aligned ten characters that one substitution turns into exactly one
   // valid ID. A single substitution fixes at most one misplaced symbol, so only windows with at most
@@ -124,6 +122,6 @@ export function findOrderReference(remittanceText: string): OrderReference {
   return { kind: 'none' }
 }
 
-function unique(values: string[]): string[] {
+function unique<T extends string>(values: T[]): T[] {
   return [...new Set(values)]
 }

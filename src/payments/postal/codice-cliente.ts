@@ -1,4 +1,4 @@
-import { checkDigits, ORDER_ID_ALPHABET, parseOrderId, type OrderId } from '../../core/order-id'
+import { isOrderId, ORDER_ID_ALPHABET, parseOrderId, type OrderId } from '../../core/order-id'
 
 /**
  * The 18-digit codice cliente printed on a TD 896 postal slip (bollettino premarcato), which
@@ -60,7 +60,8 @@ export function orderIdFromCodiceCliente(code: string): OrderId | null {
     value = Math.floor(value / BASE)
   }
   const orderCheck = body.slice(2 + VALUE_DIGITS)
-  return checkDigits(payload) === orderCheck ? (`${payload}${orderCheck}` as OrderId) : null
+  const orderId = `${payload}${orderCheck}`
+  return isOrderId(orderId) ? orderId : null
 }
 
 /** "1010 6727 8596 7473 19": grouped in fours for reading and typing, as IBANs are. */

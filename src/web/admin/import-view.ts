@@ -1,5 +1,5 @@
 import { formatEuro } from '../../core/money'
-import { formatOrderId, type OrderId } from '../../core/order-id'
+import { formatOrderId } from '../../core/order-id'
 import type { EntryOutcome, StatementImport } from '../../flows/imports/import-statement'
 import { decodeImportReason } from '../../payments/imports/import-reason'
 import type { StatementError } from '../../payments/offline/statement-entry'
@@ -57,7 +57,7 @@ export function importView(result: StatementImport, lang: Lang): ImportView {
   const rows = ranked.slice(0, MAX_ROWS).map(({ r }) => ({
     entryRef: r.entryRef,
     amount: formatEuro(r.amountCents, lang),
-    orderId: r.orderId ? formatOrderId(r.orderId as OrderId) : '—',
+    orderId: r.orderId ? formatOrderId(r.orderId) : '—',
     outcome: r.outcome,
     reason: describeReason(r.reason, lang),
   }))

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { businessDate, formatDate } from '../../core/calendar'
 import { datePhrase } from '../../core/date-phrase'
 import { formatEuro } from '../../core/money'
-import { formatOrderId, type OrderId } from '../../core/order-id'
+import { formatOrderId } from '../../core/order-id'
 import { mailboxRenewalStates } from '../../renewals/drafts'
 import { byUrgency, mailboxUrgency, type Urgency } from '../../renewals/urgency'
 import type { Services } from '../../services'
@@ -59,7 +59,7 @@ export async function mailboxesRoutes(app: FastifyInstance, services: Services):
         hasDraft,
         openOrder: openOrder && {
           id: openOrder.id,
-          number: formatOrderId(openOrder.id as OrderId),
+          number: formatOrderId(openOrder.id),
           amount: formatEuro(openOrder.totalCents, lang),
           method: openOrder.method,
         },

@@ -1,8 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { type CalendarDate } from '../../core/calendar'
 import { datePhrase } from '../../core/date-phrase'
 import { formatEuro } from '../../core/money'
-import { formatOrderId, type OrderId } from '../../core/order-id'
+import { formatOrderId } from '../../core/order-id'
 import { completeCheckout } from '../../payments/gateways/complete-checkout'
 import { paymentState, type PaymentState } from '../../payments/gateways/payment-state'
 import { startCheckout } from '../../payments/gateways/start-checkout'
@@ -56,7 +55,7 @@ export async function paymentRoutes(app: FastifyInstance, services: Services): P
     const mailbox = (await findMailbox(deps.db, order.mailboxId))!
     return reply.page('portal/payment/result.eta', {
       title: request.t('payment.result.title'),
-      order: { id: order.id, number: formatOrderId(order.id as OrderId), amount: formatEuro(order.totalCents, request.lang), mailbox: mailbox.address },
+      order: { id: order.id, number: formatOrderId(order.id), amount: formatEuro(order.totalCents, request.lang), mailbox: mailbox.address },
       state: cancelled ? { kind: 'cancelled' } : state,
       message: resultMessage(request, state, mailbox.address, cancelled),
       canPay: order.status === 'open' && state.kind !== 'waiting' && state.kind !== 'held',
@@ -73,7 +72,7 @@ function resultMessage(request: FastifyRequest, state: PaymentState, mailbox: st
   switch (state.kind) {
     case 'paid':
       return state.newExpiresOn
-        ? t('payment.result.paid', { mailbox, date: datePhrase(state.newExpiresOn as CalendarDate, request.lang, 'the') })
+        ? t('payment.result.paid', { mailbox, date: datePhrase(state.newExpiresOn, request.lang, 'the') })
         : t('payment.result.paidNoDate')
     case 'waiting':
       return t('payment.result.waiting', { gateway: t(`payment.gateway.${state.gateway}`) })

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { formatEuro } from '../../core/money'
-import { formatOrderId, type OrderId } from '../../core/order-id'
+import { formatOrderId } from '../../core/order-id'
 import { findCheckout, type CheckoutRow } from '../../payments/gateways/queries'
 import { SANDBOX_3DS_CODE, type SandboxGateway, type SandboxResult } from '../../payments/gateways/sandbox-gateway'
 import type { Services } from '../../services'
@@ -29,7 +29,7 @@ export async function sandboxPaymentRoutes(app: FastifyInstance, services: Servi
     return {
       ref: checkout.gatewayRef,
       orderId: checkout.orderId,
-      number: formatOrderId(checkout.orderId as OrderId),
+      number: formatOrderId(checkout.orderId),
       amount: formatEuro(checkout.amountCents, request.lang),
       method: checkout.method,
       open: checkout.status === 'started',

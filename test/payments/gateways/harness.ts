@@ -11,6 +11,7 @@ import { buildServices } from '../../../src/services'
 import type { TestDatabase } from '../../support/databases'
 import { clockOn, seedConvention, seedMailbox } from '../../support/seed'
 import { DEMO_ENV, TEST_SESSION_SECRET } from '../../support/config'
+import type { OrderId } from '../../../src/core/order-id'
 
 /** Services on a test database, with the settings given (by default demo mode: the sandbox gateway). */
 export function servicesFor(t: TestDatabase, env: Record<string, string> = DEMO_ENV, clock: ManualClock = clockOn('2026-05-01')) {
@@ -32,12 +33,12 @@ export async function expiryOf(t: TestDatabase, mailboxId: number): Promise<stri
   return row.expiresOn
 }
 
-export async function orderStatus(t: TestDatabase, orderId: string) {
+export async function orderStatus(t: TestDatabase, orderId: OrderId) {
   const [row] = await t.database.db.select({ status: orders.status }).from(orders).where(eq(orders.id, orderId))
   return row.status
 }
 
-export async function paymentsOf(t: TestDatabase, orderId: string) {
+export async function paymentsOf(t: TestDatabase, orderId: OrderId) {
   return t.database.db.select().from(payments).where(eq(payments.orderId, orderId))
 }
 
@@ -49,7 +50,7 @@ export async function webhooks(t: TestDatabase) {
   return t.database.db.select().from(inboundWebhooks)
 }
 
-export async function checkouts(t: TestDatabase, orderId: string) {
+export async function checkouts(t: TestDatabase, orderId: OrderId) {
   return t.database.db.select().from(gatewayCheckouts).where(eq(gatewayCheckouts.orderId, orderId))
 }
 

@@ -5,7 +5,7 @@ import { asc, eq, gt } from 'drizzle-orm'
 import fc from 'fast-check'
 import { afterAll, describe, expect, it } from 'vitest'
 import { addYears, type CalendarDate } from '../../../src/core/calendar'
-import { formatOrderId } from '../../../src/core/order-id'
+import { formatOrderId, type OrderId } from '../../../src/core/order-id'
 import type { Db } from '../../../src/db/client'
 import { auditLog, mailboxes, orders, outbox, paymentReversals, payments, provisioningCommands } from '../../../src/db/schema'
 import { importStatement } from '../../../src/flows/imports/import-statement'
@@ -101,7 +101,7 @@ async function ordersFor(t: TestDatabase) {
   const db = t.database.db
   await seedConvention(db)
   const deps = testDeps(db, clockOn('2026-05-02'))
-  const ids: string[] = []
+  const ids: OrderId[] = []
   const mailboxIds: number[] = []
   for (let k = 0; k < ORDERS; k++) {
     const mailbox = await seedMailbox(db, { expiresOn: EXPIRIES[k], address: `prop${k}@pec.example.it` })
@@ -112,7 +112,7 @@ async function ordersFor(t: TestDatabase) {
 }
 
 /** R4/R8 invariants: payments only to the order the causale names exactly, each order paid at most once, E moved once. */
-async function expectInvariants(db: Db, planned: Planned[], ids: string[], mailboxIds: number[]) {
+async function expectInvariants(db: Db, planned: Planned[], ids: OrderId[], mailboxIds: number[]) {
   const intended = new Map(planned.filter((p) => !p.spec.reversal).map((p) => [`IT60X0542811101000000123456/${p.spec.acctSvcrRef}`, p.intended]))
   const rows = await db.select().from(payments)
   for (const p of rows) {

@@ -17,6 +17,7 @@ import { postgresOnly, testDatabases, type TestDatabase } from '../../support/da
 import { lockGate } from '../../renewals/lock-gate'
 import { testDeps } from '../../support/deps'
 import { camtStatement, cbiStatement, type EntrySpec } from './statement-builder'
+import { parseCalendarDate } from '../../../src/core/calendar'
 
 const folder = mkdtempSync(join(tmpdir(), 'statements-'))
 afterAll(() => rmSync(folder, { recursive: true, force: true }))
@@ -45,7 +46,7 @@ describe.each(testDatabases())('%s: importStatement', (_name, open) => {
     for (const expiresOn of expiries) {
       const mailbox = await seedMailbox(db, { expiresOn })
       const order = await placeOrder(deps, { mailboxAddress: mailbox.address, years: 1, method: 'bonifico', actor: 'holder:x' })
-      placed.push({ mailbox, order, id: order.orderId as OrderId })
+      placed.push({ mailbox, order, id: order.orderId })
     }
     return { db, deps, clock, placed }
   }
@@ -218,7 +219,7 @@ describe.each(testDatabases())('%s: importStatement', (_name, open) => {
     const [a, b] = placed
     await registerPayment(deps, { orderRef: a.id, amountCents: 1220, method: 'bonifico', reference: 'CRO-A', actor })
     await registerPayment(deps, { orderRef: b.id, amountCents: 1220, method: 'bonifico', reference: 'CRO-B', actor })
-    await db.update(mailboxes).set({ expiresOn: '2028-07-31' }).where(eq(mailboxes.id, b.mailbox.id)) // an operator's change
+    await db.update(mailboxes).set({ expiresOn: parseCalendarDate('2028-07-31') }).where(eq(mailboxes.id, b.mailbox.id)) // an operator's change
     expect(await reversePayment(deps, { method: 'bonifico', reference: 'CRO-B', actor })).toMatchObject({ outcome: 'held', reason: 'mailbox_expiry_changed' })
     expect(await expiryOf(db, b.mailbox.id)).toBe('2028-07-31')
 
@@ -286,7 +287,7 @@ describe.each(postgresOnly())('%s: importStatement, concurrently', (_name, open)
     await seedConvention(db)
     const clock = clockOn('2026-05-02')
     const deps = testDeps(db, clock)
-    const ids: string[] = []
+    const ids: OrderId[] = []
     for (const expiresOn of ['2026-06-30', '2026-07-31', '2026-08-31']) {
       const mailbox = await seedMailbox(db, { expiresOn })
       ids.push((await placeOrder(deps, { mailboxAddress: mailbox.address, years: 1, method: 'bonifico', actor: 'holder:x' })).orderId)
@@ -346,7 +347,7 @@ async function expiryOf(db: Db, mailboxId: number) {
   return row.expiresOn
 }
 
-async function orderOf(db: Db, id: string) {
+async function orderOf(db: Db, id: OrderId) {
   const [row] = await db.select().from(orders).where(eq(orders.id, id))
   return row
 }

@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { businessDate, formatDate, type CalendarDate } from '../../../core/calendar'
+import { businessDate, formatDate } from '../../../core/calendar'
 import { datePhrase } from '../../../core/date-phrase'
 import { DomainError } from '../../../core/errors'
 import { formatEuro } from '../../../core/money'
-import { formatOrderId, type OrderId } from '../../../core/order-id'
+import { formatOrderId } from '../../../core/order-id'
 import { epcQrSvg } from '../../../payments/instructions/epc-qr'
 import { bankTransferInstructions, postalSlipFor } from '../../../payments/instructions/payment-instructions'
 import { formatCodiceCliente } from '../../../payments/postal/codice-cliente'
@@ -37,11 +37,11 @@ export async function orderRoutes(app: FastifyInstance, services: Services): Pro
     const account = (await findAccount(deps.db, order.accountId))!
     const convention = (await findConvention(deps.db, mailbox.conventionCode))!
     const today = businessDate(deps.clock.now(), deps.config.businessTimeZone)
-    const number = formatOrderId(order.id as OrderId)
+    const number = formatOrderId(order.id)
     const amount = formatEuro(order.totalCents, lang)
     const payment = services.mail.payment
     const newExpiresOn =
-      order.status === 'paid' ? (order.newExpiresOn as CalendarDate) : extendedExpiry(renewalBase(mailbox, convention, today), order.years)
+      order.status === 'paid' ? order.newExpiresOn! : extendedExpiry(renewalBase(mailbox, convention, today), order.years)
     let bonifico = null
     let bollettino = null
     if (order.status === 'open' && order.method === 'bonifico' && payment) {
@@ -75,7 +75,7 @@ export async function orderRoutes(app: FastifyInstance, services: Services): Pro
         paidOnText: order.paidAt ? formatDate(businessDate(order.paidAt, deps.config.businessTimeZone), lang) : null,
         paidOnPhrase: order.paidAt ? datePhrase(businessDate(order.paidAt, deps.config.businessTimeZone), lang, 'on') : null,
         renewedUntil: datePhrase(newExpiresOn, lang, 'until'),
-        payBy: datePhrase(openOrderFacts(order, mailbox, convention).payBy as CalendarDate, lang, 'by'),
+        payBy: datePhrase(openOrderFacts(order, mailbox, convention).payBy, lang, 'by'),
       },
       email: account.referenceEmail,
       methodChanged: request.query.metodo === 'cambiato',
@@ -108,7 +108,7 @@ export async function orderRoutes(app: FastifyInstance, services: Services): Pro
     const pdf = await renderPostalSlipPdf(slip, { createdAt: deps.clock.now() })
     return reply
       .header('Content-Type', 'application/pdf')
-      .header('Content-Disposition', `attachment; filename="bollettino-${formatOrderId(order.id as OrderId)}.pdf"`)
+      .header('Content-Disposition', `attachment; filename="bollettino-${formatOrderId(order.id)}.pdf"`)
       .header('Cache-Control', 'no-store')
       .send(pdf)
   })
