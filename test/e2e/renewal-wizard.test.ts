@@ -104,6 +104,12 @@ describe.skipIf(!browserAvailable())('in Chromium: the RENEW wizard', { timeout:
       expect(summary).toContain('1º luglio 2027') // R4: from E, not from today
 
       await page.getByRole('button', { name: 'Conferma l’ordine' }).click()
+      if (method === 'card' || method === 'paypal') {
+        // straight on to pay: no second click after "Conferma l'ordine"
+        await page.waitForURL(/\/sandbox\//)
+        await page.goto(`${portal.url}/caselle`)
+        await page.getByRole('link', { name: /^Riprendi l’ordine/ }).click()
+      }
       await page.waitForURL(/\/ordini\/[0-9A-Z]+/)
       await shot('order')
       const orderPage = await page.locator('main').textContent()
