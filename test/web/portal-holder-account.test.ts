@@ -248,6 +248,11 @@ describe.each(testDatabases())('%s: the holder’s account', (_name, open) => {
       // the payment instructions again
       const instructions = await client2.get(`/ordini/${openId}`)
       expect(instructions.body).toContain('IBAN')
+      // copy buttons for the IBAN and the causale (shown by /static/copy.js; hidden without JavaScript)
+      expect(instructions.body).toContain('data-copy="IT44T0999901000000000123456"')
+      expect(instructions.body).toContain(`data-copy="${openNumber}"`)
+      expect(instructions.body).toContain('<script src="/static/copy.js" defer></script>')
+      expect((await client2.get('/static/copy.js')).statusCode).toBe(200)
       expect(instructions.body).toContain(`href="/ordini/${openId}/annulla"`)
 
       // cancel: asked first, then done once, audited, e-mailed
