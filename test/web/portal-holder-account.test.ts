@@ -372,4 +372,32 @@ describe.each(testDatabases())('%s: the holder’s account', (_name, open) => {
       }
     })
   })
+
+  describe('contracts', () => {
+    it('a privacy notice is acknowledged as read, not accepted; a contract page leads back to the step', async () => {
+      const [mailbox] = await setup([{ expiresOn: '2026-07-01', address: 'privacy@pec.example.it' }])
+      await saveContract(t.database.db, {
+        document: { code: 'informativa-privacy', titleIt: 'Informativa sul trattamento dei dati personali', titleEn: 'Privacy notice', onerous: false },
+        versions: [{ version: '1.0', effectiveFrom: '2026-01-08', url: '-', body: 'Titolare del trattamento.' }],
+      })
+      const client = await signIn()
+      const base = `/rinnovo/${mailbox.id}`
+      await client.get(base)
+      await step(client, `${base}/durata`, { years: '1' })
+      const page = await client.get(`${base}/contratti`)
+      expect(page.body).toContain('Ho letto «Informativa sul trattamento dei dati personali», versione 1.0')
+      expect(page.body).not.toContain('Ho letto e accetto «Informativa')
+      expect(page.body).toContain('Ho letto e accetto «Condizioni generali del servizio PEC»')
+      const missing = await client.post(`${base}/contratti`, { 'accept_condizioni-generali': 'yes' }, page.body)
+      expect(missing.body).toContain('Per proseguire conferma di aver letto «Informativa sul trattamento dei dati personali».')
+      const returnTo = encodeURIComponent(`${base}/contratti`)
+      expect(page.body).toContain(`href="/contratti/informativa-privacy/1.0?ritorno=${returnTo}"`)
+      const text = await client.get(`/contratti/informativa-privacy/1.0?ritorno=${returnTo}`)
+      expect(text.body).toContain(`<a class="button" href="${base}/contratti">Torna al rinnovo</a>`)
+      expect(text.body).toContain('in vigore dall’8 gennaio 2026')
+      const elsewhere = await client.get('/contratti/informativa-privacy/1.0?ritorno=https%3A%2F%2Fevil.example')
+      expect(elsewhere.body).not.toContain('href="https://evil.example') // never a link off the site
+      expect(elsewhere.body).not.toContain('Torna al rinnovo')
+    })
+  })
 })

@@ -302,7 +302,7 @@ describe.each(testDatabases())('%s: portal renewal wizard', (_name, open) => {
     expect(none.body).toContain('Scegli la durata del rinnovo.')
     await client.post(`${base}/durata`, { years: '3' }, none.body)
     const contracts = await client.get(`${base}/contratti`)
-    expect(contracts.body).toContain('href="/contratti/condizioni-generali/3.2"')
+    expect(contracts.body).toContain('href="/contratti/condizioni-generali/3.2?ritorno=%2Frinnovo%2F')
     expect(contracts.body).toMatch(/<legend>Approvazione specifica delle clausole vessatorie/)
     const onlyTerms = await client.post(`${base}/contratti`, { 'accept_condizioni-generali': 'yes' }, contracts.body)
     expect(onlyTerms.statusCode).toBe(422)

@@ -24,6 +24,8 @@ export const wizardText = {
     'wizard.contracts.legend': 'Documenti contrattuali',
     'wizard.contracts.read': 'Leggi «{title}» (versione {version})',
     'wizard.contracts.accept': 'Ho letto e accetto «{title}», versione {version}',
+    'wizard.contracts.acknowledge': 'Ho letto «{title}», versione {version}',
+    'wizard.contracts.acknowledgeMissing': 'Per proseguire conferma di aver letto «{title}».',
     'wizard.contracts.onerousLegend': 'Approvazione specifica delle clausole vessatorie (artt. 1341 e 1342 del Codice civile)',
     'wizard.contracts.onerousHint': 'Le clausole indicate nel documento richiedono un’approvazione espressa e separata.',
     'wizard.contracts.approve': 'Approvo specificamente, ai sensi degli artt. 1341 e 1342 c.c., le clausole di «{title}», versione {version}',
@@ -157,6 +159,7 @@ export const wizardText = {
     'contract.title': '{title}',
     'contract.version': 'Versione {version}, in vigore {date}',
     'contract.back': 'Torna indietro per accettarlo: questa pagina non registra nulla.',
+    'contract.backToStep': 'Torna al rinnovo',
   },
   en: {
     'wizard.title': 'Renewing the mailbox {mailbox}',
@@ -180,6 +183,8 @@ export const wizardText = {
     'wizard.contracts.legend': 'Contract documents',
     'wizard.contracts.read': 'Read “{title}” (version {version})',
     'wizard.contracts.accept': 'I have read and accept “{title}”, version {version}',
+    'wizard.contracts.acknowledge': 'I have read “{title}”, version {version}',
+    'wizard.contracts.acknowledgeMissing': 'To continue, confirm that you have read “{title}”.',
     'wizard.contracts.onerousLegend': 'Specific approval of onerous clauses (Italian Civil Code arts. 1341 and 1342)',
     'wizard.contracts.onerousHint': 'The clauses listed in the document need an express, separate approval.',
     'wizard.contracts.approve': 'Under arts. 1341 and 1342 of the Civil Code, I specifically approve the clauses of “{title}”, version {version}',
@@ -313,5 +318,6 @@ export const wizardText = {
     'contract.title': '{title}',
     'contract.version': 'Version {version}, in force {date}',
     'contract.back': 'Go back to accept it: this page records nothing.',
+    'contract.backToStep': 'Back to the renewal',
   },
 } satisfies Catalogue<string>

@@ -89,9 +89,11 @@ export async function wizardStepRoutes(app: FastifyInstance, services: Services)
         title,
         id: `accept-${c.code}`,
         name: `accept_${c.code}`,
-        href: `/contratti/${encodeURIComponent(c.code)}/${encodeURIComponent(c.version)}`,
+        href: `/contratti/${encodeURIComponent(c.code)}/${encodeURIComponent(c.version)}?ritorno=${encodeURIComponent(stepUrl(context.mailbox.id, 'contracts'))}`,
+        // a notice (informativa) is acknowledged as read, not accepted; terms are accepted
+        notice: c.code.startsWith('informativa'),
         readLabel: request.t('wizard.contracts.read', { title, version: c.version }),
-        label: request.t(c.onerous ? 'wizard.contracts.approve' : 'wizard.contracts.accept', { title, version: c.version }),
+        label: request.t(c.onerous ? 'wizard.contracts.approve' : c.code.startsWith('informativa') ? 'wizard.contracts.acknowledge' : 'wizard.contracts.accept', { title, version: c.version }),
         checked: checked(c.code),
       }
     })
@@ -111,7 +113,7 @@ export async function wizardStepRoutes(app: FastifyInstance, services: Services)
     const items = contractItems(request, context, (code) => field(request.body, `accept_${code}`) === 'yes')
     const errors: FieldError[] = items
       .filter((i) => !i.checked)
-      .map((i) => ({ field: i.id, message: request.t(i.onerous ? 'wizard.contracts.onerousMissing' : 'wizard.contracts.missing', { title: i.title }) }))
+      .map((i) => ({ field: i.id, message: request.t(i.onerous ? 'wizard.contracts.onerousMissing' : i.notice ? 'wizard.contracts.acknowledgeMissing' : 'wizard.contracts.missing', { title: i.title }) }))
     if (errors.length) return reply.page('portal/wizard-contracts.eta', stepView(request, context, 'contracts', { items, errors }), 422)
     // R3: each version accepted, with when and from where (art. 1341–1342 c.c. approvals included)
     const acceptedAt = context.now.toISOString()
