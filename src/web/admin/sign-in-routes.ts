@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify'
+import { partOfDay } from '../../core/greeting'
 import { storedUsername } from '../../operators/queries'
 import { signInOperator } from '../../operators/sign-in-operator'
 import type { Services } from '../../services'
@@ -56,5 +57,5 @@ export async function officeSignInRoutes(app: FastifyInstance, services: Service
     return reply.redirect(`${OFFICE_PATH}/accedi?uscito=1`, 303)
   })
 
-  app.get('/', { preHandler: requireOperator }, async (request, reply) => reply.page('admin/home.eta', { title: request.t('home.title') }))
+  app.get('/', { preHandler: requireOperator }, async (request, reply) => reply.page('admin/home.eta', { title: request.t('home.title'), partOfDay: partOfDay(services.deps.clock.now()) }))
 }
