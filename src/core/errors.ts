@@ -40,3 +40,17 @@ export class DomainError extends Error {
 export function errorMessage(code: ErrorCode, language: 'it' | 'en'): string {
   return ERROR_MESSAGES[code][language]
 }
+
+/**
+ * The embedded database's folder is held by another process (PGlite is single-process). Its
+ * message stays technical, for logs; the command line says it in the operator's language.
+ */
+export class DataFolderInUseError extends Error {
+  constructor(
+    readonly folder: string,
+    readonly ownerPid: number,
+  ) {
+    super(`the embedded database in ${folder} is in use by process ${ownerPid}; stop it first, or set DATABASE_URL to a PostgreSQL server to run several processes`)
+    this.name = 'DataFolderInUseError'
+  }
+}
