@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander'
 import type { ConfigError } from '../config'
 import { cliExitCode } from '../core/error-codes'
-import { DomainError, errorMessage } from '../core/errors'
+import { DataFolderInUseError, DomainError, errorMessage } from '../core/errors'
 import type { Lang } from '../web/i18n'
 import { demoCommands } from './commands/demo'
 import { importCommands } from './commands/import'
@@ -106,6 +106,7 @@ function buildProgram(cli: Cli): Command {
 function describeError({ t, lang }: Cli, error: unknown, configError: typeof ConfigError): string {
   if (error instanceof DomainError) return `${errorMessage(error.code, lang)}${error.detail ? `: ${error.detail}` : ''} (${error.code})`
   if (error instanceof SecretCancelled) return t('secret.cancelled')
+  if (error instanceof DataFolderInUseError) return t('error.dataFolderInUse', { folder: error.folder, pid: error.ownerPid })
   if (error instanceof configError || error instanceof UsageError) return error.message
   return error instanceof Error ? error.message : String(error)
 }

@@ -1,3 +1,4 @@
+import { DataFolderInUseError } from '../core/errors'
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -223,8 +224,7 @@ const foldersHeldHere = new Set<string>()
 /** PGlite is single-process: a second process on the same folder would corrupt it. */
 function lockDataFolder(folder: string): () => void {
   const lockPath = join(folder, 'pec-renewal.lock')
-  const inUse = (owner: number) =>
-    new Error(`the embedded database in ${folder} is in use by process ${owner}; stop it first, or set DATABASE_URL to a PostgreSQL server to run several processes`)
+  const inUse = (owner: number) => new DataFolderInUseError(folder, owner)
   const held = resolve(folder)
   if (foldersHeldHere.has(held)) throw inUse(process.pid)
   for (let attempt = 0; attempt < 2; attempt++) {

@@ -40,7 +40,8 @@ describe('pec-renewal as a process', () => {
     try {
       const result = await spawnCli(['outbox', 'list'], env)
       expect(result.code).not.toBe(0)
-      expect(result.stderr).toMatch(new RegExp(`in use by process ${process.pid}`))
+      expect(result.stderr).toMatch(new RegExp(`^errore: il database integrato in .+ è in uso dal processo ${process.pid} `)) // Italian, whole
+      expect(result.stderr).not.toMatch(/in use by/)
     } finally {
       await held.close()
     }

@@ -335,6 +335,14 @@ describe.each(['it', 'en'] as const)('templates (%s)', (language) => {
   })
 })
 
+describe('the bollettino instructions', () => {
+  it('link the pre-filled slip (PDF) on the portal', () => {
+    const mail = renderMail({ template: 'reminder', language: 'it', params: reminder({ openOrder: order('bollettino') }) }, context)
+    expect(mail.html).toContain('href="https://rinnovi.example.it/ordini/K7MR4DXP52/bollettino.pdf"')
+    expect(mail.text).toContain('Scarica il bollettino precompilato (PDF)')
+  })
+})
+
 // Italian elision: the e-mails read dates through the same helper as the pages (datePhrase).
 describe('dates in sentences (Italian elision)', () => {
   const bodies = (mail: MailToRender) => read(mail).both

@@ -88,7 +88,8 @@ describe.each(testDatabases())('%s: the holder’s account', (_name, open) => {
     const summary = await client.get(`${base}/riepilogo`)
     const done = await client.post(`${base}/conferma`, {}, summary.body)
     expect(done.statusCode).toBe(303)
-    return done.headers.location!.slice('/ordini/'.length)
+    const [open] = await t.database.db.select().from(orders).where(and(eq(orders.mailboxId, mailboxId), eq(orders.status, 'open')))
+    return open.id
   }
 
   async function pay(orderId: string, reference = `tx-${orderId}`) {
@@ -247,6 +248,11 @@ describe.each(testDatabases())('%s: the holder’s account', (_name, open) => {
       // the payment instructions again
       const instructions = await client2.get(`/ordini/${openId}`)
       expect(instructions.body).toContain('IBAN')
+      // copy buttons for the IBAN and the causale (shown by /static/copy.js; hidden without JavaScript)
+      expect(instructions.body).toContain('data-copy="IT44T0999901000000000123456"')
+      expect(instructions.body).toContain(`data-copy="${openNumber}"`)
+      expect(instructions.body).toContain('<script src="/static/copy.js" defer></script>')
+      expect((await client2.get('/static/copy.js')).statusCode).toBe(200)
       expect(instructions.body).toContain(`href="/ordini/${openId}/annulla"`)
 
       // cancel: asked first, then done once, audited, e-mailed
@@ -300,6 +306,98 @@ describe.each(testDatabases())('%s: the holder’s account', (_name, open) => {
       expect(row.status).toBe('open')
       expect(mine.id).not.toBe(theirs.id)
       expect((await new WebClient(app).get('/account')).statusCode).toBe(303) // signed out: to the sign-in page
+    })
+  })
+
+  describe('the wizard’s flow', () => {
+    it('every "Modifica" on the summary comes back to the summary once the step is saved', async () => {
+      const [mailbox] = await setup([{ expiresOn: '2026-07-01', address: 'modifica@pec.example.it' }])
+      const client = await signIn()
+      const base = `/rinnovo/${mailbox.id}`
+      await client.get(base)
+      await step(client, `${base}/durata`, { years: '1' })
+      await step(client, `${base}/contratti`, { 'accept_condizioni-generali': 'yes' })
+      await step(client, `${base}/fatturazione`, BUSINESS)
+      await step(client, `${base}/pagamento`, { method: 'bonifico' })
+      const summary = await client.get(`${base}/riepilogo`)
+      const changes: Array<[string, Record<string, string>]> = [
+        ['durata', { years: '2' }],
+        ['contratti', { 'accept_condizioni-generali': 'yes' }],
+        ['fatturazione', { ...BUSINESS, street: 'Via Cavour' }],
+        ['pagamento', { method: 'bollettino' }],
+      ]
+      for (const [path, form] of changes) {
+        const link = `${base}/${path}?da=riepilogo`
+        expect(summary.body).toContain(`href="${link}"`)
+        const page = await client.get(link)
+        expect(page.body).toContain(`action="${base}/${path}?da=riepilogo"`)
+        expect(page.body).toMatch(new RegExp(`<a href="${base}/riepilogo">`)) // "Indietro" goes back to the summary too
+        const saved = await client.post(link, form, page.body)
+        expect(saved.headers.location, path).toBe(`${base}/riepilogo`)
+      }
+      const after = await client.get(`${base}/riepilogo`)
+      expect(after.body).toContain('2 anni')
+      expect(after.body).toContain('Via Cavour 11')
+      expect(after.body).toContain('Bollettino postale')
+      // outside the summary, a step still leads to the next one
+      const plain = await client.get(`${base}/durata`)
+      expect((await client.post(`${base}/durata`, { years: '1' }, plain.body)).headers.location).toBe(`${base}/contratti`)
+    })
+
+    it('card: "Conferma l’ordine" goes straight to the payment page; the PayPal simulation speaks of PayPal, not cards', async () => {
+      const [card, paypal] = await setup([
+        { expiresOn: '2026-07-01', address: 'carta@pec.example.it' },
+        { expiresOn: '2026-07-02', address: 'paypal@pec.example.it' },
+      ])
+      const client = await signIn()
+      for (const [mailbox, method] of [[card, 'card'], [paypal, 'paypal']] as const) {
+        const base = `/rinnovo/${mailbox.id}`
+        await client.get(base)
+        await step(client, `${base}/durata`, { years: '1' })
+        await step(client, `${base}/contratti`, { 'accept_condizioni-generali': 'yes' })
+        await step(client, `${base}/fatturazione`, BUSINESS)
+        await step(client, `${base}/pagamento`, { method })
+        const summary = await client.get(`${base}/riepilogo`)
+        const done = await client.post(`${base}/conferma`, {}, summary.body)
+        expect(done.headers.location).toMatch(/^\/sandbox\/pagamento\/\w+$/)
+        const gateway = await client.get(done.headers.location!)
+        expect(gateway.body).toContain('SIMULAZIONE — nessun addebito reale')
+        if (method === 'paypal') {
+          expect(gateway.body).toContain('Pagamento PayPal (simulazione)')
+          expect(gateway.body).not.toMatch(/carta/i)
+          expect(gateway.body).toContain('Simula un pagamento PayPal non autorizzato')
+        } else {
+          expect(gateway.body).toContain('Simula una carta rifiutata')
+        }
+      }
+    })
+  })
+
+  describe('contracts', () => {
+    it('a privacy notice is acknowledged as read, not accepted; a contract page leads back to the step', async () => {
+      const [mailbox] = await setup([{ expiresOn: '2026-07-01', address: 'privacy@pec.example.it' }])
+      await saveContract(t.database.db, {
+        document: { code: 'informativa-privacy', titleIt: 'Informativa sul trattamento dei dati personali', titleEn: 'Privacy notice', onerous: false },
+        versions: [{ version: '1.0', effectiveFrom: '2026-01-08', url: '-', body: 'Titolare del trattamento.' }],
+      })
+      const client = await signIn()
+      const base = `/rinnovo/${mailbox.id}`
+      await client.get(base)
+      await step(client, `${base}/durata`, { years: '1' })
+      const page = await client.get(`${base}/contratti`)
+      expect(page.body).toContain('Ho letto «Informativa sul trattamento dei dati personali», versione 1.0')
+      expect(page.body).not.toContain('Ho letto e accetto «Informativa')
+      expect(page.body).toContain('Ho letto e accetto «Condizioni generali del servizio PEC»')
+      const missing = await client.post(`${base}/contratti`, { 'accept_condizioni-generali': 'yes' }, page.body)
+      expect(missing.body).toContain('Per proseguire conferma di aver letto «Informativa sul trattamento dei dati personali».')
+      const returnTo = encodeURIComponent(`${base}/contratti`)
+      expect(page.body).toContain(`href="/contratti/informativa-privacy/1.0?ritorno=${returnTo}"`)
+      const text = await client.get(`/contratti/informativa-privacy/1.0?ritorno=${returnTo}`)
+      expect(text.body).toContain(`<a class="button" href="${base}/contratti">Torna al rinnovo</a>`)
+      expect(text.body).toContain('in vigore dall’8 gennaio 2026')
+      const elsewhere = await client.get('/contratti/informativa-privacy/1.0?ritorno=https%3A%2F%2Fevil.example')
+      expect(elsewhere.body).not.toContain('href="https://evil.example') // never a link off the site
+      expect(elsewhere.body).not.toContain('Torna al rinnovo')
     })
   })
 })

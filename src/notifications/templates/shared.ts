@@ -87,6 +87,12 @@ function methodInstructions(method: PaymentMethod, order: OpenOrderFacts, mailbo
             [it ? 'Causale' : 'Reference (causale)', reason],
           ],
         },
+        // the pre-filled TD 896 slip, behind the holder's sign-in (which then opens it)
+        {
+          kind: 'action',
+          label: it ? 'Scarica il bollettino precompilato (PDF)' : 'Download the pre-filled slip (PDF)',
+          href: `${context.publicUrl.replace(/\/$/, '')}/ordini/${order.orderId}/bollettino.pdf`,
+        },
       ]
   }
 }

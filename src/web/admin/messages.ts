@@ -30,7 +30,9 @@ const office = {
     'opsignin.signedOut': 'Sei uscito dall’ufficio.',
 
     'home.title': 'Ufficio',
-    'home.welcome': 'Buongiorno, {name}.',
+    'home.welcome.morning': 'Buongiorno, {name}.',
+    'home.welcome.afternoon': 'Buon pomeriggio, {name}.',
+    'home.welcome.evening': 'Buonasera, {name}.',
     'home.statements': 'Carica un estratto conto (bonifici)',
     'home.statementsHint': 'camt.053 o CBI RH dalla banca: ogni bonifico viene abbinato all’ordine indicato nella causale.',
     'home.slips': 'Carica il rendiconto dei bollettini (Poste Italiane)',
@@ -148,7 +150,9 @@ const office = {
     'opsignin.signedOut': 'You have signed out of the back office.',
 
     'home.title': 'Back office',
-    'home.welcome': 'Hello, {name}.',
+    'home.welcome.morning': 'Good morning, {name}.',
+    'home.welcome.afternoon': 'Good afternoon, {name}.',
+    'home.welcome.evening': 'Good evening, {name}.',
     'home.statements': 'Upload a bank statement (bank transfers)',
     'home.statementsHint': 'camt.053 or CBI RH from the bank: each transfer is matched to the order quoted in its payment reason.',
     'home.slips': 'Upload the postal slips report (Poste Italiane)',

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { businessDate, formatDate, formatInstant, type CalendarDate } from '../../core/calendar'
 import { formatEuro } from '../../core/money'
+import { partOfDay } from '../../core/greeting'
 import { failedCommands, failedMail, overdueOrders, tomorrowsRun, workQueueCounts } from '../../flows/work-queues'
 import type { Services } from '../../services'
 import { requireOperator } from './roles'
@@ -31,7 +32,7 @@ export async function queuesRoutes(app: FastifyInstance, services: Services): Pr
       { id: 'failed-mail', href: '/ufficio/code/posta-non-consegnata', count: counts.failedMail },
       { id: 'failed-commands', href: '/ufficio/code/comandi-falliti', count: counts.failedCommands },
     ]
-    return reply.page('admin/home.eta', { title: request.t('home.title'), queues, tomorrow: formatDate(counts.tomorrow.date, request.lang) })
+    return reply.page('admin/home.eta', { title: request.t('home.title'), partOfDay: partOfDay(services.deps.clock.now()), queues, tomorrow: formatDate(counts.tomorrow.date, request.lang) })
   })
 
   const table = (request: FastifyRequest, key: string, table: QueueTable, extra: Record<string, unknown> = {}) =>

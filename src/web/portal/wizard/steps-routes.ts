@@ -2,13 +2,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { formatDate } from '../../../core/calendar'
 import { formatEuro } from '../../../core/money'
 import { billingFormFor, BILLING_FIELDS, PROVINCES, validateBilling, type BillingForm, type InvoiceBilling } from '../../../renewals/billing'
+import { startCheckout } from '../../../payments/gateways/start-checkout'
 import { contractsAccepted, placeDraftOrder, saveDraft } from '../../../renewals/drafts'
 import { findBillingProfile } from '../../../renewals/queries'
 import { extendedExpiry, priceOrder, renewalBase } from '../../../renewals/rules'
 import type { AcceptedContract, PaymentMethod } from '../../../renewals/schema'
 import type { Services } from '../../../services'
 import { requireHolder, type FieldError } from '../plugin'
-import { loadWizard, priceFor, stepUrl, stepView, type WizardContext } from './wizard-context'
+import { FROM_SUMMARY, loadWizard, priceFor, stepDoneUrl, stepUrl, stepView, type WizardContext } from './wizard-context'
 
 type Form = Record<string, string | string[] | undefined>
 
@@ -76,7 +77,7 @@ export async function wizardStepRoutes(app: FastifyInstance, services: Services)
     const offered = priceFor(context, years)
     if (!offered) return showDuration(request, reply, context, null, [{ field: 'years', message: request.t('wizard.duration.missing') }])
     await saveDraft(deps.db, request.holder!.accountId, context.mailbox.id, { years }, context.now)
-    return reply.redirect(stepUrl(context.mailbox.id, 'contracts'), 303)
+    return reply.redirect(stepDoneUrl(request, context, 'contracts'), 303)
   })
 
   // ---- 2. contratti ----
@@ -88,9 +89,11 @@ export async function wizardStepRoutes(app: FastifyInstance, services: Services)
         title,
         id: `accept-${c.code}`,
         name: `accept_${c.code}`,
-        href: `/contratti/${encodeURIComponent(c.code)}/${encodeURIComponent(c.version)}`,
+        href: `/contratti/${encodeURIComponent(c.code)}/${encodeURIComponent(c.version)}?ritorno=${encodeURIComponent(stepUrl(context.mailbox.id, 'contracts'))}`,
+        // a notice (informativa) is acknowledged as read, not accepted; terms are accepted
+        notice: c.code.startsWith('informativa'),
         readLabel: request.t('wizard.contracts.read', { title, version: c.version }),
-        label: request.t(c.onerous ? 'wizard.contracts.approve' : 'wizard.contracts.accept', { title, version: c.version }),
+        label: request.t(c.onerous ? 'wizard.contracts.approve' : c.code.startsWith('informativa') ? 'wizard.contracts.acknowledge' : 'wizard.contracts.accept', { title, version: c.version }),
         checked: checked(c.code),
       }
     })
@@ -110,7 +113,7 @@ export async function wizardStepRoutes(app: FastifyInstance, services: Services)
     const items = contractItems(request, context, (code) => field(request.body, `accept_${code}`) === 'yes')
     const errors: FieldError[] = items
       .filter((i) => !i.checked)
-      .map((i) => ({ field: i.id, message: request.t(i.onerous ? 'wizard.contracts.onerousMissing' : 'wizard.contracts.missing', { title: i.title }) }))
+      .map((i) => ({ field: i.id, message: request.t(i.onerous ? 'wizard.contracts.onerousMissing' : i.notice ? 'wizard.contracts.acknowledgeMissing' : 'wizard.contracts.missing', { title: i.title }) }))
     if (errors.length) return reply.page('portal/wizard-contracts.eta', stepView(request, context, 'contracts', { items, errors }), 422)
     // R3: each version accepted, with when and from where (art. 1341–1342 c.c. approvals included)
     const acceptedAt = context.now.toISOString()
@@ -123,7 +126,7 @@ export async function wizardStepRoutes(app: FastifyInstance, services: Services)
       ...(userAgent ? { userAgent } : {}),
     }))
     await saveDraft(deps.db, request.holder!.accountId, context.mailbox.id, { acceptedContracts }, context.now)
-    return reply.redirect(stepUrl(context.mailbox.id, 'billing'), 303)
+    return reply.redirect(stepDoneUrl(request, context, 'billing'), 303)
   })
 
   // ---- 3. fatturazione ----
@@ -164,7 +167,7 @@ export async function wizardStepRoutes(app: FastifyInstance, services: Services)
       return showBilling(request, reply, context, posted, errors)
     }
     await saveDraft(deps.db, request.holder!.accountId, context.mailbox.id, { billing: checked.billing }, context.now)
-    return reply.redirect(stepUrl(context.mailbox.id, 'payment'), 303)
+    return reply.redirect(stepDoneUrl(request, context, 'payment'), 303)
   })
 
   // ---- 4. pagamento ----
@@ -192,7 +195,7 @@ export async function wizardStepRoutes(app: FastifyInstance, services: Services)
       return reply.page('portal/wizard-payment.eta', stepView(request, context, 'payment', { methods: methodOptions(request), chosen: null, errors }), 422)
     }
     await saveDraft(deps.db, request.holder!.accountId, context.mailbox.id, { method }, context.now)
-    return reply.redirect(stepUrl(context.mailbox.id, 'summary'), 303)
+    return reply.redirect(stepDoneUrl(request, context, 'summary'), 303)
   })
 
   // ---- 5. riepilogo → CONFERMA ----
@@ -233,11 +236,12 @@ export async function wizardStepRoutes(app: FastifyInstance, services: Services)
           ].filter(Boolean),
           contracts: context.contracts.map((c) => `${lang === 'it' ? c.titleIt : c.titleEn} (${c.version})`),
         },
+        // each "Modifica" comes back here once its step is saved
         links: {
-          duration: stepUrl(context.mailbox.id, 'duration'),
-          contracts: stepUrl(context.mailbox.id, 'contracts'),
-          billing: stepUrl(context.mailbox.id, 'billing'),
-          payment: stepUrl(context.mailbox.id, 'payment'),
+          duration: `${stepUrl(context.mailbox.id, 'duration')}?${FROM_SUMMARY}`,
+          contracts: `${stepUrl(context.mailbox.id, 'contracts')}?${FROM_SUMMARY}`,
+          billing: `${stepUrl(context.mailbox.id, 'billing')}?${FROM_SUMMARY}`,
+          payment: `${stepUrl(context.mailbox.id, 'payment')}?${FROM_SUMMARY}`,
         },
         confirmAction: `/rinnovo/${context.mailbox.id}/conferma`,
         register: context.mailbox.register, // R7: what a lapse would mean there, said before paying
@@ -249,6 +253,17 @@ export async function wizardStepRoutes(app: FastifyInstance, services: Services)
     const context = await loadWizard(services, request, reply, 'summary') // a second submit lands on the order
     if (!context) return reply
     const order = await placeDraftOrder(deps, { holder: request.holder!, mailboxId: context.mailbox.id })
+    if (order.method === 'card' || order.method === 'paypal') {
+      // Card and PayPal: "Conferma l'ordine" goes straight on to pay, no second click (issue 14).
+      // Should the gateway not answer, the order page offers the button again.
+      const start = await startCheckout(deps, services.gateways, { orderId: order.orderId, actor: `holder:${request.holder!.accountId}`, language: request.lang }).catch(
+        (error: unknown) => {
+          request.log.warn({ err: error, orderId: order.orderId }, 'checkout not started after the order; the order page offers it')
+          return null
+        },
+      )
+      if (start?.kind === 'redirect') return reply.redirect(start.redirectUrl, 303)
+    }
     return reply.redirect(`/ordini/${order.orderId}`, 303)
   })
 }

@@ -82,17 +82,31 @@ export function stepsNav(request: FastifyRequest, context: WizardContext, curren
   }))
 }
 
+/** Set on the summary's "Modifica" links: the changed step then leads back to the summary. */
+export const FROM_SUMMARY = 'da=riepilogo'
+
+export function cameFromSummary(request: FastifyRequest): boolean {
+  return (request.query as Record<string, unknown> | undefined)?.da === 'riepilogo'
+}
+
+/** Where a step goes once saved: the next step, or straight back to the summary it was changed from. */
+export function stepDoneUrl(request: FastifyRequest, context: WizardContext, next: WizardStep): string {
+  return stepUrl(context.mailbox.id, cameFromSummary(request) ? 'summary' : next)
+}
+
 /** The frame every step view shares. */
 export function stepView(request: FastifyRequest, context: WizardContext, step: WizardStep, view: Record<string, unknown>) {
   const index = WIZARD_STEPS.indexOf(step)
+  const fromSummary = cameFromSummary(request) && step !== 'summary'
   return {
     title: `${request.t(`wizard.step.${step}`)} — ${request.t('wizard.title', { mailbox: context.mailbox.address })}`,
     heading: request.t('wizard.title', { mailbox: context.mailbox.address }),
     stepTitle: request.t(`wizard.step.${step}`),
     stepOf: request.t('wizard.stepOf', { n: index + 1, total: WIZARD_STEPS.length }),
     steps: stepsNav(request, context, step),
-    action: stepUrl(context.mailbox.id, step),
-    backUrl: index > 0 ? stepUrl(context.mailbox.id, WIZARD_STEPS[index - 1]) : '/caselle',
+    action: stepUrl(context.mailbox.id, step) + (fromSummary ? `?${FROM_SUMMARY}` : ''),
+    backUrl: fromSummary ? stepUrl(context.mailbox.id, 'summary') : index > 0 ? stepUrl(context.mailbox.id, WIZARD_STEPS[index - 1]) : '/caselle',
+    fromSummary,
     ...view,
   }
 }
