@@ -1,6 +1,6 @@
 import type { CalendarDate } from '../core/calendar'
 import { DomainError, type ErrorCode } from '../core/errors'
-import { parseOrderId } from '../core/order-id'
+import { parseOrderId, type OrderId } from '../core/order-id'
 import { audit, type Actor } from '../db/audit'
 import type { Deps } from '../deps'
 import { findPayment } from '../payments/queries'
@@ -21,7 +21,7 @@ export interface AssignInput {
 
 export interface Assignment {
   paymentId: number
-  orderId: string
+  orderId: OrderId
   /** The payment the settlement registered for the order (a batch of one). */
   registeredPaymentId: number
   /** What paid the order: the payment's amount, or the order's total when it paid more. */

@@ -1,3 +1,4 @@
+import type { CalendarDate } from '../core/calendar'
 import { sql } from 'drizzle-orm'
 import { queryRows, type Db } from '../db/client'
 import { invoiceNumber } from './config'
@@ -8,7 +9,7 @@ export interface InvoiceListing {
   id: number
   kind: InvoiceKind
   number: string
-  issuedOn: string
+  issuedOn: CalendarDate
   orderId: string
   paymentId: number
   buyer: string

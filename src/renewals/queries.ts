@@ -60,7 +60,7 @@ export async function findOpenOrder(db: Executor, mailboxId: number): Promise<Or
 }
 
 /** An order's status, changed under the locks the caller holds (cancelOrder). */
-export async function setOrderStatus(tx: Tx, orderId: string, status: 'cancelled'): Promise<void> {
+export async function setOrderStatus(tx: Tx, orderId: OrderId, status: 'cancelled'): Promise<void> {
   await tx.update(orders).set({ status }).where(eq(orders.id, orderId))
 }
 

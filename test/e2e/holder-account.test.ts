@@ -1,3 +1,4 @@
+import { parseCalendarDate } from '../../src/core/calendar'
 import { afterEach, describe, expect, it } from 'vitest'
 import { eq } from 'drizzle-orm'
 import { hashPassword } from '../../src/accounts/passwords'
@@ -29,7 +30,7 @@ describe.skipIf(!browserAvailable())('in Chromium: the holder’s own pages', { 
     await seedConvention(db, FNOMCEO_DEMO)
     await saveContract(db, {
       document: { code: 'condizioni', titleIt: 'Condizioni generali', titleEn: 'Terms and conditions', onerous: false },
-      versions: [{ version: '3.2', effectiveFrom: '2025-01-01', url: '-', body: 'Testo delle condizioni.' }],
+      versions: [{ version: '3.2', effectiveFrom: parseCalendarDate('2025-01-01'), url: '-', body: 'Testo delle condizioni.' }],
     })
     await seedMailbox(db, { expiresOn: '2027-03-01', address: 'dopo@pec.example.it', accountId: 'FNOM000078' })
     await seedMailbox(db, { expiresOn: '2026-06-08', address: LONG, accountId: 'FNOM000078', register: 'ini_pec' })

@@ -1,6 +1,9 @@
 import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
-import { addDays, compareDates, type CalendarDate } from '../../src/core/calendar'
+import { addDays, compareDates, parseCalendarDate, type CalendarDate } from '../../src/core/calendar'
+import type { OrderId } from '../../src/core/order-id'
+
+const BASE_ACTIVATION = parseCalendarDate('2020-01-01')
 import { queryRows, sql, type Db } from '../../src/db/client'
 import { accounts, mailboxes, type MailboxStatus } from '../../src/accounts/schema'
 import { orders, type OrderStatus, type PaymentMethod } from '../../src/renewals/schema'
@@ -107,7 +110,7 @@ async function seed(db: Db, scenario: Scenario): Promise<Seeded[]> {
     .insert(mailboxes)
     .values(
       seeded.map((m, i) => ({
-        address: m.address, accountId: `A${i}`, conventionCode: m.convention.code, activatedOn: '2020-01-01',
+        address: m.address, accountId: `A${i}`, conventionCode: m.convention.code, activatedOn: BASE_ACTIVATION,
         expiresOn: m.expiresOn, status: m.status, register: m.register, updatedAt: now,
         deactivatedOn: m.status === 'deactivated' ? m.expiresOn : null,
         ...(m.lastReminderDueOn ? { lastReminderDueOn: m.lastReminderDueOn } : {}),
@@ -119,7 +122,7 @@ async function seed(db: Db, scenario: Scenario): Promise<Seeded[]> {
   if (withOrders.length > 0) {
     await db.insert(orders).values(
       withOrders.map(({ m, i, order }) => ({
-        id: order.id, mailboxId: ids.get(m.address)!, accountId: `A${i}`, status: order.status, years: 1,
+        id: order.id as OrderId, mailboxId: ids.get(m.address)!, accountId: `A${i}`, status: order.status, years: 1,
         netCents: 1000, vatCents: order.totalCents - 1000, totalCents: order.totalCents, method: order.method,
         billing: { name: 'Maria Rossi', fiscalCode: 'RSSMRA85T10A562S', email: `holder${i}@example.it` },
         placedBy: 'operator:test', placedAt: now, placedOn: BASE,

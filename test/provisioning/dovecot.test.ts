@@ -152,7 +152,7 @@ describe.runIf(!!dovecot && databases.length > 0)('the SQL adapter, against the 
     it('right password, wrong password, deactivated mailbox', async () => {
       await mailboxWithPassword('portale@pec.example.it', 'portale-789')
       await mailboxWithPassword('spenta@pec.example.it', 'spenta-789')
-      await db.update(mailboxes).set({ status: 'deactivated', deactivatedOn: '2026-07-02' }).where(eq(mailboxes.address, 'spenta@pec.example.it'))
+      await db.update(mailboxes).set({ status: 'deactivated', deactivatedOn: day('2026-07-02') }).where(eq(mailboxes.address, 'spenta@pec.example.it'))
       const config = loadConfig({ DATABASE_URL: 'memory://', PUBLIC_URL: 'https://rinnovi.example.it', SESSION_SECRET: TEST_SESSION_SECRET, IMAP_URL: `imap://127.0.0.1:${server.imapPort}` })
       const services = buildServices(config, t.database, clockOn('2026-06-01'))
       app = await buildServer(services)

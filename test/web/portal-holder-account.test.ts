@@ -1,3 +1,4 @@
+import { parseCalendarDate } from '../../src/core/calendar'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { FastifyInstance } from 'fastify'
 import { and, eq } from 'drizzle-orm'
@@ -52,7 +53,7 @@ describe.each(testDatabases())('%s: the holder’s account', (_name, open) => {
     await seedConvention(db)
     await saveContract(db, {
       document: { code: 'condizioni-generali', titleIt: 'Condizioni generali del servizio PEC', titleEn: 'PEC service terms', onerous: false },
-      versions: [{ version: '3.2', effectiveFrom: '2026-01-01', url: '-', body: 'Articolo 1.' }],
+      versions: [{ version: '3.2', effectiveFrom: parseCalendarDate('2026-01-01'), url: '-', body: 'Articolo 1.' }],
     })
     const seeded = []
     for (const m of mailboxes) seeded.push(await seedMailbox(db, { accountId: 'FNOM000010', ...m }))
@@ -92,7 +93,7 @@ describe.each(testDatabases())('%s: the holder’s account', (_name, open) => {
     return open.id
   }
 
-  async function pay(orderId: string, reference = `tx-${orderId}`) {
+  async function pay(orderId: OrderId, reference = `tx-${orderId}`) {
     const [order] = await t.database.db.select().from(orders).where(eq(orders.id, orderId))
     const outcome = await registerPayment(services.deps, { orderRef: orderId, amountCents: order.totalCents, method: order.method, reference, actor: 'gateway:test' })
     expect(outcome.outcome).toBe('paid')
@@ -378,7 +379,7 @@ describe.each(testDatabases())('%s: the holder’s account', (_name, open) => {
       const [mailbox] = await setup([{ expiresOn: '2026-07-01', address: 'privacy@pec.example.it' }])
       await saveContract(t.database.db, {
         document: { code: 'informativa-privacy', titleIt: 'Informativa sul trattamento dei dati personali', titleEn: 'Privacy notice', onerous: false },
-        versions: [{ version: '1.0', effectiveFrom: '2026-01-08', url: '-', body: 'Titolare del trattamento.' }],
+        versions: [{ version: '1.0', effectiveFrom: parseCalendarDate('2026-01-08'), url: '-', body: 'Titolare del trattamento.' }],
       })
       const client = await signIn()
       const base = `/rinnovo/${mailbox.id}`

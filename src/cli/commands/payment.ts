@@ -122,7 +122,7 @@ export const paymentCommands: CommandGroup = (program, cli) => {
         }
         const { assignHeldPayment } = await import('../../flows/assign-payment')
         const done = await assignHeldPayment(deps, { paymentId: entry, orderRef: opts.order, reason: opts.reason, acceptDifference: Boolean(opts.acceptDifference), actor: cli.actor })
-        const result = { ...done, resolution: 'assigned', orderId: formatOrderId(done.orderId as OrderId) }
+        const result = { ...done, resolution: 'assigned', orderId: formatOrderId(done.orderId) }
         cli.print(
           opts.json,
           result,
