@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { stdnum } from 'stdnum'
 import { addDays, businessDate, type CalendarDate } from '../core/calendar'
 import type { Deps } from '../deps'
+import { queryRows, sql, type Db, type Executor } from '../db/client'
 import { importMailboxes, type ImportResult } from '../accounts/import-mailboxes'
 import { hashPassword } from '../accounts/passwords'
 import { FNOMCEO_DEMO, saveContract, saveConvention } from '../catalog/queries'
@@ -99,6 +100,53 @@ export async function loadDemo(deps: Deps, actor: string): Promise<DemoResult> {
     rmSync(folder, { recursive: true, force: true })
   }
 }
+
+/** The audit actions loadDemo itself writes (the CSV import, the demo operator): any other row is someone's activity. */
+const LOADER_AUDIT_ACTIONS = ['mailbox.imported', 'mailbox.updated', 'operator.created']
+
+/** What a demo database holds beyond what loadDemo writes: rows a new demo would contradict. */
+export interface DemoActivity {
+  orders: number
+  payments: number
+  /** Audit rows of any action loadDemo does not write (a lifecycle run, a sign-in, a password change…). */
+  otherAuditRows: number
+}
+
+/**
+ * The database's activity, or undefined when it holds only what loadDemo writes. The criterion:
+ * any order, any payment, or any audit row whose action is not one of LOADER_AUDIT_ACTIONS.
+ * Loading the demo again over such a database would move expiries and passwords back while the
+ * orders and payments that moved them stay: `demo` refuses it unless told to reset.
+ */
+export async function demoActivity(db: Executor): Promise<DemoActivity | undefined> {
+  const [counts] = await queryRows<{ orders: number; payments: number; other_audit_rows: number }>(
+    db,
+    sql`SELECT (SELECT count(*)::int FROM orders) AS orders,
+               (SELECT count(*)::int FROM payments) AS payments,
+               (SELECT count(*)::int FROM audit_log WHERE action <> ALL (${`{${LOADER_AUDIT_ACTIONS.join(',')}}`}::text[])) AS other_audit_rows`,
+  )
+  const activity = { orders: counts.orders, payments: counts.payments, otherAuditRows: counts.other_audit_rows }
+  return activity.orders || activity.payments || activity.otherAuditRows ? activity : undefined
+}
+
+/**
+ * Demo mode only (the caller checks it): every row of every table emptied, identities restarted,
+ * and the demo loaded afresh, all in one transaction, so a failure leaves the old data whole.
+ * Emptying the whole schema, not the demo's rows one capability at a time, is what makes the result
+ * the same as a new data folder: orders, payments, outbox, audit, sessions, mailboxes, passwords.
+ */
+export async function resetDemo(deps: Deps, actor: string): Promise<DemoResult> {
+  return deps.db.transaction(async (tx) => {
+    await tx.execute(sql.raw(EMPTY_EVERY_TABLE))
+    return loadDemo({ ...deps, db: tx as unknown as Db }, actor) // its own transactions become savepoints of this one
+  })
+}
+
+const EMPTY_EVERY_TABLE = `
+  DO $$ BEGIN
+    EXECUTE (SELECT 'TRUNCATE ' || string_agg(format('%I.%I', schemaname, tablename), ', ') || ' RESTART IDENTITY CASCADE'
+               FROM pg_tables WHERE schemaname = 'public');
+  END $$`
 
 /** Argon2 hashes hold commas: quote every field. */
 function csvField(value: string): string {

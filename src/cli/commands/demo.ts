@@ -9,9 +9,10 @@ export const demoCommands: CommandGroup = (program, cli) => {
   program
     .command('demo')
     .description(t('demo.description'))
+    .option('--reset', t('demo.resetOption'))
     .option('--json', t('option.json'))
     .action(async (opts) => {
-      const [{ demoMarkerPath, markDemoFolder }, { holdsMailboxesOutside }, { DEMO_DOMAIN, loadDemo }, { FNOMCEO_DEMO }] = await Promise.all([
+      const [{ demoMarkerPath, markDemoFolder }, { holdsMailboxesOutside }, { DEMO_DOMAIN, demoActivity, loadDemo, resetDemo }, { FNOMCEO_DEMO }] = await Promise.all([
         import('../../config'),
         import('../../accounts/queries'),
         import('../../demo/load-demo'),
@@ -21,12 +22,24 @@ export const demoCommands: CommandGroup = (program, cli) => {
       await withServices(
         cli,
         async ({ deps, config }) => {
-          if (!existsSync(demoMarkerPath(config.databaseUrl) ?? '') && (await holdsMailboxesOutside(deps.db, DEMO_DOMAIN))) {
+          const demoFolder = existsSync(demoMarkerPath(config.databaseUrl) ?? '')
+          if (!demoFolder && (await holdsMailboxesOutside(deps.db, DEMO_DOMAIN))) {
             throw new UsageError(t('demo.notEmpty', { path: config.databaseUrl }))
           }
+          // A demo that was used (orders, payments, lifecycle runs…) is not loaded over: only --reset starts it again, whole.
+          // --reset empties only a folder already marked as the demo's: never a database the demo did not make.
+          const reset = !!opts.reset && demoFolder
+          const activity = reset ? undefined : await demoActivity(deps.db)
+          if (activity) {
+            cli.exitCode = 4 // a refusal by the state of things, as the other commands' 409s
+            if (opts.json) cli.print(true, { refused: 'demo_in_use', activity, mode: 'demo' }, () => '')
+            else cli.io.stderr.write(`${t('error.prefix')}: ${t('demo.inUse', { ...activity, path: config.databaseUrl })}\n`)
+            return
+          }
+          if (config.mode !== 'demo') throw new Error('the demo runs only in demo mode') // loadConfig made it so: a guard, not a path
           markDemoFolder(config.databaseUrl)
-          const demo = await loadDemo(deps, cli.actor)
-          cli.print(opts.json, { ...demo, mode: 'demo' }, () => {
+          const demo = reset ? await resetDemo(deps, cli.actor) : await loadDemo(deps, cli.actor)
+          cli.print(opts.json, { ...demo, mode: 'demo', reset }, () => {
             const oneYear = FNOMCEO_DEMO.prices.find((p) => p.years === 1)!
             const expiries = padColumn(demo.credentials.map((c) => cli.day(c.expiresOn)))
             const statuses = padColumn(demo.credentials.map((c) => t(`status.${c.status as MailboxStatus}`)))
