@@ -51,7 +51,7 @@ const it = {
   'demo.operator': 'Ufficio (/ufficio): operatore {username} (amministratore), password {password}; al primo accesso configura il secondo fattore con un’app di autenticazione.',
   'demo.mode': 'Questa cartella di dati ({path}) è ora in MODALITÀ DEMO: `pec-renewal serve` mostrerà la posta su /dev/posta e simulerà i pagamenti. Per la produzione usa un’altra cartella o PostgreSQL.',
   'demo.resetOption': 'ricomincia la demo da capo: cancella ordini, pagamenti, messaggi e registro e ricarica caselle e password',
-  'demo.inUse': 'la demo in {path} è già stata usata ({orders} ordini, {payments} pagamenti, {otherAuditRows} altri eventi nel registro): ricaricarla riporterebbe indietro scadenze e password lasciando gli ordini pagati. Nulla è stato modificato. Per ricominciare da capo usa `pec-renewal demo --reset`.',
+  'demo.inUse': 'la demo in {path} è già stata usata (ordini: {orders}, pagamenti: {payments}, altri eventi nel registro: {otherAuditRows}): ricaricarla riporterebbe indietro scadenze e password lasciando gli ordini pagati. Nulla è stato modificato. Per ricominciare da capo usa `pec-renewal demo --reset`.',
   'demo.notEmpty': 'il database {path} contiene già dati che non sono la demo: la demo non li tocca. Usa un’altra cartella, ad esempio DATABASE_URL=./demo-data',
 
   'import.description': 'caricamenti in blocco',
@@ -329,7 +329,7 @@ const en: Record<CliKey, string> = {
   'demo.operator': 'Back office (/ufficio): operator {username} (administrator), password {password}; at the first sign-in, set up the second factor with an authenticator app.',
   'demo.mode': 'This data folder ({path}) is now in DEMO MODE: `pec-renewal serve` will show e-mail at /dev/posta and simulate payments. For production use another folder or PostgreSQL.',
   'demo.resetOption': 'start the demo over: delete orders, payments, messages and the audit log, and load mailboxes and passwords again',
-  'demo.inUse': 'the demo in {path} has been used ({orders} orders, {payments} payments, {otherAuditRows} other audit events): loading it again would move expiries and passwords back while paid orders stay. Nothing was changed. To start over, use `pec-renewal demo --reset`.',
+  'demo.inUse': 'the demo in {path} has been used (orders: {orders}, payments: {payments}, other audit events: {otherAuditRows}): loading it again would move expiries and passwords back while paid orders stay. Nothing was changed. To start over, use `pec-renewal demo --reset`.',
   'demo.notEmpty': 'the database {path} already holds data that is not the demo: the demo leaves it alone. Use another folder, e.g. DATABASE_URL=./demo-data',
 
   'import.description': 'bulk loads',
