@@ -18,6 +18,7 @@ import type { Lang } from '../i18n'
 import { describeReason } from './import-view'
 import { operatorActor } from './plugin'
 import { requirePermission } from './roles'
+import { FLAG, objectOf, RowIdParams } from '../route-schemas'
 
 /** The pages' addresses under /ufficio. */
 export const MONEY_PATHS = {
@@ -29,7 +30,8 @@ export const MONEY_PATHS = {
 /** Who may use the money pages: an operator of the billing or admin role, second factor given (operators/roles.ts). */
 export const billingGuard: preHandlerHookHandler[] = [requirePermission('billing')]
 
-const IdParams = { type: 'object', properties: { id: { type: 'integer', minimum: 1, maximum: 2 ** 53 - 1 } }, required: ['id'] } as const
+const IdParams = RowIdParams
+const doneQuery = objectOf({ fatto: FLAG })
 
 /** The refusals a form shows beside its field (422) rather than as an error page; the rest keep the frame's page. */
 const FIELD_OF: Partial<Record<ErrorCode, string>> = {
@@ -58,7 +60,7 @@ export async function moneyRoutes(app: FastifyInstance, services: Services): Pro
   const { deps, gateways } = services
   const today = () => businessDate(deps.clock.now(), deps.config.businessTimeZone)
 
-  app.get<{ Querystring: { fatto?: string } }>(MONEY_PATHS.held, { preHandler: billingGuard }, async (request, reply) => {
+  app.get<{ Querystring: { fatto?: string } }>(MONEY_PATHS.held, { preHandler: billingGuard, schema: { querystring: doneQuery } }, async (request, reply) => {
     const held = await listHeldPayments(deps.db)
     return reply.page('admin/held-list.eta', { title: request.t('held.title'), rows: held.map((h) => heldRow(h, request.lang)), done: doneMessage(request) })
   })
@@ -82,7 +84,7 @@ export async function moneyRoutes(app: FastifyInstance, services: Services): Pro
     )
   }
 
-  app.get<{ Params: { id: number }; Querystring: { fatto?: string } }>(`${MONEY_PATHS.held}/:id`, { preHandler: billingGuard, schema: { params: IdParams } }, async (request, reply) =>
+  app.get<{ Params: { id: number }; Querystring: { fatto?: string } }>(`${MONEY_PATHS.held}/:id`, { preHandler: billingGuard, schema: { params: IdParams, querystring: doneQuery } }, async (request, reply) =>
     entryPage(request, reply, request.params.id),
   )
 
@@ -188,7 +190,7 @@ export async function moneyRoutes(app: FastifyInstance, services: Services): Pro
     )
   }
 
-  app.get<{ Querystring: { fatto?: string } }>(MONEY_PATHS.refunds, { preHandler: billingGuard }, async (request, reply) => refundsPage(request, reply))
+  app.get<{ Querystring: { fatto?: string } }>(MONEY_PATHS.refunds, { preHandler: billingGuard, schema: { querystring: doneQuery } }, async (request, reply) => refundsPage(request, reply))
 
   app.post<{ Params: { id: number }; Body: Record<string, unknown> }>(
     `${MONEY_PATHS.refunds}/:id`,

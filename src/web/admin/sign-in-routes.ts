@@ -6,6 +6,7 @@ import { rateLimited, safeNext, text, waitUntil, type FieldError } from '../fram
 import { SIGN_IN_RATE_LIMIT } from '../portal/sign-in-routes'
 import { OFFICE_PATH } from './plugin'
 import { SECOND_FACTOR_PATH } from './roles'
+import { FLAG, NEXT, objectOf } from '../route-schemas'
 
 const nextPage = (next: unknown) => safeNext(next, OFFICE_PATH, OFFICE_PATH)
 
@@ -13,7 +14,7 @@ const nextPage = (next: unknown) => safeNext(next, OFFICE_PATH, OFFICE_PATH)
 export async function officeSignInRoutes(app: FastifyInstance, services: Services): Promise<void> {
   const { deps } = services
 
-  app.get<{ Querystring: { next?: string; uscito?: string } }>('/accedi', async (request, reply) => {
+  app.get<{ Querystring: { next?: string; uscito?: string } }>('/accedi', { schema: { querystring: objectOf({ next: NEXT, uscito: FLAG }) } }, async (request, reply) => {
     if (request.operator) return reply.redirect(nextPage(request.query.next), 303)
     return reply.page('admin/sign-in.eta', {
       title: request.t('opsignin.title'),
