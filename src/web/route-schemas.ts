@@ -30,3 +30,15 @@ export const NEXT = textOf(2048)
 export const FLAG = textOf(64)
 /** A token carried in a link (?t=, ?token=). */
 export const TOKEN = textOf(1024)
+
+/** A password as typed: bounded, so that no one makes the server hash a megabyte. */
+export const PASSWORD = textOf(1024)
+
+/**
+ * A form's body: each field a text (a field sent twice is refused), _csrf along. Keyed by content
+ * type, so a POST without a body is not the schema's to refuse: the CSRF check answers it (403).
+ */
+export function formBody(fields: Record<string, Property>) {
+  const schema = objectOf({ _csrf: textOf(256), ...fields })
+  return { content: { 'application/x-www-form-urlencoded': { schema }, 'application/json': { schema } } }
+}

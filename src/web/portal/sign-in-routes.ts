@@ -4,7 +4,7 @@ import { readRenewalLinkToken } from '../../core/renewal-link'
 import { signIn } from '../../accounts/sign-in'
 import type { Services } from '../../services'
 import { rateLimited, safeNext as sameSiteNext, text, waitUntil, type FieldError } from '../frame'
-import { FLAG, NEXT, objectOf, TOKEN, textOf } from '../route-schemas'
+import { FLAG, formBody, NEXT, objectOf, PASSWORD, TOKEN, textOf } from '../route-schemas'
 
 interface SignInBody {
   identifier?: string
@@ -49,7 +49,7 @@ export async function signInRoutes(app: FastifyInstance, services: Services): Pr
 
   app.post<{ Body: SignInBody }>(
     '/accedi',
-    rateLimited(SIGN_IN_RATE_LIMIT),
+    { ...rateLimited(SIGN_IN_RATE_LIMIT), schema: { body: formBody({ identifier: textOf(320), password: PASSWORD, next: NEXT }) } },
     async (request, reply) => {
       const identifier = text(request.body?.identifier).trim()
       const password = text(request.body?.password)
@@ -98,6 +98,7 @@ export async function signInRoutes(app: FastifyInstance, services: Services): Pr
     '/password-dimenticata',
     {
       ...rateLimited(FORGOT_RATE_LIMIT),
+      schema: { body: formBody({ identifier: textOf(320) }) },
       // The lookup and the mail, after the answer has left: it takes as long for anyone.
       onResponse: async (request) => services.resetRequests.start((message, error) => request.log.error({ err: error }, message)),
     },
@@ -120,7 +121,7 @@ export async function signInRoutes(app: FastifyInstance, services: Services): Pr
     return reply.page('portal/new-password.eta', { title: request.t('reset.title'), token, accountId: link.accountId })
   })
 
-  app.post<{ Body: ResetBody }>('/nuova-password', async (request, reply) => {
+  app.post<{ Body: ResetBody }>('/nuova-password', { schema: { body: formBody({ token: TOKEN, password: PASSWORD, confirmation: PASSWORD }) } }, async (request, reply) => {
     const token = text(request.body?.token)
     const password = text(request.body?.password)
     const link = await checkPasswordResetLink(deps, token)
