@@ -4,7 +4,7 @@ import { formatOrderId } from '../../core/order-id'
 import { findCheckout, type CheckoutRow } from '../../payments/gateways/queries'
 import { SANDBOX_3DS_CODE, type SandboxGateway, type SandboxResult } from '../../payments/gateways/sandbox-gateway'
 import type { Services } from '../../services'
-import { objectOf, textOf } from '../route-schemas'
+import { formBody, objectOf, textOf } from '../route-schemas'
 
 type RefParams = { Params: { ref: string } }
 /** The checkout's reference in the URL; whether a checkout has it is the handler's 404. */
@@ -57,7 +57,7 @@ export async function sandboxPaymentRoutes(app: FastifyInstance, services: Servi
     return reply.page('portal/payment/sandbox.eta', { title: request.t('sandbox.banner'), checkout: view(request, checkout) })
   })
 
-  app.post<RefParams & { Body: { esito?: string } }>('/sandbox/pagamento/:ref', refRoute, async (request, reply) => {
+  app.post<RefParams & { Body: { esito?: string } }>('/sandbox/pagamento/:ref', { schema: { ...refRoute.schema, body: formBody({ esito: textOf(16) }) } }, async (request, reply) => {
     const checkout = await sandboxCheckout(request, reply)
     if (!checkout) return reply
     if (checkout.status !== 'started') return reply.redirect(`/sandbox/pagamento/${checkout.gatewayRef}`, 303)
@@ -80,7 +80,7 @@ export async function sandboxPaymentRoutes(app: FastifyInstance, services: Servi
     return reply.page('portal/payment/sandbox-3ds.eta', { title: request.t('sandbox.3ds.title'), checkout: view(request, checkout) })
   })
 
-  app.post<RefParams & { Body: { codice?: string } }>('/sandbox/pagamento/:ref/3ds', refRoute, async (request, reply) => {
+  app.post<RefParams & { Body: { codice?: string } }>('/sandbox/pagamento/:ref/3ds', { schema: { ...refRoute.schema, body: formBody({ codice: textOf(64) }) } }, async (request, reply) => {
     const checkout = await sandboxCheckout(request, reply)
     if (!checkout) return reply
     if (checkout.status !== 'started') return reply.redirect(`/sandbox/pagamento/${checkout.gatewayRef}`, 303)

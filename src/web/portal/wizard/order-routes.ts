@@ -17,7 +17,7 @@ import { requireOfferedMethod } from '../../../payments/offered-methods'
 import { loadHolderOrder } from '../holder-order'
 import type { Services } from '../../../services'
 import { requireHolder } from '../plugin'
-import { FLAG, objectOf, OrderIdParams } from '../../route-schemas'
+import { FLAG, formBody, objectOf, OrderIdParams, textOf } from '../../route-schemas'
 
 /**
  * The done page (issue 3): the order ID to quote in the causale, the amount, and the payment step
@@ -88,7 +88,7 @@ export async function orderRoutes(app: FastifyInstance, services: Services): Pro
     })
   })
 
-  app.post('/ordini/:orderId/metodo', { ...guard, schema: { params: OrderIdParams } }, async (request, reply) => {
+  app.post('/ordini/:orderId/metodo', { ...guard, schema: { params: OrderIdParams, body: formBody({ method: textOf(32) }) } }, async (request, reply) => {
     const order = await holderOrder(request, reply)
     if (!order) return reply
     const method = requireOfferedMethod(services.mail.methods, String((request.body as Record<string, unknown> | undefined)?.method))

@@ -9,7 +9,7 @@ import { extendedExpiry, priceOrder, renewalBase } from '../../../renewals/rules
 import type { AcceptedContract, PaymentMethod } from '../../../renewals/schema'
 import type { Services } from '../../../services'
 import { requireHolder, type FieldError } from '../plugin'
-import { MailboxIdParams } from '../../route-schemas'
+import { formBody, MailboxIdParams, textOf } from '../../route-schemas'
 import { FROM_SUMMARY, loadWizard, priceFor, stepDoneUrl, stepUrl, stepView, type WizardContext } from './wizard-context'
 
 type Form = Record<string, string | string[] | undefined>
@@ -31,6 +31,7 @@ export async function wizardStepRoutes(app: FastifyInstance, services: Services)
   const { deps } = services
   const guard = { preHandler: requireHolder }
   const wizardRoute = { ...guard, schema: { params: MailboxIdParams } }
+  const wizardForm = (fields: Parameters<typeof formBody>[0]) => ({ ...guard, schema: { params: MailboxIdParams, body: formBody(fields) } })
 
   app.get('/rinnovo/:mailboxId', wizardRoute, async (request, reply) => {
     await loadWizard(services, request, reply, null) // always answers: the first step still to do
@@ -72,7 +73,7 @@ export async function wizardStepRoutes(app: FastifyInstance, services: Services)
     return context ? showDuration(request, reply, context, context.draft?.years ?? null) : reply
   })
 
-  app.post('/rinnovo/:mailboxId/durata', wizardRoute, async (request, reply) => {
+  app.post('/rinnovo/:mailboxId/durata', wizardForm({ years: textOf(8) }), async (request, reply) => {
     const context = await loadWizard(services, request, reply, 'duration')
     if (!context) return reply
     const years = Number(field(request.body, 'years'))
@@ -109,7 +110,7 @@ export async function wizardStepRoutes(app: FastifyInstance, services: Services)
     return reply.page('portal/wizard-contracts.eta', stepView(request, context, 'contracts', { items }))
   })
 
-  app.post('/rinnovo/:mailboxId/contratti', wizardRoute, async (request, reply) => {
+  app.post('/rinnovo/:mailboxId/contratti', wizardForm({}), async (request, reply) => {
     const context = await loadWizard(services, request, reply, 'contracts')
     if (!context) return reply
     const items = contractItems(request, context, (code) => field(request.body, `accept_${code}`) === 'yes')
@@ -159,7 +160,7 @@ export async function wizardStepRoutes(app: FastifyInstance, services: Services)
     return showBilling(request, reply, context, billingFormFor(billing), [], profile !== undefined)
   })
 
-  app.post('/rinnovo/:mailboxId/fatturazione', wizardRoute, async (request, reply) => {
+  app.post('/rinnovo/:mailboxId/fatturazione', wizardForm(Object.fromEntries(BILLING_FIELDS.map((f) => [f, textOf(500)]))), async (request, reply) => {
     const context = await loadWizard(services, request, reply, 'billing')
     if (!context) return reply
     const posted = Object.fromEntries(BILLING_FIELDS.map((f) => [f, field(request.body, f)])) as unknown as BillingForm
@@ -188,7 +189,7 @@ export async function wizardStepRoutes(app: FastifyInstance, services: Services)
     return reply.page('portal/wizard-payment.eta', stepView(request, context, 'payment', { methods: methodOptions(request), chosen: context.draft?.method ?? null }))
   })
 
-  app.post('/rinnovo/:mailboxId/pagamento', wizardRoute, async (request, reply) => {
+  app.post('/rinnovo/:mailboxId/pagamento', wizardForm({ method: textOf(32) }), async (request, reply) => {
     const context = await loadWizard(services, request, reply, 'payment')
     if (!context) return reply
     const method = field(request.body, 'method') as PaymentMethod
@@ -251,7 +252,7 @@ export async function wizardStepRoutes(app: FastifyInstance, services: Services)
     )
   })
 
-  app.post('/rinnovo/:mailboxId/conferma', wizardRoute, async (request, reply) => {
+  app.post('/rinnovo/:mailboxId/conferma', wizardForm({}), async (request, reply) => {
     const context = await loadWizard(services, request, reply, 'summary') // a second submit lands on the order
     if (!context) return reply
     const order = await placeDraftOrder(deps, { holder: request.holder!, mailboxId: context.mailbox.id })
