@@ -42,3 +42,6 @@ export function formBody(fields: Record<string, Property>) {
   const schema = objectOf({ _csrf: textOf(256), ...fields })
   return { content: { 'application/x-www-form-urlencoded': { schema }, 'application/json': { schema } } }
 }
+
+/** A note or reason an operator writes: generous, the capability keeps its own rules. */
+export const FREE_TEXT = textOf(10_000)

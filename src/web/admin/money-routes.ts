@@ -18,7 +18,7 @@ import type { Lang } from '../i18n'
 import { describeReason } from './import-view'
 import { operatorActor } from './plugin'
 import { requirePermission } from './roles'
-import { FLAG, objectOf, RowIdParams } from '../route-schemas'
+import { FLAG, formBody, FREE_TEXT, objectOf, RowIdParams, textOf } from '../route-schemas'
 
 /** The pages' addresses under /ufficio. */
 export const MONEY_PATHS = {
@@ -108,7 +108,7 @@ export async function moneyRoutes(app: FastifyInstance, services: Services): Pro
 
   app.post<{ Params: { id: number }; Body: Record<string, unknown> }>(
     `${MONEY_PATHS.held}/:id/assegna`,
-    { preHandler: billingGuard, schema: { params: IdParams } },
+    { preHandler: billingGuard, schema: { params: IdParams, body: formBody({ order: textOf(64), reason: FREE_TEXT, accept: textOf(16) }) } },
     async (request, reply) => {
       const form = { order: text(request.body?.order).trim(), reason: text(request.body?.reason), accept: text(request.body?.accept) }
       // every problem of the form at once (the domain says the first it meets)
@@ -137,7 +137,7 @@ export async function moneyRoutes(app: FastifyInstance, services: Services): Pro
 
   app.post<{ Params: { id: number }; Body: Record<string, unknown> }>(
     `${MONEY_PATHS.held}/:id/non-nostro`,
-    { preHandler: billingGuard, schema: { params: IdParams } },
+    { preHandler: billingGuard, schema: { params: IdParams, body: formBody({ reason: FREE_TEXT }) } },
     async (request, reply) => {
       const form = { notOursReason: text(request.body?.reason) }
       return act(
@@ -156,7 +156,7 @@ export async function moneyRoutes(app: FastifyInstance, services: Services): Pro
 
   app.post<{ Params: { id: number }; Body: Record<string, unknown> }>(
     `${MONEY_PATHS.held}/:id/nota`,
-    { preHandler: billingGuard, schema: { params: IdParams } },
+    { preHandler: billingGuard, schema: { params: IdParams, body: formBody({ note: FREE_TEXT }) } },
     async (request, reply) => {
       const form = { note: text(request.body?.note) }
       return act(
@@ -194,7 +194,7 @@ export async function moneyRoutes(app: FastifyInstance, services: Services): Pro
 
   app.post<{ Params: { id: number }; Body: Record<string, unknown> }>(
     `${MONEY_PATHS.refunds}/:id`,
-    { preHandler: billingGuard, schema: { params: IdParams } },
+    { preHandler: billingGuard, schema: { params: IdParams, body: formBody({ refundedOn: textOf(32), transferRef: textOf(200), iban: textOf(64) }) } },
     async (request, reply) => {
       const id = request.params.id
       const form = { refundedOn: text(request.body?.refundedOn).trim(), transferRef: text(request.body?.transferRef), iban: text(request.body?.iban) }
@@ -227,7 +227,7 @@ export async function moneyRoutes(app: FastifyInstance, services: Services): Pro
 
   app.get(MONEY_PATHS.register, { preHandler: billingGuard }, async (request, reply) => registerForm(request, reply))
 
-  app.post<{ Body: Record<string, unknown> }>(MONEY_PATHS.register, { preHandler: billingGuard }, async (request, reply) => {
+  app.post<{ Body: Record<string, unknown> }>(MONEY_PATHS.register, { preHandler: billingGuard, schema: { body: formBody({ order: textOf(64), amount: textOf(32), method: textOf(32), reference: textOf(200), reason: FREE_TEXT }) } }, async (request, reply) => {
     const form = {
       order: text(request.body?.order).trim(),
       amount: text(request.body?.amount).trim(),
