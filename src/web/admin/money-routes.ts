@@ -225,7 +225,7 @@ export async function moneyRoutes(app: FastifyInstance, services: Services): Pro
       status,
     )
 
-  app.get(MONEY_PATHS.register, { preHandler: billingGuard }, async (request, reply) => registerForm(request, reply))
+  app.get(MONEY_PATHS.register, { preHandler: billingGuard, schema: { querystring: doneQuery } }, async (request, reply) => registerForm(request, reply))
 
   app.post<{ Body: Record<string, unknown> }>(MONEY_PATHS.register, { preHandler: billingGuard, schema: { body: formBody({ order: textOf(64), amount: textOf(32), method: textOf(32), reference: textOf(200), reason: FREE_TEXT }) } }, async (request, reply) => {
     const form = {
