@@ -121,9 +121,14 @@ export async function registerWebFrame(app: FastifyInstance, services: Services,
 
   app.setNotFoundHandler((_request, reply) => reply.refuse('page_not_found'))
 
-  app.setErrorHandler((error: Error & { statusCode?: number; code?: string; retryAfterMs?: number }, request, reply) => {
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string; retryAfterMs?: number; validation?: unknown }, request, reply) => {
     if (error instanceof DomainError) {
       return reply.refuse(error.code)
+    }
+    // A route's schema refused the input (params, query or body): the table's words, never Ajv's English.
+    if (error.validation) {
+      request.log.info({ validation: error.validation }, 'input refused by the route schema')
+      return reply.refuse('invalid_input')
     }
     if (error.code === 'FST_CSRF_INVALID_TOKEN' || error.code === 'FST_CSRF_MISSING_SECRET') {
       return reply.refuse('csrf_invalid')

@@ -1,12 +1,14 @@
 import fastifyRateLimit from '@fastify/rate-limit'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { errorStatus, type ErrorCode } from '../core/error-codes'
+import { errorMessage, errorStatus, type ErrorCode } from '../core/error-codes'
 import { GatewayError, WebhookSignatureError } from '../payments/gateways/card-gateway'
 import { receiveWebhook } from '../flows/receive-webhook'
 import type { Services } from '../services'
 import { logServerError } from './request-log'
 
 const BODY_LIMIT = 256 * 1024
+/** The gateway's name in the URL; which names exist is the registry's answer (unknown_gateway). The body stays raw bytes, unvalidated until its signature is checked. */
+const GatewayParams = { type: 'object', properties: { gateway: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,31}$' } }, required: ['gateway'] } as const
 /**
  * Per client IP and gateway: far above what a gateway sends one endpoint, low enough that forged
  * requests cannot turn us into a pump of calls to PayPal's verification API.
@@ -26,8 +28,15 @@ export function webhookRoutes(services: Services) {
     app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_request, body, done) => done(null, body))
     await app.register(fastifyRateLimit, { global: false })
 
+    // A URL the route's schema refuses: the table's code and words (in the caller's language), as JSON.
+    app.setErrorHandler((error: Error & { validation?: unknown }, request, reply) => {
+      if (!error.validation) throw error // to the server's handler: Fastify's 4xx, or a logged 500
+      const lang = /^\s*en\b/i.test(request.headers['accept-language'] ?? '') ? 'en' : 'it'
+      return reply.code(errorStatus('invalid_input')).send({ error: 'invalid_input', message: errorMessage('invalid_input', lang) })
+    })
+
     const rateLimit = { ...RATE_LIMIT, keyGenerator: (request: FastifyRequest) => `${request.ip} ${(request.params as { gateway?: string }).gateway}` }
-    app.post<{ Params: { gateway: string } }>('/webhooks/:gateway', { bodyLimit: BODY_LIMIT, config: { rateLimit } }, async (request, reply) => {
+    app.post<{ Params: { gateway: string } }>('/webhooks/:gateway', { bodyLimit: BODY_LIMIT, config: { rateLimit }, schema: { params: GatewayParams } }, async (request, reply) => {
       const gateway = services.gateways.byName(request.params.gateway)
       if (!gateway) return refuse(reply, 'unknown_gateway')
       if (!Buffer.isBuffer(request.body)) return refuse(reply, 'expected_json')

@@ -165,7 +165,10 @@ describe.each(testDatabases())('%s: back-office uploads', (_name, open) => {
     expect(totals(done.body)).toEqual({ entries: 2, registered: 2, held: 0, duplicates: 0, ignored: 0 })
     expect(await expiryOf(placed[0].mailbox.id)).toBe('2027-06-30')
     expect((await client.get('/ufficio/importazioni/999999')).statusCode).toBe(404)
-    expect((await client.get('/ufficio/importazioni/abc')).statusCode).toBe(400)
+    const malformed = await client.get('/ufficio/importazioni/abc')
+    expect(malformed.statusCode).toBe(400)
+    expect(malformed.body).toContain('Dati non validi') // the table's words, not the validator's English
+    expect(malformed.body).not.toContain('must be')
     expect((await new WebClient(app).get(`/ufficio/importazioni/${importId}`)).statusCode).toBe(303) // operators only
   })
 

@@ -196,6 +196,22 @@ describe.each(testDatabases())('%s: card and PayPal through the real gateways (l
     expect(await allPayments(t)).toEqual([])
   })
 
+  it('a gateway name the route schema refuses answers 400 invalid_input in the table’s words (it, or en when asked); an unknown well-formed one stays 404', async () => {
+    const { clock, order } = await setup('paypal', paypalEnv())
+    const event = paypal.signedEvent(captureEvent(order.orderId), clock.now())
+    const italian = await postWebhook('PayPal%20x', event)
+    expect(italian.statusCode).toBe(400)
+    expect(italian.json()).toEqual({ error: 'invalid_input', message: 'Dati non validi' })
+    const english = await app.inject({ method: 'POST', url: `/webhooks/${'p'.repeat(40)}`, payload: event.payload, headers: { ...event.headers, 'accept-language': 'en-GB,en;q=0.9' } })
+    expect(english.statusCode).toBe(400)
+    expect(english.json()).toEqual({ error: 'invalid_input', message: 'Invalid input' })
+    const unknown = await postWebhook('bitcoin', event)
+    expect(unknown.statusCode).toBe(404)
+    expect(unknown.json()).toEqual({ error: 'unknown_gateway' })
+    expect(paypal.verifyCalls()).toBe(0)
+    expect(await webhooks(t)).toEqual([])
+  })
+
   it('with a real gateway configured the sandbox is off, and a method without its gateway is unavailable', async () => {
     const { order, client, done } = await setup('paypal', stripeEnv())
     const pay = await client.post(`/ordini/${order.orderId}/paga`, {}, done.body)

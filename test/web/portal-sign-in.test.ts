@@ -80,6 +80,21 @@ describe.each(testDatabases())('%s: portal sign-in', (_name, open) => {
     expect(client.cookies.has('pec_sid')).toBe(false)
   })
 
+  it('a form its schema refuses (a password of 2,000 characters) answers 400 in the table’s words and signs no one in; a bodiless POST is still the CSRF 403', async () => {
+    await setup()
+    const client = new WebClient(app)
+    const page = await client.get('/rinnova')
+    const refused = await client.post('/accedi', { identifier: 'FNOM000010', password: 'p'.repeat(2000) }, page.body)
+    expect(refused.statusCode).toBe(400)
+    expect(refused.body).toContain('Dati non validi')
+    expect(refused.body).not.toContain('must')
+    expect(String(refused.headers['set-cookie'] ?? '')).not.toContain('pec_sid=')
+    const english = await new WebClient(app).get('/rinnova?lang=en')
+    expect(english.statusCode).toBe(200)
+    const bodiless = await app.inject({ method: 'POST', url: '/accedi' })
+    expect(bodiless.statusCode).toBe(403)
+  })
+
   it('says what is wrong, beside the field and in a summary, without telling which part', async () => {
     await setup()
     const client = new WebClient(app)

@@ -373,6 +373,17 @@ describe.each(testDatabases())('%s: portal renewal wizard', (_name, open) => {
     expect(active.id).not.toBe(other.id)
   })
 
+  it('input the routes’ schemas refuse answers 400 in the table’s words, whoever is signed in', async () => {
+    await setup()
+    const client = await signIn()
+    for (const url of [`/ordini/${'K'.repeat(40)}`, `/rinnovo/${'9'.repeat(40)}/durata`, `/contratti/${'c'.repeat(80)}/1`, `/ordini/K7MR4DXP52/esito?token=${'t'.repeat(1100)}`]) {
+      const refused = await client.get(url)
+      expect(refused.statusCode, url).toBe(400)
+      expect(refused.body, url).toContain('Dati non validi')
+      expect(refused.body, url).not.toContain('must')
+    }
+  })
+
   /** Duration, contracts and billing done: the payment step as the holder sees it. */
   async function toPaymentStep(client: WebClient, base: string) {
     await client.get(base)

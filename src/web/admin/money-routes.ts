@@ -18,6 +18,7 @@ import type { Lang } from '../i18n'
 import { describeReason } from './import-view'
 import { operatorActor } from './plugin'
 import { requirePermission } from './roles'
+import { FLAG, formBody, FREE_TEXT, objectOf, RowIdParams, textOf } from '../route-schemas'
 
 /** The pages' addresses under /ufficio. */
 export const MONEY_PATHS = {
@@ -29,7 +30,8 @@ export const MONEY_PATHS = {
 /** Who may use the money pages: an operator of the billing or admin role, second factor given (operators/roles.ts). */
 export const billingGuard: preHandlerHookHandler[] = [requirePermission('billing')]
 
-const IdParams = { type: 'object', properties: { id: { type: 'integer', minimum: 1, maximum: 2 ** 53 - 1 } }, required: ['id'] } as const
+const IdParams = RowIdParams
+const doneQuery = objectOf({ fatto: FLAG })
 
 /** The refusals a form shows beside its field (422) rather than as an error page; the rest keep the frame's page. */
 const FIELD_OF: Partial<Record<ErrorCode, string>> = {
@@ -58,7 +60,7 @@ export async function moneyRoutes(app: FastifyInstance, services: Services): Pro
   const { deps, gateways } = services
   const today = () => businessDate(deps.clock.now(), deps.config.businessTimeZone)
 
-  app.get<{ Querystring: { fatto?: string } }>(MONEY_PATHS.held, { preHandler: billingGuard }, async (request, reply) => {
+  app.get<{ Querystring: { fatto?: string } }>(MONEY_PATHS.held, { preHandler: billingGuard, schema: { querystring: doneQuery } }, async (request, reply) => {
     const held = await listHeldPayments(deps.db)
     return reply.page('admin/held-list.eta', { title: request.t('held.title'), rows: held.map((h) => heldRow(h, request.lang)), done: doneMessage(request) })
   })
@@ -82,7 +84,7 @@ export async function moneyRoutes(app: FastifyInstance, services: Services): Pro
     )
   }
 
-  app.get<{ Params: { id: number }; Querystring: { fatto?: string } }>(`${MONEY_PATHS.held}/:id`, { preHandler: billingGuard, schema: { params: IdParams } }, async (request, reply) =>
+  app.get<{ Params: { id: number }; Querystring: { fatto?: string } }>(`${MONEY_PATHS.held}/:id`, { preHandler: billingGuard, schema: { params: IdParams, querystring: doneQuery } }, async (request, reply) =>
     entryPage(request, reply, request.params.id),
   )
 
@@ -106,7 +108,7 @@ export async function moneyRoutes(app: FastifyInstance, services: Services): Pro
 
   app.post<{ Params: { id: number }; Body: Record<string, unknown> }>(
     `${MONEY_PATHS.held}/:id/assegna`,
-    { preHandler: billingGuard, schema: { params: IdParams } },
+    { preHandler: billingGuard, schema: { params: IdParams, body: formBody({ order: textOf(64), reason: FREE_TEXT, accept: textOf(16) }) } },
     async (request, reply) => {
       const form = { order: text(request.body?.order).trim(), reason: text(request.body?.reason), accept: text(request.body?.accept) }
       // every problem of the form at once (the domain says the first it meets)
@@ -135,7 +137,7 @@ export async function moneyRoutes(app: FastifyInstance, services: Services): Pro
 
   app.post<{ Params: { id: number }; Body: Record<string, unknown> }>(
     `${MONEY_PATHS.held}/:id/non-nostro`,
-    { preHandler: billingGuard, schema: { params: IdParams } },
+    { preHandler: billingGuard, schema: { params: IdParams, body: formBody({ reason: FREE_TEXT }) } },
     async (request, reply) => {
       const form = { notOursReason: text(request.body?.reason) }
       return act(
@@ -154,7 +156,7 @@ export async function moneyRoutes(app: FastifyInstance, services: Services): Pro
 
   app.post<{ Params: { id: number }; Body: Record<string, unknown> }>(
     `${MONEY_PATHS.held}/:id/nota`,
-    { preHandler: billingGuard, schema: { params: IdParams } },
+    { preHandler: billingGuard, schema: { params: IdParams, body: formBody({ note: FREE_TEXT }) } },
     async (request, reply) => {
       const form = { note: text(request.body?.note) }
       return act(
@@ -188,11 +190,11 @@ export async function moneyRoutes(app: FastifyInstance, services: Services): Pro
     )
   }
 
-  app.get<{ Querystring: { fatto?: string } }>(MONEY_PATHS.refunds, { preHandler: billingGuard }, async (request, reply) => refundsPage(request, reply))
+  app.get<{ Querystring: { fatto?: string } }>(MONEY_PATHS.refunds, { preHandler: billingGuard, schema: { querystring: doneQuery } }, async (request, reply) => refundsPage(request, reply))
 
   app.post<{ Params: { id: number }; Body: Record<string, unknown> }>(
     `${MONEY_PATHS.refunds}/:id`,
-    { preHandler: billingGuard, schema: { params: IdParams } },
+    { preHandler: billingGuard, schema: { params: IdParams, body: formBody({ refundedOn: textOf(32), transferRef: textOf(200), iban: textOf(64) }) } },
     async (request, reply) => {
       const id = request.params.id
       const form = { refundedOn: text(request.body?.refundedOn).trim(), transferRef: text(request.body?.transferRef), iban: text(request.body?.iban) }
@@ -223,9 +225,9 @@ export async function moneyRoutes(app: FastifyInstance, services: Services): Pro
       status,
     )
 
-  app.get(MONEY_PATHS.register, { preHandler: billingGuard }, async (request, reply) => registerForm(request, reply))
+  app.get(MONEY_PATHS.register, { preHandler: billingGuard, schema: { querystring: doneQuery } }, async (request, reply) => registerForm(request, reply))
 
-  app.post<{ Body: Record<string, unknown> }>(MONEY_PATHS.register, { preHandler: billingGuard }, async (request, reply) => {
+  app.post<{ Body: Record<string, unknown> }>(MONEY_PATHS.register, { preHandler: billingGuard, schema: { body: formBody({ order: textOf(64), amount: textOf(32), method: textOf(32), reference: textOf(200), reason: FREE_TEXT }) } }, async (request, reply) => {
     const form = {
       order: text(request.body?.order).trim(),
       amount: text(request.body?.amount).trim(),

@@ -12,6 +12,7 @@ import type { Services } from '../../services'
 import { text, type FieldError } from '../frame'
 import { operatorActor } from './plugin'
 import { requirePermission } from './roles'
+import { FLAG, formBody, objectOf, PASSWORD, textOf } from '../route-schemas'
 
 const requireAdmin = requirePermission('admin')
 const DONE = ['added', 'role', 'disabled', 'enabled', 'password', 'secondFactor'] as const
@@ -29,12 +30,12 @@ export async function operatorsRoutes(app: FastifyInstance, services: Services):
     return reply.page('admin/operators.eta', { title: request.t('ops.title'), operators, roles: OPERATOR_ROLES, form: { username: '', name: '', role: 'support' }, ...view }, status)
   }
 
-  app.get<{ Querystring: { fatto?: string; chi?: string } }>('/operatori', { preHandler: requireAdmin }, async (request, reply) => {
+  app.get<{ Querystring: { fatto?: string; chi?: string } }>('/operatori', { preHandler: requireAdmin, schema: { querystring: objectOf({ fatto: FLAG, chi: textOf(64) }) } }, async (request, reply) => {
     const done = DONE.find((d) => d === request.query.fatto)
     return list(request, reply, { done: done ? request.t(`ops.done.${done}`, { username: text(request.query.chi) }) : null })
   })
 
-  app.post<{ Body: Record<string, string | undefined> }>('/operatori', { preHandler: requireAdmin }, async (request, reply) => {
+  app.post<{ Body: Record<string, string | undefined> }>('/operatori', { preHandler: requireAdmin, schema: { body: formBody({ username: textOf(64), name: textOf(200), role: textOf(32), password: PASSWORD }) } }, async (request, reply) => {
     const form = { username: text(request.body?.username).trim(), name: text(request.body?.name).trim(), role: text(request.body?.role) }
     const password = text(request.body?.password)
     const errors: FieldError[] = []
@@ -63,7 +64,7 @@ export async function operatorsRoutes(app: FastifyInstance, services: Services):
     'secondo-fattore': { done: 'secondFactor', run: (r) => resetSecondFactor(deps, { username: r.params.username, actor: operatorActor(r) }) },
   }
   for (const [path, action] of Object.entries(actions)) {
-    app.post<{ Params: { username: string }; Body: Record<string, string | undefined> }>(`/operatori/:username/${path}`, { preHandler: requireAdmin }, async (request, reply) => {
+    app.post<{ Params: { username: string }; Body: Record<string, string | undefined> }>(`/operatori/:username/${path}`, { preHandler: requireAdmin, schema: { params: objectOf({ username: textOf(64) }, ['username']), body: formBody({ password: PASSWORD }) } }, async (request, reply) => {
       try {
         await action.run(request)
       } catch (error) {

@@ -4,11 +4,12 @@ import { findInOffice, MAX_RESULTS } from '../../flows/find-in-office'
 import type { Services } from '../../services'
 import { text } from '../frame'
 import { requireOperator } from './roles'
+import { objectOf, textOf } from '../route-schemas'
 
 /** Issue 11, "Find and look": one search box for every role, the results as a table. */
 export async function searchRoutes(app: FastifyInstance, services: Services): Promise<void> {
   const { deps } = services
-  app.get<{ Querystring: { q?: string } }>('/cerca', { preHandler: requireOperator }, async (request, reply) => {
+  app.get<{ Querystring: { q?: string } }>('/cerca', { preHandler: requireOperator, schema: { querystring: objectOf({ q: textOf(1000) }) } }, async (request, reply) => {
     const q = text(request.query.q).slice(0, 200)
     const found = q.trim() ? await findInOffice(deps.db, q) : null
     const rows = (found?.results ?? []).map((r) => ({

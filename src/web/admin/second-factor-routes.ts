@@ -6,6 +6,7 @@ import { rateLimited, safeNext, text, type FieldError } from '../frame'
 import { SIGN_IN_RATE_LIMIT } from '../portal/sign-in-routes'
 import { OFFICE_PATH, OPERATOR_SESSION_COOKIE, operatorActor } from './plugin'
 import { SECOND_FACTOR_PATH } from './roles'
+import { formBody, NEXT, objectOf, textOf } from '../route-schemas'
 
 const nextPage = (next: unknown) => safeNext(next, OFFICE_PATH, OFFICE_PATH)
 
@@ -27,14 +28,14 @@ export async function secondFactorRoutes(app: FastifyInstance, services: Service
     return reply.page('admin/second-factor-enrol.eta', { title: request.t('totp.enrolTitle'), next, errors, qr, key }, status)
   }
 
-  app.get<{ Querystring: { next?: string } }>(path, async (request, reply) => {
+  app.get<{ Querystring: { next?: string } }>(path, { schema: { querystring: objectOf({ next: NEXT }) } }, async (request, reply) => {
     const next = nextPage(request.query.next)
     if (!request.operator) return reply.redirect(`${OFFICE_PATH}/accedi`, 303)
     if (request.operator.secondFactor !== 'missing') return reply.redirect(next, 303)
     return form(request, reply, next)
   })
 
-  app.post<{ Body: { code?: string; next?: string } }>(path, rateLimited(SIGN_IN_RATE_LIMIT), async (request, reply) => {
+  app.post<{ Body: { code?: string; next?: string } }>(path, { ...rateLimited(SIGN_IN_RATE_LIMIT), schema: { body: formBody({ code: textOf(64), next: NEXT }) } }, async (request, reply) => {
     const next = nextPage(request.body?.next)
     const operator = request.operator
     if (!operator) return reply.redirect(`${OFFICE_PATH}/accedi`, 303)

@@ -6,6 +6,7 @@ import { rateLimited, safeNext, text, waitUntil, type FieldError } from '../fram
 import { SIGN_IN_RATE_LIMIT } from '../portal/sign-in-routes'
 import { OFFICE_PATH } from './plugin'
 import { SECOND_FACTOR_PATH } from './roles'
+import { FLAG, formBody, NEXT, objectOf, PASSWORD, textOf } from '../route-schemas'
 
 const nextPage = (next: unknown) => safeNext(next, OFFICE_PATH, OFFICE_PATH)
 
@@ -13,7 +14,7 @@ const nextPage = (next: unknown) => safeNext(next, OFFICE_PATH, OFFICE_PATH)
 export async function officeSignInRoutes(app: FastifyInstance, services: Services): Promise<void> {
   const { deps } = services
 
-  app.get<{ Querystring: { next?: string; uscito?: string } }>('/accedi', async (request, reply) => {
+  app.get<{ Querystring: { next?: string; uscito?: string } }>('/accedi', { schema: { querystring: objectOf({ next: NEXT, uscito: FLAG }) } }, async (request, reply) => {
     if (request.operator) return reply.redirect(nextPage(request.query.next), 303)
     return reply.page('admin/sign-in.eta', {
       title: request.t('opsignin.title'),
@@ -23,7 +24,7 @@ export async function officeSignInRoutes(app: FastifyInstance, services: Service
     })
   })
 
-  app.post<{ Body: { username?: string; password?: string; next?: string } }>('/accedi', rateLimited(SIGN_IN_RATE_LIMIT), async (request, reply) => {
+  app.post<{ Body: { username?: string; password?: string; next?: string } }>('/accedi', { ...rateLimited(SIGN_IN_RATE_LIMIT), schema: { body: formBody({ username: textOf(64), password: PASSWORD, next: NEXT }) } }, async (request, reply) => {
     const username = text(request.body?.username).trim()
     const password = text(request.body?.password)
     const next = nextPage(request.body?.next)

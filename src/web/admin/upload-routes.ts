@@ -14,6 +14,7 @@ import { describeFileRefusal, importView } from './import-view'
 import { operatorActor } from './plugin'
 import { requireOperator, requirePermission } from './roles'
 import { UploadRefused, withUpload, type Upload } from './receive-upload'
+import { FLAG, objectOf, RowIdParams } from '../route-schemas'
 
 const FORMATS = ['auto', 'camt053', 'cbi-rh'] as const
 /** Uploading registers money: billing's work (and admin's). */
@@ -90,7 +91,7 @@ export async function uploadRoutes(app: FastifyInstance, services: Services): Pr
     '/importazioni/:id',
     {
       preHandler: requireOperator,
-      schema: { params: { type: 'object', properties: { id: { type: 'integer', minimum: 1, maximum: 2 ** 53 - 1 } }, required: ['id'] } },
+      schema: { params: RowIdParams, querystring: objectOf({ gia: FLAG }) },
     },
     async (request, reply) => {
       const found = await findImport(deps.db, request.params.id)

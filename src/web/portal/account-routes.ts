@@ -8,6 +8,7 @@ import { findAccount, findBillingProfile, findMailbox } from '../../renewals/que
 import type { Services } from '../../services'
 import { loadHolderOrder } from './holder-order'
 import { requireHolder } from './plugin'
+import { FLAG, objectOf, OrderIdParams } from '../route-schemas'
 
 /**
  * Issue 14: the holder's account page — who they are, the billing data their next renewal starts
@@ -17,9 +18,10 @@ import { requireHolder } from './plugin'
 export async function accountRoutes(app: FastifyInstance, services: Services): Promise<void> {
   const { deps } = services
   const guard = { preHandler: requireHolder }
+  const orderRoute = { ...guard, schema: { params: OrderIdParams } }
   const day = (instant: Date | null, lang: 'it' | 'en') => (instant ? formatDate(businessDate(instant, deps.config.businessTimeZone), lang) : null)
 
-  app.get<{ Querystring: { annullato?: string } }>('/account', guard, async (request, reply) => {
+  app.get<{ Querystring: { annullato?: string } }>('/account', { ...guard, schema: { querystring: objectOf({ annullato: FLAG }) } }, async (request, reply) => {
     const holder = request.holder!
     const lang = request.lang
     const account = (await findAccount(deps.db, holder.accountId))!
@@ -48,7 +50,7 @@ export async function accountRoutes(app: FastifyInstance, services: Services): P
   })
 
   // Cancelling asks first, on a page of its own: it works without JavaScript and a stray tap does nothing.
-  app.get('/ordini/:orderId/annulla', guard, async (request, reply) => {
+  app.get('/ordini/:orderId/annulla', orderRoute, async (request, reply) => {
     const order = await loadHolderOrder(deps.db, request, reply)
     if (!order) return reply
     if (order.status !== 'open') return reply.redirect(`/ordini/${order.id}`, 303)
@@ -59,7 +61,7 @@ export async function accountRoutes(app: FastifyInstance, services: Services): P
     })
   })
 
-  app.post('/ordini/:orderId/annulla', guard, async (request, reply) => {
+  app.post('/ordini/:orderId/annulla', orderRoute, async (request, reply) => {
     const order = await loadHolderOrder(deps.db, request, reply)
     if (!order) return reply
     await cancelOrder(deps, request.holder!, order.id)

@@ -10,6 +10,7 @@ import { loadHolderOrder } from './holder-order'
 import type { Services } from '../../services'
 import { requireHolder } from './plugin'
 import { sandboxPaymentRoutes } from './sandbox-payment-routes'
+import { FLAG, objectOf, OrderIdParams, TOKEN } from '../route-schemas'
 
 const KNOWN_REASONS = ['card_declined', 'authentication_failed', 'expired']
 const REFRESH_SECONDS = 5
@@ -25,7 +26,7 @@ export async function paymentRoutes(app: FastifyInstance, services: Services): P
 
   const holderOrder = (request: FastifyRequest, reply: FastifyReply) => loadHolderOrder(deps.db, request, reply)
 
-  app.post('/ordini/:orderId/paga', guard, async (request, reply) => {
+  app.post('/ordini/:orderId/paga', { ...guard, schema: { params: OrderIdParams } }, async (request, reply) => {
     const order = await holderOrder(request, reply)
     if (!order) return reply
     const start = await startCheckout(deps, gateways, { orderId: order.id, actor: `holder:${request.holder!.accountId}`, language: request.lang })
@@ -41,7 +42,7 @@ export async function paymentRoutes(app: FastifyInstance, services: Services): P
     }
   })
 
-  app.get<{ Querystring: { token?: string; annullato?: string } }>('/ordini/:orderId/esito', guard, async (request, reply) => {
+  app.get<{ Querystring: { token?: string; annullato?: string } }>('/ordini/:orderId/esito', { ...guard, schema: { params: OrderIdParams, querystring: objectOf({ token: TOKEN, annullato: FLAG }) } }, async (request, reply) => {
     const order = await holderOrder(request, reply)
     if (!order) return reply
     const { token } = request.query

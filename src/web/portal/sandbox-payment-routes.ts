@@ -4,8 +4,11 @@ import { formatOrderId } from '../../core/order-id'
 import { findCheckout, type CheckoutRow } from '../../payments/gateways/queries'
 import { SANDBOX_3DS_CODE, type SandboxGateway, type SandboxResult } from '../../payments/gateways/sandbox-gateway'
 import type { Services } from '../../services'
+import { formBody, objectOf, textOf } from '../route-schemas'
 
 type RefParams = { Params: { ref: string } }
+/** The checkout's reference in the URL; whether a checkout has it is the handler's 404. */
+const refRoute = { schema: { params: objectOf({ ref: textOf(128) }, ['ref']) } }
 
 /**
  * The sandbox gateway's simulated card page (embedded default, DESIGN §5), clearly marked as a
@@ -48,13 +51,13 @@ export async function sandboxPaymentRoutes(app: FastifyInstance, services: Servi
     return reply.redirect(`/ordini/${checkout.orderId}/esito`, 303)
   }
 
-  app.get<RefParams>('/sandbox/pagamento/:ref', async (request, reply) => {
+  app.get<RefParams>('/sandbox/pagamento/:ref', refRoute, async (request, reply) => {
     const checkout = await sandboxCheckout(request, reply)
     if (!checkout) return reply
     return reply.page('portal/payment/sandbox.eta', { title: request.t('sandbox.banner'), checkout: view(request, checkout) })
   })
 
-  app.post<RefParams & { Body: { esito?: string } }>('/sandbox/pagamento/:ref', async (request, reply) => {
+  app.post<RefParams & { Body: { esito?: string } }>('/sandbox/pagamento/:ref', { schema: { ...refRoute.schema, body: formBody({ esito: textOf(16) }) } }, async (request, reply) => {
     const checkout = await sandboxCheckout(request, reply)
     if (!checkout) return reply
     if (checkout.status !== 'started') return reply.redirect(`/sandbox/pagamento/${checkout.gatewayRef}`, 303)
@@ -70,14 +73,14 @@ export async function sandboxPaymentRoutes(app: FastifyInstance, services: Servi
     }
   })
 
-  app.get<RefParams>('/sandbox/pagamento/:ref/3ds', async (request, reply) => {
+  app.get<RefParams>('/sandbox/pagamento/:ref/3ds', refRoute, async (request, reply) => {
     const checkout = await sandboxCheckout(request, reply)
     if (!checkout) return reply
     if (checkout.status !== 'started') return reply.redirect(`/sandbox/pagamento/${checkout.gatewayRef}`, 303)
     return reply.page('portal/payment/sandbox-3ds.eta', { title: request.t('sandbox.3ds.title'), checkout: view(request, checkout) })
   })
 
-  app.post<RefParams & { Body: { codice?: string } }>('/sandbox/pagamento/:ref/3ds', async (request, reply) => {
+  app.post<RefParams & { Body: { codice?: string } }>('/sandbox/pagamento/:ref/3ds', { schema: { ...refRoute.schema, body: formBody({ codice: textOf(64) }) } }, async (request, reply) => {
     const checkout = await sandboxCheckout(request, reply)
     if (!checkout) return reply
     if (checkout.status !== 'started') return reply.redirect(`/sandbox/pagamento/${checkout.gatewayRef}`, 303)

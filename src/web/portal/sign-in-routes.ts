@@ -4,6 +4,7 @@ import { readRenewalLinkToken } from '../../core/renewal-link'
 import { signIn } from '../../accounts/sign-in'
 import type { Services } from '../../services'
 import { rateLimited, safeNext as sameSiteNext, text, waitUntil, type FieldError } from '../frame'
+import { FLAG, formBody, NEXT, objectOf, PASSWORD, TOKEN, textOf } from '../route-schemas'
 
 interface SignInBody {
   identifier?: string
@@ -32,7 +33,7 @@ export async function signInRoutes(app: FastifyInstance, services: Services): Pr
   const { deps, config, holderCredentials } = services
   app.addHook('onClose', () => services.resetRequests.settled()) // no request left half-resolved on a closed database
 
-  app.get<{ Querystring: { next?: string; casella?: string; uscito?: string; t?: string } }>('/rinnova', async (request, reply) => {
+  app.get<{ Querystring: { next?: string; casella?: string; uscito?: string; t?: string } }>('/rinnova', { schema: { querystring: objectOf({ next: NEXT, casella: textOf(320), uscito: FLAG, t: TOKEN }) } }, async (request, reply) => {
     if (request.holder) return reply.redirect(safeNext(request.query.next), 303)
     // The reminder's signed link only fills the field in: the holder still proves who they are.
     const linked = request.query.t ? readRenewalLinkToken(config.sessionSecrets, text(request.query.t), deps.clock.now()) : null
@@ -48,7 +49,7 @@ export async function signInRoutes(app: FastifyInstance, services: Services): Pr
 
   app.post<{ Body: SignInBody }>(
     '/accedi',
-    rateLimited(SIGN_IN_RATE_LIMIT),
+    { ...rateLimited(SIGN_IN_RATE_LIMIT), schema: { body: formBody({ identifier: textOf(320), password: PASSWORD, next: NEXT }) } },
     async (request, reply) => {
       const identifier = text(request.body?.identifier).trim()
       const password = text(request.body?.password)
@@ -85,7 +86,7 @@ export async function signInRoutes(app: FastifyInstance, services: Services): Pr
     return reply.redirect('/rinnova?uscito=1', 303)
   })
 
-  app.get<{ Querystring: { inviata?: string; casella?: string } }>('/password-dimenticata', async (request, reply) => {
+  app.get<{ Querystring: { inviata?: string; casella?: string } }>('/password-dimenticata', { schema: { querystring: objectOf({ inviata: FLAG, casella: textOf(320) }) } }, async (request, reply) => {
     return reply.page('portal/forgot-password.eta', {
       title: request.t('forgot.title'),
       identifier: text(request.query.casella),
@@ -97,6 +98,7 @@ export async function signInRoutes(app: FastifyInstance, services: Services): Pr
     '/password-dimenticata',
     {
       ...rateLimited(FORGOT_RATE_LIMIT),
+      schema: { body: formBody({ identifier: textOf(320) }) },
       // The lookup and the mail, after the answer has left: it takes as long for anyone.
       onResponse: async (request) => services.resetRequests.start((message, error) => request.log.error({ err: error }, message)),
     },
@@ -112,14 +114,14 @@ export async function signInRoutes(app: FastifyInstance, services: Services): Pr
     },
   )
 
-  app.get<{ Querystring: { t?: string } }>('/nuova-password', async (request, reply) => {
+  app.get<{ Querystring: { t?: string } }>('/nuova-password', { schema: { querystring: objectOf({ t: TOKEN }) } }, async (request, reply) => {
     const token = text(request.query.t)
     const link = await checkPasswordResetLink(deps, token)
     if (link.kind !== 'valid') return reply.page('portal/reset-link-invalid.eta', { title: request.t('reset.invalidTitle'), reason: link.kind }, 410)
     return reply.page('portal/new-password.eta', { title: request.t('reset.title'), token, accountId: link.accountId })
   })
 
-  app.post<{ Body: ResetBody }>('/nuova-password', async (request, reply) => {
+  app.post<{ Body: ResetBody }>('/nuova-password', { schema: { body: formBody({ token: TOKEN, password: PASSWORD, confirmation: PASSWORD }) } }, async (request, reply) => {
     const token = text(request.body?.token)
     const password = text(request.body?.password)
     const link = await checkPasswordResetLink(deps, token)

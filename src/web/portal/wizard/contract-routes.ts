@@ -3,10 +3,11 @@ import { datePhrase } from '../../../core/date-phrase'
 import { findContractText } from '../../../renewals/drafts'
 import type { Services } from '../../../services'
 import { safeNext } from '../../frame'
+import { NEXT, objectOf, textOf } from '../../route-schemas'
 
 /** A contract document in one version, to read before accepting it (issue 3). Public, read-only. */
 export async function contractRoutes(app: FastifyInstance, services: Services): Promise<void> {
-  app.get<{ Params: { code: string; version: string }; Querystring: { ritorno?: string } }>('/contratti/:code/:version', async (request, reply) => {
+  app.get<{ Params: { code: string; version: string }; Querystring: { ritorno?: string } }>('/contratti/:code/:version', { schema: { params: objectOf({ code: textOf(64), version: textOf(32) }, ['code', 'version']), querystring: objectOf({ ritorno: NEXT }) } }, async (request, reply) => {
     const contract = await findContractText(services.deps.db, request.params.code, request.params.version)
     if (!contract) return reply.refuse('page_not_found')
     const title = request.lang === 'it' ? contract.titleIt : contract.titleEn

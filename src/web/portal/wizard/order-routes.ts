@@ -17,6 +17,7 @@ import { requireOfferedMethod } from '../../../payments/offered-methods'
 import { loadHolderOrder } from '../holder-order'
 import type { Services } from '../../../services'
 import { requireHolder } from '../plugin'
+import { FLAG, formBody, objectOf, OrderIdParams, textOf } from '../../route-schemas'
 
 /**
  * The done page (issue 3): the order ID to quote in the causale, the amount, and the payment step
@@ -29,7 +30,7 @@ export async function orderRoutes(app: FastifyInstance, services: Services): Pro
 
   const holderOrder = (request: FastifyRequest, reply: FastifyReply) => loadHolderOrder(deps.db, request, reply)
 
-  app.get<{ Querystring: { metodo?: string } }>('/ordini/:orderId', guard, async (request, reply) => {
+  app.get<{ Querystring: { metodo?: string } }>('/ordini/:orderId', { ...guard, schema: { params: OrderIdParams, querystring: objectOf({ metodo: FLAG }) } }, async (request, reply) => {
     const order = await holderOrder(request, reply)
     if (!order) return reply
     const lang = request.lang
@@ -87,7 +88,7 @@ export async function orderRoutes(app: FastifyInstance, services: Services): Pro
     })
   })
 
-  app.post('/ordini/:orderId/metodo', guard, async (request, reply) => {
+  app.post('/ordini/:orderId/metodo', { ...guard, schema: { params: OrderIdParams, body: formBody({ method: textOf(32) }) } }, async (request, reply) => {
     const order = await holderOrder(request, reply)
     if (!order) return reply
     const method = requireOfferedMethod(services.mail.methods, String((request.body as Record<string, unknown> | undefined)?.method))
@@ -95,7 +96,7 @@ export async function orderRoutes(app: FastifyInstance, services: Services): Pro
     return reply.redirect(`/ordini/${order.id}?metodo=cambiato`, 303)
   })
 
-  app.get('/ordini/:orderId/bollettino.pdf', guard, async (request, reply) => {
+  app.get('/ordini/:orderId/bollettino.pdf', { ...guard, schema: { params: OrderIdParams } }, async (request, reply) => {
     const order = await holderOrder(request, reply)
     if (!order) return reply
     if (order.status !== 'open') throw new DomainError(order.status === 'paid' ? 'order_already_paid' : 'order_not_open', order.id)

@@ -9,6 +9,7 @@ import { extendedExpiry, priceOrder, renewalBase } from '../../../renewals/rules
 import type { AcceptedContract, PaymentMethod } from '../../../renewals/schema'
 import type { Services } from '../../../services'
 import { requireHolder, type FieldError } from '../plugin'
+import { formBody, MailboxIdParams, textOf } from '../../route-schemas'
 import { FROM_SUMMARY, loadWizard, priceFor, stepDoneUrl, stepUrl, stepView, type WizardContext } from './wizard-context'
 
 type Form = Record<string, string | string[] | undefined>
@@ -29,8 +30,10 @@ const yearsLabel = (request: FastifyRequest, years: number) =>
 export async function wizardStepRoutes(app: FastifyInstance, services: Services): Promise<void> {
   const { deps } = services
   const guard = { preHandler: requireHolder }
+  const wizardRoute = { ...guard, schema: { params: MailboxIdParams } }
+  const wizardForm = (fields: Parameters<typeof formBody>[0]) => ({ ...guard, schema: { params: MailboxIdParams, body: formBody(fields) } })
 
-  app.get('/rinnovo/:mailboxId', guard, async (request, reply) => {
+  app.get('/rinnovo/:mailboxId', wizardRoute, async (request, reply) => {
     await loadWizard(services, request, reply, null) // always answers: the first step still to do
     return reply
   })
@@ -65,12 +68,12 @@ export async function wizardStepRoutes(app: FastifyInstance, services: Services)
     )
   }
 
-  app.get('/rinnovo/:mailboxId/durata', guard, async (request, reply) => {
+  app.get('/rinnovo/:mailboxId/durata', wizardRoute, async (request, reply) => {
     const context = await loadWizard(services, request, reply, 'duration')
     return context ? showDuration(request, reply, context, context.draft?.years ?? null) : reply
   })
 
-  app.post('/rinnovo/:mailboxId/durata', guard, async (request, reply) => {
+  app.post('/rinnovo/:mailboxId/durata', wizardForm({ years: textOf(8) }), async (request, reply) => {
     const context = await loadWizard(services, request, reply, 'duration')
     if (!context) return reply
     const years = Number(field(request.body, 'years'))
@@ -99,7 +102,7 @@ export async function wizardStepRoutes(app: FastifyInstance, services: Services)
     })
   }
 
-  app.get('/rinnovo/:mailboxId/contratti', guard, async (request, reply) => {
+  app.get('/rinnovo/:mailboxId/contratti', wizardRoute, async (request, reply) => {
     const context = await loadWizard(services, request, reply, 'contracts')
     if (!context) return reply
     const accepted = contractsAccepted(context.draft?.acceptedContracts ?? null, context.contracts)
@@ -107,7 +110,7 @@ export async function wizardStepRoutes(app: FastifyInstance, services: Services)
     return reply.page('portal/wizard-contracts.eta', stepView(request, context, 'contracts', { items }))
   })
 
-  app.post('/rinnovo/:mailboxId/contratti', guard, async (request, reply) => {
+  app.post('/rinnovo/:mailboxId/contratti', wizardForm({}), async (request, reply) => {
     const context = await loadWizard(services, request, reply, 'contracts')
     if (!context) return reply
     const items = contractItems(request, context, (code) => field(request.body, `accept_${code}`) === 'yes')
@@ -143,7 +146,7 @@ export async function wizardStepRoutes(app: FastifyInstance, services: Services)
     )
   }
 
-  app.get('/rinnovo/:mailboxId/fatturazione', guard, async (request, reply) => {
+  app.get('/rinnovo/:mailboxId/fatturazione', wizardRoute, async (request, reply) => {
     const context = await loadWizard(services, request, reply, 'billing')
     if (!context) return reply
     // What the holder last confirmed with an order (issue 14), else their own data (the seed: "form
@@ -157,7 +160,7 @@ export async function wizardStepRoutes(app: FastifyInstance, services: Services)
     return showBilling(request, reply, context, billingFormFor(billing), [], profile !== undefined)
   })
 
-  app.post('/rinnovo/:mailboxId/fatturazione', guard, async (request, reply) => {
+  app.post('/rinnovo/:mailboxId/fatturazione', wizardForm(Object.fromEntries(BILLING_FIELDS.map((f) => [f, textOf(500)]))), async (request, reply) => {
     const context = await loadWizard(services, request, reply, 'billing')
     if (!context) return reply
     const posted = Object.fromEntries(BILLING_FIELDS.map((f) => [f, field(request.body, f)])) as unknown as BillingForm
@@ -180,13 +183,13 @@ export async function wizardStepRoutes(app: FastifyInstance, services: Services)
     }))
   }
 
-  app.get('/rinnovo/:mailboxId/pagamento', guard, async (request, reply) => {
+  app.get('/rinnovo/:mailboxId/pagamento', wizardRoute, async (request, reply) => {
     const context = await loadWizard(services, request, reply, 'payment')
     if (!context) return reply
     return reply.page('portal/wizard-payment.eta', stepView(request, context, 'payment', { methods: methodOptions(request), chosen: context.draft?.method ?? null }))
   })
 
-  app.post('/rinnovo/:mailboxId/pagamento', guard, async (request, reply) => {
+  app.post('/rinnovo/:mailboxId/pagamento', wizardForm({ method: textOf(32) }), async (request, reply) => {
     const context = await loadWizard(services, request, reply, 'payment')
     if (!context) return reply
     const method = field(request.body, 'method') as PaymentMethod
@@ -199,7 +202,7 @@ export async function wizardStepRoutes(app: FastifyInstance, services: Services)
   })
 
   // ---- 5. riepilogo → CONFERMA ----
-  app.get('/rinnovo/:mailboxId/riepilogo', guard, async (request, reply) => {
+  app.get('/rinnovo/:mailboxId/riepilogo', wizardRoute, async (request, reply) => {
     const context = await loadWizard(services, request, reply, 'summary')
     if (!context) return reply
     const draft = context.draft!
@@ -249,7 +252,7 @@ export async function wizardStepRoutes(app: FastifyInstance, services: Services)
     )
   })
 
-  app.post('/rinnovo/:mailboxId/conferma', guard, async (request, reply) => {
+  app.post('/rinnovo/:mailboxId/conferma', wizardForm({}), async (request, reply) => {
     const context = await loadWizard(services, request, reply, 'summary') // a second submit lands on the order
     if (!context) return reply
     const order = await placeDraftOrder(deps, { holder: request.holder!, mailboxId: context.mailbox.id })
