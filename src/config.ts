@@ -5,6 +5,7 @@ import { isPostgresUrl } from './db/client'
 import { DEMO_PAYMENT_INSTRUCTIONS, type PaymentInstructions } from './notifications/mail-context'
 import { validateItalianIban } from './core/iban'
 import { INVOICING_VARIABLES, invoicingConfig, type InvoicingConfig } from './invoicing/config'
+import { PROVIDER_VARIABLES, readProviderIdentity, type ProviderIdentity, type ProviderProblem } from './core/provider-identity'
 
 /**
  * R10: 'demo' turns on what exists only to try the service out (sample data, the mail viewer, the
@@ -50,6 +51,13 @@ export interface Config {
   logLevel: LogLevel
   /** The seller and transmitter of the e-invoices (INVOICE_*); absent: invoices are numbered, their files wait for it. */
   invoicing?: InvoicingConfig
+  /**
+   * Who runs the service (PROVIDER_*), shown on every page and e-mail; the demo's in demo mode.
+   * Absent in production when not configured: `serve` and `worker` then refuse to start, saying
+   * `providerProblems` in the operator's language.
+   */
+  provider?: ProviderIdentity
+  providerProblems: ProviderProblem[]
 }
 
 /** LOG_LEVEL's values: pino's levels. */
@@ -134,6 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const gateways = gatewayConfig(env)
   const mode = serviceMode(env.PEC_MODE, databaseUrl)
   if (mode === 'demo') refuseDemoBeside({ databaseUrl, publicUrl, host, gateways })
+  const providerSettings = readProviderIdentity(env, mode === 'demo', publicUrl)
   return {
     mode,
     databaseUrl,
@@ -155,6 +164,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     unknownVariables: unknownVariables(env),
     logLevel: parseLogLevel(env.LOG_LEVEL),
     invoicing: readInvoicingConfig(env, mode),
+    provider: providerSettings.identity,
+    providerProblems: providerSettings.problems,
   }
 }
 
@@ -381,12 +392,13 @@ export const KNOWN_VARIABLES = [
   'PAYPAL_CLIENT_ID', 'PAYPAL_CLIENT_SECRET', 'PAYPAL_WEBHOOK_ID', 'PAYPAL_API_BASE',
   'PAYMENT_BENEFICIARY', 'PAYMENT_IBAN', 'PAYMENT_BIC', 'PAYMENT_POSTAL_ACCOUNT',
   ...INVOICING_VARIABLES,
+  ...Object.values(PROVIDER_VARIABLES),
   'PEC_MODE', 'PEC_LANG', 'PEC_OPERATOR', 'PEC_OPERATOR_PASSWORD', 'PEC_DEBUG',
   'DATABASE_URL_TEST', 'REQUIRE_POSTGRES', 'REQUIRE_BROWSER',
 ] as const
 
 // Names starting like these are ours; another variable is ours only if it is one typo from a known name.
-const OUR_PREFIXES = ['STRIPE_', 'PAYPAL_', 'PAYMENT_', 'SMTP_', 'SESSION_', 'PEC_', 'IMAP_', 'MAIL_', 'DATABASE_', 'UPLOAD_', 'LIFECYCLE_', 'INVOICE_', 'PUBLIC_URL', 'TRUST_PROXY', 'TZ_BUSINESS']
+const OUR_PREFIXES = ['STRIPE_', 'PAYPAL_', 'PAYMENT_', 'SMTP_', 'SESSION_', 'PEC_', 'IMAP_', 'MAIL_', 'DATABASE_', 'UPLOAD_', 'LIFECYCLE_', 'INVOICE_', 'PROVIDER_', 'PUBLIC_URL', 'TRUST_PROXY', 'TZ_BUSINESS']
 
 /** Set variables that are not settings of ours but look like one, each with the setting it resembles. */
 export function unknownVariables(env: NodeJS.ProcessEnv): UnknownVariable[] {

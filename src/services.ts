@@ -97,7 +97,7 @@ export function buildServices(config: Config, database: Database, clock: Clock):
   const deps: Deps = { db: database.db, clock, config }
   const gateways = pickCardGateways(config)
   const methods = offeredPaymentMethods(gateways, config.paymentInstructions)
-  const mail = mailContext(config.publicUrl, config.paymentInstructions ?? null, config.sessionSecrets[0], clock, methods)
+  const mail = mailContext(config.publicUrl, config.paymentInstructions ?? null, config.sessionSecrets[0], clock, methods, config.provider ?? null)
   const accountPasswords = storedPasswordCheck(() => samplePasswordHashes(database.db, 'accounts', DECOY_SAMPLE_SIZE), clock)
   const mailboxPasswords = storedPasswordCheck(() => samplePasswordHashes(database.db, 'mailboxes', DECOY_SAMPLE_SIZE), clock)
   const mailboxCredentials = config.imapUrl

@@ -282,6 +282,13 @@ const it = {
   'serve.didYouMean': ' (forse {name}?)',
   'worker.description': 'solo i lavori giornalieri: ciclo di vita, invio della posta, comandi alla piattaforma di posta',
   'worker.running': 'worker di pec-renewal in esecuzione; database: {kind}',
+  'provider.refused': 'identità del fornitore incompleta: pagine ed e-mail devono dire chi offre il servizio e come contattarlo. Imposta queste variabili e riavvia: {problems}',
+  'provider.missing': '{variable} mancante',
+  'provider.vat_number': '{variable}: partita IVA non valida (11 cifre con la cifra di controllo)',
+  'provider.url': '{variable}: serve un indirizzo https://… (o un percorso di questo sito, /static/…)',
+  'provider.email': '{variable}: serve un indirizzo e-mail come assistenza@fornitore.it',
+  'provider.phone': '{variable}: serve un numero di telefono come +39 06 1234 5678',
+  'serve.demoProvider': 'identità del fornitore: DATI DIMOSTRATIVI (in produzione: le variabili PROVIDER_*)',
 }
 
 export type CliKey = keyof typeof it
@@ -560,6 +567,13 @@ const en: Record<CliKey, string> = {
   'serve.didYouMean': ' (did you mean {name}?)',
   'worker.description': 'the daily jobs only: lifecycle run, outbox dispatcher, mail-platform commands',
   'worker.running': 'pec-renewal worker running; database: {kind}',
+  'provider.refused': 'the provider’s identity is incomplete: pages and e-mails must say who offers the service and how to reach it. Set these variables and start again: {problems}',
+  'provider.missing': '{variable} missing',
+  'provider.vat_number': '{variable}: not a valid partita IVA (11 digits with the check digit)',
+  'provider.url': '{variable}: expected an https://… address (or a path on this site, /static/…)',
+  'provider.email': '{variable}: expected an e-mail address such as support@provider.example',
+  'provider.phone': '{variable}: expected a phone number such as +39 06 1234 5678',
+  'serve.demoProvider': 'provider identity: DEMO DATA (in production: the PROVIDER_* variables)',
 }
 
 export const cliMessages: Record<Lang, Record<CliKey, string>> = { it, en }

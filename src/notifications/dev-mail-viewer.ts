@@ -61,9 +61,15 @@ function sendPage(reply: FastifyReply, status: number, html: string) {
   return reply.code(status).header('content-security-policy', PAGE_POLICY).type('text/html; charset=utf-8').send(html)
 }
 
-/** Links in a framed mail open in a new tab rather than inside the frame. */
-function framedHtml(html: string): string {
-  return html.replace(/<head>/i, '<head><base target="_blank">')
+/**
+ * Links in a framed mail open in a new tab rather than inside the frame; inline images (cid:, the
+ * EPC QR code) become data: URLs, as a mail client shows its message's own parts.
+ */
+function framedHtml(mail: RenderedMail): string {
+  const inline = new Map((mail.attachments ?? []).filter((a) => a.cid).map((a) => [a.cid!, Buffer.from(a.content).toString('base64')]))
+  return mail.html
+    .replace(/<head>/i, '<head><base target="_blank">')
+    .replace(/src="cid:([^"]+)"/g, (whole, cid: string) => (inline.has(cid) ? `src="data:image/png;base64,${inline.get(cid)}"` : whole))
 }
 
 /** A connection from this machine, by the socket's own address: never a forwarded header. */
@@ -128,7 +134,7 @@ export function devMailViewer(context: MailContext, db: Db): FastifyPluginAsync 
         `<dl>${facts.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>`,
         mail
           ? `<h2>Versione HTML</h2>\n<p><a href="/dev/posta/${row.id}/html" target="_blank">Apri in una nuova scheda</a></p>\n` +
-            `<iframe title="Versione HTML" sandbox="allow-popups allow-popups-to-escape-sandbox" srcdoc="${escapeHtml(framedHtml(mail.html))}"></iframe>\n` +
+            `<iframe title="Versione HTML" sandbox="allow-popups allow-popups-to-escape-sandbox" srcdoc="${escapeHtml(framedHtml(mail))}"></iframe>\n` +
             `<h2>Versione testo</h2>\n<pre>${escapeHtml(mail.text)}</pre>`
           : `<p class="note">Impossibile comporre l’e-mail: ${escapeHtml(renderError)}</p>`,
       ].join('\n')
@@ -139,7 +145,7 @@ export function devMailViewer(context: MailContext, db: Db): FastifyPluginAsync 
       const row = await findOutboxMail(db, request.params.id)
       if (!row) return sendPage(reply, 404, page('Non trovata', '<h1>E-mail non trovata</h1>'))
       const mail = renderMail(row, context)
-      return reply.header('content-security-policy', MAIL_POLICY).type('text/html; charset=utf-8').send(framedHtml(mail.html))
+      return reply.header('content-security-policy', MAIL_POLICY).type('text/html; charset=utf-8').send(framedHtml(mail))
     })
   }
 }

@@ -1,6 +1,7 @@
 import { renewalLinkExpiry, renewalLinkToken, RENEWAL_LINK_DAYS_AFTER_EXPIRY } from '../core/renewal-link'
 import type { CalendarDate } from '../core/calendar'
 import { systemClock, type Clock } from '../core/clock'
+import type { ProviderIdentity } from '../core/provider-identity'
 import { PAYMENT_METHODS, type PaymentMethod } from '../core/vocabulary'
 
 /** Where the bank transfer (bonifico) and postal slip (bollettino) payments go. */
@@ -38,6 +39,8 @@ export interface MailContext {
   payment: PaymentInstructions | null
   /** The payment methods this installation offers (R10: never a simulation outside demo mode). */
   methods: readonly PaymentMethod[]
+  /** Who runs the service, named in every mail's header and footer with its support address; null only where none is configured (tests, CLI). */
+  provider: ProviderIdentity | null
 }
 
 /**
@@ -50,6 +53,7 @@ export function mailContext(
   secret?: string,
   clock: Clock = systemClock,
   methods: readonly PaymentMethod[] = PAYMENT_METHODS,
+  provider: ProviderIdentity | null = null,
 ): MailContext {
   const base = publicUrl.replace(/\/$/, '')
   return {
@@ -63,6 +67,7 @@ export function mailContext(
     },
     payment,
     methods,
+    provider,
   }
 }
 

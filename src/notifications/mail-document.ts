@@ -13,6 +13,8 @@ export type Block =
   | { kind: 'action'; label: string; href: string }
   | { kind: 'list'; items: Inline[][] }
   | { kind: 'box'; tone: 'warning' | 'info'; title: string; blocks: Block[] }
+  /** A PNG carried with the mail and shown inline (cid:); the plain text gives `alt` instead. */
+  | { kind: 'image'; cid: string; alt: string; png: Buffer; width: number }
 
 export interface MailDocument {
   subject: string
@@ -21,6 +23,13 @@ export interface MailDocument {
   blocks: Block[]
   footer: Inline[][]
   language: 'it' | 'en'
+  /** Who sends it, above the text: the provider's name (and logo), linking to the service. */
+  brand?: { name: string; href: string; logoUrl?: string }
+}
+
+/** The images a document shows inline, to attach with their Content-ID. */
+export function inlineImages(blocks: Block[]): Array<Extract<Block, { kind: 'image' }>> {
+  return blocks.flatMap((block) => (block.kind === 'image' ? [block] : block.kind === 'box' ? inlineImages(block.blocks) : []))
 }
 
 export function paragraph(...content: Inline[]): Block {
@@ -59,6 +68,8 @@ function blockText(block: Block): string {
       return `${block.label}:\n${block.href}`
     case 'list':
       return block.items.map((item) => `- ${inlineText(item)}`).join('\n')
+    case 'image':
+      return `[${block.alt}]`
     case 'box': {
       const rule = block.tone === 'warning' ? '!'.repeat(60) : '='.repeat(60)
       return [rule, block.title.toUpperCase(), '', ...block.blocks.map(blockText).join('\n\n').split('\n'), rule].join('\n')
@@ -67,7 +78,7 @@ function blockText(block: Block): string {
 }
 
 export function toText(doc: MailDocument): string {
-  const body = doc.blocks.map(blockText).join('\n\n')
+  const body = [...(doc.brand ? [doc.brand.name] : []), ...doc.blocks.map(blockText)].join('\n\n')
   const footer = doc.footer.map(inlineText).join('\n')
   return `${body}\n\n--\n${footer}\n`
 }
@@ -116,6 +127,8 @@ function blockHtml(block: Block): string {
       )
     case 'list':
       return `<ul style="margin:0 0 16px 0;padding-left:20px">${block.items.map((item) => `<li style="margin:0 0 8px 0">${inlineHtml(item)}</li>`).join('')}</ul>`
+    case 'image':
+      return `<p style="margin:0 0 16px 0"><img src="cid:${escapeHtml(block.cid)}" alt="${escapeHtml(block.alt)}" width="${block.width}" height="${block.width}" style="display:block;border:0"></p>`
     case 'box': {
       const tone = TONES[block.tone]
       return (
@@ -127,6 +140,14 @@ function blockHtml(block: Block): string {
       )
     }
   }
+}
+
+function brandHtml(brand: NonNullable<MailDocument['brand']>): string {
+  const logo = brand.logoUrl && /^https:\/\//.test(brand.logoUrl) ? `<img src="${escapeHtml(brand.logoUrl)}" alt="" height="32" style="vertical-align:middle;border:0;margin-right:8px">` : ''
+  return (
+    `<tr><td style="padding:16px 28px;border-bottom:1px solid #e5e7eb;font-family:Arial,Helvetica,sans-serif;font-size:16px;font-weight:bold">` +
+    `<a href="${escapeHtml(brand.href)}" style="color:#111827;text-decoration:none">${logo}${escapeHtml(brand.name)}</a></td></tr>\n`
+  )
 }
 
 export function toHtml(doc: MailDocument): string {
@@ -141,7 +162,7 @@ export function toHtml(doc: MailDocument): string {
 <div style="display:none;max-height:0;overflow:hidden">${escapeHtml(doc.preheader)}</div>
 <table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="background:#f3f4f6"><tr><td align="center" style="padding:24px 12px">
 <table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="max-width:600px;background:#ffffff;border-radius:8px">
-<tr><td style="padding:28px 28px 12px 28px;${FONT}">
+${doc.brand ? brandHtml(doc.brand) : ''}<tr><td style="padding:28px 28px 12px 28px;${FONT}">
 ${doc.blocks.map(blockHtml).join('\n')}
 </td></tr>
 <tr><td style="padding:12px 28px 24px 28px;border-top:1px solid #e5e7eb;font-family:Arial,Helvetica,sans-serif;font-size:12px;line-height:1.5;color:#6b7280">

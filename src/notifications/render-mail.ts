@@ -1,5 +1,5 @@
 import type { MailContext } from './mail-context'
-import { toHtml, toText, type MailDocument } from './mail-document'
+import { inlineImages, toHtml, toText, type MailDocument } from './mail-document'
 import type { MailParamsByTemplate, MailTemplate } from './mail-types'
 import { cessationMail, cessationSubject } from './templates/cessation'
 import { deactivationMail, deactivationSubject } from './templates/deactivation'
@@ -66,9 +66,13 @@ function languageOf(language: string): Language {
 /** The subject, plain text and HTML of an outbox mail, in its language (Italian by default). */
 export function renderMail(mail: MailToRender | { template: string; language: string; params: unknown }, context: MailContext): RenderedMail {
   const template = templateOf(mail.template)
-  const doc = template.document(mail.params as never, context, languageOf(mail.language))
-  const attachments = template.attachments?.(mail.params as never)
-  return { subject: doc.subject, text: toText(doc), html: toHtml(doc), ...(attachments ? { attachments } : {}) }
+  const written = template.document(mail.params as never, context, languageOf(mail.language))
+  // Every mail to a holder names the provider above its text (the SdI's message has no footer: none).
+  const doc: MailDocument = context.provider && written.footer.length ? { ...written, brand: { name: context.provider.name, href: context.publicUrl, logoUrl: context.provider.logoUrl } } : written
+  const files = template.attachments?.(mail.params as never) ?? []
+  const images: MailAttachment[] = inlineImages(doc.blocks).map((image) => ({ filename: `${image.cid.split('@')[0]}.png`, content: image.png, contentType: 'image/png', cid: image.cid }))
+  const attachments = [...files, ...images]
+  return { subject: doc.subject, text: toText(doc), html: toHtml(doc), ...(attachments.length ? { attachments } : {}) }
 }
 
 /** The subject alone: it needs no links, so listings can show it without a MailContext. */

@@ -9,8 +9,8 @@ export interface MailMessage {
   html: string
   /** '<…@…>': deterministic per outbox row, so a re-send after a crash is recognisable. */
   messageId: string
-  /** Files sent as they are (an e-invoice to the SdI). */
-  attachments?: Array<{ filename: string; content: string; contentType: string }>
+  /** Files sent as they are (an e-invoice to the SdI), and inline images (a `cid` the HTML refers to). */
+  attachments?: Array<{ filename: string; content: string | Buffer; contentType: string; cid?: string }>
 }
 
 /** The port the outbox dispatcher sends through: SMTP in production, fakes in tests. */

@@ -109,6 +109,7 @@ export async function registerWebFrame(app: FastifyInstance, services: Services,
       path: request.url.split('?')[0],
       switchLanguageUrl: languageSwitchUrl(request),
       errors: [] as FieldError[],
+      provider: config.provider,
       ...area.locals(request),
       ...view,
     })

@@ -4,6 +4,7 @@ import fastifyHelmet from '@fastify/helmet'
 import fastifyStatic from '@fastify/static'
 import { sql } from 'drizzle-orm'
 import { devMailViewer } from '../notifications/dev-mail-viewer'
+import { demoDocumentsRoutes } from './portal/demo-documents-routes'
 import type { Logger } from '../logging'
 import type { Services } from '../services'
 import { OFFICE_PATH, registerBackOffice } from './admin/plugin'
@@ -59,7 +60,8 @@ export async function buildServer(services: Services, options: { logger?: Logger
         defaultSrc: ["'self'"],
         scriptSrc: ["'self'"],
         styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
+        // The provider's logo may live on its own site (PROVIDER_LOGO_URL): that origin only.
+        imgSrc: ["'self'", 'data:', ...(config.provider?.logoUrl?.startsWith('http') ? [new URL(config.provider.logoUrl).origin] : [])],
         formAction: ["'self'"],
         frameAncestors: ["'none'"],
         upgradeInsecureRequests: config.publicUrl.startsWith('https://') ? [] : null,
@@ -86,6 +88,7 @@ export async function buildServer(services: Services, options: { logger?: Logger
       await accountRoutes(routes, services)
       await wizardRoutes(routes, services)
       await paymentRoutes(routes, services)
+      if (config.mode === 'demo') await demoDocumentsRoutes(routes)
     }),
   )
 

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { addDays } from '../../src/core/calendar'
 import { openDatabase } from '../../src/db/client'
+import { PROVIDER_ENV } from '../support/config'
 import { freePort } from '../support/free-port'
 import { migratedFolder, runCli, startInProcess } from './run-cli'
 
@@ -90,7 +91,7 @@ describe('pec-renewal command line (embedded database)', () => {
 
   it('serve runs in this process until its stop signal, then lets the embedded database go', async () => {
     const port = await freePort()
-    const server = startInProcess(['serve', '--no-jobs'], { ...env, PORT: String(port) })
+    const server = startInProcess(['serve', '--no-jobs'], { ...env, ...PROVIDER_ENV, PORT: String(port) })
     const base = `http://127.0.0.1:${port}`
     let up = false
     for (let attempt = 0; attempt < 600 && !up; attempt++) {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openDatabase } from '../../src/db/client'
+import { PROVIDER_ENV } from '../support/config'
 import { freePort } from '../support/free-port'
 import { seedConvention, seedMailbox } from '../support/seed'
 import { migratedFolder, NO_LANGUAGE, runCli, spawnCli, startCli } from './run-cli'
@@ -48,7 +49,7 @@ describe('serve: demo only when chosen', () => {
 
   it('a fresh folder is production: no mail viewer, no sandbox; misspelt settings and what is not offered are said at start', async () => {
     folder = migratedFolder('pec-serve-') // a new installation's database, never marked as a demo
-    const server = await serve({ DATABASE_URL: join(folder, 'data'), STRIPE_KEY: 'sk_live_typo', PEC_LANG: 'en' })
+    const server = await serve({ DATABASE_URL: join(folder, 'data'), STRIPE_KEY: 'sk_live_typo', PEC_LANG: 'en', ...PROVIDER_ENV })
     let output
     try {
       expect((await fetch(`${server.base}/dev/posta`)).status).toBe(404)
@@ -83,5 +84,19 @@ describe('serve: demo only when chosen', () => {
     const demo = await runCli(['demo'], env)
     expect(demo.code).toBe(1)
     expect(demo.stderr).toMatch(/DATABASE_URL=\.\/demo-data/)
+  })
+
+  it('production without the provider’s identity refuses to start, saying in Italian which PROVIDER_* to set', async () => {
+    folder = migratedFolder('pec-serve-')
+    const { PROVIDER_NAME: _name, PROVIDER_HELP_URL: _help, ...rest } = PROVIDER_ENV
+    const env = { ...NO_LANGUAGE, DATABASE_URL: join(folder, 'data'), ...rest, PROVIDER_VAT_NUMBER: '12345678901' }
+    for (const command of [['serve', '--no-jobs'], ['worker']]) {
+      const refused = await runCli(command, env)
+      expect(refused.code).toBe(1)
+      expect(refused.stderr).toContain('identità del fornitore incompleta')
+      expect(refused.stderr).toContain('PROVIDER_NAME mancante')
+      expect(refused.stderr).toContain('PROVIDER_HELP_URL mancante')
+      expect(refused.stderr).toContain('PROVIDER_VAT_NUMBER: partita IVA non valida')
+    }
   })
 })

@@ -18,3 +18,17 @@ export const BANK_ENV = {
   PAYMENT_BIC: 'BPMOIT22XXX',
   PAYMENT_POSTAL_ACCOUNT: '123456',
 } as const
+
+/** A provider's identity (PROVIDER_*): `serve` and `worker` refuse to start in production without it. */
+export const PROVIDER_ENV = {
+  PROVIDER_NAME: 'PEC Provider S.p.A.',
+  PROVIDER_VAT_NUMBER: '01234560017',
+  PROVIDER_REGISTERED_OFFICE: 'Via Roma 10, 20121 Milano (MI)',
+  PROVIDER_PRIVACY_URL: 'https://www.pec-provider.example/privacy',
+  PROVIDER_COOKIE_URL: 'https://www.pec-provider.example/cookie',
+  PROVIDER_TERMS_URL: 'https://www.pec-provider.example/condizioni',
+  PROVIDER_SUPPORT_EMAIL: 'assistenza@pec-provider.example',
+  PROVIDER_SUPPORT_PHONE: '+39 02 1234 5678',
+  PROVIDER_SUPPORT_URL: 'https://www.pec-provider.example/assistenza',
+  PROVIDER_HELP_URL: 'https://www.pec-provider.example/guide',
+} as const

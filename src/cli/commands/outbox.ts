@@ -33,9 +33,14 @@ export const outboxCommands: CommandGroup = (program, cli) => {
     .description(t('outboxSend.description'))
     .option('--json', t('option.json'))
     .action(async (opts) => {
-      const [{ dispatchOutbox }, { smtpTransport }] = await Promise.all([import('../../notifications/dispatch-outbox'), import('../../notifications/transport')])
+      const [{ dispatchOutbox }, { smtpTransport }, { refuseWithoutProvider }] = await Promise.all([
+        import('../../notifications/dispatch-outbox'),
+        import('../../notifications/transport'),
+        import('./serve'),
+      ])
       await withServices(cli, async ({ deps, config, mail }) => {
         if (!config.smtpUrl) throw new UsageError(t('outboxSend.noSmtp'))
+        refuseWithoutProvider(cli, config) // every e-mail names the provider and its support address
         const transport = smtpTransport(config.smtpUrl, config.mailFrom)
         try {
           const result = await dispatchOutbox(deps, transport, mail)

@@ -1,5 +1,7 @@
 import { systemClock } from '../../core/clock'
+import type { Config } from '../../config'
 import { withDeps, type Cli, type CommandGroup } from '../context'
+import { UsageError } from '../output'
 
 /**
  * `serve` (web server plus the jobs, or without them) and `worker` (the jobs only): they run until
@@ -29,6 +31,7 @@ async function runUntilStopped(cli: Cli, run: { jobs: boolean; http: boolean }):
   ])
   const stop = io.stopSignal()
   await withDeps(cli, async (_deps, config, database) => {
+    refuseWithoutProvider(cli, config)
     // JSON log lines on stdout (LOG_LEVEL): the web server's, the jobs' and this start summary's alike.
     const logger = createLogger(config.logLevel, io.stdout)
     const say = (line: string) => logger.info(line)
@@ -65,6 +68,7 @@ async function runUntilStopped(cli: Cli, run: { jobs: boolean; http: boolean }):
         say(t('worker.running', { kind: database.kind }))
       }
       if (config.mode === 'demo') say(t('serve.demoMode'))
+      if (config.provider?.isDemo) say(t('serve.demoProvider'))
       else {
         if (!config.smtpUrl && run.jobs) warn(t('serve.noSmtp'))
         if (!services.platform && run.jobs) warn(t('serve.noPlatform'))
@@ -78,6 +82,12 @@ async function runUntilStopped(cli: Cli, run: { jobs: boolean; http: boolean }):
       await running?.stop()
     }
   }, { longRun: true })
+}
+
+/** Pages and e-mails name the provider and its support channel: without them nothing is served or sent. */
+export function refuseWithoutProvider({ t }: Cli, config: Config): void {
+  if (config.provider) return
+  throw new UsageError(t('provider.refused', { problems: config.providerProblems.map((p) => t(`provider.${p.problem}`, { variable: p.variable })).join('; ') }))
 }
 
 function stopped(signal: AbortSignal): Promise<void> {

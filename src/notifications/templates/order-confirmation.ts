@@ -14,6 +14,7 @@ export function orderConfirmationMail(p: OrderConfirmationParams, context: MailC
   const it = language === 'it'
   const number = orderNumber(p.orderId)
   const placedOn = date(p.placedOn, language)
+  const guides = context.provider?.helpUrl ?? context.publicUrl
   return {
     subject: orderConfirmationSubject(p, language),
     preheader: it ? `Ordine N° ${number} ${phrase(p.placedOn, language, 'of')}.` : `Order no. ${number} ${phrase(p.placedOn, language, 'of')}.`,
@@ -44,8 +45,8 @@ export function orderConfirmationMail(p: OrderConfirmationParams, context: MailC
       { kind: 'heading', text: it ? 'Maggiori informazioni' : 'More information' },
       paragraph(
         ...(it
-          ? ['Per maggiori informazioni sul servizio di posta certificata consulta le guide su ', { link: context.publicUrl, href: context.publicUrl }, '.']
-          : ['For more about the certified e-mail service, see the guides at ', { link: context.publicUrl, href: context.publicUrl }, '.']),
+          ? ['Per maggiori informazioni sul servizio di posta certificata consulta le ', { link: 'guide', href: guides }, '.']
+          : ['For more about the certified e-mail service, see the ', { link: 'guides', href: guides }, '.']),
       ),
     ],
     footer: footer(p.mailbox, context, language),

@@ -2,7 +2,7 @@ import { BUSINESS_TIME_ZONE, businessDate } from '../../core/calendar'
 import type { MailContext } from '../mail-context'
 import { paragraph, type MailDocument } from '../mail-document'
 import type { PasswordResetParams } from '../mail-types'
-import { greeting, phrase, type Language } from './shared'
+import { footerLines, greeting, phrase, type Language } from './shared'
 
 export function passwordResetSubject(_p: PasswordResetParams, language: Language): string {
   return language === 'it' ? 'Imposta una nuova password per il rinnovo PEC' : 'Set a new password for your PEC renewal'
@@ -56,16 +56,11 @@ export function passwordResetMail(p: PasswordResetParams, context: MailContext, 
           : 'If you did not ask for a new password, ignore this message: your current password stays valid.',
       ),
     ],
-    footer:
-      language === 'it'
-        ? [
-            [`Ricevi questo messaggio perché il tuo indirizzo è il riferimento del codice cliente ${p.accountId}.`],
-            ['Messaggio automatico del servizio ', { link: 'Rinnovo PEC', href: context.publicUrl }, ': non rispondere a questa e-mail.'],
-          ]
-        : [
-            [`You receive this message because your address is the reference address of customer account ${p.accountId}.`],
-            ['Automatic message from the ', { link: 'PEC renewal service', href: context.publicUrl }, ': please do not reply to this e-mail.'],
-          ],
+    footer: footerLines(
+      it ? `Ricevi questo messaggio perché il tuo indirizzo è il riferimento del codice cliente ${p.accountId}.` : `You receive this message because your address is the reference address of customer account ${p.accountId}.`,
+      context,
+      language,
+    ),
     language,
   }
 }

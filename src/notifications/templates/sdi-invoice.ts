@@ -24,9 +24,10 @@ export function sdiInvoiceAttachments(p: SdiInvoiceParams): MailAttachment[] {
   return [{ filename: p.fileName, content: p.xml, contentType: 'application/xml' }]
 }
 
-/** A file sent with a mail, as it is. */
+/** A file sent with a mail, as it is; with a `cid`, an image the HTML shows inline (cid:…). */
 export interface MailAttachment {
   filename: string
-  content: string
+  content: string | Buffer
   contentType: string
+  cid?: string
 }

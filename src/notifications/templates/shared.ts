@@ -3,7 +3,8 @@ import { datePhrase, type DateRole } from '../../core/date-phrase'
 import { formatEuro } from '../../core/money'
 import { formatOrderId, type OrderId } from '../../core/order-id'
 import type { PaymentMethod, Register } from '../../core/vocabulary'
-import { formatIban, type MailContext } from '../mail-context'
+import { EpcPayloadError, epcQrPayload, epcQrPngSync } from '../../core/epc-qr'
+import { formatIban, type MailContext, type PaymentInstructions } from '../mail-context'
 import { paragraph, type Block, type Inline } from '../mail-document'
 import type { OpenOrderFacts } from '../mail-types'
 
@@ -70,6 +71,7 @@ function methodInstructions(method: PaymentMethod, order: OpenOrderFacts, mailbo
             [it ? 'Causale' : 'Reference (causale)', reason],
           ],
         },
+        ...epcQrBlocks(payment, order, reason, language),
       ]
     case 'bollettino':
       return [
@@ -95,6 +97,25 @@ function methodInstructions(method: PaymentMethod, order: OpenOrderFacts, mailbo
         },
       ]
   }
+}
+
+/** The Content-ID of the EPC QR code, the inline image the HTML shows (cid:…). */
+export const EPC_QR_CID = 'epc-qr@pec-rinnovi'
+
+/** The EPC QR code a banking app scans to fill the bonifico in: the same payload as the order page's. */
+function epcQrBlocks(payment: PaymentInstructions, order: OpenOrderFacts, reason: string, language: Language): Block[] {
+  let payload: string
+  try {
+    payload = epcQrPayload({ bic: payment.bic, beneficiary: payment.beneficiary, iban: payment.iban, amountCents: order.totalCents, remittance: reason })
+  } catch (error) {
+    if (error instanceof EpcPayloadError) return [] // a beneficiary too long for the code: the table above is enough
+    throw error
+  }
+  const it = language === 'it'
+  return [
+    paragraph(it ? 'Oppure inquadra questo codice QR con l’app della tua banca: compila il bonifico con questi dati.' : 'Or scan this QR code with your banking app: it fills the transfer in with these details.'),
+    { kind: 'image', cid: EPC_QR_CID, alt: it ? 'Codice QR del bonifico (EPC)' : 'Bank transfer QR code (EPC)', png: epcQrPngSync(payload, 5), width: 180 },
+  ]
 }
 
 /** The other methods, one line each, so a holder who changes their mind need not ask. */
@@ -239,13 +260,48 @@ export function renewAction(mailbox: string, context: MailContext, language: Lan
 }
 
 export function footer(mailbox: string, context: MailContext, language: Language): Inline[][] {
-  return language === 'it'
-    ? [
-        [`Ricevi questo messaggio perché il tuo indirizzo è il riferimento della casella PEC ${mailbox}.`],
-        ['Messaggio automatico del servizio ', { link: 'Rinnovo PEC', href: context.publicUrl }, ': non rispondere a questa e-mail.'],
-      ]
-    : [
-        [`You receive this message because your address is the reference address of the PEC mailbox ${mailbox}.`],
-        ['Automatic message from the ', { link: 'PEC renewal service', href: context.publicUrl }, ': please do not reply to this e-mail.'],
-      ]
+  return footerLines(
+    language === 'it'
+      ? `Ricevi questo messaggio perché il tuo indirizzo è il riferimento della casella PEC ${mailbox}.`
+      : `You receive this message because your address is the reference address of the PEC mailbox ${mailbox}.`,
+    context,
+    language,
+  )
+}
+
+/**
+ * Why the holder gets the mail, then where to write for help (replies to this automatic address
+ * are not read: the support address is given instead), then who the provider is and its notices.
+ */
+export function footerLines(why: string, context: MailContext, language: Language): Inline[][] {
+  const it = language === 'it'
+  const provider = context.provider
+  if (!provider) {
+    return [[why], it ? ['Messaggio automatico del servizio ', { link: 'Rinnovo PEC', href: context.publicUrl }, '.'] : ['Automatic message from the ', { link: 'PEC renewal service', href: context.publicUrl }, '.']]
+  }
+  const email = { link: provider.supportEmail, href: `mailto:${provider.supportEmail}` }
+  const phone = provider.supportPhone ? [it ? ', telefono ' : ', phone ', { link: provider.supportPhone, href: `tel:${provider.supportPhone.replace(/[^\d+]/g, '')}` }] : []
+  const page = provider.supportUrl ? [it ? ' o usa la ' : ' or use the ', { link: it ? 'pagina di assistenza' : 'support page', href: provider.supportUrl }] : []
+  const identity = `${provider.name} — ${it ? 'P.IVA' : 'VAT no.'} ${provider.vatNumber} — ${it ? 'sede legale' : 'registered office'}: ${provider.registeredOffice}`
+  const notices: Inline[] = [
+    { link: it ? 'Informativa privacy' : 'Privacy notice', href: provider.privacyUrl },
+    ' · ',
+    { link: it ? 'Cookie' : 'Cookies', href: provider.cookieUrl },
+    ' · ',
+    { link: it ? 'Condizioni del servizio' : 'Terms of service', href: provider.termsUrl },
+    ' · ',
+    { link: it ? 'Guide' : 'Guides', href: provider.helpUrl },
+  ]
+  return [
+    [why],
+    [
+      ...(it ? ['Messaggio automatico: le risposte a questo indirizzo non vengono lette. Per assistenza scrivi a '] : ['Automatic message: replies to this address are not read. For help, write to ']),
+      email,
+      ...phone,
+      ...page,
+      '.',
+    ],
+    [identity + (provider.isDemo ? (it ? ' (dati dimostrativi)' : ' (demo data)') : '')],
+    notices,
+  ]
 }

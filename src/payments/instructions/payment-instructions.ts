@@ -2,7 +2,7 @@ import { formatOrderId, parseOrderId, type OrderId } from '../../core/order-id'
 import type { PaymentInstructions } from '../../notifications/mail-context'
 import { codiceClienteFor } from '../postal/codice-cliente'
 import type { PostalSlip } from '../postal/td896-pdf'
-import { epcQrPayload } from './epc-qr'
+import { epcQrPayload } from '../../core/epc-qr'
 import { validateItalianIban } from '../../core/iban'
 
 /** What the holder needs to pay an order by bank transfer (bonifico), ready for a page, a mail or a PDF. */

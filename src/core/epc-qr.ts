@@ -1,7 +1,8 @@
+import { crc32, deflateSync } from 'node:zlib'
 import QRCode from 'qrcode'
 import { isValidBIC } from 'ibantools'
-import { centsToDecimal } from '../../core/money'
-import { validateItalianIban } from '../../core/iban'
+import { centsToDecimal } from './money'
+import { validateItalianIban } from './iban'
 
 /**
  * The EPC QR code ("SEPA credit transfer QR", EPC069-12 version 002) that banking apps scan to
@@ -88,4 +89,40 @@ export function epcQrPngDataUrl(payload: string): Promise<string> {
 /** The QR code as a PNG buffer, e.g. to place on a PDF. */
 export function epcQrPng(payload: string): Promise<Buffer> {
   return QRCode.toBuffer(payload, { ...QR_OPTIONS, type: 'png', width: 300 })
+}
+
+/**
+ * The QR code as a PNG, computed at once: e-mails are rendered synchronously and carry it as an
+ * inline image (cid:), which mail clients show where they block data: URLs and SVG. Grey-scale,
+ * `scale` pixels a module, the same level M and 4-module quiet zone as the others.
+ */
+export function epcQrPngSync(payload: string, scale = 6): Buffer {
+  const { modules } = QRCode.create(payload, { errorCorrectionLevel: QR_OPTIONS.errorCorrectionLevel })
+  const side = (modules.size + 2 * QR_OPTIONS.margin) * scale
+  const raw = Buffer.alloc((side + 1) * side, 0xff)
+  for (let y = 0; y < side; y++) {
+    raw[y * (side + 1)] = 0 // filter type None
+    const row = Math.floor(y / scale) - QR_OPTIONS.margin
+    for (let x = 0; x < side; x++) {
+      const col = Math.floor(x / scale) - QR_OPTIONS.margin
+      const dark = row >= 0 && col >= 0 && row < modules.size && col < modules.size && modules.get(row, col)
+      if (dark) raw[y * (side + 1) + 1 + x] = 0
+    }
+  }
+  const header = Buffer.alloc(13)
+  header.writeUInt32BE(side, 0)
+  header.writeUInt32BE(side, 4)
+  header.set([8, 0, 0, 0, 0], 8) // 8-bit grey-scale, deflate, no interlace
+  return Buffer.concat([PNG_SIGNATURE, pngChunk('IHDR', header), pngChunk('IDAT', deflateSync(raw)), pngChunk('IEND', Buffer.alloc(0))])
+}
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
+
+function pngChunk(type: string, data: Buffer): Buffer {
+  const length = Buffer.alloc(4)
+  length.writeUInt32BE(data.length)
+  const typed = Buffer.concat([Buffer.from(type, 'ascii'), data])
+  const crc = Buffer.alloc(4)
+  crc.writeUInt32BE(crc32(typed))
+  return Buffer.concat([length, typed, crc])
 }

@@ -1,7 +1,7 @@
 import QRCode from 'qrcode'
 import { describe, expect, it } from 'vitest'
-import { DEMO_PAYMENT_INSTRUCTIONS } from '../../../src/notifications/mail-context'
-import { EPC_MAX_BYTES, EpcPayloadError, epcQrPayload, epcQrPngDataUrl, epcQrSvg } from '../../../src/payments/instructions/epc-qr'
+import { DEMO_PAYMENT_INSTRUCTIONS } from '../../src/notifications/mail-context'
+import { EPC_MAX_BYTES, EpcPayloadError, epcQrPayload, epcQrPngDataUrl, epcQrSvg } from '../../src/core/epc-qr'
 
 const transfer = {
   bic: 'BPPIITRRXXX',
