@@ -3,6 +3,7 @@ import { open } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { CsvError, parse } from 'csv-parse'
 import { DomainError } from '../core/errors'
+import { auditReason } from '../core/audit-text'
 import type { Deps } from '../deps'
 import type { Tx } from '../db/client'
 import { accountFingerprint, parseMailboxRow, readHeader, type ColumnLayout, type MailboxRow } from './mailbox-csv'
@@ -47,7 +48,7 @@ const BATCH_ROWS = 1000
  */
 export async function importMailboxes(deps: Deps, filePath: string, options: ImportOptions): Promise<ImportResult> {
   const conventions = await queries.conventionCodes(deps.db)
-  const stamp = { at: deps.clock.now(), actor: options.actor, reason: `import of ${basename(filePath)}` }
+  const stamp = { at: deps.clock.now(), actor: options.actor, reason: auditReason('mailbox_import', basename(filePath)) }
   let result: ImportResult
   try {
     result = await deps.db.transaction(async (tx) => {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { and, asc, count, eq, gt, isNotNull, isNull, lt, or } from 'drizzle-orm'
 import { normaliseIdentifier } from '../core/identifiers'
+import { auditReason } from '../core/audit-text'
 import { audit } from '../db/audit'
 import type { Executor, Tx } from '../db/client'
 import type { Deps } from '../deps'
@@ -160,7 +161,7 @@ export async function resetPassword(deps: Deps, token: string, newPassword: stri
       actor: `holder:${account.id}`,
       action: 'account.password_reset',
       at: now,
-      reason: 'new password set with a reset link; every session closed',
+      reason: auditReason('password_reset_link'),
       data: { accountId: account.id, ip: from.ip },
     })
     return { kind: 'done' as const, session: { accountId: account.id, signedInWith: `account:${account.id}`, language: account.language } }

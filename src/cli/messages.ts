@@ -64,7 +64,7 @@ const it = {
   'importMailboxes.invalidRow': '  riga {line}: {reason}',
 
   'lifecycle.description': 'il ciclo giornaliero',
-  'lifecycleRun.description': 'promemoria (R2), disattivazioni (R5), cessazioni (R6) e avvisi per i registri pubblici (R7) di una data, ora italiana',
+  'lifecycleRun.description': 'promemoria, disattivazioni, cessazioni e avvisi per i registri pubblici di una data, ora italiana',
   'lifecycleRun.date': 'la data per cui eseguire (predefinita: oggi, ora italiana; con --dry-run domani)',
   'lifecycleRun.dryRun': 'anteprima: non cambia nulla ed elenca cosa farebbe il ciclo, casella per casella (senza --date, quello di domani)',
   'lifecycleRun.batchSize': 'righe per transazione',
@@ -97,7 +97,7 @@ const it = {
   'orderCreate.resumed': 'Ripreso l’ordine aperto {orderId}: {years}, {total} ({net} + IVA {vat}), {method}; scadenza attuale {from}, dopo il pagamento {to}',
 
   'payment.description': 'pagamenti',
-  'paymentRegister.description': 'registra un pagamento ricevuto per un ordine (R4: la scadenza si estende da quella attuale)',
+  'paymentRegister.description': 'registra un pagamento ricevuto per un ordine (la scadenza si estende da quella attuale, non dalla data del pagamento)',
   'paymentRegister.order': 'il numero d’ordine come riportato nella causale',
   'paymentRegister.amount': 'l’importo ricevuto in euro, ad esempio 12,20',
   'paymentRegister.reference': 'il riferimento del pagamento: bancario (CRO/TRN), postale o del circuito (unico per metodo)',
@@ -349,7 +349,7 @@ const en: Record<CliKey, string> = {
   'importMailboxes.invalidRow': '  line {line}: {reason}',
 
   'lifecycle.description': 'the daily run',
-  'lifecycleRun.description': 'reminders (R2), deactivations (R5), cessations (R6) and register warnings (R7) for one Europe/Rome date',
+  'lifecycleRun.description': 'reminders, deactivations, cessations and register warnings for one Europe/Rome date',
   'lifecycleRun.date': 'the business date to run for (default: today in Europe/Rome; tomorrow with --dry-run)',
   'lifecycleRun.dryRun': 'preview: change nothing; list what the run would do, mailbox by mailbox (without --date, tomorrow\'s run)',
   'lifecycleRun.batchSize': 'rows per transaction',
@@ -382,7 +382,7 @@ const en: Record<CliKey, string> = {
   'orderCreate.resumed': 'Resumed open order {orderId}: {years}, {total} ({net} + VAT {vat}), {method}; when paid the expiry moves from {from} to {to}',
 
   'payment.description': 'payments',
-  'paymentRegister.description': 'register a payment received for an order (R4: extends from the expiry date)',
+  'paymentRegister.description': 'register a payment received for an order (extends from the current expiry date, not from the payment date)',
   'paymentRegister.order': 'the order ID as quoted in the payment reason',
   'paymentRegister.amount': 'the amount received, e.g. 12.20',
   'paymentRegister.reference': 'the bank, postal or gateway reference of the payment (unique per method)',

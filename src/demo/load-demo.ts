@@ -22,20 +22,21 @@ interface DemoMailbox {
   status: 'active' | 'deactivated'
   register: 'none' | 'registro_imprese' | 'ini_pec'
   language: 'it' | 'en'
-  story: string
+  /** What the demo shows of it, in the operator's language. */
+  story: { it: string; en: string }
 }
 
 /** Every demo mailbox lives here: a database with a mailbox elsewhere is not the demo's to touch. */
 export const DEMO_DOMAIN = 'pec.omceo-demo.it'
 
 const DEMO_MAILBOXES: DemoMailbox[] = [
-  { accountId: 'FNOM000001', firstName: 'Mario', lastName: 'Rossi', fiscalCodeStem: 'RSSMRA70A01H501', address: 'mario.rossi@pec.omceo-demo.it', daysToExpiry: 60, status: 'active', register: 'none', language: 'it', story: 'scade tra 60 giorni' },
-  { accountId: 'FNOM000002', firstName: 'Giulia', lastName: 'Bianchi', fiscalCodeStem: 'BNCGLI82M45F205', address: 'giulia.bianchi@pec.omceo-demo.it', daysToExpiry: 30, status: 'active', register: 'ini_pec', language: 'it', story: 'scade tra 30 giorni, registrata su INI-PEC' },
-  { accountId: 'FNOM000003', firstName: 'Luca', lastName: 'Verdi', fiscalCodeStem: 'VRDLCU75C12L219', address: 'studio.verdi@pec.omceo-demo.it', daysToExpiry: 7, status: 'active', register: 'registro_imprese', language: 'it', story: 'scade tra 7 giorni, registrata al Registro delle Imprese' },
-  { accountId: 'FNOM000004', firstName: 'Anna', lastName: 'Neri', fiscalCodeStem: 'NRENNA90D50A944', address: 'anna.neri@pec.omceo-demo.it', daysToExpiry: 1, status: 'active', register: 'none', language: 'en', story: 'expires tomorrow (English)' },
-  { accountId: 'FNOM000005', firstName: 'Paolo', lastName: 'Gallo', fiscalCodeStem: 'GLLPLA68E20D612', address: 'paolo.gallo@pec.omceo-demo.it', daysToExpiry: -1, status: 'active', register: 'none', language: 'it', story: 'scaduta ieri: la prossima esecuzione la disattiva' },
-  { accountId: 'FNOM000006', firstName: 'Sara', lastName: 'Costa', fiscalCodeStem: 'CSTSRA79H55G273', address: 'sara.costa@pec.omceo-demo.it', daysToExpiry: -80, status: 'deactivated', register: 'none', language: 'it', story: 'disattivata da 80 giorni: ancora rinnovabile per 10 giorni' },
-  { accountId: 'FNOM000001', firstName: 'Mario', lastName: 'Rossi', fiscalCodeStem: 'RSSMRA70A01H501', address: 'ambulatorio.rossi@pec.omceo-demo.it', daysToExpiry: 200, status: 'active', register: 'none', language: 'it', story: 'seconda casella dello stesso account' },
+  { accountId: 'FNOM000001', firstName: 'Mario', lastName: 'Rossi', fiscalCodeStem: 'RSSMRA70A01H501', address: 'mario.rossi@pec.omceo-demo.it', daysToExpiry: 60, status: 'active', register: 'none', language: 'it', story: { it: 'scade tra 60 giorni', en: 'expires in 60 days' } },
+  { accountId: 'FNOM000002', firstName: 'Giulia', lastName: 'Bianchi', fiscalCodeStem: 'BNCGLI82M45F205', address: 'giulia.bianchi@pec.omceo-demo.it', daysToExpiry: 30, status: 'active', register: 'ini_pec', language: 'it', story: { it: 'scade tra 30 giorni, registrata su INI-PEC', en: 'expires in 30 days, on record at INI-PEC' } },
+  { accountId: 'FNOM000003', firstName: 'Luca', lastName: 'Verdi', fiscalCodeStem: 'VRDLCU75C12L219', address: 'studio.verdi@pec.omceo-demo.it', daysToExpiry: 7, status: 'active', register: 'registro_imprese', language: 'it', story: { it: 'scade tra 7 giorni, registrata al Registro delle Imprese', en: 'expires in 7 days, on record at the Registro delle Imprese' } },
+  { accountId: 'FNOM000004', firstName: 'Anna', lastName: 'Neri', fiscalCodeStem: 'NRENNA90D50A944', address: 'anna.neri@pec.omceo-demo.it', daysToExpiry: 1, status: 'active', register: 'none', language: 'en', story: { it: 'scade domani; il titolare riceve le e-mail in inglese', en: 'expires tomorrow; the holder gets e-mail in English' } },
+  { accountId: 'FNOM000005', firstName: 'Paolo', lastName: 'Gallo', fiscalCodeStem: 'GLLPLA68E20D612', address: 'paolo.gallo@pec.omceo-demo.it', daysToExpiry: -1, status: 'active', register: 'none', language: 'it', story: { it: 'scaduta ieri: la prossima esecuzione la disattiva', en: 'expired yesterday: the next run deactivates it' } },
+  { accountId: 'FNOM000006', firstName: 'Sara', lastName: 'Costa', fiscalCodeStem: 'CSTSRA79H55G273', address: 'sara.costa@pec.omceo-demo.it', daysToExpiry: -80, status: 'deactivated', register: 'none', language: 'it', story: { it: 'disattivata da 80 giorni: ancora rinnovabile per 10 giorni', en: 'deactivated 80 days ago: still renewable for 10 days' } },
+  { accountId: 'FNOM000001', firstName: 'Mario', lastName: 'Rossi', fiscalCodeStem: 'RSSMRA70A01H501', address: 'ambulatorio.rossi@pec.omceo-demo.it', daysToExpiry: 200, status: 'active', register: 'none', language: 'it', story: { it: 'seconda casella dello stesso account', en: 'second mailbox of the same account' } },
 ]
 
 export const DEMO_ACCOUNT_PASSWORD = 'Rinnovo-Demo-2026'
@@ -54,7 +55,7 @@ function withCheckCharacter(stem: string): string {
 export interface DemoResult {
   today: CalendarDate
   import: ImportResult
-  credentials: Array<{ accountId: string; mailbox: string; expiresOn: CalendarDate; status: string; story: string }>
+  credentials: Array<{ accountId: string; mailbox: string; expiresOn: CalendarDate; status: string; story: { it: string; en: string } }>
   accountPassword: string
   mailboxPassword: string
   operator: { username: string; password: string }

@@ -1,5 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm'
 import type { CalendarDate } from '../core/calendar'
+import { auditReason } from '../core/audit-text'
 import { PAYMENT_TRANSIT_DAYS } from '../renewals/rules'
 import { conventions } from '../catalog/schema'
 import { queryRows, type Executor } from '../db/client'
@@ -239,7 +240,7 @@ export async function deactivateBatch(
           from: sql`changed`,
           action: 'mailbox.deactivated',
           mailboxId: sql`id`,
-          reason: 'R5: not renewed by its expiry date',
+          reason: auditReason('not_renewed_by_expiry'),
           data: sql`jsonb_build_object('expiresOn', expires_on, 'runDate', ${p.today}::date)`,
         },
       )}
@@ -324,10 +325,10 @@ export async function ceaseBatch(
           from: sql`changed`,
           action: 'mailbox.ceased',
           mailboxId: sql`id`,
-          reason: 'R6: renewable window over',
+          reason: auditReason('renewable_window_over'),
           data: sql`jsonb_build_object('expiresOn', expires_on, 'runDate', ${p.today}::date)`,
         },
-        { from: sql`lapsed`, action: 'order.lapsed', mailboxId: sql`mailbox_id`, orderId: sql`id`, reason: 'R6: mailbox ceased' },
+        { from: sql`lapsed`, action: 'order.lapsed', mailboxId: sql`mailbox_id`, orderId: sql`id`, reason: auditReason('mailbox_ceased') },
       )}
       RETURNING 1
     ),

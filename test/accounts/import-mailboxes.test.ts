@@ -115,7 +115,7 @@ describe.each(testDatabases())('%s: importMailboxes', (_name, open) => {
     expect(audit).toHaveLength(10)
     expect(audit.every((a) => a.action === 'mailbox.imported' && a.actor === 'operator:test')).toBe(true)
     const rossi = audit.find((a) => a.address === 'mario.rossi@pec.omceo.example.it')!
-    expect(rossi.reason).toBe('import of mailboxes.csv')
+    expect(rossi.reason).toBe('mailbox_import:mailboxes.csv') // a code: the history says it in the operator's language
     expect(rossi.data).toEqual({
       address: 'mario.rossi@pec.omceo.example.it',
       accountId: 'A0000001',

@@ -47,7 +47,7 @@ export const demoCommands: CommandGroup = (program, cli) => {
               t('demo.loaded', { date: cli.day(demo.today), price: cli.euro(oneYear.netCents) }),
               t('demo.signIn', { accountPassword: demo.accountPassword, mailboxPassword: demo.mailboxPassword }),
               ...demo.credentials.map((c, i) =>
-                t('demo.mailbox', { accountId: c.accountId, mailbox: c.mailbox.padEnd(38), expiresOn: expiries[i], status: statuses[i], story: c.story }),
+                t('demo.mailbox', { accountId: c.accountId, mailbox: c.mailbox.padEnd(38), expiresOn: expiries[i], status: statuses[i], story: c.story[cli.lang] }),
               ),
               t('demo.operator', { username: demo.operator.username, password: demo.operator.password }),
               t('demo.mode', { path: config.databaseUrl }),

@@ -1,6 +1,7 @@
 import type { PaymentMethod } from '../../renewals/schema'
 import { formatOrderId } from '../../core/order-id'
 import { DomainError } from '../../core/errors'
+import { describeAuditAction, describeAuditReason } from '../../core/audit-text'
 import { withDeps, type CommandGroup } from '../context'
 
 /** `mailbox show`: what an operator on the phone needs: status, expiry, open order, history. */
@@ -38,7 +39,10 @@ export const mailboxCommands: CommandGroup = (program, cli) => {
                 })
               : t('mailboxShow.noOpenOrder'),
             t('mailboxShow.history'),
-            ...view.history.map((h) => `  ${cli.instant(new Date(h.at))}  ${h.actor}  ${h.action}${h.reason ? `  (${describeReason(h.reason, cli.lang)})` : ''}`),
+            ...view.history.map((h) => {
+              const reason = h.reason ? (describeAuditReason(h.reason, cli.lang) ?? describeReason(h.reason, cli.lang)) : ''
+              return `  ${cli.instant(new Date(h.at))}  ${h.actor}  ${describeAuditAction(h.action, cli.lang)}${reason ? `  (${reason})` : ''}`
+            }),
           ].join('\n'),
         )
       })

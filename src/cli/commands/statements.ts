@@ -56,7 +56,7 @@ export function refusedFile(cli: Cli): (error: unknown) => Promise<never> {
     ])
     if (!(error instanceof StatementError || error instanceof PosteReportError)) throw error
     const { message, detail } = describeFileRefusal(error, cli.lang)
-    throw new UsageError(`${message} (${detail})`)
+    throw new UsageError(detail ? `${message} (${detail})` : message)
   }
 }
 

@@ -42,13 +42,15 @@ export function describeReason(reason: string | null, lang: Lang): string {
 
 /**
  * Why a statement or a Poste report was refused as a whole (nothing registered), in the operator's
- * language, and the parser's own words as the technical detail: the page and the CLI say the same.
+ * language, and the parser's own words as the technical detail when they are in that language: the
+ * Poste reader speaks Italian, the statement parsers English (an Italian operator reads the table's
+ * words only; the log keeps the parser's). The page and the CLI say the same.
  */
-export function describeFileRefusal(error: StatementError | PosteReportError, lang: Lang): { message: string; detail: string } {
+export function describeFileRefusal(error: StatementError | PosteReportError, lang: Lang): { message: string; detail?: string } {
   const t = translator(officeMessages, lang)
   if (error instanceof PosteReportError) return { message: t('upload.posteRefused'), detail: error.message }
   const { code, facts } = error
-  return { message: t('upload.refused', { why: t(`statement.${code}`, facts) }), detail: error.message }
+  return { message: t('upload.refused', { why: t(`statement.${code}`, facts) }), ...(lang === 'en' ? { detail: error.message } : {}) }
 }
 
 /** The result page's view: totals, and the rows to show, those needing an operator first. */

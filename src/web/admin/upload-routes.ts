@@ -157,6 +157,9 @@ function describeRefusal(error: unknown, request: FastifyRequest, maxMb: number)
   }
   if (error instanceof BadFormatChoice) return { field: 'format-auto', message: t('upload.badFormat'), status: 422 }
   // A refused file stores nothing: its entries are stored in one transaction, which its parser's error rolls back.
-  if (error instanceof StatementError || error instanceof PosteReportError) return { field: 'file', ...describeFileRefusal(error, request.lang), status: 422 }
+  if (error instanceof StatementError || error instanceof PosteReportError) {
+    request.log.info({ refused: error.message }, 'file refused by its parser')
+    return { field: 'file', ...describeFileRefusal(error, request.lang), status: 422 }
+  }
   return null
 }
