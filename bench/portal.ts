@@ -8,6 +8,14 @@
  * and awaited on /healthz: nothing here reads its human, Italian-first text. --cli serves with
  * another build, e.g. `--cli dist-other/main.js`, to compare two versions side by side.)
  * Target on a 2-core machine: ≥ 2,000 req/s and p99 < 50 ms for each page.
+ *
+ * --cold [--holders 10000] [--mailboxes 1000000]: a renewal campaign rather than one warm holder.
+ * The database holds --mailboxes generated mailboxes (one account each); --holders of them, picked
+ * at random, are signed in and half-way through the wizard, and each loads its mailbox list and its
+ * renewal summary exactly once, all requests in random order. Target on PostgreSQL: ≥ 1,000 req/s,
+ * p99 < 100 ms. Fast set-up, not measured: the sessions are inserted straight into web_sessions
+ * (a random token, its SHA-256, as `openSession` writes them; the cookie carries the token), and
+ * each holder's wizard draft is a copy of one draft made through the real pages.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -17,9 +25,14 @@ import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
 import pg from 'pg'
 import { systemClock } from '../src/core/clock'
-import { migrateDatabase, openDatabase } from '../src/db/client'
+import { migrateDatabase, openDatabase, queryRows } from '../src/db/client'
 import { loadDemo } from '../src/demo/load-demo'
 import { freePort } from '../test/support/free-port'
+import { PROVIDER_ENV } from '../test/support/config'
+import { createHash, randomBytes } from 'node:crypto'
+import { sql } from 'drizzle-orm'
+import { insertBulkMailboxes } from '../src/demo/bulk-mailboxes'
+import { businessDate } from '../src/core/calendar'
 
 const { values } = parseArgs({
   options: {
@@ -29,8 +42,15 @@ const { values } = parseArgs({
     profile: { type: 'string' },
     smoke: { type: 'boolean', default: false },
     cli: { type: 'string' },
+    cold: { type: 'boolean', default: false },
+    holders: { type: 'string', default: '10000' },
+    mailboxes: { type: 'string', default: '1000000' },
   },
 })
+if (values.smoke && values.cold) {
+  values.holders = '200'
+  values.mailboxes = '10000'
+}
 if (values.smoke) values.connections = '2'
 const targets = values.db ?? ['pglite', 'postgres://postgres@127.0.0.1:5432/postgres']
 const CLI = values.cli ?? new URL('../bin/pec-renewal.js', import.meta.url).pathname
@@ -145,8 +165,17 @@ for (const target of targets) {
     url.pathname = '/pec_renewal_bench_portal'
     databaseUrl = url.toString()
   }
-  const env = { DATABASE_URL: databaseUrl, SESSION_SECRET: '0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0', ...PAYMENT }
+  const env = { DATABASE_URL: databaseUrl, SESSION_SECRET: '0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0', ...PAYMENT, ...PROVIDER_ENV }
   const demo = await loadSampleHolders(databaseUrl)
+  if (values.cold) {
+    await benchCold(target, databaseUrl, env)
+    rmSync(folder, { recursive: true, force: true })
+    if (admin) {
+      await admin.query('DROP DATABASE IF EXISTS pec_renewal_bench_portal WITH (FORCE)')
+      await admin.end()
+    }
+    continue
+  }
   const { child, url } = await serve(env)
   try {
     const visitor = new Visitor(url)
@@ -175,5 +204,140 @@ for (const target of targets) {
       await admin.query('DROP DATABASE IF EXISTS pec_renewal_bench_portal WITH (FORCE)')
       await admin.end()
     }
+  }
+}
+
+/** --cold: many holders, each loading the list and the summary once, in random order (see the header). */
+async function benchCold(target: string, databaseUrl: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const holders = Number(values.holders)
+  const mailboxCount = Number(values.mailboxes)
+  const seedStart = performance.now()
+  const database = await openDatabase(databaseUrl)
+  let sessions: Array<{ token: string; mailboxId: number }>
+  try {
+    const today = businessDate(new Date())
+    await insertBulkMailboxes(database.db, { count: mailboxCount, today, fromDays: 1, toDays: 120, registeredShare: 0.05 })
+    await database.db.execute(sql`ANALYZE`)
+    sessions = await signInHolders(database, holders, mailboxCount)
+  } finally {
+    await database.close()
+  }
+  // One draft through the real pages (durata → contratti → fatturazione → pagamento), then copied to
+  // every holder with the server stopped (the embedded database has one process at a time).
+  const template = sessions[0]
+  const first = await serve(env)
+  try {
+    const visitor = new Visitor(first.url)
+    visitor.cookies.set('pec_sid', template.token)
+    const start = `/rinnovo/${template.mailboxId}`
+    let step = `${start}/durata`
+    for (const path of ['durata', 'contratti', 'fatturazione', 'pagamento']) {
+      const html = await visitor.get(step)
+      step = await visitor.submit(html, `${start}/${path}`, ANSWERS[path] ?? {})
+    }
+    if (!step.endsWith('/riepilogo')) throw new Error(`the wizard ended on ${step}`)
+  } finally {
+    first.child.kill('SIGTERM')
+    await new Promise((resolve) => first.child.on('close', resolve))
+  }
+  await copyDraft(databaseUrl, template, sessions.slice(1))
+  const seedMs = Math.round(performance.now() - seedStart)
+  const { child, url } = await serve(env) // a fresh process: no session or page cached
+  try {
+
+    const visits = sessions.flatMap(({ token, mailboxId }) => [
+      { path: '/caselle', cookie: `pec_sid=${token}` },
+      { path: `/rinnovo/${mailboxId}/riepilogo`, cookie: `pec_sid=${token}` },
+    ])
+    shuffle(visits)
+    let next = 0
+    const wrong: string[] = []
+    const result = await autocannon({
+      url,
+      connections: Number(values.connections),
+      amount: visits.length,
+      requests: [
+        {
+          setupRequest: (request: Record<string, unknown>) => {
+            const visit = visits[next++ % visits.length]
+            return { ...request, method: 'GET', path: visit.path, headers: { ...(request.headers as object), cookie: visit.cookie } }
+          },
+          onResponse: (status: number) => {
+            if (status !== 200 && wrong.length < 5) wrong.push(String(status))
+          },
+        },
+      ],
+    })
+    console.log(
+      JSON.stringify(
+        {
+          mode: 'cold',
+          database: target.startsWith('postgres') ? 'postgres' : 'pglite',
+          mailboxes: mailboxCount,
+          holders,
+          requests: result.requests.total,
+          connections: Number(values.connections),
+          seedMs,
+          reqPerSec: Math.round(result.requests.total / result.duration),
+          p50Ms: result.latency.p50,
+          p99Ms: result.latency.p99,
+          maxMs: result.latency.max,
+          non2xx: result.non2xx,
+          errors: result.errors,
+          ...(wrong.length ? { wrongStatuses: wrong } : {}),
+        },
+        null,
+        2,
+      ),
+    )
+  } finally {
+    child.kill('SIGTERM')
+    await new Promise((resolve) => child.on('close', resolve))
+  }
+}
+
+/**
+ * Sessions for `holders` distinct generated accounts, picked at random: inserted as openSession
+ * writes them (the table keeps the token's SHA-256), one statement. Returns each cookie token
+ * with the holder's mailbox.
+ */
+async function signInHolders(database: Awaited<ReturnType<typeof openDatabase>>, holders: number, mailboxCount: number) {
+  const picked = new Set<number>()
+  while (picked.size < holders) picked.add(1 + Math.floor(Math.random() * mailboxCount))
+  const rows = [...picked].map((n) => ({ n, token: randomBytes(32).toString('base64url') }))
+  const now = new Date()
+  const expires = new Date(now.getTime() + 30 * 60_000)
+  for (let i = 0; i < rows.length; i += 5000) {
+    const batch = rows.slice(i, i + 5000)
+    await database.db.execute(sql`INSERT INTO web_sessions (token_hash, account_id, signed_in_with, language, created_at, last_seen_at, expires_at)
+      SELECT h, 'B' || lpad(n::text, 9, '0'), 'account:' || 'B' || lpad(n::text, 9, '0'), 'it', ${now}, ${now}, ${expires}
+        FROM unnest(${sql.raw(`ARRAY[${batch.map((r) => `'${createHash('sha256').update(r.token).digest('hex')}'`).join(',')}]::text[]`)},
+                    ${sql.raw(`ARRAY[${batch.map((r) => r.n).join(',')}]::int[]`)}) AS s(h, n)`)
+  }
+  const ids = await queryRows<{ address: string; id: number | string }>(
+    database.db,
+    sql`SELECT address, id FROM mailboxes WHERE address = ANY(${sql.raw(`ARRAY[${rows.map((r) => `'casella${r.n}@pec.example.it'`).join(',')}]::text[]`)})`,
+  )
+  const byAddress = new Map(ids.map((r) => [r.address, Number(r.id)]))
+  return rows.map((r) => ({ token: r.token, mailboxId: byAddress.get(`casella${r.n}@pec.example.it`)! }))
+}
+
+/** Every holder half-way through the wizard like the template: its draft row copied (years, contracts, billing, method). */
+async function copyDraft(databaseUrl: string, template: { mailboxId: number }, others: Array<{ mailboxId: number }>) {
+  const database = await openDatabase(databaseUrl)
+  try {
+    await database.db.execute(sql`INSERT INTO renewal_drafts (account_id, mailbox_id, years, accepted_contracts, billing, method, updated_at)
+      SELECT m.account_id, m.id, d.years, d.accepted_contracts, d.billing, d.method, d.updated_at
+        FROM mailboxes m, renewal_drafts d
+       WHERE d.mailbox_id = ${template.mailboxId} AND m.id = ANY(${sql.raw(`ARRAY[${others.map((o) => o.mailboxId).join(',') || 0}]::bigint[]`)})`)
+  } finally {
+    await database.close()
+  }
+}
+
+function shuffle<T>(items: T[]): void {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1))
+    ;[items[i], items[j]] = [items[j], items[i]]
   }
 }
