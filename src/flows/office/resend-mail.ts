@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm'
 import { accounts, mailboxes } from '../../accounts/schema'
 import { DomainError } from '../../core/errors'
 import { audit, type Actor } from '../../db/audit'
+import type { Executor } from '../../db/client'
 import type { Deps } from '../../deps'
 import { enqueueMail, SECRET_PARAMS } from '../../notifications/outbox'
 import type { MailTemplate, OutgoingMail } from '../../notifications/mail-types'
@@ -12,6 +13,22 @@ import type { OrderId } from '../../core/order-id'
 
 /** Mail that is not the holder's to receive again: a one-time link (spent or removed), a file for the SdI. */
 const NOT_RESENDABLE: readonly string[] = [...Object.keys(SECRET_PARAMS), 'sdi_invoice']
+
+/**
+ * An outbox mail and where a copy of it would go now: the reference address of the account it
+ * belongs to (through its mailbox or order), else its own recipient. Refuses what may not be resent.
+ */
+export async function findMailToResend(db: Executor, mailId: number) {
+  const [mail] = await db.select().from(outbox).where(eq(outbox.id, mailId))
+  if (!mail) throw new DomainError('mail_not_found', String(mailId))
+  if (NOT_RESENDABLE.includes(mail.template)) throw new DomainError('mail_not_resendable', mail.template)
+  const [owner] = mail.mailboxId
+    ? await db.select({ email: accounts.referenceEmail }).from(mailboxes).innerJoin(accounts, eq(accounts.id, mailboxes.accountId)).where(eq(mailboxes.id, mail.mailboxId))
+    : mail.orderId
+      ? await db.select({ email: accounts.referenceEmail }).from(orders).innerJoin(accounts, eq(accounts.id, orders.accountId)).where(eq(orders.id, mail.orderId as OrderId))
+      : []
+  return { mail, recipient: owner?.email ?? mail.recipient }
+}
 
 export interface ResendMailInput {
   mailId: number
@@ -36,15 +53,7 @@ export async function resendMail(deps: Deps, input: ResendMailInput): Promise<Re
   const reason = operatorReason(input.reason)
   const now = deps.clock.now()
   return deps.db.transaction(async (tx) => {
-    const [mail] = await tx.select().from(outbox).where(eq(outbox.id, input.mailId))
-    if (!mail) throw new DomainError('mail_not_found', String(input.mailId))
-    if (NOT_RESENDABLE.includes(mail.template)) throw new DomainError('mail_not_resendable', mail.template)
-    const [owner] = mail.mailboxId
-      ? await tx.select({ email: accounts.referenceEmail }).from(mailboxes).innerJoin(accounts, eq(accounts.id, mailboxes.accountId)).where(eq(mailboxes.id, mail.mailboxId))
-      : mail.orderId
-        ? await tx.select({ email: accounts.referenceEmail }).from(orders).innerJoin(accounts, eq(accounts.id, orders.accountId)).where(eq(orders.id, mail.orderId as OrderId))
-        : []
-    const recipient = owner?.email ?? mail.recipient
+    const { mail, recipient } = await findMailToResend(tx, input.mailId)
     const copy = {
       template: mail.template as MailTemplate,
       language: mail.language,

@@ -31,6 +31,7 @@ export async function queuesRoutes(app: FastifyInstance, services: Services): Pr
       { id: 'tomorrow-reminders', href: '/ufficio/code/domani#reminder', count: counts.tomorrow.reminders },
       { id: 'failed-mail', href: '/ufficio/code/posta-non-consegnata', count: counts.failedMail },
       { id: 'failed-commands', href: '/ufficio/code/comandi-falliti', count: counts.failedCommands },
+      { id: 'pending-extensions', href: '/ufficio/proroghe', count: counts.pendingExtensions },
     ]
     return reply.page('admin/home.eta', { title: request.t('home.title'), partOfDay: partOfDay(services.deps.clock.now()), queues, tomorrow: formatDate(counts.tomorrow.date, request.lang) })
   })
@@ -116,7 +117,7 @@ export async function queuesRoutes(app: FastifyInstance, services: Services): Pr
 }
 
 /** The e-mail's name in the operator's words, not the template's identifier. */
-function mailName(request: FastifyRequest, template: string): string {
+export function mailName(request: FastifyRequest, template: string): string {
   const key = `mail.${template}`
   try {
     return request.t(key)
