@@ -1,4 +1,5 @@
 import { translator, type Lang } from '../web/i18n'
+import { officeCliTexts } from './office-messages'
 
 /*
  * The command line's texts: Italian first, English with PEC_LANG=en or an English locale.
@@ -282,6 +283,7 @@ const it = {
   'serve.didYouMean': ' (forse {name}?)',
   'worker.description': 'solo i lavori giornalieri: ciclo di vita, invio della posta, comandi alla piattaforma di posta',
   'worker.running': 'worker di pec-renewal in esecuzione; database: {kind}',
+  ...officeCliTexts.it,
 }
 
 export type CliKey = keyof typeof it
@@ -560,6 +562,7 @@ const en: Record<CliKey, string> = {
   'serve.didYouMean': ' (did you mean {name}?)',
   'worker.description': 'the daily jobs only: lifecycle run, outbox dispatcher, mail-platform commands',
   'worker.running': 'pec-renewal worker running; database: {kind}',
+  ...officeCliTexts.en,
 }
 
 export const cliMessages: Record<Lang, Record<CliKey, string>> = { it, en }
