@@ -352,6 +352,7 @@ export async function actionsRoutes(app: FastifyInstance, services: Services): P
         provinces: PROVINCES.map(([code, name]) => ({ code, name })),
         contracts: contracts.map((c) => ({ title: request.lang === 'it' ? c.titleIt : c.titleEn, version: c.version })),
         form: { ...start, years: open ? String(open.years) : '', method: open?.method ?? '', ...view.form },
+        fromProfile: billingStart !== undefined,
         errors: view.errors ?? [],
         notice,
         unavailable: isRenewable(mailbox, convention, today()) ? null : errorMessage('mailbox_ceased', request.lang),
