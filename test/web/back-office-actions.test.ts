@@ -294,6 +294,7 @@ describe.each(testDatabases())('%s: back-office actions (issue 11)', (_name, ope
     await db.update(accounts).set({ referenceEmail: 'giusto@example.it' }).where(eq(accounts.id, 'FNOM000001'))
     const carla = await as('carla')
     const url = `/ufficio/posta/${mailId}/reinvia`
+    expect((await carla.get('/ufficio/code/posta-non-consegnata')).body).toContain(`href="${url}"`) // the failed-mail queue leads here
     const page = await carla.get(url)
     expect(page.body).toContain('550 no such user')
     expect(page.body).toContain('giusto@example.it')

@@ -4,13 +4,14 @@ import { formatEuro } from '../../core/money'
 import { partOfDay } from '../../core/greeting'
 import { failedCommands, failedMail, overdueOrders, tomorrowsRun, workQueueCounts } from '../../flows/work-queues'
 import type { Services } from '../../services'
-import { requireOperator } from './roles'
+import { operatorMay, requireOperator } from './roles'
 
 /** A work queue's page: a caption, column headings and rows of text, the same template for each. */
 interface QueueTable {
   caption: string
   columns: string[]
-  rows: string[][]
+  /** A cell is text, or a link ({ text, href }). */
+  rows: Array<Array<string | { text: string; href: string }>>
   empty: string
 }
 
@@ -56,12 +57,21 @@ export async function queuesRoutes(app: FastifyInstance, services: Services): Pr
   app.get('/code/posta-non-consegnata', { preHandler: requireOperator }, async (request, reply) => {
     const t = request.t
     const rows = await failedMail(deps)
+    const resend = operatorMay(request, 'support')
     return reply.page(
       'admin/queue.eta',
       table(request, 'failedMail', {
         caption: t('queue.failedMail.title'),
-        columns: [t('queue.col.created'), t('queue.col.mail'), t('queue.col.recipient'), t('queue.col.order'), t('queue.col.error')],
-        rows: rows.map((m) => [formatInstant(m.createdAt, request.lang), mailName(request, m.template), m.recipient, m.orderId ?? '', m.lastError ?? '']),
+        columns: [t('queue.col.created'), t('queue.col.mail'), t('queue.col.recipient'), t('queue.col.order'), t('queue.col.error'), ...(resend ? [t('queue.col.action')] : [])],
+        rows: rows.map((m) => [
+          formatInstant(m.createdAt, request.lang),
+          mailName(request, m.template),
+          m.recipient,
+          m.orderId ?? '',
+          m.lastError ?? '',
+          // issue 11: re-sent after the reference address is fixed (support's work)
+          ...(resend ? [{ text: t('queue.resend'), href: `/ufficio/posta/${m.id}/reinvia` }] : []),
+        ]),
         empty: t('queue.none'),
       }),
     )

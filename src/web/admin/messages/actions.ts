@@ -117,6 +117,8 @@ const actions = {
     'unlock.done': 'Accesso sbloccato: il titolare può accedere di nuovo con la sua password.',
 
     'resend.title': 'Invia di nuovo un’e-mail',
+    'queue.col.action': 'Azione',
+    'queue.resend': 'Invia di nuovo',
     'resend.intro': 'Una nuova copia dello stesso messaggio parte all’indirizzo di riferimento attuale del titolare (per esempio dopo averlo corretto). Il messaggio originale resta com’era.',
     'resend.mail': 'Messaggio',
     'resend.sentTo': 'Inviato a',
@@ -246,6 +248,8 @@ const actions = {
     'unlock.done': 'Sign-in unlocked: the holder can sign in with their password again.',
 
     'resend.title': 'Send an e-mail again',
+    'queue.col.action': 'Action',
+    'queue.resend': 'Send again',
     'resend.intro': 'A new copy of the same message goes to the holder’s current reference address (for example after correcting it). The original message stays as it was.',
     'resend.mail': 'Message',
     'resend.sentTo': 'Sent to',
