@@ -45,6 +45,8 @@ export interface Config {
   uploadMaxMb: number
   /** Sent mail older than this is deleted by the jobs (MAIL_RETENTION_DAYS, default 400). */
   mailRetentionDays: number
+  /** Issue 11: an expiry extended by hand by more days than this waits for a second operator's approval (OFFICE_EXTENSION_APPROVAL_DAYS, default 30). */
+  officeExtensionApprovalDays: number
   /** Set variables that look like ours but are not (a misspelt STRIPE_KEY, say): said at start. */
   unknownVariables: UnknownVariable[]
   /** LOG_LEVEL: how much `serve` and `worker` log (default info). */
@@ -161,6 +163,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     paymentInstructions: paymentInstructionsConfig(env) ?? (mode === 'demo' ? DEMO_PAYMENT_INSTRUCTIONS : undefined),
     uploadMaxMb: parseUploadMaxMb(env.UPLOAD_MAX_MB),
     mailRetentionDays: parseMailRetentionDays(env.MAIL_RETENTION_DAYS),
+    officeExtensionApprovalDays: parseExtensionApprovalDays(env.OFFICE_EXTENSION_APPROVAL_DAYS),
     unknownVariables: unknownVariables(env),
     logLevel: parseLogLevel(env.LOG_LEVEL),
     invoicing: readInvoicingConfig(env, mode),
@@ -384,10 +387,17 @@ function parseMailRetentionDays(value: string | undefined): number {
   return days
 }
 
+function parseExtensionApprovalDays(value: string | undefined): number {
+  if (!value) return 30
+  const days = Number(value)
+  if (!Number.isInteger(days) || days < 0 || days > 3650) throw new ConfigError(`OFFICE_EXTENSION_APPROVAL_DAYS: expected a whole number of days (0–3650), got "${value}"`)
+  return days
+}
+
 /** Every variable the service, its command line and its tests read. */
 export const KNOWN_VARIABLES = [
   'DATABASE_URL', 'SMTP_URL', 'MAIL_FROM', 'PUBLIC_URL', 'HOST', 'PORT', 'TZ_BUSINESS', 'LIFECYCLE_TIME',
-  'SESSION_SECRET', 'TRUST_PROXY', 'IMAP_URL', 'MAIL_PLATFORM', 'MAIL_PLATFORM_URL', 'MAIL_PLATFORM_SECRET', 'UPLOAD_MAX_MB', 'MAIL_RETENTION_DAYS', 'LOG_LEVEL',
+  'SESSION_SECRET', 'TRUST_PROXY', 'IMAP_URL', 'MAIL_PLATFORM', 'MAIL_PLATFORM_URL', 'MAIL_PLATFORM_SECRET', 'UPLOAD_MAX_MB', 'MAIL_RETENTION_DAYS', 'LOG_LEVEL', 'OFFICE_EXTENSION_APPROVAL_DAYS',
   'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'STRIPE_API_BASE',
   'PAYPAL_CLIENT_ID', 'PAYPAL_CLIENT_SECRET', 'PAYPAL_WEBHOOK_ID', 'PAYPAL_API_BASE',
   'PAYMENT_BENEFICIARY', 'PAYMENT_IBAN', 'PAYMENT_BIC', 'PAYMENT_POSTAL_ACCOUNT',

@@ -1,4 +1,5 @@
 import { translator, type Lang } from '../web/i18n'
+import { officeCliTexts } from './office-messages'
 
 /*
  * The command line's texts: Italian first, English with PEC_LANG=en or an English locale.
@@ -289,6 +290,7 @@ const it = {
   'provider.email': '{variable}: serve un indirizzo e-mail come assistenza@fornitore.it',
   'provider.phone': '{variable}: serve un numero di telefono come +39 06 1234 5678',
   'serve.demoProvider': 'identità del fornitore: DATI DIMOSTRATIVI (in produzione: le variabili PROVIDER_*)',
+  ...officeCliTexts.it,
 }
 
 export type CliKey = keyof typeof it
@@ -574,6 +576,7 @@ const en: Record<CliKey, string> = {
   'provider.email': '{variable}: expected an e-mail address such as support@provider.example',
   'provider.phone': '{variable}: expected a phone number such as +39 06 1234 5678',
   'serve.demoProvider': 'provider identity: DEMO DATA (in production: the PROVIDER_* variables)',
+  ...officeCliTexts.en,
 }
 
 export const cliMessages: Record<Lang, Record<CliKey, string>> = { it, en }

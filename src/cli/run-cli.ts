@@ -8,6 +8,7 @@ import { importCommands } from './commands/import'
 import { invoicesCommands } from './commands/invoices'
 import { lifecycleCommands } from './commands/lifecycle'
 import { mailboxCommands } from './commands/mailbox'
+import { accountCommands } from './commands/office'
 import { migrateCommands } from './commands/migrate'
 import { operatorCommands } from './commands/operator'
 import { orderCommands } from './commands/order'
@@ -32,6 +33,7 @@ const COMMAND_GROUPS: CommandGroup[] = [
   importCommands,
   lifecycleCommands,
   mailboxCommands,
+  accountCommands,
   orderCommands,
   paymentCommands,
   statementsCommands,

@@ -16,6 +16,9 @@ export const ERROR_CODES = {
   convention_not_found: { status: 404, it: 'Convenzione non trovata', en: 'Convention not found' },
   payment_not_found: { status: 404, it: 'Pagamento non trovato', en: 'Payment not found' },
   operator_not_found: { status: 404, it: 'Nessun operatore con questo nome utente', en: 'No operator with this username' },
+  account_not_found: { status: 404, it: 'Conto cliente non trovato', en: 'Customer account not found' },
+  mail_not_found: { status: 404, it: 'E-mail non trovata', en: 'E-mail not found' },
+  extension_not_found: { status: 404, it: 'Richiesta di proroga non trovata', en: 'Extension request not found' },
   unknown_gateway: { status: 404, it: 'Circuito di pagamento sconosciuto', en: 'Unknown payment gateway' },
   // 409: well formed, but the state of things refuses it now.
   mailbox_ceased: { status: 409, it: 'La casella è cessata e non può più essere rinnovata', en: 'The mailbox has ceased and can no longer be renewed' },
@@ -41,6 +44,24 @@ export const ERROR_CODES = {
     status: 409,
     it: 'Fatturazione non configurata: servono i dati del cedente e la cartella dello schema FatturaPA (README, «Running in production»)',
     en: 'Invoicing is not configured: the seller’s details and the FatturaPA schema folder are needed (README, “Running in production”)',
+  },
+  extension_not_pending: {
+    status: 409,
+    it: 'Questa proroga è già stata decisa (forse da un altro operatore proprio ora): nulla è cambiato',
+    en: 'This extension has already been decided (perhaps by another operator just now): nothing changed',
+  },
+  extension_own_request: {
+    status: 409,
+    it: 'Non puoi approvare né respingere una proroga chiesta da te: serve un altro operatore',
+    en: 'You cannot approve or reject an extension you asked for: another operator must decide',
+  },
+  register_unchanged: { status: 409, it: 'La casella ha già questa indicazione del registro: nulla è cambiato', en: 'The mailbox already has this register setting: nothing changed' },
+  email_unchanged: { status: 409, it: 'È già l’indirizzo di riferimento del conto: nulla è cambiato', en: 'This is already the account’s reference address: nothing changed' },
+  nothing_to_unlock: { status: 409, it: 'L’accesso di questo titolare non è bloccato: nulla da sbloccare', en: 'This holder’s sign-in is not locked: nothing to unlock' },
+  mail_not_resendable: {
+    status: 409,
+    it: 'Questa e-mail non si può inviare di nuovo (contiene un collegamento monouso o è diretta allo SdI)',
+    en: 'This e-mail cannot be sent again (it carries a one-time link or is addressed to the SdI)',
   },
   order_lapsed: { status: 409, it: 'L’ordine non è più valido', en: 'The order is no longer valid' },
   // 415: webhooks take JSON only.
@@ -77,6 +98,14 @@ export const ERROR_CODES = {
     en: 'For a refund by bank transfer, give the date and the CRO/TRN reference of the transfer',
   },
   receipt_unreadable: { status: 422, it: 'Non è una notifica SdI leggibile (RC, NS o MC)', en: 'Not a readable SdI notification (RC, NS or MC)' },
+  extension_days_invalid: { status: 422, it: 'Indica i giorni di proroga: un numero intero da 1 a 3650', en: 'Give the days of extension: a whole number from 1 to 3650' },
+  email_invalid: { status: 422, it: 'Indirizzo e-mail non valido', en: 'Invalid e-mail address' },
+  contracts_not_accepted: {
+    status: 422,
+    it: 'Il titolare deve accettare i contratti (anche a voce, al telefono) prima che l’ordine sia fatto',
+    en: 'The holder must accept the contracts (by voice, on the phone, too) before the order is placed',
+  },
+  billing_invalid: { status: 422, it: 'Dati di fatturazione incompleti o non validi', en: 'Billing details incomplete or invalid' },
   iban_invalid: { status: 422, it: 'IBAN non valido', en: 'Invalid IBAN' },
   // 429: the per-IP limiter (the page says how long to wait).
   too_many_requests: { status: 429, it: 'Troppi tentativi', en: 'Too many attempts' },

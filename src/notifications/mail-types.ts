@@ -125,6 +125,43 @@ export interface OrderCancelledParams {
   method: PaymentMethod
   /** The mailbox's expiry, unchanged by the cancellation. */
   expiresOn: string
+  /** Issue 11: cancelled by the provider's office (on the holder's request or for a reason of ours), not by the holder on the portal. */
+  byOffice?: boolean
+}
+
+/** Issue 11: the office extended the mailbox's expiry by hand (a goodwill extension, a fix). */
+export interface ExpiryExtendedParams {
+  holderName: string
+  mailbox: string
+  /** The expiry before and after. */
+  expiresOn: string
+  newExpiresOn: string
+  /** True when the extension re-enabled a deactivated mailbox. */
+  reactivated: boolean
+}
+
+/** Issue 11: the office set or cleared the mailbox's public-register flag (R7). */
+export interface RegisterChangedParams {
+  holderName: string
+  mailbox: string
+  register: Register
+}
+
+/** Issue 11: the account's reference address was changed by the office; sent to the old and the new address. */
+export interface ReferenceEmailChangedParams {
+  holderName: string
+  accountId: string
+  /** Any one of the account's mailboxes, for the footer. */
+  mailbox: string
+  oldEmail: string
+  newEmail: string
+}
+
+/** Issue 11: the office lifted the lock on the holder's sign-in (too many failed attempts). */
+export interface SignInUnlockedParams {
+  holderName: string
+  accountId: string
+  mailbox: string
 }
 
 export interface PasswordResetParams {
@@ -161,6 +198,10 @@ export interface MailParamsByTemplate {
   payment_reversed: PaymentReversedParams
   sdi_invoice: SdiInvoiceParams
   order_cancelled: OrderCancelledParams
+  expiry_extended: ExpiryExtendedParams
+  register_changed: RegisterChangedParams
+  reference_email_changed: ReferenceEmailChangedParams
+  sign_in_unlocked: SignInUnlockedParams
 }
 
 export type MailTemplate = keyof MailParamsByTemplate

@@ -3,6 +3,10 @@ import { inlineImages, toHtml, toText, type MailDocument } from './mail-document
 import type { MailParamsByTemplate, MailTemplate } from './mail-types'
 import { cessationMail, cessationSubject } from './templates/cessation'
 import { deactivationMail, deactivationSubject } from './templates/deactivation'
+import { expiryExtendedMail, expiryExtendedSubject } from './templates/expiry-extended'
+import { referenceEmailChangedMail, referenceEmailChangedSubject } from './templates/reference-email-changed'
+import { registerChangedMail, registerChangedSubject } from './templates/register-changed'
+import { signInUnlockedMail, signInUnlockedSubject } from './templates/sign-in-unlocked'
 import { orderCancelledMail, orderCancelledSubject } from './templates/order-cancelled'
 import { orderConfirmationMail, orderConfirmationSubject } from './templates/order-confirmation'
 import { orderSummaryMail, orderSummarySubject } from './templates/order-summary'
@@ -44,6 +48,10 @@ const TEMPLATES: {
   payment_reversed: { subject: paymentReversedSubject, document: paymentReversedMail },
   sdi_invoice: { subject: sdiInvoiceSubject, document: sdiInvoiceMail, attachments: sdiInvoiceAttachments },
   order_cancelled: { subject: orderCancelledSubject, document: orderCancelledMail },
+  expiry_extended: { subject: expiryExtendedSubject, document: expiryExtendedMail },
+  register_changed: { subject: registerChangedSubject, document: registerChangedMail },
+  reference_email_changed: { subject: referenceEmailChangedSubject, document: referenceEmailChangedMail },
+  sign_in_unlocked: { subject: signInUnlockedSubject, document: signInUnlockedMail },
 }
 
 export class UnknownTemplateError extends Error {

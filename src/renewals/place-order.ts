@@ -21,6 +21,8 @@ export interface PlaceOrderInput {
   acceptedContracts?: AcceptedContract[]
   /** A holder's own account: the mailbox must belong to it, else mailbox_not_found. */
   accountId?: string
+  /** Why an operator placed or changed it (issue 11: an order on the phone), kept in the audit row (R9). */
+  reason?: string
 }
 
 export interface PlacedOrder {
@@ -120,7 +122,7 @@ async function placeOrResume(
       if (!updated) throw new DomainError('order_not_open', open.id) // lapsed meanwhile, outside the mailbox lock
       order = updated
       // R9: what changed, from what to what (a method change before payment is allowed, R3)
-      await audit(tx, { actor: input.actor, action: 'order.updated', at: now, mailboxId: mailbox.id, orderId: open.id, data: changes })
+      await audit(tx, { actor: input.actor, action: 'order.updated', at: now, mailboxId: mailbox.id, orderId: open.id, reason: input.reason, data: changes })
     }
     return { order: placed(order, mailbox.address, projection, true), changedFields: Object.keys(changes) }
   }
@@ -152,6 +154,7 @@ async function placeOrResume(
       actor: input.actor,
       action: 'order.placed',
       at: now,
+      reason: input.reason,
       mailboxId: mailbox.id,
       orderId: order.id,
       data: { years: order.years, totalCents: order.totalCents, method: order.method, ...projection },

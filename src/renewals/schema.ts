@@ -26,6 +26,8 @@ export interface AcceptedContract {
   acceptedAt: string // ISO instant
   ip?: string
   userAgent?: string
+  /** Issue 11: accepted on the phone, told to the operator who placed the order (operator:NAME); absent on the web. */
+  acceptedByPhoneWith?: string
 }
 
 /** R3: one renewal order for one mailbox, priced from the convention's list, with a billing snapshot. */
@@ -88,4 +90,33 @@ export const renewalDrafts = pgTable(
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
   },
   (t) => [primaryKey({ columns: [t.accountId, t.mailboxId] })],
+)
+
+export const EXTENSION_STATUSES = ['pending', 'approved', 'rejected'] as const
+export type ExtensionStatus = (typeof EXTENSION_STATUSES)[number]
+
+/**
+ * Issue 11: an expiry extended by hand by an operator. Up to the configured number of days it is
+ * applied at once (status approved, decided by the requester); above it, it waits here, pending,
+ * until another operator approves (then it is applied) or rejects it. The status moves from pending
+ * once, by a conditional UPDATE: two approvals at once apply it once.
+ */
+export const expiryExtensions = pgTable(
+  'expiry_extensions',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    mailboxId: bigint('mailbox_id', { mode: 'number' }).notNull().references(() => mailboxes.id),
+    days: integer('days').notNull(),
+    reason: text('reason').notNull(),
+    status: text('status', { enum: EXTENSION_STATUSES }).notNull(),
+    requestedBy: text('requested_by').notNull(), // operator:NAME
+    requestedAt: timestamp('requested_at', { withTimezone: true }).notNull(),
+    decidedBy: text('decided_by'),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+    decisionReason: text('decision_reason'),
+    /** The expiry before and after, once applied. */
+    fromExpiresOn: date('from_expires_on', { mode: 'string' }).$type<CalendarDate>(),
+    toExpiresOn: date('to_expires_on', { mode: 'string' }).$type<CalendarDate>(),
+  },
+  (t) => [index('expiry_extensions_pending').on(t.requestedAt).where(sql`status = 'pending'`), index('expiry_extensions_mailbox').on(t.mailboxId), check('expiry_extensions_days', sql`${t.days} > 0`)],
 )

@@ -14,6 +14,7 @@ import { operatorsRoutes } from './admin/operators-routes'
 import { secondFactorRoutes } from './admin/second-factor-routes'
 import { officeSignInRoutes } from './admin/sign-in-routes'
 import { moneyRoutes } from './admin/money-routes'
+import { actionsRoutes } from './admin/actions-routes'
 import { uploadRoutes } from './admin/upload-routes'
 import { mailboxesRoutes } from './portal/mailboxes-routes'
 import { accountRoutes } from './portal/account-routes'
@@ -102,6 +103,7 @@ export async function buildServer(services: Services, options: { logger?: Logger
         await searchRoutes(routes, services)
         await uploadRoutes(routes, services)
         await moneyRoutes(routes, services)
+        await actionsRoutes(routes, services)
       }),
     { prefix: OFFICE_PATH },
   )

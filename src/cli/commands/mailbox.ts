@@ -3,13 +3,14 @@ import { formatOrderId } from '../../core/order-id'
 import { DomainError } from '../../core/errors'
 import { describeAuditAction, describeAuditReason } from '../../core/audit-text'
 import { withDeps, type CommandGroup } from '../context'
+import { mailboxActionCommands } from './office'
 
 /** `mailbox show`: what an operator on the phone needs: status, expiry, open order, history. */
 export const mailboxCommands: CommandGroup = (program, cli) => {
   const { t } = cli
-  program
-    .command('mailbox')
-    .description(t('mailbox.description'))
+  const mailbox = program.command('mailbox').description(t('mailbox.description'))
+  mailboxActionCommands(mailbox, cli)
+  mailbox
     .command('show <address>')
     .description(t('mailboxShow.description'))
     .option('--json', t('option.json'))

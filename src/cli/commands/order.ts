@@ -1,13 +1,14 @@
 import { formatOrderId } from '../../core/order-id'
 import { withServices, type CommandGroup } from '../context'
 import { methodOption, positiveInteger } from '../options'
+import { orderActionCommands } from './office'
 
 /** `order create`: an order placed for a holder on the phone (resumes the open one, R3). */
 export const orderCommands: CommandGroup = (program, cli) => {
   const { t } = cli
-  program
-    .command('order')
-    .description(t('order.description'))
+  const order = program.command('order').description(t('order.description'))
+  orderActionCommands(order, cli)
+  order
     .command('create')
     .description(t('orderCreate.description'))
     .requiredOption('--mailbox <address>', t('orderCreate.mailbox'))

@@ -3,11 +3,13 @@ import type { OutboxStatus } from '../../notifications/list-outbox'
 import { withDeps, withServices, type CommandGroup } from '../context'
 import { positiveInteger } from '../options'
 import { padColumn, UsageError } from '../output'
+import { outboxActionCommands } from './office'
 
 /** `outbox list | send`: the outgoing e-mail, and its delivery over SMTP_URL. */
 export const outboxCommands: CommandGroup = (program, cli) => {
   const { t } = cli
   const outbox = program.command('outbox').description(t('outbox.description'))
+  outboxActionCommands(outbox, cli)
   outbox
     .command('list')
     .description(t('outboxList.description'))

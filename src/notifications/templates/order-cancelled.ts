@@ -18,8 +18,8 @@ export function orderCancelledMail(p: OrderCancelledParams, context: MailContext
       greeting(p.holderName, language),
       paragraph(
         ...(it
-          ? ['come hai chiesto, l’ordine di rinnovo N° ', { strong: number }, ` (${euro(p.totalCents, language)}, ${methodName(p.method, language)}) per la casella `, { strong: p.mailbox }, ' è ', { strong: 'annullato' }, ': non va più pagato.']
-          : ['As you asked, renewal order no. ', { strong: number }, ` (${euro(p.totalCents, language)}, ${methodName(p.method, language)}) for the mailbox `, { strong: p.mailbox }, ' is ', { strong: 'cancelled' }, ': it is no longer to be paid.']),
+          ? [p.byOffice ? 'il nostro ufficio ha annullato l’ordine di rinnovo N° ' : 'come hai chiesto, l’ordine di rinnovo N° ', { strong: number }, ` (${euro(p.totalCents, language)}, ${methodName(p.method, language)}) per la casella `, { strong: p.mailbox }, p.byOffice ? ': ' : ' è ', { strong: p.byOffice ? 'non va più pagato' : 'annullato' }, p.byOffice ? '.' : ': non va più pagato.']
+          : [p.byOffice ? 'Our office has cancelled renewal order no. ' : 'As you asked, renewal order no. ', { strong: number }, ` (${euro(p.totalCents, language)}, ${methodName(p.method, language)}) for the mailbox `, { strong: p.mailbox }, p.byOffice ? ': ' : ' is ', { strong: p.byOffice ? 'it is no longer to be paid' : 'cancelled' }, p.byOffice ? '.' : ': it is no longer to be paid.']),
       ),
       paragraph(
         it

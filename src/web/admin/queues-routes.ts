@@ -4,13 +4,14 @@ import { formatEuro } from '../../core/money'
 import { partOfDay } from '../../core/greeting'
 import { failedCommands, failedMail, overdueOrders, tomorrowsRun, workQueueCounts } from '../../flows/work-queues'
 import type { Services } from '../../services'
-import { requireOperator } from './roles'
+import { operatorMay, requireOperator } from './roles'
 
 /** A work queue's page: a caption, column headings and rows of text, the same template for each. */
 interface QueueTable {
   caption: string
   columns: string[]
-  rows: string[][]
+  /** A cell is text, or a link ({ text, href }). */
+  rows: Array<Array<string | { text: string; href: string }>>
   empty: string
 }
 
@@ -31,6 +32,7 @@ export async function queuesRoutes(app: FastifyInstance, services: Services): Pr
       { id: 'tomorrow-reminders', href: '/ufficio/code/domani#reminder', count: counts.tomorrow.reminders },
       { id: 'failed-mail', href: '/ufficio/code/posta-non-consegnata', count: counts.failedMail },
       { id: 'failed-commands', href: '/ufficio/code/comandi-falliti', count: counts.failedCommands },
+      { id: 'pending-extensions', href: '/ufficio/proroghe', count: counts.pendingExtensions },
     ]
     return reply.page('admin/home.eta', { title: request.t('home.title'), partOfDay: partOfDay(services.deps.clock.now()), queues, tomorrow: formatDate(counts.tomorrow.date, request.lang) })
   })
@@ -55,12 +57,21 @@ export async function queuesRoutes(app: FastifyInstance, services: Services): Pr
   app.get('/code/posta-non-consegnata', { preHandler: requireOperator }, async (request, reply) => {
     const t = request.t
     const rows = await failedMail(deps)
+    const resend = operatorMay(request, 'support')
     return reply.page(
       'admin/queue.eta',
       table(request, 'failedMail', {
         caption: t('queue.failedMail.title'),
-        columns: [t('queue.col.created'), t('queue.col.mail'), t('queue.col.recipient'), t('queue.col.order'), t('queue.col.error')],
-        rows: rows.map((m) => [formatInstant(m.createdAt, request.lang), mailName(request, m.template), m.recipient, m.orderId ?? '', m.lastError ?? '']),
+        columns: [t('queue.col.created'), t('queue.col.mail'), t('queue.col.recipient'), t('queue.col.order'), t('queue.col.error'), ...(resend ? [t('queue.col.action')] : [])],
+        rows: rows.map((m) => [
+          formatInstant(m.createdAt, request.lang),
+          mailName(request, m.template),
+          m.recipient,
+          m.orderId ?? '',
+          m.lastError ?? '',
+          // issue 11: re-sent after the reference address is fixed (support's work)
+          ...(resend ? [{ text: t('queue.resend'), href: `/ufficio/posta/${m.id}/reinvia` }] : []),
+        ]),
         empty: t('queue.none'),
       }),
     )
@@ -116,7 +127,7 @@ export async function queuesRoutes(app: FastifyInstance, services: Services): Pr
 }
 
 /** The e-mail's name in the operator's words, not the template's identifier. */
-function mailName(request: FastifyRequest, template: string): string {
+export function mailName(request: FastifyRequest, template: string): string {
   const key = `mail.${template}`
   try {
     return request.t(key)
