@@ -42,6 +42,10 @@ const EVERY_MAIL: { [T in MailTemplate]: MailParamsByTemplate[T] } = {
   },
   sdi_invoice: { fileName: 'IT01234560017_00001.xml', xml: '<x/>' },
   order_cancelled: { ...holder, orderId: 'K7MR4DXP52', totalCents: 1220, method: 'paypal', expiresOn: '2026-06-30' },
+  expiry_extended: { ...holder, expiresOn: '2026-06-30', newExpiresOn: '2026-07-30', reactivated: true },
+  register_changed: { ...holder, register: 'ini_pec' },
+  reference_email_changed: { ...holder, accountId: 'ACC1', oldEmail: 'maria@example.it', newEmail: 'maria.rossi@example.it' },
+  sign_in_unlocked: { ...holder, accountId: 'ACC1' },
 }
 
 describe('no rule codes in what holders and operators read', () => {
