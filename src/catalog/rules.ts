@@ -78,7 +78,7 @@ export function settingsRefusal(settings: ConventionSettings, prices: readonly P
     return { code: 'renewable_window_inconsistent', detail: `${settings.renewableWindowDays} (< ${shortestDays})` }
   }
   for (const price of prices) {
-    if (!isIntegerIn(price.netCents, 1, MAX_PRICE_CENTS) || !isIntegerIn(price.vatBasisPoints, 0, 10_000)) {
+    if (!isIntegerIn(price.years, 1, MAX_DURATION_YEARS) || !isIntegerIn(price.netCents, 1, MAX_PRICE_CENTS) || !isIntegerIn(price.vatBasisPoints, 0, 10_000)) {
       return { code: 'price_invalid', detail: `${price.years}: ${price.netCents} ${price.vatBasisPoints}` }
     }
   }

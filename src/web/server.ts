@@ -6,6 +6,7 @@ import { sql } from 'drizzle-orm'
 import { devMailViewer } from '../notifications/dev-mail-viewer'
 import type { Logger } from '../logging'
 import type { Services } from '../services'
+import { conventionRoutes } from './admin/convention-routes'
 import { OFFICE_PATH, registerBackOffice } from './admin/plugin'
 import { searchRoutes } from './admin/search-routes'
 import { queuesRoutes } from './admin/queues-routes'
@@ -99,6 +100,7 @@ export async function buildServer(services: Services, options: { logger?: Logger
         await searchRoutes(routes, services)
         await uploadRoutes(routes, services)
         await moneyRoutes(routes, services)
+        await conventionRoutes(routes, services)
       }),
     { prefix: OFFICE_PATH },
   )
