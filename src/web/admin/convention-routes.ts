@@ -200,7 +200,7 @@ export async function conventionRoutes(app: FastifyInstance, services: Services)
     }, 'price')
   })
 
-  app.post<{ Params: { code: string } }>('/convenzioni/:code/contratti', { preHandler: requireAdmin, schema: { params: CodeParams } }, async (request, reply) => {
+  app.post<{ Params: { code: string } }>('/convenzioni/:code/contratti', { preHandler: requireAdmin, config: { csrf: 'in-handler' }, schema: { params: CodeParams } }, async (request, reply) => {
     let form: Record<string, string> = {}
     try {
       return await withUpload(app, request, reply, CONTRACT_MAX_BYTES, async (upload) => {
