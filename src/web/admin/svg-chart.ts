@@ -17,6 +17,8 @@ export interface BarChart {
   format: (value: number) => string
   /** Label every n-th category on the axis (the rest only in tooltips). */
   labelEvery?: number
+  /** Counts: grid steps of whole numbers (never 0.5 of a renewal). */
+  wholeNumbers?: boolean
 }
 
 /** Distinct on white and for the common colour-vision deficiencies (Okabe–Ito, darkened for contrast). */
@@ -29,7 +31,7 @@ const MARGIN = { top: 34, right: 12, bottom: 38, left: 72 }
 export function barChartSvg(chart: BarChart): string {
   const n = chart.categories.length
   const totals = chart.categories.map((_, i) => chart.series.reduce((sum, s) => sum + (s.values[i] ?? 0), 0))
-  const top = niceCeiling(Math.max(1, ...totals))
+  const top = niceCeiling(Math.max(1, ...totals), chart.wholeNumbers === true)
   const plotWidth = WIDTH - MARGIN.left - MARGIN.right
   const plotHeight = HEIGHT - MARGIN.top - MARGIN.bottom
   const band = plotWidth / Math.max(1, n)
@@ -81,8 +83,8 @@ export function barChartSvg(chart: BarChart): string {
 }
 
 /** The smallest 1, 2 or 5 × 10ⁿ (times 4, for four grid steps) at or above `value`. */
-function niceCeiling(value: number): number {
-  const step = value / 4
+function niceCeiling(value: number, wholeNumbers: boolean): number {
+  const step = wholeNumbers ? Math.max(1, value / 4) : value / 4
   const magnitude = 10 ** Math.floor(Math.log10(step))
   const nice = [1, 2, 5, 10].map((m) => m * magnitude).find((candidate) => candidate >= step)!
   return nice * 4
