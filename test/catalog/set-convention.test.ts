@@ -8,6 +8,7 @@ import { setConvention, showConvention, type ConventionInput } from '../../src/c
 import { instantAt, type CalendarDate } from '../../src/core/calendar'
 import { DomainError } from '../../src/core/errors'
 import { auditLog, contractVersions, orders } from '../../src/db/schema'
+import { findWizardFacts } from '../../src/renewals/drafts'
 import { placeOrder } from '../../src/renewals/place-order'
 import { testDatabases, type TestDatabase } from '../support/databases'
 import { testDeps } from '../support/deps'
@@ -189,6 +190,18 @@ describe.each(testDatabases())('%s: setConvention', (_name, open) => {
     // once in force, the price cannot be changed any more
     clock.set(instantAt(day('2027-01-02'), '12:00'))
     expect(await refusal(setConvention(deps, { ...corrected, prices: [{ years: 1, netCents: 1300, vatBasisPoints: 2200, effectiveFrom: day('2027-01-01') }] }, by))).toBe('price_already_in_force')
+  })
+
+  it('the holder’s renewal wizard offers the price in force on the day it is shown', async () => {
+    const { db, deps, clock } = await setup()
+    await setConvention(deps, input, by)
+    await setConvention(deps, { ...input, prices: [...input.prices, { years: 2, netCents: 2000, vatBasisPoints: 2200, effectiveFrom: day('2027-01-01') }] }, by)
+    const mailbox = await seedMailbox(db, { expiresOn: '2027-03-31', accountId: 'FNOM000077' })
+    const holder = { accountId: 'FNOM000077', signedInWith: 'account:FNOM000077', language: 'it' as const }
+    const twoYears = async (today: string) => (await findWizardFacts(db, holder, mailbox.id, day(today)))!.prices.find((p) => p.years === 2)!.netCents
+    expect(await twoYears('2026-12-31')).toBe(1800)
+    clock.set(instantAt(day('2027-01-01'), '12:00'))
+    expect(await twoYears('2027-01-01')).toBe(2000)
   })
 
   it('a price without a day that differs from the one in force is a new price from today', async () => {
