@@ -40,7 +40,7 @@ describe.each(testDatabases())('%s: running the convention in the back office', 
     app = await buildServer(services)
   }
 
-  it('an admin sees the list and a convention, changes the reminders, adds a price from a later day and a contract version, each audited with the reason', async () => {
+  it('an admin sees the list and a convention, changes the reminders, adds a price from a later day and a contract version, each audited with the reason', { timeout: 120_000 }, async () => {
     await setup()
     const admin = new WebClient(app)
     await signInAsOperator(admin, clock, 'ada', PASSWORD)

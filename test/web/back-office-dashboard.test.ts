@@ -33,7 +33,7 @@ describe.each(testDatabases())('%s: the dashboard page and its CSV (issue 11)', 
     return client
   }
 
-  it('a read-only operator sees five charts drawn as SVG images, each with its table and CSV link; the nav links it', async () => {
+  it('a read-only operator sees five charts drawn as SVG images, each with its table and CSV link; the nav links it', { timeout: 120_000 }, async () => {
     const client = await setup()
     const home = await client.get('/ufficio')
     expect(home.body).toContain('href="/ufficio/cruscotto"')
@@ -50,7 +50,7 @@ describe.each(testDatabases())('%s: the dashboard page and its CSV (issue 11)', 
     expect(page.body).not.toContain('script')
   })
 
-  it('each chart downloads as CSV with the figures, and an unknown chart is 404', async () => {
+  it('each chart downloads as CSV with the figures, and an unknown chart is 404', { timeout: 120_000 }, async () => {
     const client = await setup()
     const renewals = await client.get('/ufficio/cruscotto/rinnovi.csv')
     expect(renewals.statusCode).toBe(200)

@@ -226,7 +226,7 @@ export async function conventionRoutes(app: FastifyInstance, services: Services)
 function describeChange(request: FastifyRequest, change: catalog.ConventionChange): string {
   const data = (change.data ?? {}) as { changes?: Record<string, unknown>; prices?: Array<{ years: number; netCents: number; vatBasisPoints: number; effectiveFrom: CalendarDate }>; document?: string; version?: string }
   if (change.action === 'contract.version_added') return request.t('conv.history.contract', { document: data.document ?? '', version: data.version ?? '' })
-  const parts = Object.keys(data.changes ?? {}).map((field) => request.t(`conv.field.${field}`))
+  const parts = Object.keys(data.changes ?? {}).map((field) => request.t(`conv.history.field.${field}`))
   for (const p of data.prices ?? []) {
     parts.push(request.t('conv.history.price', { years: yearsText(request, p.years), net: formatEuro(p.netCents, request.lang), from: datePhrase(p.effectiveFrom, request.lang, 'from') }))
   }

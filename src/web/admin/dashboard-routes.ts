@@ -5,6 +5,7 @@ import { formatEuro } from '../../core/money'
 import { cohortRate, dashboardFigures, type Dashboard } from '../../flows/dashboard'
 import type { PaymentMethod } from '../../renewals/schema'
 import type { Services } from '../../services'
+import { objectOf, textOf } from '../route-schemas'
 import { sendCsv } from './csv'
 import { requireOperator } from './roles'
 import { barChartSvg, type BarChart } from './svg-chart'
@@ -43,7 +44,7 @@ export async function dashboardRoutes(app: FastifyInstance, services: Services):
     return reply.page('admin/dashboard.eta', { title: request.t('dash.title'), today: datePhrase(figures.today, request.lang, 'the'), charts })
   })
 
-  app.get<{ Params: { chart: string } }>('/cruscotto/:chart', { preHandler: requireOperator, schema: { params: { type: 'object', properties: { chart: { type: 'string', maxLength: 32 } }, required: ['chart'] } } }, async (request, reply) => {
+  app.get<{ Params: { chart: string } }>('/cruscotto/:chart', { preHandler: requireOperator, schema: { params: objectOf({ chart: textOf(32) }, ['chart']) } }, async (request, reply) => {
     const slug = SLUGS.find((s) => `${s}.csv` === request.params.chart)
     if (!slug) return reply.refuse('page_not_found')
     const figures = await dashboardFigures(deps, today())
