@@ -1,5 +1,8 @@
-import { and, eq } from 'drizzle-orm'
-import type { Executor } from '../db/client'
+import { and, asc, desc, eq, lte, sql } from 'drizzle-orm'
+import type { CalendarDate } from '../core/calendar'
+import { auditLog } from '../db/audit-schema'
+import type { Executor, Tx } from '../db/client'
+import type { ConventionSettings, PriceEntry } from './rules'
 import { contractDocuments, contractVersions, conventions, prices } from './schema'
 
 export type Convention = typeof conventions.$inferSelect
@@ -10,11 +13,96 @@ export async function findConvention(db: Executor, code: string): Promise<Conven
   return row
 }
 
-export async function findPrice(db: Executor, conventionCode: string, years: number): Promise<Price | undefined> {
+/** Issue 11/R3: the price of `years` in force on `day` (the latest effective on or before it). */
+export async function findPrice(db: Executor, conventionCode: string, years: number, day: CalendarDate): Promise<Price | undefined> {
   const [row] = await db
     .select()
     .from(prices)
-    .where(and(eq(prices.conventionCode, conventionCode), eq(prices.years, years)))
+    .where(and(eq(prices.conventionCode, conventionCode), eq(prices.years, years), lte(prices.effectiveFrom, day)))
+    .orderBy(desc(prices.effectiveFrom))
+    .limit(1)
+  return row
+}
+
+/** A convention's whole price list, past prices included, by duration and day. */
+export async function listPrices(db: Executor, conventionCode: string): Promise<Price[]> {
+  return db.select().from(prices).where(eq(prices.conventionCode, conventionCode)).orderBy(asc(prices.years), asc(prices.effectiveFrom))
+}
+
+export async function listConventions(db: Executor): Promise<Convention[]> {
+  return db.select().from(conventions).orderBy(asc(conventions.code))
+}
+
+/** The convention's row locked for a change, so two operators' changes take turns. */
+export async function lockConvention(tx: Tx, code: string): Promise<Convention | undefined> {
+  const [row] = await tx.select().from(conventions).where(eq(conventions.code, code)).for('update')
+  return row
+}
+
+export async function writeConventionSettings(tx: Tx, settings: ConventionSettings): Promise<void> {
+  const { code, ...rest } = settings
+  await tx.insert(conventions).values(settings).onConflictDoUpdate({ target: conventions.code, set: rest })
+}
+
+/** Adds a price row, or corrects one not yet in force (the rules decided which). */
+export async function writePrice(tx: Tx, conventionCode: string, price: PriceEntry): Promise<void> {
+  const { years, effectiveFrom, netCents, vatBasisPoints } = price
+  await tx
+    .insert(prices)
+    .values({ conventionCode, years, effectiveFrom, netCents, vatBasisPoints })
+    .onConflictDoUpdate({ target: [prices.conventionCode, prices.years, prices.effectiveFrom], set: { netCents, vatBasisPoints, isDemo: false } })
+}
+
+export interface ConventionChange {
+  at: Date
+  actor: string
+  action: string
+  reason: string | null
+  data: unknown
+}
+
+/** The audit trail of a convention's settings, prices and contract versions, newest first. */
+export async function conventionHistory(db: Executor, code: string, limit = 50): Promise<ConventionChange[]> {
+  return db
+    .select({ at: auditLog.at, actor: auditLog.actor, action: auditLog.action, reason: auditLog.reason, data: auditLog.data })
+    .from(auditLog)
+    .where(and(sql`${auditLog.action} like 'convention.%'`, sql`${auditLog.data}->>'convention' = ${code}`))
+    .orderBy(desc(auditLog.at), desc(auditLog.id))
+    .limit(limit)
+}
+
+export type ContractDocument = typeof contractDocuments.$inferSelect
+export type ContractVersion = typeof contractVersions.$inferSelect
+
+export async function listContractDocuments(db: Executor): Promise<ContractDocument[]> {
+  return db.select().from(contractDocuments).orderBy(asc(contractDocuments.onerous), asc(contractDocuments.code))
+}
+
+export async function findContractDocument(db: Executor, code: string): Promise<ContractDocument | undefined> {
+  const [row] = await db.select().from(contractDocuments).where(eq(contractDocuments.code, code))
+  return row
+}
+
+/** Every version of every document, oldest first: none is ever removed (orders cite them). */
+export async function listContractVersions(db: Executor): Promise<ContractVersion[]> {
+  return db.select().from(contractVersions).orderBy(asc(contractVersions.documentCode), asc(contractVersions.effectiveFrom), asc(contractVersions.id))
+}
+
+export async function findContractVersion(db: Executor, documentCode: string, version: string): Promise<ContractVersion | undefined> {
+  const [row] = await db
+    .select()
+    .from(contractVersions)
+    .where(and(eq(contractVersions.documentCode, documentCode), eq(contractVersions.version, version)))
+  return row
+}
+
+export async function insertContractDocument(tx: Tx, document: typeof contractDocuments.$inferInsert): Promise<void> {
+  await tx.insert(contractDocuments).values(document).onConflictDoNothing()
+}
+
+/** A new version; undefined when the version already exists (a twin request inserted it first). */
+export async function insertContractVersion(tx: Tx, version: typeof contractVersions.$inferInsert): Promise<ContractVersion | undefined> {
+  const [row] = await tx.insert(contractVersions).values(version).onConflictDoNothing().returning()
   return row
 }
 
@@ -32,7 +120,7 @@ export async function saveConvention(db: Executor, setup: ConventionSetup): Prom
     await db
       .insert(prices)
       .values(row)
-      .onConflictDoUpdate({ target: [prices.conventionCode, prices.years], set: price })
+      .onConflictDoUpdate({ target: [prices.conventionCode, prices.years, prices.effectiveFrom], set: price })
   }
 }
 

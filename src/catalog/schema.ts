@@ -25,8 +25,13 @@ export const prices = pgTable(
     netCents: integer('net_cents').notNull(),
     vatBasisPoints: integer('vat_basis_points').notNull().default(2200),
     isDemo: boolean('is_demo').notNull().default(false),
+    // Issue 11: a price applies to orders placed from this day on; orders keep the price they were
+    // placed with. A price without a day (the demo's, those from before price lists had dates) has
+    // always been in force.
+    effectiveFrom: date('effective_from', { mode: 'string' }).$type<CalendarDate>().notNull().default('2000-01-01' as CalendarDate),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.conventionCode, t.years] })],
+  (t) => [primaryKey({ columns: [t.conventionCode, t.years, t.effectiveFrom] })],
 )
 
 export const contractDocuments = pgTable('contract_documents', {

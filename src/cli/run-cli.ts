@@ -3,6 +3,7 @@ import type { ConfigError } from '../config'
 import { cliExitCode } from '../core/error-codes'
 import { DataFolderInUseError, DomainError, errorMessage } from '../core/errors'
 import type { Lang } from '../web/i18n'
+import { conventionCommands } from './commands/convention'
 import { demoCommands } from './commands/demo'
 import { importCommands } from './commands/import'
 import { invoicesCommands } from './commands/invoices'
@@ -34,6 +35,7 @@ const COMMAND_GROUPS: CommandGroup[] = [
   lifecycleCommands,
   mailboxCommands,
   accountCommands,
+  conventionCommands,
   orderCommands,
   paymentCommands,
   statementsCommands,

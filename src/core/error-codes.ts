@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   order_not_found: { status: 404, it: 'Ordine non trovato', en: 'Order not found' },
   convention_not_found: { status: 404, it: 'Convenzione non trovata', en: 'Convention not found' },
   payment_not_found: { status: 404, it: 'Pagamento non trovato', en: 'Payment not found' },
+  contract_document_not_found: { status: 404, it: 'Documento contrattuale non trovato', en: 'Contract document not found' },
   operator_not_found: { status: 404, it: 'Nessun operatore con questo nome utente', en: 'No operator with this username' },
   account_not_found: { status: 404, it: 'Conto cliente non trovato', en: 'Customer account not found' },
   mail_not_found: { status: 404, it: 'E-mail non trovata', en: 'E-mail not found' },
@@ -106,6 +107,78 @@ export const ERROR_CODES = {
     en: 'The holder must accept the contracts (by voice, on the phone, too) before the order is placed',
   },
   billing_invalid: { status: 422, it: 'Dati di fatturazione incompleti o non validi', en: 'Billing details incomplete or invalid' },
+  // Issue 11: convention settings a change would break (the rules in catalog/rules.ts).
+  convention_code_invalid: {
+    status: 422,
+    it: 'Codice della convenzione non valido: da 2 a 32 tra lettere maiuscole, cifre e trattini',
+    en: 'Invalid convention code: 2 to 32 capital letters, digits or dashes',
+  },
+  convention_name_missing: { status: 422, it: 'Scrivi il nome della convenzione (al massimo 200 caratteri)', en: 'Give the convention’s name (200 characters at most)' },
+  convention_durations_invalid: {
+    status: 422,
+    it: 'Le durate offerte devono essere anni interi da 1 a 10, ciascuna una volta sola',
+    en: 'The durations offered must be whole years from 1 to 10, each once',
+  },
+  reminder_offsets_invalid: {
+    status: 422,
+    it: 'I promemoria vanno indicati in giorni interi prima della scadenza, da 0 a 365 (almeno uno)',
+    en: 'Reminders are given in whole days before the expiry, 0 to 365 (at least one)',
+  },
+  reminder_offsets_not_descending: {
+    status: 422,
+    it: 'I giorni dei promemoria vanno in ordine decrescente, dal più lontano dalla scadenza al più vicino, senza ripetizioni (per esempio 60, 30, 15, 7, 1)',
+    en: 'Reminder days go in descending order, the furthest from the expiry first, none twice (e.g. 60, 30, 15, 7, 1)',
+  },
+  register_warning_invalid: {
+    status: 422,
+    it: 'L’avviso sui registri pubblici va indicato in giorni interi prima della scadenza, da 0 a 365',
+    en: 'The public-register warning is given in whole days before the expiry, 0 to 365',
+  },
+  renewable_window_inconsistent: {
+    status: 422,
+    it: 'Il periodo in cui una casella disattivata si può ancora rinnovare deve essere di 0 giorni o più e più breve della durata minima offerta: un rinnovo tardivo conterebbe altrimenti un periodo già trascorso',
+    en: 'The period in which a deactivated mailbox can still be renewed must be 0 days or more and shorter than the shortest duration offered: a late renewal would otherwise buy a period already over',
+  },
+  price_invalid: {
+    status: 422,
+    it: 'Un prezzo deve essere un importo in euro maggiore di zero, con l’IVA tra 0 e 100 per cento',
+    en: 'A price must be an amount in euro above zero, with VAT between 0 and 100 per cent',
+  },
+  duration_without_price: {
+    status: 422,
+    it: 'Una durata offerta non ha un prezzo in vigore oggi: indica il prezzo di ogni durata',
+    en: 'A duration offered has no price in force today: give the price of every duration',
+  },
+  price_date_past: {
+    status: 422,
+    it: 'Un nuovo prezzo vale da oggi o da un giorno futuro, mai da un giorno passato',
+    en: 'A new price applies from today or a later day, never from a past one',
+  },
+  price_already_in_force: {
+    status: 409,
+    it: 'Un prezzo già in vigore non si modifica: gli ordini fatti lo conservano. Indica il nuovo prezzo da oggi o da un giorno futuro',
+    en: 'A price already in force is not changed: orders placed keep it. Give the new price from today or a later day',
+  },
+  contract_date_past: {
+    status: 422,
+    it: 'Una nuova versione del documento vale da oggi o da un giorno futuro, mai da un giorno passato',
+    en: 'A new version of the document applies from today or a later day, never from a past one',
+  },
+  contract_version_invalid: {
+    status: 422,
+    it: 'Versione non valida: da 1 a 32 tra lettere, cifre, punti e trattini; il testo non può essere vuoto',
+    en: 'Invalid version: 1 to 32 letters, digits, dots or dashes; the text cannot be empty',
+  },
+  contract_titles_required: {
+    status: 422,
+    it: 'Per un documento nuovo servono il titolo in italiano e in inglese',
+    en: 'A new document needs its Italian and English titles',
+  },
+  contract_version_exists: {
+    status: 409,
+    it: 'Questa versione del documento esiste già con un testo o una data diversi: una versione accettata non cambia mai, pubblicane una nuova',
+    en: 'This version of the document already exists with another text or day: an accepted version never changes, publish a new one',
+  },
   iban_invalid: { status: 422, it: 'IBAN non valido', en: 'Invalid IBAN' },
   // 429: the per-IP limiter (the page says how long to wait).
   too_many_requests: { status: 429, it: 'Troppi tentativi', en: 'Too many attempts' },

@@ -97,9 +97,13 @@ const wizardFactsQuery = preparedPerDatabase((db) =>
       convention: conventions,
       draft: renewalDrafts,
       openOrderId: orders.id,
+      // issue 11: the price of each duration in force today (the latest effective on or before it)
       prices: sql<Price[]>`(select coalesce(json_agg(json_build_object('conventionCode', p.convention_code, 'years', p.years,
-                                 'netCents', p.net_cents, 'vatBasisPoints', p.vat_basis_points, 'isDemo', p.is_demo) order by p.years), '[]')
-                              from ${prices} p where p.convention_code = ${mailboxes.conventionCode})`,
+                                 'netCents', p.net_cents, 'vatBasisPoints', p.vat_basis_points, 'isDemo', p.is_demo,
+                                 'effectiveFrom', p.effective_from::text) order by p.years), '[]')
+                              from (select distinct on (years) * from ${prices}
+                                     where convention_code = ${mailboxes.conventionCode} and effective_from <= ${sql.placeholder('today')}
+                                     order by years, effective_from desc) p)`,
       contracts: sql<CurrentContract[]>`(select coalesce(json_agg(c), '[]') from (${contractsInForce(sql.placeholder('today'))}) c)`,
     })
     .from(mailboxes)
@@ -116,7 +120,7 @@ export interface WizardFacts {
   mailbox: MailboxRow
   account: AccountRow
   convention: Convention
-  /** The convention's price list, shortest duration first. */
+  /** The convention's prices in force today, shortest duration first. */
   prices: Price[]
   draft: RenewalDraft | undefined
   openOrderId: OrderId | null

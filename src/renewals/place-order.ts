@@ -100,13 +100,16 @@ async function placeOrResume(
   if (!convention) throw new DomainError('convention_not_found', mailbox.conventionCode)
   if (!isRenewable(mailbox, convention, today)) throw new DomainError('mailbox_ceased', mailbox.address)
   if (!convention.durationsYears.includes(input.years)) throw new DomainError('duration_not_offered', `${input.years}`)
-  const price = await findPrice(tx, convention.code, input.years)
-  if (!price) throw new DomainError('price_missing', `${convention.code} ${input.years}`)
-  const priced = priceOrder(price)
   const extendsFrom = renewalBase(mailbox, convention, today)
   const projection = { extendsFrom, newExpiresOn: extendedExpiry(extendsFrom, input.years) }
 
   const open = await queries.findOpenOrder(tx, mailbox.id)
+  // Issue 11: an order is priced by the list in force on the day it was placed; a resumed order
+  // keeps that day's prices even after a new price list took effect.
+  const pricedOn = open?.placedOn ?? today
+  const price = await findPrice(tx, convention.code, input.years, pricedOn)
+  if (!price) throw new DomainError('price_missing', `${convention.code} ${input.years} ${pricedOn}`)
+  const priced = priceOrder(price)
   if (open) {
     const wanted = {
       years: input.years,

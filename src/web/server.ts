@@ -7,6 +7,8 @@ import { devMailViewer } from '../notifications/dev-mail-viewer'
 import { demoDocumentsRoutes } from './portal/demo-documents-routes'
 import type { Logger } from '../logging'
 import type { Services } from '../services'
+import { conventionRoutes } from './admin/convention-routes'
+import { dashboardRoutes } from './admin/dashboard-routes'
 import { OFFICE_PATH, registerBackOffice } from './admin/plugin'
 import { searchRoutes } from './admin/search-routes'
 import { queuesRoutes } from './admin/queues-routes'
@@ -104,6 +106,8 @@ export async function buildServer(services: Services, options: { logger?: Logger
         await uploadRoutes(routes, services)
         await moneyRoutes(routes, services)
         await actionsRoutes(routes, services)
+        await conventionRoutes(routes, services)
+        await dashboardRoutes(routes, services)
       }),
     { prefix: OFFICE_PATH },
   )

@@ -316,7 +316,7 @@ export async function actionsRoutes(app: FastifyInstance, services: Services): P
     const convention = (await findConvention(deps.db, mailbox.conventionCode))!
     const durations = []
     for (const years of convention.durationsYears) {
-      const price = await findPrice(deps.db, convention.code, years)
+      const price = await findPrice(deps.db, convention.code, years, today())
       if (!price) continue
       const total = formatEuro(priceOrder(price).totalCents, request.lang)
       durations.push({ years, label: years === 1 ? t('phone.oneYear', { total }) : t('phone.nYears', { n: years, total }) })

@@ -5,6 +5,7 @@ import { partOfDay } from '../../core/greeting'
 import { failedCommands, failedMail, overdueOrders, tomorrowsRun, workQueueCounts } from '../../flows/work-queues'
 import type { Services } from '../../services'
 import { operatorMay, requireOperator } from './roles'
+import { sendCsv } from './csv'
 
 /** A work queue's page: a caption, column headings and rows of text, the same template for each. */
 interface QueueTable {
@@ -118,11 +119,7 @@ export async function queuesRoutes(app: FastifyInstance, services: Services): Pr
     const run = await tomorrowsRun(deps, today())
     const lines = [['date', 'action', 'address', 'expires_on', 'offset_days', 'skipped_offsets', 'register', 'register_warning']]
     for (const a of run.actions) lines.push([run.date, a.action, a.address, a.expiresOn, a.offsetDays === null ? '' : String(a.offsetDays), a.skippedOffsets.join(' '), a.register, String(a.registerWarning)])
-    return reply
-      .header('Content-Disposition', `attachment; filename="domani-${run.date}.csv"`)
-      .header('Cache-Control', 'no-store')
-      .type('text/csv; charset=utf-8')
-      .send(lines.map((line) => line.map(csvField).join(',')).join('\r\n') + '\r\n')
+    return sendCsv(reply, `domani-${run.date}.csv`, lines)
   })
 }
 
@@ -134,10 +131,4 @@ export function mailName(request: FastifyRequest, template: string): string {
   } catch {
     return template
   }
-}
-
-/** RFC 4180 field; a leading = + - @ is quoted as text, so a spreadsheet never runs it as a formula. */
-function csvField(value: string): string {
-  const safe = /^[=+\-@]/.test(value) ? `'${value}` : value
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe
 }

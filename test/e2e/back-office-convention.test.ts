@@ -1,0 +1,81 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { listPrices } from '../../src/catalog/queries'
+import { addOperator } from '../../src/operators/add-operator'
+import { totpCode } from '../../src/operators/second-factor'
+import { testDatabases, type TestDatabase } from '../support/databases'
+import { seedDashboardDay } from '../support/dashboard-day'
+import { clockOn } from '../support/seed'
+import { browserAvailable, launchBrowser, screenshotter, startPortal, type RunningPortal } from './support/browser'
+
+const [pglite] = testDatabases()
+const PASSWORD = 'operatore-di-prova-1'
+
+describe.skipIf(!browserAvailable())('in Chromium: running the convention and seeing the day', { timeout: 240_000 }, () => {
+  let t: TestDatabase
+  let portal: RunningPortal
+  let browser: Awaited<ReturnType<typeof launchBrowser>>
+  afterEach(async () => {
+    await browser?.close()
+    await portal?.close()
+    await t?.close()
+  })
+
+  it('an admin changes a price from a later day (refused first from a past day), then reads the dashboard and its tables', async () => {
+    t = await pglite[1]()
+    const clock = clockOn('2026-11-01')
+    portal = await startPortal(t.database, clock)
+    await seedDashboardDay(portal.services.deps, clock)
+    await addOperator(portal.services.deps, { username: 'ada', displayName: 'Ada Conti', password: PASSWORD, role: 'admin', actor: 'operator:setup' })
+
+    browser = await launchBrowser()
+    const { page } = browser
+    await page.setViewportSize({ width: 1280, height: 900 })
+    page.setDefaultTimeout(20_000)
+    const shot = screenshotter(page, 'back-office-convention')
+
+    await page.goto(`${portal.url}/ufficio/accedi`)
+    await page.getByLabel('Nome utente').fill('ada')
+    await page.getByLabel('Password').fill(PASSWORD)
+    await page.getByRole('button', { name: 'Accedi' }).click()
+    await page.waitForURL(/\/ufficio\/secondo-fattore/)
+    const key = (await page.locator('#totp-key').textContent())!.replace(/ /g, '')
+    await page.getByLabel('Codice', { exact: true }).fill(totpCode(key, clock.now()))
+    await page.getByRole('button', { name: 'Conferma' }).click()
+    await page.getByRole('link', { name: 'Continua' }).click()
+
+    await page.getByRole('link', { name: 'Convenzioni' }).click()
+    await page.waitForURL(/\/ufficio\/convenzioni$/)
+    await shot('conventions')
+    await page.getByRole('link', { name: 'FNOMCEO' }).click()
+    await page.waitForURL(/\/ufficio\/convenzioni\/FNOMCEO$/)
+    await shot('convention')
+
+    await page.getByLabel('Durata', { exact: true }).selectOption('1')
+    await page.getByLabel('Prezzo netto (euro)').fill('12,00')
+    await page.getByLabel('In vigore dal giorno').first().fill('2026-12-01')
+    await page.locator('#price-reason').fill('Listino 2027 concordato con la FNOMCEO')
+    await page.getByRole('button', { name: 'Aggiungi il prezzo' }).click()
+    expect(await page.locator('.error-summary').textContent()).toContain('Un nuovo prezzo vale da oggi o da un giorno futuro')
+    expect(await page.locator('#price-from').getAttribute('aria-invalid')).toBe('true')
+    await shot('price-refused')
+
+    await page.locator('#price-from').fill('2027-01-01')
+    await page.getByRole('button', { name: 'Aggiungi il prezzo' }).click()
+    await page.waitForURL(/fatto=price/)
+    expect(await page.getByRole('status').textContent()).toContain('Prezzo aggiunto al listino.')
+    expect(await page.locator('#price-list tbody').textContent()).toMatch(/12,00\s€[\s\S]*1º gennaio 2027[\s\S]*futuro/)
+    await shot('price-added')
+    expect((await listPrices(t.database.db, 'FNOMCEO')).find((p) => p.effectiveFrom === '2027-01-01')).toMatchObject({ years: 1, netCents: 1200 })
+
+    await page.getByRole('link', { name: 'Cruscotto' }).click()
+    await page.waitForURL(/\/ufficio\/cruscotto$/)
+    expect(await page.locator('svg[role="img"]').count()).toBe(5)
+    await shot('dashboard')
+    await page.getByText('I numeri del grafico in tabella: Caselle in scadenza per settimana').click()
+    expect(await page.locator('#scadenze ~ details tbody tr').first().textContent()).toContain('dal 5 dicembre 2026')
+    await shot('dashboard-table')
+    await page.getByRole('link', { name: 'English' }).click()
+    expect(await page.locator('h1').textContent()).toBe('Dashboard')
+    await shot('dashboard-english')
+  })
+})
