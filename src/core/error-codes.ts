@@ -15,6 +15,8 @@ export const ERROR_CODES = {
   order_not_found: { status: 404, it: 'Ordine non trovato', en: 'Order not found' },
   convention_not_found: { status: 404, it: 'Convenzione non trovata', en: 'Convention not found' },
   payment_not_found: { status: 404, it: 'Pagamento non trovato', en: 'Payment not found' },
+  account_not_found: { status: 404, it: 'Cliente non trovato', en: 'Account not found' },
+  mail_not_found: { status: 404, it: 'E-mail non trovata', en: 'E-mail not found' },
   operator_not_found: { status: 404, it: 'Nessun operatore con questo nome utente', en: 'No operator with this username' },
   unknown_gateway: { status: 404, it: 'Circuito di pagamento sconosciuto', en: 'Unknown payment gateway' },
   // 409: well formed, but the state of things refuses it now.

@@ -7,6 +7,7 @@ import { devMailViewer } from '../notifications/dev-mail-viewer'
 import type { Logger } from '../logging'
 import type { Services } from '../services'
 import { OFFICE_PATH, registerBackOffice } from './admin/plugin'
+import { lookRoutes } from './admin/look-routes'
 import { searchRoutes } from './admin/search-routes'
 import { queuesRoutes } from './admin/queues-routes'
 import { operatorsRoutes } from './admin/operators-routes'
@@ -97,6 +98,7 @@ export async function buildServer(services: Services, options: { logger?: Logger
         await operatorsRoutes(routes, services)
         await queuesRoutes(routes, services)
         await searchRoutes(routes, services)
+        await lookRoutes(routes, services)
         await uploadRoutes(routes, services)
         await moneyRoutes(routes, services)
       }),
