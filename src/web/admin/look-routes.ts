@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { formatDate, formatInstant, type CalendarDate } from '../../core/calendar'
+import { businessDate, formatDate, formatInstant, type CalendarDate } from '../../core/calendar'
 import { datePhrase } from '../../core/date-phrase'
 import { formatEuro } from '../../core/money'
 import { formatOrderId, parseOrderId } from '../../core/order-id'
@@ -55,7 +55,7 @@ export async function lookRoutes(app: FastifyInstance, services: Services): Prom
         state,
         expiresOn: formatDate(file.expiresOn, lang),
         activatedOn: formatDate(file.activatedOn, lang),
-        convention: `${file.convention.name} (${file.convention.code})`,
+        convention: file.convention.name,
         register: t(`look.register.${file.register}`),
       },
       account: { ...file.account, href: accountPath(file.account.id), language: t(`look.language.${file.account.language}`) },
@@ -153,7 +153,7 @@ export async function lookRoutes(app: FastifyInstance, services: Services): Prom
         account: { text: file.accountId, href: accountPath(file.accountId) },
         net: formatEuro(file.netCents, lang),
         vat: formatEuro(file.vatCents, lang),
-        placed: `${formatDate(file.placedOn, lang)}, ${t('look.order.placedBy', { who: whoInWords(file.placedBy, t, names) })}`,
+        placed: `${formatDate(file.placedOn, lang)}, ${placedBy(file.placedBy, t, names)}`,
         extends:
           file.extendedFrom && file.newExpiresOn
             ? t('look.order.extendsPaid', { from: datePhrase(file.extendedFrom, lang, 'from'), to: datePhrase(file.newExpiresOn, lang, 'to') })
@@ -229,7 +229,8 @@ export async function lookRoutes(app: FastifyInstance, services: Services): Prom
   }
 }
 
-type Cell = string | { text: string; href: string | null }
+/** A table cell: a text, or a link (an identifier, kept on one line, when `id` is set). */
+type Cell = string | { text: string; href: string | null; id?: true }
 
 /** A page's table section: its id names its texts (look.ID title, look.ID.none when empty). */
 function section(request: FastifyRequest, id: string, columns: string[], rows: Cell[][]) {
@@ -245,7 +246,7 @@ function ordersSection(request: FastifyRequest, rows: Array<OrderLine & { addres
     ['look.col.order', ...(withMailbox ? ['look.col.mailbox'] : []), 'look.col.status', 'look.col.duration', 'look.col.amount', 'look.col.method', 'look.col.placedOn', 'look.col.paid'],
     rows.map((o) => {
       const r = orderRow(request, o)
-      return [{ text: r.text, href: r.href }, ...(withMailbox ? [{ text: o.address!, href: mailboxPath(o.address!) }] : []), r.status, r.duration, r.total, r.method, r.placedOn, r.paid]
+      return [{ text: r.text, href: r.href, id: true }, ...(withMailbox ? [{ text: o.address!, href: mailboxPath(o.address!) }] : []), r.status, r.duration, r.total, r.method, r.placedOn, r.paid]
     }),
   )
 }
@@ -257,7 +258,7 @@ function paymentsSection(request: FastifyRequest, rows: PaymentLine[]) {
     ['look.col.received', 'look.col.amount', 'look.col.method', 'look.col.reference', 'look.col.order', 'look.col.outcome', 'look.col.refund'],
     rows.map((p) => {
       const r = paymentRow(request, p)
-      return [r.receivedAt, r.amount, r.method, r.reference, r.order ?? '', r.outcome, r.refund]
+      return [r.receivedAt, r.amount, r.method, r.reference, r.order ? { ...r.order, id: true as const } : '', r.outcome, r.refund]
     }),
   )
 }
@@ -278,6 +279,12 @@ function actionLinks(request: FastifyRequest, candidates: Array<['support' | 'bi
   return { links: candidates.filter(([permission]) => operatorMay(request, permission)).map(([, href, label]) => ({ href, label: request.t(label) })) }
 }
 
+/** Who placed an order, inside a sentence: an operator by name, else the holder or the system. */
+function placedBy(actor: string, t: FastifyRequest['t'], names: ReadonlyMap<string, string>): string {
+  if (actor.startsWith('operator:')) return t('look.order.placedBy', { who: whoInWords(actor, t, names) })
+  return t(actor.startsWith('holder:') ? 'look.order.byHolder' : 'look.order.bySystem')
+}
+
 function shownOrderId(id: string): string {
   const parsed = parseOrderId(id)
   return parsed ? formatOrderId(parsed) : id
@@ -294,7 +301,7 @@ function orderRow(request: FastifyRequest, o: OrderLine) {
     total: formatEuro(o.totalCents, lang),
     method: t(`method.${o.method}`),
     placedOn: formatDate(o.placedOn, lang),
-    paid: o.paidAt ? t('look.paidOn', { date: formatInstant(o.paidAt, lang), to: o.newExpiresOn ? formatDate(o.newExpiresOn as CalendarDate, lang) : t('look.never') }) : '',
+    paid: o.paidAt ? t('look.paidOn', { date: formatDate(businessDate(o.paidAt), lang), to: o.newExpiresOn ? formatDate(o.newExpiresOn as CalendarDate, lang) : t('look.never') }) : '',
   }
 }
 
