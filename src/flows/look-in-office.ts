@@ -172,9 +172,11 @@ export interface AccountFile {
   signInFailures: SignInRecord[]
 }
 
-/** The account with this ID (any case), or null. */
+/** The account with this ID (as stored, or typed in lower case), or null. */
 export async function lookAtAccount(db: Executor, accountId: string, now: Date): Promise<AccountFile | null> {
-  const [account] = await db.select().from(accounts).where(eq(sql`lower(${accounts.id})`, normaliseIdentifier(accountId)))
+  // as stored or in capitals (account IDs are issued in capitals): both through the primary key
+  const typed = accountId.normalize('NFKC').trim()
+  const [account] = await db.select().from(accounts).where(inArray(accounts.id, [...new Set([typed, typed.toUpperCase()])]))
   if (!account) return null
   const boxes = await db
     .select({ address: mailboxes.address, status: mailboxes.status, expiresOn: mailboxes.expiresOn })
