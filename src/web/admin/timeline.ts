@@ -3,6 +3,7 @@ import { datePhrase, type DateRole } from '../../core/date-phrase'
 import { formatEuro } from '../../core/money'
 import { formatOrderId, isOrderId } from '../../core/order-id'
 import type { AuditRecord } from '../../flows/look-in-office'
+import { PAYMENT_OUTCOMES } from '../../payments/schema'
 import type { Lang, Translate } from '../i18n'
 
 /** One audit entry (R9) as an operator reads it: when, who, what happened, and why. */
@@ -80,10 +81,14 @@ function reasonInWords(entry: AuditRecord, t: Translate): string | null {
   if (!reason) return null
   const reversal = entry.action === 'payment.reversed' || entry.action === 'payment.reversal_held'
   for (const key of [reversal ? `reason.reversal.${reason}` : `reason.${reason}`, `why.${reason}`]) {
-    if (/^[a-z_.]+$/.test(reason) && hasWords(t, key)) return t(key, { detail: '' }).replace(/\s+$/, '')
+    if (/^[a-zA-Z_.]+$/.test(reason) && hasWords(t, key)) return t(key, { detail: '' }).replace(/\s+$/, '')
   }
+  const imported = /^import of (.+)$/.exec(reason) // the mailbox import's note (accounts/import-mailboxes.ts)
+  if (imported) return t('why.importOf', { file: imported[1] })
   const [kind] = splitActor(entry.actor)
-  if (kind === 'operator' && !CODE_NOTES.test(entry.action) && !/^R\d+\b/.test(reason)) return reason
+  // a code without words (snake_case, camelCase, a payment's outcome) is never shown as it is
+  const aCode = /^[a-zA-Z_.]+$/.test(reason) && (/[_.]|[a-z][A-Z]/.test(reason) || (PAYMENT_OUTCOMES as readonly string[]).includes(reason))
+  if (kind === 'operator' && !aCode && !CODE_NOTES.test(entry.action) && !/^R\d+\b/.test(reason)) return reason
   return null
 }
 

@@ -227,6 +227,9 @@ export const lookTexts = {
     'why.late_renewal_paid': 'Rinnovo pagato dopo la disattivazione, entro il periodo in cui si può ancora rinnovare',
     'why.payment_reversed': 'Il pagamento è stato stornato',
     'why.card_declined': 'Carta rifiutata',
+    'why.duplicate': 'Pagamento doppio',
+    'why.unknownOrder': 'Nessun ordine riconoscibile',
+    'why.importOf': 'Caricamento del file {file}',
 
     'audit.mailbox.imported': 'Casella caricata nel servizio, con scadenza {expiryOn}.',
     'audit.mailbox.updated': 'Dati della casella aggiornati da un nuovo caricamento: {fields}.',
@@ -500,6 +503,9 @@ export const lookTexts = {
     'why.late_renewal_paid': 'Renewal paid after the deactivation, while it could still be renewed',
     'why.payment_reversed': 'The payment was reversed',
     'why.card_declined': 'Card declined',
+    'why.duplicate': 'Duplicate payment',
+    'why.unknownOrder': 'No order that could be recognised',
+    'why.importOf': 'Load of the file {file}',
 
     'audit.mailbox.imported': 'Mailbox loaded into the service, expiring {expiryOn}.',
     'audit.mailbox.updated': 'Mailbox details updated by a new load: {fields}.',
