@@ -19,5 +19,10 @@ export const outbox = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
     sentAt: timestamp('sent_at', { withTimezone: true }),
   },
-  (t) => [index('outbox_due').on(t.status, t.nextAttemptAt)],
+  (t) => [
+    index('outbox_due').on(t.status, t.nextAttemptAt),
+    // the back office's mailbox and order pages list the mail each was sent (issue 11)
+    index('outbox_mailbox').on(t.mailboxId),
+    index('outbox_order').on(t.orderId),
+  ],
 )

@@ -10,6 +10,7 @@ import type { Services } from '../services'
 import { conventionRoutes } from './admin/convention-routes'
 import { dashboardRoutes } from './admin/dashboard-routes'
 import { OFFICE_PATH, registerBackOffice } from './admin/plugin'
+import { lookRoutes } from './admin/look-routes'
 import { searchRoutes } from './admin/search-routes'
 import { queuesRoutes } from './admin/queues-routes'
 import { operatorsRoutes } from './admin/operators-routes'
@@ -103,6 +104,7 @@ export async function buildServer(services: Services, options: { logger?: Logger
         await operatorsRoutes(routes, services)
         await queuesRoutes(routes, services)
         await searchRoutes(routes, services)
+        await lookRoutes(routes, services)
         await uploadRoutes(routes, services)
         await moneyRoutes(routes, services)
         await actionsRoutes(routes, services)

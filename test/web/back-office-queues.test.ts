@@ -69,7 +69,7 @@ describe.each(testDatabases())('%s: the back office’s work queues', (_name, op
     const mail = await client.get('/ufficio/code/posta-non-consegnata')
     expect(mail.body).toContain('Promemoria di scadenza')
     expect(mail.body).toContain('550 5.1.1 user unknown')
-    expect((await client.get('/ufficio/code/comandi-falliti')).body).toMatch(/scade\.oggi@pec\.example\.it<\/td><td>disattivare/)
+    expect((await client.get('/ufficio/code/comandi-falliti')).body).toMatch(/scade\.oggi@pec\.example\.it<\/a><\/td><td>disattivare/)
 
     const tomorrow = await client.get('/ufficio/code/domani')
     expect(tomorrow.body).toContain('Domani, 2 giugno 2026')

@@ -4,6 +4,7 @@ import { moneyMessages } from './money-messages'
 import { actionTexts } from './messages/actions'
 import { conventionTexts } from './messages/conventions'
 import { dashboardTexts } from './messages/dashboard'
+import { lookTexts } from './messages/look'
 import { operatorTexts } from './messages/operators'
 
 /** The back office's texts; the frame's own (errors, language switch, rate limit) come from the portal's common ones. */
@@ -251,6 +252,6 @@ const office = {
 } satisfies Catalogue<string>
 
 export const officeMessages: Record<Lang, Record<string, string>> = {
-  it: { ...common.it, ...office.it, ...moneyMessages.it, ...operatorTexts.it, ...actionTexts.it, ...conventionTexts.it, ...dashboardTexts.it },
-  en: { ...common.en, ...office.en, ...moneyMessages.en, ...operatorTexts.en, ...actionTexts.en, ...conventionTexts.en, ...dashboardTexts.en },
+  it: { ...common.it, ...office.it, ...moneyMessages.it, ...operatorTexts.it, ...actionTexts.it, ...conventionTexts.it, ...dashboardTexts.it, ...lookTexts.it },
+  en: { ...common.en, ...office.en, ...moneyMessages.en, ...operatorTexts.en, ...actionTexts.en, ...conventionTexts.en, ...dashboardTexts.en, ...lookTexts.en },
 }

@@ -6,12 +6,13 @@ import { failedCommands, failedMail, overdueOrders, tomorrowsRun, workQueueCount
 import type { Services } from '../../services'
 import { operatorMay, requireOperator } from './roles'
 import { sendCsv } from './csv'
+import { mailboxPath, mailPath, orderPath } from './look-routes'
 
 /** A work queue's page: a caption, column headings and rows of text, the same template for each. */
 interface QueueTable {
   caption: string
   columns: string[]
-  /** A cell is text, or a link ({ text, href }). */
+  /** Each cell a text, or a link to the page about it (a mailbox, an order, an e-mail). */
   rows: Array<Array<string | { text: string; href: string }>>
   empty: string
 }
@@ -49,7 +50,7 @@ export async function queuesRoutes(app: FastifyInstance, services: Services): Pr
       table(request, 'overdue', {
         caption: t('queue.overdue.title'),
         columns: [t('queue.col.order'), t('queue.col.mailbox'), t('queue.col.amount'), t('queue.col.method'), t('queue.col.payBy'), t('queue.col.placedOn')],
-        rows: rows.map((o) => [o.orderId, o.address, formatEuro(o.totalCents, request.lang), t(`method.${o.method}`), formatDate(o.payBy, request.lang), formatDate(o.placedOn as CalendarDate, request.lang)]),
+        rows: rows.map((o) => [{ text: o.orderId, href: orderPath(o.orderId) }, { text: o.address, href: mailboxPath(o.address) }, formatEuro(o.totalCents, request.lang), t(`method.${o.method}`), formatDate(o.payBy, request.lang), formatDate(o.placedOn as CalendarDate, request.lang)]),
         empty: t('queue.none'),
       }),
     )
@@ -66,9 +67,9 @@ export async function queuesRoutes(app: FastifyInstance, services: Services): Pr
         columns: [t('queue.col.created'), t('queue.col.mail'), t('queue.col.recipient'), t('queue.col.order'), t('queue.col.error'), ...(resend ? [t('queue.col.action')] : [])],
         rows: rows.map((m) => [
           formatInstant(m.createdAt, request.lang),
-          mailName(request, m.template),
+          { text: mailName(request, m.template), href: mailPath(m.id) },
           m.recipient,
-          m.orderId ?? '',
+          m.orderId ? { text: m.orderId, href: orderPath(m.orderId) } : '',
           m.lastError ?? '',
           // issue 11: re-sent after the reference address is fixed (support's work)
           ...(resend ? [{ text: t('queue.resend'), href: `/ufficio/posta/${m.id}/reinvia` }] : []),
@@ -86,7 +87,7 @@ export async function queuesRoutes(app: FastifyInstance, services: Services): Pr
       table(request, 'failedCommands', {
         caption: t('queue.failedCommands.title'),
         columns: [t('queue.col.created'), t('queue.col.mailbox'), t('queue.col.command'), t('queue.col.attempts'), t('queue.col.error')],
-        rows: rows.map((c) => [formatInstant(c.createdAt, request.lang), c.address, t(`command.${c.action}`), String(c.attempts), c.lastError ?? '']),
+        rows: rows.map((c) => [formatInstant(c.createdAt, request.lang), { text: c.address, href: mailboxPath(c.address) }, t(`command.${c.action}`), String(c.attempts), c.lastError ?? '']),
         empty: t('queue.none'),
       }),
     )
@@ -103,7 +104,7 @@ export async function queuesRoutes(app: FastifyInstance, services: Services): Pr
           caption: t(`queue.tomorrow.${action}`, { n: rows.length }),
           columns: [t('queue.col.mailbox'), t('queue.col.expiry'), t('queue.col.reminder'), t('queue.col.register')],
           rows: rows.map((a) => [
-            a.address,
+            { text: a.address, href: mailboxPath(a.address) },
             formatDate(a.expiresOn as CalendarDate, request.lang),
             a.offsetDays === null ? '' : t('queue.offset', { days: a.offsetDays }),
             a.registerWarning ? t('queue.registerWarning') : '',

@@ -3,6 +3,7 @@ import { formatDate, type CalendarDate } from '../../core/calendar'
 import { findInOffice, MAX_RESULTS } from '../../flows/find-in-office'
 import type { Services } from '../../services'
 import { text } from '../frame'
+import { accountPath, mailboxPath, orderPath } from './look-routes'
 import { requireOperator } from './roles'
 import { objectOf, textOf } from '../route-schemas'
 
@@ -16,6 +17,9 @@ export async function searchRoutes(app: FastifyInstance, services: Services): Pr
       ...r,
       status: request.t(`status.${r.status}`),
       expiresOn: formatDate(r.expiresOn as CalendarDate, request.lang),
+      href: mailboxPath(r.address),
+      accountHref: accountPath(r.accountId),
+      orderHref: r.orderId ? orderPath(r.orderId) : null,
     }))
     return reply.page('admin/search.eta', {
       title: request.t('search.title'),

@@ -1,0 +1,98 @@
+import { eq } from 'drizzle-orm'
+import { afterEach, describe, expect, it } from 'vitest'
+import { accounts } from '../../src/accounts/schema'
+import { formatOrderId, type OrderId } from '../../src/core/order-id'
+import { registerPayment } from '../../src/flows/register-payment'
+import { addOperator } from '../../src/operators/add-operator'
+import { placeOrder } from '../../src/renewals/place-order'
+import { testDatabases, type TestDatabase } from '../support/databases'
+import { clockOn, seedConvention, seedMailbox } from '../support/seed'
+import { browserAvailable, launchBrowser, screenshotter, startPortal, type RunningPortal } from './support/browser'
+
+const [pglite] = testDatabases()
+const PASSWORD = 'operatore-di-prova-1'
+
+describe.skipIf(!browserAvailable())('in Chromium: a mailbox’s whole story in the back office', { timeout: 180_000 }, () => {
+  let t: TestDatabase
+  let portal: RunningPortal
+  let browser: Awaited<ReturnType<typeof launchBrowser>>
+  afterEach(async () => {
+    await browser?.close()
+    await portal?.close()
+    await t?.close()
+  })
+
+  it('a read-only operator finds a mailbox by codice fiscale, opens its page, reads the timeline, the e-mail as sent, the account and the order', async () => {
+    t = await pglite[1]()
+    const db = t.database.db
+    await seedConvention(db)
+    const clock = clockOn('2026-06-01')
+    portal = await startPortal(t.database, clock)
+    const { deps } = portal.services
+    await seedMailbox(db, { expiresOn: '2026-06-30', address: 'giulia.verdi@pec.example.it', accountId: 'FNOM000101', register: 'registro_imprese' })
+    await db.update(accounts).set({ firstName: 'Giulia', lastName: 'Verdi', fiscalCode: 'VRDGLI80A41H501Z' }).where(eq(accounts.id, 'FNOM000101'))
+    await addOperator(deps, { username: 'sara', displayName: 'Sara Bruni', password: PASSWORD, role: 'read-only', actor: 'operator:setup' })
+    await addOperator(deps, { username: 'ada', displayName: 'Ada Conti', password: PASSWORD, role: 'billing', actor: 'operator:setup' })
+    const order = await placeOrder(deps, { mailboxAddress: 'giulia.verdi@pec.example.it', years: 1, method: 'bonifico', actor: 'holder:FNOM000101' })
+    const orderId = order.orderId as OrderId
+    await registerPayment(deps, { orderRef: orderId, amountCents: order.totalCents, method: 'bonifico', reference: 'CRO-778899', actor: 'operator:ada' }, { reason: 'Contabile inviata dall’intestatario' })
+
+    browser = await launchBrowser()
+    const { page } = browser
+    await page.setViewportSize({ width: 1280, height: 900 })
+    page.setDefaultTimeout(20_000)
+    const shot = screenshotter(page, 'back-office-mailbox')
+
+    await page.goto(`${portal.url}/ufficio/accedi`)
+    await page.getByLabel('Nome utente').fill('sara')
+    await page.getByLabel('Password').fill(PASSWORD)
+    await page.getByRole('button', { name: 'Accedi' }).click()
+    await page.waitForURL(/\/ufficio$/)
+    await page.getByRole('link', { name: 'Cerca' }).click()
+    await page.getByLabel('Casella, codice cliente, intestatario, codice fiscale, partita IVA, ordine o e-mail').fill('VRDGLI80A41H501Z')
+    await page.getByRole('button', { name: 'Cerca' }).last().click()
+    await page.waitForSelector('#search-results')
+    await shot('search-by-codice-fiscale')
+
+    await page.locator('#search-results').getByRole('link', { name: 'giulia.verdi@pec.example.it' }).click()
+    await page.waitForURL(/\/ufficio\/caselle\/giulia\.verdi%40pec\.example\.it$/)
+    expect(await page.locator('h1').textContent()).toBe('Casella giulia.verdi@pec.example.it')
+    expect(await page.locator('#mailbox-state').textContent()).toBe('Attiva: scade il 30 giugno 2027.')
+    expect(await page.locator('#mailbox-register').textContent()).toContain('Iscritta al Registro delle Imprese')
+    const entries = await page.locator('#timeline li').allInnerTexts()
+    expect(entries).toHaveLength(3)
+    expect(entries[0]).toContain('L’intestatario')
+    expect(entries[0]).toContain(`Ordine ${formatOrderId(orderId)}: rinnovo per 1 anno`)
+    expect(entries[1]).toContain('Ada Conti (operatore)')
+    expect(entries[1]).toContain('la scadenza è passata dal 30 giugno 2026 al 30 giugno 2027.')
+    expect(entries[2]).toContain('Motivo: Contabile inviata dall’intestatario')
+    expect((await page.locator('main').innerText())).not.toMatch(/\b(payment|order|mailbox)\.[a-z_]+\b|\bR\d\b/)
+    expect(await page.locator('#actions').innerText()).toContain('Con il tuo ruolo puoi solo consultare questa pagina.')
+    await shot('mailbox')
+
+    await page.locator('#mails').getByRole('link', { name: /Pagamento ricevuto/ }).click()
+    await page.waitForURL(/\/ufficio\/posta\/\d+$/)
+    expect(await page.locator('#mail-text').innerText()).toContain('giulia.verdi@pec.example.it')
+    const framed = page.frameLocator('iframe.mail-frame')
+    await expect.poll(async () => (await framed.locator('body').innerText()).includes('30 giugno 2027')).toBe(true)
+    await shot('mail-as-sent')
+    await page.goBack()
+
+    await page.locator('#account-link').click()
+    await page.waitForURL(/\/ufficio\/conti\/FNOM000101$/)
+    expect(await page.locator('#mailboxes').innerText()).toContain('giulia.verdi@pec.example.it')
+    await shot('account')
+
+    await page.goto(`${portal.url}/ufficio/caselle/giulia.verdi%40pec.example.it`)
+    await page.locator('#orders').getByRole('link', { name: formatOrderId(orderId) }).click()
+    await page.waitForURL(new RegExp(`/ufficio/ordini/${orderId}$`))
+    expect(await page.locator('#order-status').textContent()).toBe('pagato')
+    await shot('order')
+
+    // the same page on a tablet, in English
+    await page.setViewportSize({ width: 768, height: 1024 })
+    await page.goto(`${portal.url}/ufficio/caselle/giulia.verdi%40pec.example.it?lang=en`)
+    expect(await page.locator('#mailbox-state').textContent()).toBe('Active: expires on 30 June 2027.')
+    await shot('mailbox-tablet-english')
+  })
+})
