@@ -15,6 +15,7 @@ import type { Clock } from './core/clock'
 import type { Config } from './config'
 import type { Database } from './db/client'
 import type { Deps } from './deps'
+import { courtesyCopies } from './invoicing/courtesy-attachments'
 import { startLifecycleSchedule } from './lifecycle/schedule'
 import { deleteExpiredOperatorSessions } from './operators/operator-sessions'
 import { sampleOperatorPasswordHashes } from './operators/queries'
@@ -97,7 +98,11 @@ export function buildServices(config: Config, database: Database, clock: Clock):
   const deps: Deps = { db: database.db, clock, config }
   const gateways = pickCardGateways(config)
   const methods = offeredPaymentMethods(gateways, config.paymentInstructions)
-  const mail = mailContext(config.publicUrl, config.paymentInstructions ?? null, config.sessionSecrets[0], clock, methods)
+  const mail: MailContext = {
+    ...mailContext(config.publicUrl, config.paymentInstructions ?? null, config.sessionSecrets[0], clock, methods),
+    // R11: the payment-received mail carries its invoice's courtesy copy, built when it is sent
+    ...(config.invoicing ? { attachments: courtesyCopies(database.db, config.invoicing.seller, clock) } : {}),
+  }
   const accountPasswords = storedPasswordCheck(() => samplePasswordHashes(database.db, 'accounts', DECOY_SAMPLE_SIZE), clock)
   const mailboxPasswords = storedPasswordCheck(() => samplePasswordHashes(database.db, 'mailboxes', DECOY_SAMPLE_SIZE), clock)
   const mailboxCredentials = config.imapUrl

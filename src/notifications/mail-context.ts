@@ -2,6 +2,7 @@ import { renewalLinkExpiry, renewalLinkToken, RENEWAL_LINK_DAYS_AFTER_EXPIRY } f
 import type { CalendarDate } from '../core/calendar'
 import { systemClock, type Clock } from '../core/clock'
 import { PAYMENT_METHODS, type PaymentMethod } from '../core/vocabulary'
+import type { MailAttachment } from './templates/sdi-invoice'
 
 /** Where the bank transfer (bonifico) and postal slip (bollettino) payments go. */
 export interface PaymentInstructions {
@@ -38,6 +39,17 @@ export interface MailContext {
   payment: PaymentInstructions | null
   /** The payment methods this installation offers (R10: never a simulation outside demo mode). */
   methods: readonly PaymentMethod[]
+  /** Files built when a mail is sent (an invoice's courtesy copy); none when absent. */
+  attachments?: MailAttachments
+}
+
+/**
+ * The port through which another capability attaches files it builds at send time, from what the
+ * database holds then: the outbox row keeps only an id (small, and still good after a restart).
+ */
+export interface MailAttachments {
+  /** The files for this mail; throws when they cannot be built now (the mail is retried later). */
+  attachmentsFor(mail: { template: string; params: unknown }): Promise<MailAttachment[]>
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { MailContext } from './mail-context'
-import { toHtml, toText, type MailDocument } from './mail-document'
+import { paragraph, toHtml, toText, type MailDocument } from './mail-document'
 import type { MailParamsByTemplate, MailTemplate } from './mail-types'
 import { cessationMail, cessationSubject } from './templates/cessation'
 import { deactivationMail, deactivationSubject } from './templates/deactivation'
@@ -63,12 +63,22 @@ function languageOf(language: string): Language {
   return language === 'en' ? 'en' : 'it' // Italian by default
 }
 
-/** The subject, plain text and HTML of an outbox mail, in its language (Italian by default). */
-export function renderMail(mail: MailToRender | { template: string; language: string; params: unknown }, context: MailContext): RenderedMail {
+/**
+ * The subject, plain text and HTML of an outbox mail, in its language (Italian by default), with
+ * its attachments: the template's own, then `attached` (built at send time, see MailAttachments),
+ * each of which the text mentions by its note.
+ */
+export function renderMail(
+  mail: MailToRender | { template: string; language: string; params: unknown },
+  context: MailContext,
+  attached: readonly MailAttachment[] = [],
+): RenderedMail {
   const template = templateOf(mail.template)
-  const doc = template.document(mail.params as never, context, languageOf(mail.language))
-  const attachments = template.attachments?.(mail.params as never)
-  return { subject: doc.subject, text: toText(doc), html: toHtml(doc), ...(attachments ? { attachments } : {}) }
+  const language = languageOf(mail.language)
+  const doc = template.document(mail.params as never, context, language)
+  for (const file of attached) if (file.note) doc.blocks.push(paragraph(file.note[language]))
+  const attachments = [...(template.attachments?.(mail.params as never) ?? []), ...attached]
+  return { subject: doc.subject, text: toText(doc), html: toHtml(doc), ...(attachments.length ? { attachments } : {}) }
 }
 
 /** The subject alone: it needs no links, so listings can show it without a MailContext. */

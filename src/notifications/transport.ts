@@ -10,7 +10,7 @@ export interface MailMessage {
   /** '<…@…>': deterministic per outbox row, so a re-send after a crash is recognisable. */
   messageId: string
   /** Files sent as they are (an e-invoice to the SdI). */
-  attachments?: Array<{ filename: string; content: string; contentType: string }>
+  attachments?: Array<{ filename: string; content: string | Buffer; contentType: string }>
 }
 
 /** The port the outbox dispatcher sends through: SMTP in production, fakes in tests. */
@@ -79,7 +79,7 @@ export function smtpTransport(smtpUrl: string, from: string, options: SmtpTransp
           text: message.text,
           html: message.html,
           messageId: message.messageId,
-          ...(message.attachments ? { attachments: message.attachments } : {}),
+          ...(message.attachments ? { attachments: message.attachments.map(({ filename, content, contentType }) => ({ filename, content, contentType })) } : {}),
         })
       } catch (error) {
         throw classifySmtpError(error)

@@ -27,6 +27,8 @@ export function sdiInvoiceAttachments(p: SdiInvoiceParams): MailAttachment[] {
 /** A file sent with a mail, as it is. */
 export interface MailAttachment {
   filename: string
-  content: string
+  content: string | Buffer
   contentType: string
+  /** What the mail's text says of it, in the mail's language (a file built at send time says what it is). */
+  note?: { it: string; en: string }
 }
