@@ -3,6 +3,7 @@ import { mailboxes } from '../accounts/schema'
 import { conventions } from '../catalog/schema'
 import { addDays, type CalendarDate } from '../core/calendar'
 import type { Deps } from '../deps'
+import { countInvoicesToCorrect } from '../invoicing/list-invoices'
 import { runLifecycle } from '../lifecycle/run-lifecycle'
 import type { PreviewRow } from '../lifecycle/queries'
 import { outbox } from '../notifications/schema'
@@ -109,15 +110,18 @@ export interface WorkQueueCounts {
   tomorrow: { date: CalendarDate; deactivations: number; reminders: number; cessations: number }
   failedMail: number
   failedCommands: number
+  /** R11: invoices whose file the schema refused or the SdI rejected: to correct and send again. */
+  invoicesToCorrect: number
 }
 
 /** The counts on the back office's home page. */
 export async function workQueueCounts(deps: Deps, today: CalendarDate): Promise<WorkQueueCounts> {
-  const [overdue, tomorrow, [mail], [commands]] = await Promise.all([
+  const [overdue, tomorrow, [mail], [commands], invoices] = await Promise.all([
     overdueOrders(deps, today),
     tomorrowsRun(deps, today),
     deps.db.select({ n: count() }).from(outbox).where(eq(outbox.status, 'failed')),
     deps.db.select({ n: count() }).from(provisioningCommands).where(inArray(provisioningCommands.status, ['failed'])),
+    countInvoicesToCorrect(deps.db),
   ])
   const of = (action: PreviewRow['action']) => tomorrow.actions.filter((a) => a.action === action).length
   return {
@@ -125,5 +129,6 @@ export async function workQueueCounts(deps: Deps, today: CalendarDate): Promise<
     tomorrow: { date: tomorrow.date, deactivations: of('deactivate'), reminders: of('reminder'), cessations: of('cease') },
     failedMail: mail.n,
     failedCommands: commands.n,
+    invoicesToCorrect: invoices,
   }
 }

@@ -113,3 +113,13 @@ export async function invoicesOfOrders(db: Db, orderIds: readonly string[]): Pro
 export async function invoicesOfPeriod(db: Db, period: { from: CalendarDate; to: CalendarDate }): Promise<InvoiceListing[]> {
   return listInvoicesWhere(db, sql`i.issued_on BETWEEN ${period.from}::date AND ${period.to}::date`)
 }
+
+/** The FatturaPA file an invoice stands on now (or its latest, while it waits for a new one); undefined when none was made. */
+export async function findInvoiceXml(db: Db, invoiceId: number): Promise<{ fileName: string; xml: string } | undefined> {
+  const [file] = await queryRows<{ fileName: string; xml: string }>(
+    db,
+    sql`SELECT f.file_name AS "fileName", f.xml FROM invoice_files f JOIN invoices i ON i.id = f.invoice_id
+         WHERE f.invoice_id = ${invoiceId} ORDER BY (f.id = i.file_id) IS TRUE DESC, f.id DESC LIMIT 1`,
+  )
+  return file
+}

@@ -14,6 +14,7 @@ import { secondFactorRoutes } from './admin/second-factor-routes'
 import { officeSignInRoutes } from './admin/sign-in-routes'
 import { moneyRoutes } from './admin/money-routes'
 import { uploadRoutes } from './admin/upload-routes'
+import { invoicesRoutes } from './admin/invoices-routes'
 import { mailboxesRoutes } from './portal/mailboxes-routes'
 import { accountRoutes } from './portal/account-routes'
 import { paymentRoutes } from './portal/payment-routes'
@@ -99,6 +100,7 @@ export async function buildServer(services: Services, options: { logger?: Logger
         await searchRoutes(routes, services)
         await uploadRoutes(routes, services)
         await moneyRoutes(routes, services)
+        await invoicesRoutes(routes, services) // after uploadRoutes: the receipts' upload uses its multipart parser
       }),
     { prefix: OFFICE_PATH },
   )

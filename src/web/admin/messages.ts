@@ -1,6 +1,7 @@
 import type { Catalogue, Lang } from '../i18n'
 import { common } from '../portal/messages/common'
 import { moneyMessages } from './money-messages'
+import { invoiceTexts } from './messages/invoices'
 import { operatorTexts } from './messages/operators'
 
 /** The back office's texts; the frame's own (errors, language switch, rate limit) come from the portal's common ones. */
@@ -248,6 +249,6 @@ const office = {
 } satisfies Catalogue<string>
 
 export const officeMessages: Record<Lang, Record<string, string>> = {
-  it: { ...common.it, ...office.it, ...moneyMessages.it, ...operatorTexts.it },
-  en: { ...common.en, ...office.en, ...moneyMessages.en, ...operatorTexts.en },
+  it: { ...common.it, ...office.it, ...moneyMessages.it, ...operatorTexts.it, ...invoiceTexts.it },
+  en: { ...common.en, ...office.en, ...moneyMessages.en, ...operatorTexts.en, ...invoiceTexts.en },
 }

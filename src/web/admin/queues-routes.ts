@@ -31,6 +31,7 @@ export async function queuesRoutes(app: FastifyInstance, services: Services): Pr
       { id: 'tomorrow-reminders', href: '/ufficio/code/domani#reminder', count: counts.tomorrow.reminders },
       { id: 'failed-mail', href: '/ufficio/code/posta-non-consegnata', count: counts.failedMail },
       { id: 'failed-commands', href: '/ufficio/code/comandi-falliti', count: counts.failedCommands },
+      { id: 'invoices-to-correct', href: '/ufficio/code/fatture-da-correggere', count: counts.invoicesToCorrect },
     ]
     return reply.page('admin/home.eta', { title: request.t('home.title'), partOfDay: partOfDay(services.deps.clock.now()), queues, tomorrow: formatDate(counts.tomorrow.date, request.lang) })
   })
