@@ -11,7 +11,7 @@ import { fatturaValidator } from '../../src/invoicing/validate'
 import { addOperator } from '../../src/operators/add-operator'
 import { buildServices, type Services } from '../../src/services'
 import { buildServer } from '../../src/web/server'
-import { paidOrders, pdfText, PERSON } from '../invoicing/support/paid-orders'
+import { paidOrders, pdfText, PERSON, sdiReceipt } from '../invoicing/support/paid-orders'
 import { TEST_SESSION_SECRET } from '../support/config'
 import { testDatabases, type TestDatabase } from '../support/databases'
 import { SCHEMA_DIR } from '../support/fatturapa'
@@ -24,15 +24,6 @@ const ENV = {
   DATABASE_URL: 'memory://', PUBLIC_URL: 'https://rinnovi.example.it', SESSION_SECRET: TEST_SESSION_SECRET,
   INVOICE_SELLER_VAT: '01234560017', INVOICE_SELLER_NAME: 'Servizi PEC S.r.l.', INVOICE_SELLER_STREET: 'Via Nazionale', INVOICE_SELLER_STREET_NUMBER: '10',
   INVOICE_SELLER_POSTAL_CODE: '00184', INVOICE_SELLER_CITY: 'Roma', INVOICE_SELLER_PROVINCE: 'RM', INVOICE_SCHEMA_DIR: SCHEMA_DIR, INVOICE_SDI_PEC: SDI,
-}
-
-/** An SdI notifica di scarto (messaggi v1.0) for a file, with its errors. */
-export function rejection(fileName: string, errors: Array<[string, string]>): string {
-  return `<?xml version="1.0" encoding="UTF-8"?>
-<ns3:NotificaScarto xmlns:ns3="http://www.fatturapa.gov.it/sdi/messaggi/v1.0" versione="1.0">
-  <IdentificativoSdI>4711</IdentificativoSdI><NomeFile>${fileName}</NomeFile><DataOraRicezione>2026-05-04T12:00:00.000+02:00</DataOraRicezione>
-  <ListaErrori>${errors.map(([c, d]) => `<Errore><Codice>${c}</Codice><Descrizione>${d}</Descrizione></Errore>`).join('')}</ListaErrori><MessageId>99</MessageId>
-</ns3:NotificaScarto>`
 }
 
 describe.each(testDatabases())('%s: R11 invoices in the portal and the back office', (_name, open) => {
@@ -158,7 +149,7 @@ describe.each(testDatabases())('%s: R11 invoices in the portal and the back offi
     const upload = await client.get('/ufficio/fatture/ricevute')
     const unreadable = await client.upload('/ufficio/fatture/ricevute', {}, { name: 'x.xml', content: '<html/>' }, upload.body)
     expect(unreadable.statusCode).toBe(422)
-    const applied = await client.upload('/ufficio/fatture/ricevute', {}, { name: 'ns.xml', content: rejection('IT01234560017_00001.xml', [['00305', 'IdFiscaleIVA del CessionarioCommittente non valido']]) }, upload.body)
+    const applied = await client.upload('/ufficio/fatture/ricevute', {}, { name: 'ns.xml', content: sdiReceipt('NotificaScarto', 'IT01234560017_00001.xml', [['00305', 'IdFiscaleIVA del CessionarioCommittente non valido']]) }, upload.body)
     expect(applied.statusCode).toBe(200)
     expect(applied.body).toContain('Notifica NS per il file IT01234560017_00001.xml: fattura 2026/000001/PEC ora «scartata dallo SdI»')
     const queue = await client.get('/ufficio/code/fatture-da-correggere')

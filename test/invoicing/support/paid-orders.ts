@@ -58,3 +58,12 @@ export function pdfText(pdf: Buffer): string {
   }
   return lines.join('\n').replace(/\s+/g, ' ')
 }
+
+/** An SdI notification as the SdI sends it (messaggi v1.0): RC, or NS with its errors. */
+export function sdiReceipt(kind: 'RicevutaConsegna' | 'NotificaScarto', fileName: string, errors: Array<[string, string]> = []): string {
+  const list = errors.length ? `<ListaErrori>${errors.map(([c, d]) => `<Errore><Codice>${c}</Codice><Descrizione>${d}</Descrizione></Errore>`).join('')}</ListaErrori>` : ''
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<ns3:${kind} xmlns:ns3="http://www.fatturapa.gov.it/sdi/messaggi/v1.0" versione="1.0">
+  <IdentificativoSdI>4711</IdentificativoSdI><NomeFile>${fileName}</NomeFile><DataOraRicezione>2026-05-04T12:00:00.000+02:00</DataOraRicezione>${list}<MessageId>99</MessageId>
+</ns3:${kind}>`
+}
