@@ -87,9 +87,9 @@ describe.skipIf(!browserAvailable())('in Chromium: an invoice the SdI rejected, 
     // the invoice: the correction form starts from the buyer as invoiced
     await page.getByRole('link', { name: 'Apri la fattura 2026/000001/PEC' }).click()
     await page.waitForURL(/\/ufficio\/fatture\/2026-000001-PEC$/)
-    expect(await page.getByLabel('Partita IVA').inputValue()).toBe('01234560017')
+    expect(await page.getByLabel('Partita IVA', { exact: true }).inputValue()).toBe('01234560017')
     await shot('invoice-rejected')
-    await page.getByLabel('Partita IVA').fill('00743110157')
+    await page.getByLabel('Partita IVA', { exact: true }).fill('00743110157')
     await page.getByRole('button', { name: 'Correggi, valida e invia di nuovo' }).click() // no reason
     await expect.poll(() => page.locator('.error-summary').textContent()).toContain('Scrivi il motivo')
     await shot('reason-missing')
