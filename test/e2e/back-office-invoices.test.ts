@@ -8,12 +8,11 @@ import { makeInvoiceFiles } from '../../src/invoicing/make-files'
 import { sendInvoicesToSdi } from '../../src/invoicing/send-to-sdi'
 import { fatturaValidator } from '../../src/invoicing/validate'
 import { addOperator } from '../../src/operators/add-operator'
-import { totpCode } from '../../src/operators/second-factor'
 import type { InvoiceBilling } from '../../src/renewals/billing'
 import { paidOrders, sdiReceipt } from '../invoicing/support/paid-orders'
 import { testDatabases, type TestDatabase } from '../support/databases'
 import { SCHEMA_DIR } from '../support/fatturapa'
-import { browserAvailable, launchBrowser, screenshotter, startPortal, type RunningPortal } from './support/browser'
+import { browserAvailable, launchBrowser, screenshotter, signInOperatorInBrowser, startPortal, type RunningPortal } from './support/browser'
 
 const [pglite] = testDatabases()
 const SDI = 'sdi-test@pec.example.invalid'
@@ -60,14 +59,7 @@ describe.skipIf(!browserAvailable())('in Chromium: an invoice the SdI rejected, 
 
     // billing signs in (second factor enrolled at the first sign-in) and uploads the SdI's rejection
     await page.goto(`${portal.url}/ufficio/fatture/ricevute`)
-    await page.getByLabel('Nome utente').fill('anna')
-    await page.getByLabel('Password').fill('operatore-di-prova-1')
-    await page.getByRole('button', { name: 'Accedi' }).click()
-    await page.waitForURL(/\/ufficio\/secondo-fattore\?next=/)
-    const key = (await page.locator('#totp-key').textContent())!.replace(/ /g, '')
-    await page.getByLabel('Codice', { exact: true }).fill(totpCode(key, clock.now()))
-    await page.getByRole('button', { name: 'Conferma' }).click()
-    await page.getByRole('link', { name: 'Continua' }).click()
+    await signInOperatorInBrowser(page, clock, 'anna', 'operatore-di-prova-1')
     await page.waitForURL(/\/ufficio\/fatture\/ricevute$/)
     await shot('receipts-form')
     await page.getByLabel('File della notifica (XML)').setInputFiles(ns)
