@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { asc, eq } from 'drizzle-orm'
 import { afterEach, describe, expect, it } from 'vitest'
-import { auditLog, invoiceFiles, invoices, outbox } from '../../src/db/schema'
+import { hashPassword } from '../../src/accounts/passwords'
+import { accounts, auditLog, invoiceFiles, invoices, outbox } from '../../src/db/schema'
 import { makeInvoiceFiles } from '../../src/invoicing/make-files'
 import { sendInvoicesToSdi } from '../../src/invoicing/send-to-sdi'
 import { fatturaValidator } from '../../src/invoicing/validate'
@@ -37,13 +38,14 @@ describe.skipIf(!browserAvailable())('in Chromium: an invoice the SdI rejected, 
     rmSync(folder, { recursive: true, force: true })
   })
 
-  it('the rejection is uploaded, waits in the queue with the SdI’s code, the buyer’s partita IVA is corrected with a reason, and a new file under the same number is validated and queued for the SdI', async () => {
+  it('the rejection is uploaded, waits in the queue with the SdI’s code, the buyer’s partita IVA is corrected with a reason, a new file under the same number is validated and queued for the SdI, and the holder finds the corrected courtesy copy on their account page', async () => {
     t = await pglite[1]()
     const db = t.database.db
     const { clock, payOne } = await paidOrders(db)
     portal = await startPortal(t.database, clock, ENV)
     const invoicing = portal.services.config.invoicing!
-    await payOne({ billing: STUDIO })
+    await payOne({ billing: STUDIO, accountId: 'FNOM000010' })
+    await db.update(accounts).set({ passwordHash: await hashPassword('password-del-medico') })
     await makeInvoiceFiles(db, invoicing, fatturaValidator(SCHEMA_DIR), clock.now())
     expect((await sendInvoicesToSdi(db, invoicing, clock.now())).files).toEqual(['IT01234560017_00001.xml'])
     await addOperator(portal.services.deps, { username: 'anna', displayName: 'Anna Bianchi', password: 'operatore-di-prova-1', role: 'billing', actor: 'operator:setup' })
@@ -101,6 +103,17 @@ describe.skipIf(!browserAvailable())('in Chromium: an invoice the SdI rejected, 
     await page.waitForURL(/lang=en/)
     expect(await page.locator('h1').textContent()).toBe('Invoice 2026/000001/PEC')
     await shot('invoice-en')
+
+    // the holder finds the courtesy copy, corrected, on their account page
+    await page.goto(`${portal.url}/rinnova?lang=it`)
+    await page.getByLabel('Codice cliente o casella PEC').fill('FNOM000010')
+    await page.getByLabel('Password', { exact: true }).fill('password-del-medico')
+    await page.getByRole('button', { name: 'Accedi' }).click()
+    await page.waitForURL(/\/caselle$/)
+    await page.goto(`${portal.url}/account`)
+    const link = page.getByRole('link', { name: 'Fattura n. 2026/000001/PEC — copia di cortesia (PDF)' })
+    expect(await link.getAttribute('href')).toBe('/fatture/2026-000001-PEC.pdf')
+    await shot('holder-account')
 
     // the same number, a new progressive, the file queued for the SdI, the correction audited
     const [invoice] = await db.select().from(invoices)
