@@ -145,6 +145,7 @@ async function main(): Promise<void> {
             method: sql`'bonifico'`,
             newExpiresOn: sql`'2027-06-30'`,
             reactivated: sql`i % 7 = 0`,
+            paymentId: sql`NULL::bigint`, // no invoice: nothing attached
           },
         },
         queuedAt,

@@ -15,6 +15,8 @@ import type { Clock } from './core/clock'
 import type { Config } from './config'
 import type { Database } from './db/client'
 import type { Deps } from './deps'
+import { courtesyCopies } from './invoicing/courtesy-attachments'
+import type { FatturaValidator } from './invoicing/validate'
 import { startLifecycleSchedule } from './lifecycle/schedule'
 import { deleteExpiredOperatorSessions } from './operators/operator-sessions'
 import { sampleOperatorPasswordHashes } from './operators/queries'
@@ -31,6 +33,9 @@ import type { MailPlatform } from './provisioning/mail-platform'
 import { pickMailPlatform } from './provisioning/pick-mail-platform'
 
 export type Log = (message: string, detail?: unknown) => void
+
+/** How often the jobs make, validate and send the files of new invoices. */
+export const INVOICE_FILES_INTERVAL_MS = 60_000
 
 /** One wiring for the web server, the CLI and the jobs: the edges are chosen here, once. */
 export interface Services {
@@ -97,7 +102,11 @@ export function buildServices(config: Config, database: Database, clock: Clock):
   const deps: Deps = { db: database.db, clock, config }
   const gateways = pickCardGateways(config)
   const methods = offeredPaymentMethods(gateways, config.paymentInstructions)
-  const mail = mailContext(config.publicUrl, config.paymentInstructions ?? null, config.sessionSecrets[0], clock, methods, config.provider ?? null)
+  const mail: MailContext = {
+    ...mailContext(config.publicUrl, config.paymentInstructions ?? null, config.sessionSecrets[0], clock, methods, config.provider ?? null),
+    // R11: the payment-received mail carries its invoice's courtesy copy, built when it is sent
+    ...(config.invoicing ? { attachments: courtesyCopies(database.db, config.invoicing.seller, clock) } : {}),
+  }
   const accountPasswords = storedPasswordCheck(() => samplePasswordHashes(database.db, 'accounts', DECOY_SAMPLE_SIZE), clock)
   const mailboxPasswords = storedPasswordCheck(() => samplePasswordHashes(database.db, 'mailboxes', DECOY_SAMPLE_SIZE), clock)
   const mailboxCredentials = config.imapUrl
@@ -149,6 +158,23 @@ export function buildServices(config: Config, database: Database, clock: Clock):
         const provisioningTimer = setInterval(() => provisioning.start((message, error) => log(`provisioning: ${message}`, error)), 30_000)
         stops.push(() => clearInterval(provisioningTimer), () => provisioning.settled())
       } // none outside demo mode until one is configured: commands stay queued (said at start)
+      // R11: the files of new invoices made, validated and sent, in batches; what a stop leaves, the next run does
+      const invoicing = config.invoicing
+      if (invoicing?.schemaDir) {
+        const schemaDir = invoicing.schemaDir
+        // loaded with the first run (xmllint-wasm, the schema): a start with no invoice to make stays quick
+        let validator: FatturaValidator | undefined
+        const files = backgroundWork(async () => {
+          const [{ runInvoiceFiles }, { fatturaValidator }] = await Promise.all([import('./invoicing/run-invoice-files'), import('./invoicing/validate')])
+          validator ??= fatturaValidator(schemaDir)
+          const run = await runInvoiceFiles(deps.db, invoicing, validator, clock.now(), log)
+          if (run.made || run.queued) log('invoice files run done', run)
+        })
+        const startFiles = () => files.start((message, error) => log(`invoice files: ${message}`, error))
+        startFiles()
+        const filesTimer = setInterval(startFiles, INVOICE_FILES_INTERVAL_MS)
+        stops.push(() => clearInterval(filesTimer), () => files.settled())
+      } // without the seller or the schema's folder, invoices are numbered and their files wait (said at start)
       // Reset requests a process stored and could not resolve after its response (it stopped).
       const forgotten = setInterval(() => resetRequests.start(log), 60_000)
       stops.push(() => clearInterval(forgotten), () => resetRequests.settled())

@@ -64,6 +64,11 @@ export const ERROR_CODES = {
     it: 'Questa e-mail non si può inviare di nuovo (contiene un collegamento monouso o è diretta allo SdI)',
     en: 'This e-mail cannot be sent again (it carries a one-time link or is addressed to the SdI)',
   },
+  invoice_not_correctable: {
+    status: 409,
+    it: 'Questa fattura non è da correggere: solo una fattura non valida o scartata dallo SdI si corregge e si invia di nuovo',
+    en: 'This invoice is not one to correct: only an invalid invoice or one the SdI rejected is corrected and sent again',
+  },
   order_lapsed: { status: 409, it: 'L’ordine non è più valido', en: 'The order is no longer valid' },
   // 415: webhooks take JSON only.
   expected_json: { status: 415, it: 'Formato non supportato: atteso JSON', en: 'Unsupported format: JSON expected' },

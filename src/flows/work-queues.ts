@@ -3,6 +3,7 @@ import { mailboxes } from '../accounts/schema'
 import { conventions } from '../catalog/schema'
 import { addDays, type CalendarDate } from '../core/calendar'
 import type { Deps } from '../deps'
+import { countInvoicesToCorrect } from '../invoicing/list-invoices'
 import { countPendingExtensions } from './office/extend-expiry'
 import { runLifecycle } from '../lifecycle/run-lifecycle'
 import type { PreviewRow } from '../lifecycle/queries'
@@ -112,16 +113,19 @@ export interface WorkQueueCounts {
   failedCommands: number
   /** Issue 11: extensions by hand above the limit, waiting for a second operator. */
   pendingExtensions: number
+  /** R11: invoices whose file the schema refused or the SdI rejected: to correct and send again. */
+  invoicesToCorrect: number
 }
 
 /** The counts on the back office's home page. */
 export async function workQueueCounts(deps: Deps, today: CalendarDate): Promise<WorkQueueCounts> {
-  const [overdue, tomorrow, [mail], [commands], pendingExtensions] = await Promise.all([
+  const [overdue, tomorrow, [mail], [commands], pendingExtensions, invoices] = await Promise.all([
     overdueOrders(deps, today),
     tomorrowsRun(deps, today),
     deps.db.select({ n: count() }).from(outbox).where(eq(outbox.status, 'failed')),
     deps.db.select({ n: count() }).from(provisioningCommands).where(inArray(provisioningCommands.status, ['failed'])),
     countPendingExtensions(deps.db),
+    countInvoicesToCorrect(deps.db),
   ])
   const of = (action: PreviewRow['action']) => tomorrow.actions.filter((a) => a.action === action).length
   return {
@@ -130,5 +134,6 @@ export async function workQueueCounts(deps: Deps, today: CalendarDate): Promise<
     failedMail: mail.n,
     failedCommands: commands.n,
     pendingExtensions,
+    invoicesToCorrect: invoices,
   }
 }

@@ -36,19 +36,33 @@ export interface MadeFiles {
   invalid: number
 }
 
+export interface MakeOptions {
+  /** Only these invoices (a correction made in the back office); default every one waiting. */
+  invoiceIds?: readonly number[]
+  /** Told after each batch is committed, with the totals so far (the job logs it). */
+  progress?: (sofar: MadeFiles) => void
+}
+
 /**
  * Makes the files of the invoices waiting for one (new, or to send again), in batches, each its
  * own transaction: the invoices are taken with SKIP LOCKED, so several nodes share the work; the
  * files' ids (their progressives) come from the table's identity, never reused.
  */
-export async function makeInvoiceFiles(db: Db, config: Pick<InvoicingConfig, 'seller' | 'transmitter'>, validator: FatturaValidator, now: Date): Promise<MadeFiles> {
+export async function makeInvoiceFiles(
+  db: Db,
+  config: Pick<InvoicingConfig, 'seller' | 'transmitter'>,
+  validator: FatturaValidator,
+  now: Date,
+  options: MakeOptions = {},
+): Promise<MadeFiles> {
   const total: MadeFiles = { made: 0, invalid: 0 }
+  const only = options.invoiceIds ? sql`AND i.id = ANY(${sql.param([...options.invoiceIds])}::bigint[])` : sql``
   for (;;) {
     const batch = await db.transaction(async (tx) => {
       const rows = await queryRows<ToMake>(
         tx,
         sql`SELECT ${DOCUMENT_COLUMNS}
-              FROM invoices i WHERE i.file_id IS NULL AND i.state IN ('issued', 'rejected', 'invalid') ORDER BY i.id LIMIT ${FILES_PER_BATCH} FOR UPDATE SKIP LOCKED`,
+              FROM invoices i WHERE i.file_id IS NULL AND i.state IN ('issued', 'rejected', 'invalid') ${only} ORDER BY i.id LIMIT ${FILES_PER_BATCH} FOR UPDATE SKIP LOCKED`,
       )
       if (rows.length === 0) return null
       const ids = await queryRows<{ id: number }>(tx, sql`SELECT nextval(pg_get_serial_sequence('invoice_files', 'id'))::int AS id FROM generate_series(1, ${rows.length})`)
@@ -78,6 +92,7 @@ export async function makeInvoiceFiles(db: Db, config: Pick<InvoicingConfig, 'se
     if (!batch) return total
     total.made += batch.made
     total.invalid += batch.invalid
+    options.progress?.({ ...total })
   }
 }
 

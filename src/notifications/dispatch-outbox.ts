@@ -5,6 +5,7 @@ import { paramsWithoutSecretsSql } from './outbox'
 import { renderMail } from './render-mail'
 import { outbox } from './schema'
 import { MailDeliveryError, type MailTransport } from './transport'
+import type { MailAttachment } from './templates/sdi-invoice'
 
 export interface DispatchOptions {
   batchSize?: number
@@ -125,22 +126,35 @@ async function claimDueBatch(deps: Deps, batchSize: number): Promise<ClaimedRow[
 
 async function sendRow(row: ClaimedRow, transport: MailTransport, context: MailContext, maxAttempts: number): Promise<Outcome> {
   const messageId = outboxMessageId(row.id, row.createdAt, context.publicUrl)
-  let error: MailDeliveryError
-  try {
-    const mail = renderMail({ template: row.template, language: row.language, params: row.params }, context)
-    try {
-      await transport.send({ to: row.recipient, messageId, ...mail })
-      return { kind: 'sent', messageId }
-    } catch (sendError) {
-      error = sendError instanceof MailDeliveryError ? sendError : new MailDeliveryError(String(sendError), false)
-    }
-  } catch (renderError) {
-    // A row that cannot be rendered never will be: retrying would only delay the operator's look.
-    error = new MailDeliveryError(`cannot render: ${(renderError as Error).message}`, true)
-  }
+  const error = await attemptSend(row, transport, context, messageId)
+  if (!error) return { kind: 'sent', messageId }
   if (error.permanent) return { kind: 'failed', error: error.message }
   if (row.attempts >= maxAttempts) return { kind: 'failed', error: `gave up after ${row.attempts} attempts: ${error.message}` }
   return { kind: 'retry', error: error.message }
+}
+
+/** Builds the row's attachments, renders and sends it; the error that stopped it, or null once the server accepted it. */
+async function attemptSend(row: ClaimedRow, transport: MailTransport, context: MailContext, messageId: string): Promise<MailDeliveryError | null> {
+  let attached: MailAttachment[]
+  try {
+    attached = (await context.attachments?.attachmentsFor(row)) ?? []
+  } catch (attachError) {
+    // built from the database at send time: what fails now may pass at the next attempt
+    return new MailDeliveryError(`cannot build attachments: ${(attachError as Error).message}`, false)
+  }
+  let mail: ReturnType<typeof renderMail>
+  try {
+    mail = renderMail({ template: row.template, language: row.language, params: row.params }, context, attached)
+  } catch (renderError) {
+    // A row that cannot be rendered never will be: retrying would only delay the operator's look.
+    return new MailDeliveryError(`cannot render: ${(renderError as Error).message}`, true)
+  }
+  try {
+    await transport.send({ to: row.recipient, messageId, ...mail })
+    return null
+  } catch (sendError) {
+    return sendError instanceof MailDeliveryError ? sendError : new MailDeliveryError(String(sendError), false)
+  }
 }
 
 /**

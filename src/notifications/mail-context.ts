@@ -3,6 +3,7 @@ import type { CalendarDate } from '../core/calendar'
 import { systemClock, type Clock } from '../core/clock'
 import type { ProviderIdentity } from '../core/provider-identity'
 import { PAYMENT_METHODS, type PaymentMethod } from '../core/vocabulary'
+import type { MailAttachment } from './templates/sdi-invoice'
 
 /** Where the bank transfer (bonifico) and postal slip (bollettino) payments go. */
 export interface PaymentInstructions {
@@ -41,6 +42,17 @@ export interface MailContext {
   methods: readonly PaymentMethod[]
   /** Who runs the service, named in every mail's header and footer with its support address; null only where none is configured (tests, CLI). */
   provider: ProviderIdentity | null
+  /** Files built when a mail is sent (an invoice's courtesy copy); none when absent. */
+  attachments?: MailAttachments
+}
+
+/**
+ * The port through which another capability attaches files it builds at send time, from what the
+ * database holds then: the outbox row keeps only an id (small, and still good after a restart).
+ */
+export interface MailAttachments {
+  /** The files for this mail; throws when they cannot be built now (the mail is retried later). */
+  attachmentsFor(mail: { template: string; params: unknown }): Promise<MailAttachment[]>
 }
 
 /**

@@ -50,6 +50,8 @@ export interface PaymentReceivedParams {
   newExpiresOn: string
   /** True when the payment re-enabled a deactivated mailbox (R6). */
   reactivated: boolean
+  /** R11: the payment, whose invoice's courtesy copy is attached when the mail is sent (absent on older rows). */
+  paymentId?: number
 }
 
 /** How a refund reaches the holder: back through the card or PayPal gateway, else by bank transfer. */

@@ -1,5 +1,5 @@
 import type { MailContext } from './mail-context'
-import { inlineImages, toHtml, toText, type MailDocument } from './mail-document'
+import { inlineImages, paragraph, toHtml, toText, type MailDocument } from './mail-document'
 import type { MailParamsByTemplate, MailTemplate } from './mail-types'
 import { cessationMail, cessationSubject } from './templates/cessation'
 import { deactivationMail, deactivationSubject } from './templates/deactivation'
@@ -71,15 +71,25 @@ function languageOf(language: string): Language {
   return language === 'en' ? 'en' : 'it' // Italian by default
 }
 
-/** The subject, plain text and HTML of an outbox mail, in its language (Italian by default). */
-export function renderMail(mail: MailToRender | { template: string; language: string; params: unknown }, context: MailContext): RenderedMail {
+/**
+ * The subject, plain text and HTML of an outbox mail, in its language (Italian by default), with
+ * its attachments: the template's own, then `attached` (built at send time, see MailAttachments),
+ * each of which the text mentions by its note.
+ */
+export function renderMail(
+  mail: MailToRender | { template: string; language: string; params: unknown },
+  context: MailContext,
+  attached: readonly MailAttachment[] = [],
+): RenderedMail {
   const template = templateOf(mail.template)
-  const written = template.document(mail.params as never, context, languageOf(mail.language))
+  const language = languageOf(mail.language)
+  const written = template.document(mail.params as never, context, language)
   // Every mail to a holder names the provider above its text (the SdI's message has no footer: none).
   const doc: MailDocument = context.provider && written.footer.length ? { ...written, brand: { name: context.provider.name, href: context.publicUrl, logoUrl: context.provider.logoUrl } } : written
+  for (const file of attached) if (file.note) doc.blocks.push(paragraph(file.note[language]))
   const files = template.attachments?.(mail.params as never) ?? []
   const images: MailAttachment[] = inlineImages(doc.blocks).map((image) => ({ filename: `${image.cid.split('@')[0]}.png`, content: image.png, contentType: 'image/png', cid: image.cid }))
-  const attachments = [...files, ...images]
+  const attachments = [...files, ...images, ...attached]
   return { subject: doc.subject, text: toText(doc), html: toHtml(doc), ...(attachments.length ? { attachments } : {}) }
 }
 

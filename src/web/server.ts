@@ -19,6 +19,7 @@ import { officeSignInRoutes } from './admin/sign-in-routes'
 import { moneyRoutes } from './admin/money-routes'
 import { actionsRoutes } from './admin/actions-routes'
 import { uploadRoutes } from './admin/upload-routes'
+import { invoicesRoutes } from './admin/invoices-routes'
 import { mailboxesRoutes } from './portal/mailboxes-routes'
 import { accountRoutes } from './portal/account-routes'
 import { paymentRoutes } from './portal/payment-routes'
@@ -110,6 +111,7 @@ export async function buildServer(services: Services, options: { logger?: Logger
         await actionsRoutes(routes, services)
         await conventionRoutes(routes, services)
         await dashboardRoutes(routes, services)
+        await invoicesRoutes(routes, services) // after uploadRoutes: the receipts' upload uses its multipart parser
       }),
     { prefix: OFFICE_PATH },
   )

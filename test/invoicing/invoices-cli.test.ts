@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { unzipSync } from 'fflate'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { systemClock } from '../../src/core/clock'
 import { openDatabase } from '../../src/db/client'
@@ -9,19 +10,11 @@ import type { InvoiceBilling } from '../../src/renewals/billing'
 import { fatturaValidator } from '../../src/invoicing/validate'
 import { migratedFolder, runCli } from '../cli/run-cli'
 import { SCHEMA_DIR } from '../support/fatturapa'
+import { sdiReceipt } from './support/paid-orders'
 
 const billing: InvoiceBilling = {
   kind: 'person', name: 'Giulia Bianchi', fiscalCode: 'BNCGLI82M45F205X', email: 'giulia@example.it', street: "Via dell'Orso", streetNumber: '12',
   postalCode: '20121', city: 'Milano', province: 'MI', country: 'Italia', address: "Via dell'Orso 12, 20121 Milano (MI)",
-}
-
-/** An SdI notification as the SdI sends it (messaggi v1.0). */
-function receipt(kind: 'RicevutaConsegna' | 'NotificaScarto', fileName: string, errors: Array<[string, string]> = []): string {
-  const list = errors.length ? `<ListaErrori>${errors.map(([c, d]) => `<Errore><Codice>${c}</Codice><Descrizione>${d}</Descrizione></Errore>`).join('')}</ListaErrori>` : ''
-  return `<?xml version="1.0" encoding="UTF-8"?>
-<ns3:${kind} xmlns:ns3="http://www.fatturapa.gov.it/sdi/messaggi/v1.0" versione="1.0">
-  <IdentificativoSdI>4711</IdentificativoSdI><NomeFile>${fileName}</NomeFile><DataOraRicezione>2026-05-04T12:00:00.000+02:00</DataOraRicezione>${list}<MessageId>99</MessageId>
-</ns3:${kind}>`
 }
 
 // `pec-renewal invoices …`, end to end on an embedded database in demo mode (the demo seller, marked as such).
@@ -43,7 +36,7 @@ describe('pec-renewal invoices', () => {
     return { ...r, value: r.stdout ? JSON.parse(r.stdout) : null }
   }
 
-  it('R11: list, export (valid files only, never overwriting), receipts RC and NS, send again under a new progressive', { timeout: 240_000 }, async () => {
+  it('R11: list, export (valid files only, never overwriting), receipts RC and NS, send again under a new progressive', { timeout: 400_000 }, async () => {
     expect((await runCli(['demo', '--json'], env)).code).toBe(0)
     // an order with full billing data, as the wizard stores it; another placed on the phone (no address)
     const database = await openDatabase(env.DATABASE_URL)
@@ -89,7 +82,7 @@ describe('pec-renewal invoices', () => {
 
     // SdI: rejected (NS keeps the error codes), sent again under a new progressive, then delivered (RC)
     const ns = join(out, 'IT01234560017_00001_NS_001.xml')
-    writeFileSync(ns, receipt('NotificaScarto', 'IT01234560017_00001.xml', [['00404', 'Fattura duplicata']]))
+    writeFileSync(ns, sdiReceipt('NotificaScarto', 'IT01234560017_00001.xml', [['00404', 'Fattura duplicata']]))
     const rejected = await json(['invoices', 'receipts', 'import', ns])
     expect(rejected.value).toMatchObject([{ kind: 'NS', outcome: 'applied', state: 'rejected', errors: [{ code: '00404', message: 'Fattura duplicata' }] }])
     const [first] = (await json(['invoices', 'list', '--state', 'rejected'])).value
@@ -99,18 +92,25 @@ describe('pec-renewal invoices', () => {
     const again = await json(['invoices', 'export', '--from', today, '--to', today, '--dir', other])
     expect(again.value.files).toEqual(['IT01234560017_00003.xml'])
     expect(readFileSync(join(other, 'IT01234560017_00003.xml'), 'utf8')).toContain(`<Numero>${year}/000001/PEC</Numero>`)
+    // the period as one ZIP: exactly its valid files (the invalid one stays out), written again as the same archive
+    const zipped = await json(['invoices', 'export', '--from', today, '--to', today, '--dir', other, '--zip'])
+    expect(zipped.value).toMatchObject({ zip: `fatture_${today}_${today}.zip`, files: ['IT01234560017_00003.xml'], invalid: [{ fileName: 'IT01234560017_00002.xml' }] })
+    const archive = unzipSync(readFileSync(join(other, zipped.value.zip)))
+    expect(Object.keys(archive)).toEqual(['IT01234560017_00003.xml'])
+    expect(Buffer.from(archive['IT01234560017_00003.xml']).toString()).toBe(readFileSync(join(other, 'IT01234560017_00003.xml'), 'utf8'))
+    expect((await json(['invoices', 'export', '--from', today, '--to', today, '--dir', other, '--zip'])).value.zip).toBe(zipped.value.zip)
     rmSync(other, { recursive: true, force: true })
 
     const rc = join(out, 'rc.xml')
-    writeFileSync(rc, receipt('RicevutaConsegna', 'IT01234560017_00003.xml'))
+    writeFileSync(rc, sdiReceipt('RicevutaConsegna', 'IT01234560017_00003.xml'))
     const outdated = join(out, 'old-rc.xml')
-    writeFileSync(outdated, receipt('RicevutaConsegna', 'IT01234560017_00001.xml'))
+    writeFileSync(outdated, sdiReceipt('RicevutaConsegna', 'IT01234560017_00001.xml'))
     const delivered = await json(['invoices', 'receipts', 'import', rc, outdated])
     expect(delivered.value.map((r: { outcome: string; state: string }) => [r.outcome, r.state])).toEqual([['applied', 'delivered'], ['outdated', 'delivered']])
     expect((await json(['invoices', 'receipts', 'import', rc])).value[0].outcome).toBe('unchanged')
 
     const notOurs = join(out, 'nope.xml')
-    writeFileSync(notOurs, receipt('RicevutaConsegna', 'IT99999999999_ZZZZZ.xml'))
+    writeFileSync(notOurs, sdiReceipt('RicevutaConsegna', 'IT99999999999_ZZZZZ.xml'))
     const unknown = await json(['invoices', 'receipts', 'import', notOurs])
     expect(unknown.code).toBe(1)
     expect(unknown.value[0].outcome).toBe('unknown_file')

@@ -42,6 +42,7 @@ export const invoicesCommands: CommandGroup = (program, cli) => {
     .requiredOption('--from <date>', t('invoicesExport.from'), dateOption(t, '--from'))
     .requiredOption('--to <date>', t('invoicesExport.to'), dateOption(t, '--to'))
     .requiredOption('--dir <folder>', t('invoicesExport.dir'))
+    .option('--zip', t('invoicesExport.zip'))
     .option('--json', t('option.json'))
     .action(async (opts) => {
       const [{ exportInvoices }, { makeInvoiceFiles }, { fatturaValidator }] = await Promise.all([
@@ -53,11 +54,11 @@ export const invoicesCommands: CommandGroup = (program, cli) => {
         const invoicing = configured(config)
         const now = deps.clock.now()
         await makeInvoiceFiles(deps.db, invoicing, fatturaValidator(invoicing.schemaDir), now)
-        const result = await exportInvoices(deps.db, { from: opts.from, to: opts.to, dir: opts.dir }, now)
+        const result = await exportInvoices(deps.db, { from: opts.from, to: opts.to, dir: opts.dir, zip: opts.zip === true }, now)
         if (result.invalid.length) cli.exitCode = 1 // an invalid file never leaves silently
         cli.print(opts.json, result, () =>
           [
-            t('invoicesExport.done', { invoices: result.invoices, creditNotes: result.creditNotes, files: result.files.length, dir: opts.dir }),
+            t(result.zip ? 'invoicesExport.zipDone' : 'invoicesExport.done', { invoices: result.invoices, creditNotes: result.creditNotes, files: result.files.length, zip: result.zip ?? '', dir: opts.dir }),
             ...(result.invalid.length ? [t('invoicesExport.invalid', { count: result.invalid.length })] : []),
           ].join('\n'),
         )

@@ -72,6 +72,8 @@ async function runUntilStopped(cli: Cli, run: { jobs: boolean; http: boolean }):
       else {
         if (!config.smtpUrl && run.jobs) warn(t('serve.noSmtp'))
         if (!services.platform && run.jobs) warn(t('serve.noPlatform'))
+        if (run.jobs && !config.invoicing?.schemaDir) warn(t('serve.noInvoiceFiles'))
+        else if (run.jobs && !config.invoicing?.sdiPecAddress) say(t('serve.invoiceFilesExportOnly'))
       }
       for (const unknown of config.unknownVariables) {
         io.stderr.write(`${t('serve.unknownVariable', { name: unknown.name, suggestion: unknown.suggestion ? t('serve.didYouMean', { name: unknown.suggestion }) : '' })}\n`)

@@ -213,6 +213,7 @@ function ownersRows(now: Date): SQL[] {
           method: sql`d.method`,
           newExpiresOn: sql`d."newExpiresOn"`,
           reactivated: sql`coalesce(d.reactivates, false)`,
+          paymentId: sql`d.id`, // R11: its invoice's courtesy copy is attached at send time
         },
         mailboxId: sql`d."mailboxId"`,
         orderId: sql`d."orderId"`,

@@ -30,4 +30,6 @@ export interface MailAttachment {
   content: string | Buffer
   contentType: string
   cid?: string
+  /** What the mail's text says of it, in the mail's language (a file built at send time says what it is). */
+  note?: { it: string; en: string }
 }

@@ -5,6 +5,7 @@ import { actionTexts } from './messages/actions'
 import { conventionTexts } from './messages/conventions'
 import { dashboardTexts } from './messages/dashboard'
 import { lookTexts } from './messages/look'
+import { invoiceTexts } from './messages/invoices'
 import { operatorTexts } from './messages/operators'
 
 /** The back office's texts; the frame's own (errors, language switch, rate limit) come from the portal's common ones. */
@@ -252,6 +253,6 @@ const office = {
 } satisfies Catalogue<string>
 
 export const officeMessages: Record<Lang, Record<string, string>> = {
-  it: { ...common.it, ...office.it, ...moneyMessages.it, ...operatorTexts.it, ...actionTexts.it, ...conventionTexts.it, ...dashboardTexts.it, ...lookTexts.it },
-  en: { ...common.en, ...office.en, ...moneyMessages.en, ...operatorTexts.en, ...actionTexts.en, ...conventionTexts.en, ...dashboardTexts.en, ...lookTexts.en },
+  it: { ...common.it, ...office.it, ...moneyMessages.it, ...operatorTexts.it, ...actionTexts.it, ...conventionTexts.it, ...dashboardTexts.it, ...lookTexts.it, ...invoiceTexts.it },
+  en: { ...common.en, ...office.en, ...moneyMessages.en, ...operatorTexts.en, ...actionTexts.en, ...conventionTexts.en, ...dashboardTexts.en, ...lookTexts.en, ...invoiceTexts.en },
 }

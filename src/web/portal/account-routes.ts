@@ -6,6 +6,9 @@ import { cancelOrder } from '../../renewals/cancel-order'
 import { listOrderHistory } from '../../renewals/order-history'
 import { findAccount, findBillingProfile, findMailbox } from '../../renewals/queries'
 import type { Services } from '../../services'
+import { findHolderInvoiceId } from '../../flows/holder-invoices'
+import { invoicesOfOrders, invoiceSlug, parseInvoiceSlug } from '../../invoicing/list-invoices'
+import { replyCourtesyCopy, splitInvoiceFile } from '../invoice-downloads'
 import { loadHolderOrder } from './holder-order'
 import { requireHolder } from './plugin'
 import { FLAG, objectOf, OrderIdParams } from '../route-schemas'
@@ -27,6 +30,8 @@ export async function accountRoutes(app: FastifyInstance, services: Services): P
     const account = (await findAccount(deps.db, holder.accountId))!
     const billing = await findBillingProfile(deps.db, holder.accountId)
     const history = await listOrderHistory(deps.db, holder)
+    // R11: each order's invoice (and credit note), as courtesy copies, when invoicing is configured
+    const documents = services.config.invoicing ? await invoicesOfOrders(deps.db, history.map((o) => o.id)) : []
     const cancelled = request.query.annullato ? history.find((o) => o.id === request.query.annullato && o.status === 'cancelled') : undefined
     return reply.page('portal/account.eta', {
       title: request.t('account.title'),
@@ -45,8 +50,20 @@ export async function accountRoutes(app: FastifyInstance, services: Services): P
         placedOn: day(o.placedAt, lang),
         paidOn: day(o.paidAt, lang),
         newExpiry: o.newExpiresOn ? formatDate(o.newExpiresOn as never, lang) : null,
+        documents: documents
+          .filter((d) => d.orderId === o.id)
+          .map((d) => ({ href: `/fatture/${invoiceSlug(d.number)}.pdf`, label: request.t(d.kind === 'invoice' ? 'account.invoicePdf' : 'account.creditNotePdf', { number: d.number }) })),
       })),
     })
+  })
+
+  // R11: the courtesy copy of the holder's own invoice; any other number is a 404, as a missing one
+  app.get<{ Params: { file: string } }>('/fatture/:file', { ...guard, schema: { params: objectOf({ file: { type: 'string', maxLength: 40 } }, ['file']) } }, async (request, reply) => {
+    const { slug, format } = splitInvoiceFile(request.params.file)
+    const key = format === 'pdf' ? parseInvoiceSlug(slug) : null
+    const id = key && (await findHolderInvoiceId(deps.db, request.holder!, key))
+    if (!id) return reply.refuse('page_not_found')
+    return replyCourtesyCopy(reply, services, id)
   })
 
   // Cancelling asks first, on a page of its own: it works without JavaScript and a stray tap does nothing.

@@ -9,6 +9,7 @@ import type { ManualClock } from '../../../src/core/clock'
 import type { Database } from '../../../src/db/client'
 import { buildServices, type Services } from '../../../src/services'
 import { buildServer } from '../../../src/web/server'
+import { totpCode } from '../../../src/operators/second-factor'
 import { TEST_SESSION_SECRET } from '../../support/config'
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -27,9 +28,9 @@ export interface RunningPortal {
   close(): Promise<void>
 }
 
-/** The real server on a free loopback port, on the given database and clock. */
-export async function startPortal(database: Database, clock: ManualClock): Promise<RunningPortal> {
-  const config = loadConfig({ DATABASE_URL: 'memory://', PEC_MODE: 'demo', SESSION_SECRET: TEST_SESSION_SECRET, PORT: '0' })
+/** The real server on a free loopback port, on the given database and clock (and further settings). */
+export async function startPortal(database: Database, clock: ManualClock, env: Record<string, string> = {}): Promise<RunningPortal> {
+  const config = loadConfig({ DATABASE_URL: 'memory://', PEC_MODE: 'demo', SESSION_SECRET: TEST_SESSION_SECRET, PORT: '0', ...env })
   const services = buildServices(config, database, clock)
   const app = await buildServer(services)
   await app.listen({ host: '127.0.0.1', port: 0 })
@@ -98,4 +99,22 @@ export function screenshotter(page: Page, story: string) {
     const violations = await accessibilityViolations(page)
     if (violations.length) throw new Error(`${story}/${step} (${page.url()}) fails WCAG 2.1 AA:\n${violations.join('\n')}`)
   }
+}
+
+/**
+ * An operator's first sign-in on the page open at a back-office sign-in form: enrols the second
+ * factor when their role asks for it and continues to where they were going; returns the TOTP key
+ * enrolled (undefined when none was asked).
+ */
+export async function signInOperatorInBrowser(page: Page, clock: ManualClock, username: string, password: string): Promise<string | undefined> {
+  await page.getByLabel('Nome utente').fill(username)
+  await page.getByLabel('Password').fill(password)
+  await page.getByRole('button', { name: 'Accedi' }).click()
+  await page.waitForURL((url) => !url.pathname.endsWith('/accedi'))
+  if (!page.url().includes('/ufficio/secondo-fattore')) return undefined
+  const key = (await page.locator('#totp-key').textContent())!.replace(/ /g, '')
+  await page.getByLabel('Codice', { exact: true }).fill(totpCode(key, clock.now()))
+  await page.getByRole('button', { name: 'Conferma' }).click()
+  await page.getByRole('link', { name: 'Continua' }).click()
+  return key
 }
