@@ -27,9 +27,9 @@ export interface RunningPortal {
   close(): Promise<void>
 }
 
-/** The real server on a free loopback port, on the given database and clock. */
-export async function startPortal(database: Database, clock: ManualClock): Promise<RunningPortal> {
-  const config = loadConfig({ DATABASE_URL: 'memory://', PEC_MODE: 'demo', SESSION_SECRET: TEST_SESSION_SECRET, PORT: '0' })
+/** The real server on a free loopback port, on the given database and clock (demo mode: the mail viewer; `env` adds settings). */
+export async function startPortal(database: Database, clock: ManualClock, env: Record<string, string> = {}): Promise<RunningPortal> {
+  const config = loadConfig({ DATABASE_URL: 'memory://', PEC_MODE: 'demo', SESSION_SECRET: TEST_SESSION_SECRET, PORT: '0', ...env })
   const services = buildServices(config, database, clock)
   const app = await buildServer(services)
   await app.listen({ host: '127.0.0.1', port: 0 })
