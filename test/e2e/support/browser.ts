@@ -99,3 +99,25 @@ export function screenshotter(page: Page, story: string) {
     if (violations.length) throw new Error(`${story}/${step} (${page.url()}) fails WCAG 2.1 AA:\n${violations.join('\n')}`)
   }
 }
+
+/**
+ * From the mailbox list, Italian pages: renews `mailbox` for 1 year by bonifico, every contract
+ * accepted, a Rome billing address; ends on the order's page.
+ */
+export async function orderByBankTransfer(page: Page, mailbox: string): Promise<void> {
+  await page.getByRole('link', { name: `Rinnova ${mailbox}` }).click()
+    await page.getByLabel(/^1 anno/).check()
+    await page.getByRole('button', { name: 'Prosegui' }).click()
+    for (const box of await page.getByRole('checkbox').all()) await box.check()
+    await page.getByRole('button', { name: 'Prosegui' }).click()
+    await page.getByLabel('Via o piazza').fill('Via Nazionale')
+    await page.getByLabel('Numero civico').fill('10')
+    await page.getByLabel('CAP', { exact: true }).fill('00184')
+    await page.getByLabel('Comune').fill('Roma')
+    await page.getByLabel('Provincia').selectOption('RM')
+    await page.getByRole('button', { name: 'Prosegui' }).click()
+    await page.getByLabel(/^Bonifico bancario/).check()
+    await page.getByRole('button', { name: 'Prosegui' }).click()
+    await page.getByRole('button', { name: 'Conferma l’ordine' }).click()
+    await page.waitForURL(/\/ordini\/[0-9A-Z]+$/)
+}
