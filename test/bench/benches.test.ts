@@ -41,6 +41,13 @@ describe.concurrent('benches run (tiny sizes)', { timeout: 180_000 }, () => {
     }
   })
 
+  it('bench/portal --cold: every holder loads its list and its summary once, every answer a 200', async () => {
+    // PGlite: the warm run above may hold the PostgreSQL bench database
+    const result = await figures(['bench/portal.ts', '--smoke', '--cold', '--db', 'pglite'])
+    expect(result).toMatchObject({ mode: 'cold', holders: 200, requests: 400, non2xx: 0, errors: 0 })
+    expect(result.reqPerSec).toBeGreaterThan(0)
+  })
+
   it('bench/outbox: the dispatcher and the raw floor each deliver every mail', async () => {
     const result = await figures(['bench/outbox.ts', '--smoke', '--db', server || 'pglite'])
     expect(result.mails).toBe(200)

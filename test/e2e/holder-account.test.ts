@@ -7,7 +7,7 @@ import { FNOMCEO_DEMO, saveContract } from '../../src/catalog/queries'
 import { queryRows, sql } from '../../src/db/client'
 import { testDatabases, type TestDatabase } from '../support/databases'
 import { clockOn, seedConvention, seedMailbox } from '../support/seed'
-import { browserAvailable, launchBrowser, screenshotter, startPortal, type RunningPortal } from './support/browser'
+import { browserAvailable, launchBrowser, orderByBankTransfer, screenshotter, startPortal, type RunningPortal } from './support/browser'
 
 const [pglite] = testDatabases()
 const LONG = 'nome.cognome.molto.lungo@pec.ordine-medici.example.it'
@@ -63,21 +63,7 @@ describe.skipIf(!browserAvailable())('in Chromium: the holder’s own pages', { 
     expect(box!.x + box!.width).toBeLessThanOrEqual(card!.x + card!.width)
 
     // an order by bonifico, then the account page, then cancel it
-    await page.getByRole('link', { name: 'Rinnova spenta@pec.example.it' }).click()
-    await page.getByLabel(/^1 anno/).check()
-    await page.getByRole('button', { name: 'Prosegui' }).click()
-    for (const box of await page.getByRole('checkbox').all()) await box.check()
-    await page.getByRole('button', { name: 'Prosegui' }).click()
-    await page.getByLabel('Via o piazza').fill('Via Nazionale')
-    await page.getByLabel('Numero civico').fill('10')
-    await page.getByLabel('CAP', { exact: true }).fill('00184')
-    await page.getByLabel('Comune').fill('Roma')
-    await page.getByLabel('Provincia').selectOption('RM')
-    await page.getByRole('button', { name: 'Prosegui' }).click()
-    await page.getByLabel(/^Bonifico bancario/).check()
-    await page.getByRole('button', { name: 'Prosegui' }).click()
-    await page.getByRole('button', { name: 'Conferma l’ordine' }).click()
-    await page.waitForURL(/\/ordini\/[0-9A-Z]+$/)
+    await orderByBankTransfer(page, 'spenta@pec.example.it')
     await shot('order-with-copy-buttons')
 
     await page.getByRole('link', { name: 'Il mio account' }).click()

@@ -28,7 +28,7 @@ export interface RunningPortal {
   close(): Promise<void>
 }
 
-/** The real server on a free loopback port, on the given database and clock (and further settings). */
+/** The real server on a free loopback port, on the given database and clock (demo mode: the mail viewer; `env` adds settings). */
 export async function startPortal(database: Database, clock: ManualClock, env: Record<string, string> = {}): Promise<RunningPortal> {
   const config = loadConfig({ DATABASE_URL: 'memory://', PEC_MODE: 'demo', SESSION_SECRET: TEST_SESSION_SECRET, PORT: '0', ...env })
   const services = buildServices(config, database, clock)
@@ -117,4 +117,26 @@ export async function signInOperatorInBrowser(page: Page, clock: ManualClock, us
   await page.getByRole('button', { name: 'Conferma' }).click()
   await page.getByRole('link', { name: 'Continua' }).click()
   return key
+}
+
+/**
+ * From the mailbox list, Italian pages: renews `mailbox` for 1 year by bonifico, every contract
+ * accepted, a Rome billing address; ends on the order's page.
+ */
+export async function orderByBankTransfer(page: Page, mailbox: string): Promise<void> {
+  await page.getByRole('link', { name: `Rinnova ${mailbox}` }).click()
+    await page.getByLabel(/^1 anno/).check()
+    await page.getByRole('button', { name: 'Prosegui' }).click()
+    for (const box of await page.getByRole('checkbox').all()) await box.check()
+    await page.getByRole('button', { name: 'Prosegui' }).click()
+    await page.getByLabel('Via o piazza').fill('Via Nazionale')
+    await page.getByLabel('Numero civico').fill('10')
+    await page.getByLabel('CAP', { exact: true }).fill('00184')
+    await page.getByLabel('Comune').fill('Roma')
+    await page.getByLabel('Provincia').selectOption('RM')
+    await page.getByRole('button', { name: 'Prosegui' }).click()
+    await page.getByLabel(/^Bonifico bancario/).check()
+    await page.getByRole('button', { name: 'Prosegui' }).click()
+    await page.getByRole('button', { name: 'Conferma l’ordine' }).click()
+    await page.waitForURL(/\/ordini\/[0-9A-Z]+$/)
 }
