@@ -1,0 +1,1 @@
+CREATE INDEX "payments_entry_ref" ON "payments" USING btree (("raw" ->> 'entryRef')) WHERE "payments"."raw" ->> 'entryRef' is not null;
