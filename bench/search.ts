@@ -9,7 +9,8 @@
  * back, and the plan of every statement the search sent (EXPLAIN of the captured SQL with its
  * values), with the indexes used and any sequential scan of a big table.
  * Usage:
- *   npx tsx bench/search.ts [--n 1000000] [--db postgres://…|pglite] [--repeat 200]
+ *   npx tsx bench/search.ts [--n 1000000] [--db postgres://…|pglite] [--repeat 200] [--keep] [--reuse DBNAME]
+ * --keep leaves the loaded PostgreSQL database (its name is printed); --reuse measures on it again.
  */
 import { parseArgs } from 'node:util'
 import { loadavg } from 'node:os'
@@ -30,6 +31,9 @@ const { values } = parseArgs({
     n: { type: 'string' },
     db: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
     repeat: { type: 'string', default: '200' },
+    // PostgreSQL: measure on a database an earlier run loaded and kept (--keep), skipping the load
+    reuse: { type: 'string' },
+    keep: { type: 'boolean', default: false },
   },
 })
 const onPglite = values.db === 'pglite'
@@ -80,9 +84,11 @@ async function freshDatabase(): Promise<{ database: Database; drop: () => Promis
     const database = await openDatabase('memory://')
     return { database, drop: () => database.close() }
   }
-  const name = `pec_renewal_bench_search_${process.pid}`
-  await onServer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-  await onServer(`CREATE DATABASE ${name}`)
+  const name = values.reuse ?? `pec_renewal_bench_search_${process.pid}`
+  if (!values.reuse) {
+    await onServer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+    await onServer(`CREATE DATABASE ${name}`)
+  }
   const url = new URL(values.db!)
   url.pathname = `/${name}`
   const database = await openDatabase(url.toString(), { maxConnections: 2 })
@@ -90,7 +96,8 @@ async function freshDatabase(): Promise<{ database: Database; drop: () => Promis
     database,
     drop: async () => {
       await database.close()
-      await onServer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+      if (values.keep) console.error(`kept: --reuse ${name}`)
+      else await onServer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
     },
   }
 }
@@ -139,11 +146,19 @@ async function load(database: Database, orderIds: OrderId[]) {
   return payers
 }
 
+/** The payers' IBANs a kept database holds (the load wrote them from the same deterministic list). */
+async function reusedPayers(database: Database): Promise<string[]> {
+  await migrateDatabase(database) // indexes added since the load
+  await database.db.execute(sql`ANALYZE`)
+  const rows = await queryRows<{ iban: string }>(database.db, sql`SELECT DISTINCT raw ->> 'debtorIban' AS iban FROM payments WHERE raw ->> 'debtorIban' NOT LIKE 'IT00X%' AND raw ->> 'debtorIban' IS NOT NULL`)
+  return rows.map((r) => r.iban)
+}
+
 const { database, drop } = await freshDatabase()
 try {
   const orderIds = distinctOrderIds(n)
   const loadStart = performance.now()
-  const payers = await load(database, orderIds)
+  const payers = values.reuse ? await reusedPayers(database) : await load(database, orderIds)
   const loadMs = performance.now() - loadStart
   const [{ accounts }] = await queryRows<{ accounts: number }>(database.db, sql`SELECT count(*)::int AS accounts FROM accounts`)
 
