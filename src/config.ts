@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { isPostgresUrl } from './db/client'
 import { DEMO_PAYMENT_INSTRUCTIONS, type PaymentInstructions } from './notifications/mail-context'
 import { validateItalianIban } from './core/iban'
+import { parseSecretKey } from './core/secret-box'
 import { INVOICING_VARIABLES, invoicingConfig, type InvoicingConfig } from './invoicing/config'
 import { PROVIDER_VARIABLES, readProviderIdentity, type ProviderIdentity, type ProviderProblem } from './core/provider-identity'
 
@@ -31,6 +32,11 @@ export interface Config {
   lifecycleTime: string
   /** Sign cookies and links: the first signs, every one verifies, so a secret can be rotated. */
   sessionSecrets: string[]
+  /**
+   * OFFICE_TOTP_KEY: seals the operators' TOTP secrets at rest (AES-256-GCM, 32 bytes). Required with
+   * PostgreSQL; the embedded database keeps one beside its data; demo mode has a fixed key.
+   */
+  officeTotpKey: Buffer
   /** Behind a load balancer: how many proxy hops to trust for the client IP (sign-in limits key on it). */
   trustProxy: number
   /** imaps://host[:993] or imap://host[:143]: mailbox passwords checked by an IMAP login; absent: the imported hashes. */
@@ -156,6 +162,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     businessTimeZone,
     lifecycleTime,
     sessionSecrets: sessionSecrets(env.SESSION_SECRET, databaseUrl),
+    officeTotpKey: officeTotpKey(env.OFFICE_TOTP_KEY, databaseUrl, mode),
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     imapUrl: imapUrlFrom(env.IMAP_URL),
     mailPlatform: mailPlatformConfig(env, databaseUrl),
@@ -363,6 +370,33 @@ function sessionSecrets(value: string | undefined, databaseUrl: string): string[
   return [readFileSync(file, 'utf8').trim()]
 }
 
+/** A fixed key for demo mode only (R10): the demo's operators are sample data. Never used in production. */
+export const DEMO_TOTP_KEY = Buffer.from('demo-only-totp-key-not-for-prod!', 'utf8')
+
+/** OFFICE_TOTP_KEY: 64 hex digits or 44 base64 characters; with PostgreSQL required, as SESSION_SECRET is. */
+function officeTotpKey(value: string | undefined, databaseUrl: string, mode: ServiceMode): Buffer {
+  const howTo = 'generate one with `openssl rand -hex 32`'
+  if (value?.trim()) {
+    const key = parseSecretKey(value)
+    if (!key) throw new ConfigError(`OFFICE_TOTP_KEY: expected 32 bytes as 64 hex digits or 44 base64 characters; ${howTo}`)
+    const problem = secretWeakness(key.toString('hex'))
+    if (problem) throw new ConfigError(`OFFICE_TOTP_KEY: ${problem}; ${howTo}`)
+    return key
+  }
+  if (mode === 'demo') return DEMO_TOTP_KEY
+  if (isPostgresUrl(databaseUrl)) {
+    throw new ConfigError(`OFFICE_TOTP_KEY: required with a PostgreSQL DATABASE_URL (it seals the operators' second-factor secrets; every node needs the same key); ${howTo}`)
+  }
+  if (databaseUrl === 'memory://') return randomBytes(32) // one process, gone when it ends
+  // The embedded database has one process at a time: a key kept beside its data survives restarts.
+  mkdirSync(databaseUrl, { recursive: true })
+  const file = join(databaseUrl, 'office-totp-key')
+  if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 })
+  const key = parseSecretKey(readFileSync(file, 'utf8'))
+  if (!key) throw new ConfigError(`${file}: not a key of 64 hex digits; set OFFICE_TOTP_KEY or remove the file before any operator has enrolled`)
+  return key
+}
+
 /**
  * Why a secret is too weak to sign with, or null. At least 32 bytes of entropy, estimated from its
  * length and the alphabet it draws on (64 hex digits, or 43 base64 characters, pass), and no
@@ -397,7 +431,7 @@ function parseExtensionApprovalDays(value: string | undefined): number {
 /** Every variable the service, its command line and its tests read. */
 export const KNOWN_VARIABLES = [
   'DATABASE_URL', 'SMTP_URL', 'MAIL_FROM', 'PUBLIC_URL', 'HOST', 'PORT', 'TZ_BUSINESS', 'LIFECYCLE_TIME',
-  'SESSION_SECRET', 'TRUST_PROXY', 'IMAP_URL', 'MAIL_PLATFORM', 'MAIL_PLATFORM_URL', 'MAIL_PLATFORM_SECRET', 'UPLOAD_MAX_MB', 'MAIL_RETENTION_DAYS', 'LOG_LEVEL', 'OFFICE_EXTENSION_APPROVAL_DAYS',
+  'SESSION_SECRET', 'OFFICE_TOTP_KEY', 'TRUST_PROXY', 'IMAP_URL', 'MAIL_PLATFORM', 'MAIL_PLATFORM_URL', 'MAIL_PLATFORM_SECRET', 'UPLOAD_MAX_MB', 'MAIL_RETENTION_DAYS', 'LOG_LEVEL', 'OFFICE_EXTENSION_APPROVAL_DAYS',
   'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'STRIPE_API_BASE',
   'PAYPAL_CLIENT_ID', 'PAYPAL_CLIENT_SECRET', 'PAYPAL_WEBHOOK_ID', 'PAYPAL_API_BASE',
   'PAYMENT_BENEFICIARY', 'PAYMENT_IBAN', 'PAYMENT_BIC', 'PAYMENT_POSTAL_ACCOUNT',
@@ -408,7 +442,7 @@ export const KNOWN_VARIABLES = [
 ] as const
 
 // Names starting like these are ours; another variable is ours only if it is one typo from a known name.
-const OUR_PREFIXES = ['STRIPE_', 'PAYPAL_', 'PAYMENT_', 'SMTP_', 'SESSION_', 'PEC_', 'IMAP_', 'MAIL_', 'DATABASE_', 'UPLOAD_', 'LIFECYCLE_', 'INVOICE_', 'PROVIDER_', 'PUBLIC_URL', 'TRUST_PROXY', 'TZ_BUSINESS']
+const OUR_PREFIXES = ['STRIPE_', 'PAYPAL_', 'PAYMENT_', 'SMTP_', 'SESSION_', 'PEC_', 'IMAP_', 'MAIL_', 'DATABASE_', 'UPLOAD_', 'LIFECYCLE_', 'INVOICE_', 'PROVIDER_', 'PUBLIC_URL', 'TRUST_PROXY', 'TZ_BUSINESS', 'OFFICE_']
 
 /** Set variables that are not settings of ours but look like one, each with the setting it resembles. */
 export function unknownVariables(env: NodeJS.ProcessEnv): UnknownVariable[] {

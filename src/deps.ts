@@ -6,5 +6,5 @@ export interface Deps {
   db: Db
   clock: Clock
   /** The settings use cases read (a part of Config: deps know nothing of how settings are read). */
-  config: { publicUrl: string; businessTimeZone: string; invoicing?: { series: string }; officeExtensionApprovalDays?: number }
+  config: { publicUrl: string; businessTimeZone: string; invoicing?: { series: string }; officeExtensionApprovalDays?: number; officeTotpKey?: Buffer }
 }

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { ConfigError, loadConfig, markDemoFolder, maskCredentials, secretWeakness, unknownVariables } from '../src/config'
-import { OTHER_SESSION_SECRET, TEST_SESSION_SECRET } from './support/config'
+import { ConfigError, DEMO_TOTP_KEY, loadConfig, markDemoFolder, maskCredentials, secretWeakness, unknownVariables } from '../src/config'
+import { OTHER_SESSION_SECRET, TEST_SESSION_SECRET, TEST_OFFICE_TOTP_KEY } from './support/config'
 
 const POSTGRES = 'postgres://postgres@127.0.0.1:5432/pec'
 const folders: string[] = []
@@ -20,7 +20,7 @@ describe('R10: demo mode is chosen explicitly, never by leaving a variable out',
   it('is production by default: an embedded folder, memory, PostgreSQL, https, gateway keys, no SMTP', () => {
     expect(loadConfig({ DATABASE_URL: dataFolder() }).mode).toBe('production')
     expect(loadConfig({ DATABASE_URL: 'memory://' }).mode).toBe('production')
-    expect(loadConfig({ DATABASE_URL: POSTGRES, SESSION_SECRET: TEST_SESSION_SECRET }).mode).toBe('production')
+    expect(loadConfig({ DATABASE_URL: POSTGRES, SESSION_SECRET: TEST_SESSION_SECRET, OFFICE_TOTP_KEY: TEST_OFFICE_TOTP_KEY }).mode).toBe('production')
     expect(loadConfig({ DATABASE_URL: 'memory://', PUBLIC_URL: 'https://rinnovi.example.it' }).mode).toBe('production')
     expect(loadConfig({ DATABASE_URL: 'memory://', STRIPE_SECRET_KEY: 'sk_live_x', STRIPE_WEBHOOK_SECRET: 'whsec_x' }).mode).toBe('production')
   })
@@ -34,7 +34,7 @@ describe('R10: demo mode is chosen explicitly, never by leaving a variable out',
   })
 
   it.each([
-    [{ DATABASE_URL: POSTGRES, SESSION_SECRET: TEST_SESSION_SECRET }, /not with a PostgreSQL DATABASE_URL/],
+    [{ DATABASE_URL: POSTGRES, SESSION_SECRET: TEST_SESSION_SECRET, OFFICE_TOTP_KEY: TEST_OFFICE_TOTP_KEY }, /not with a PostgreSQL DATABASE_URL/],
     [{ PUBLIC_URL: 'https://rinnovi.example.it' }, /not with an https PUBLIC_URL/],
     [{ STRIPE_SECRET_KEY: 'sk_live_x', STRIPE_WEBHOOK_SECRET: 'whsec_x' }, /not with real payment gateway keys/],
     [{ PAYPAL_CLIENT_ID: 'id', PAYPAL_CLIENT_SECRET: 's', PAYPAL_WEBHOOK_ID: 'w' }, /not with real payment gateway keys/],
@@ -61,10 +61,22 @@ describe('R10: demo mode is chosen explicitly, never by leaving a variable out',
   })
 })
 
+describe('OFFICE_TOTP_KEY: the key that seals the operators\' TOTP secrets', () => {
+  it('is required with PostgreSQL, 32 strong bytes; demo mode has its fixed key; memory a random one', () => {
+    expect(() => loadConfig({ DATABASE_URL: POSTGRES, SESSION_SECRET: TEST_SESSION_SECRET })).toThrow(/OFFICE_TOTP_KEY: required with a PostgreSQL DATABASE_URL/)
+    expect(() => loadConfig({ DATABASE_URL: POSTGRES, SESSION_SECRET: TEST_SESSION_SECRET, OFFICE_TOTP_KEY: 'abc' })).toThrow(/OFFICE_TOTP_KEY: expected 32 bytes/)
+    expect(() => loadConfig({ DATABASE_URL: POSTGRES, SESSION_SECRET: TEST_SESSION_SECRET, OFFICE_TOTP_KEY: '0'.repeat(64) })).toThrow(/OFFICE_TOTP_KEY: too repetitive/)
+    expect(loadConfig({ DATABASE_URL: POSTGRES, SESSION_SECRET: TEST_SESSION_SECRET, OFFICE_TOTP_KEY: TEST_OFFICE_TOTP_KEY }).officeTotpKey.toString('hex')).toBe(TEST_OFFICE_TOTP_KEY)
+    expect(loadConfig({ DATABASE_URL: 'memory://', PEC_MODE: 'demo' }).officeTotpKey).toEqual(DEMO_TOTP_KEY)
+    expect(loadConfig({ DATABASE_URL: 'memory://' }).officeTotpKey).toHaveLength(32)
+    expect(loadConfig({ DATABASE_URL: 'memory://' }).officeTotpKey).not.toEqual(DEMO_TOTP_KEY)
+  })
+})
+
 describe('SESSION_SECRET: one secret for every node, strong, rotatable', () => {
   it('is required with PostgreSQL: each process inventing its own would break links between nodes', () => {
     expect(() => loadConfig({ DATABASE_URL: POSTGRES })).toThrow(/SESSION_SECRET: required with a PostgreSQL DATABASE_URL/)
-    expect(loadConfig({ DATABASE_URL: POSTGRES, SESSION_SECRET: TEST_SESSION_SECRET }).sessionSecrets).toEqual([TEST_SESSION_SECRET])
+    expect(loadConfig({ DATABASE_URL: POSTGRES, SESSION_SECRET: TEST_SESSION_SECRET, OFFICE_TOTP_KEY: TEST_OFFICE_TOTP_KEY }).sessionSecrets).toEqual([TEST_SESSION_SECRET])
   })
 
   it('is kept in the embedded data folder when not given, the same across restarts', () => {

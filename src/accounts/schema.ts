@@ -18,8 +18,17 @@ export const accounts = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
   },
-  // The back office's search box (issue 11): a codice fiscale or partita IVA, exactly.
-  (t) => [index('accounts_fiscal_code').on(t.fiscalCode)],
+  (t) => [
+    // The back office's search box (issue 11): a codice fiscale or partita IVA, exactly; a reference
+    // e-mail, exactly; a name by the first letters of the first name, of the surname, or of the second
+    // or third word of a compound surname (De Luca, De La Cruz): each served by its index at any size.
+    index('accounts_fiscal_code').on(t.fiscalCode),
+    index('accounts_reference_email').on(sql`lower(${t.referenceEmail})`),
+    index('accounts_first_name_prefix').using('btree', sql`lower(${t.firstName}) text_pattern_ops`),
+    index('accounts_last_name_prefix').using('btree', sql`lower(${t.lastName}) text_pattern_ops`),
+    index('accounts_last_name_word_2').using('btree', sql`lower(split_part(${t.lastName}, ' ', 2)) text_pattern_ops`).where(sql`${t.lastName} LIKE '% %'`),
+    index('accounts_last_name_word_3').using('btree', sql`lower(split_part(${t.lastName}, ' ', 3)) text_pattern_ops`).where(sql`${t.lastName} LIKE '% % %'`),
+  ],
 )
 
 export const MAILBOX_STATUSES = ['active', 'deactivated', 'ceased'] as const

@@ -185,6 +185,17 @@ export const ERROR_CODES = {
     en: 'This version of the document already exists with another text or day: an accepted version never changes, publish a new one',
   },
   iban_invalid: { status: 422, it: 'IBAN non valido', en: 'Invalid IBAN' },
+  refund_selection_empty: { status: 422, it: 'Scegli almeno un rimborso da mettere nel file', en: 'Choose at least one refund to put in the file' },
+  refund_not_by_transfer: {
+    status: 409,
+    it: 'Uno dei rimborsi scelti non è più da fare con un bonifico verso un IBAN noto',
+    en: 'One of the refunds chosen is no longer due by a transfer to a known IBAN',
+  },
+  transfer_account_missing: {
+    status: 409,
+    it: 'Manca il conto da cui partono i bonifici: configura intestatario, IBAN e BIC del fornitore',
+    en: 'The account the transfers leave from is missing: configure the provider’s beneficiary, IBAN and BIC',
+  },
   // 429: the per-IP limiter (the page says how long to wait).
   too_many_requests: { status: 429, it: 'Troppi tentativi', en: 'Too many attempts' },
 } as const satisfies Record<string, { status: ErrorStatus; it: string; en: string }>

@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { and, eq, isNull, sql } from 'drizzle-orm'
+import { and, eq, isNotNull, isNull, not, like, sql } from 'drizzle-orm'
 import { Secret, TOTP } from 'otpauth'
 import { hashToken } from '../accounts/session-policy'
 import { audit, type Actor } from '../db/audit'
 import type { Tx } from '../db/client'
+import { isSealed, openSecret, sealSecret } from '../core/secret-box'
 import type { Deps } from '../deps'
 import { closeAllOperatorSessions, lockOperator, type OperatorRow } from './queries'
 import { operatorRecoveryCodes, operators, operatorSessions } from './schema'
@@ -27,6 +28,41 @@ export function totpCode(secret: string, at: Date): string {
   return totpFor('x', secret).generate({ timestamp: at.getTime() })
 }
 
+/** The key that seals TOTP secrets at rest (OFFICE_TOTP_KEY): every use of a secret needs it. */
+function totpKey(deps: Deps): Buffer {
+  const key = deps.config.officeTotpKey
+  if (!key) throw new Error('OFFICE_TOTP_KEY: no key to seal the operators\' second-factor secrets with')
+  return key
+}
+
+/**
+ * The operator's TOTP secret in clear, or null. Stored sealed (AES-256-GCM); a plain secret an older
+ * release stored is sealed here, in the caller's transaction (the operator's row is locked).
+ */
+async function readTotpSecret(tx: Tx, key: Buffer, operator: OperatorRow): Promise<string | null> {
+  const stored = operator.totpSecret
+  if (!stored) return null
+  if (!isSealed(stored)) await tx.update(operators).set({ totpSecret: sealSecret(key, stored) }).where(eq(operators.username, operator.username))
+  return openSecret(key, stored)
+}
+
+/**
+ * Seals every TOTP secret still stored in clear (left by a release before secrets were sealed);
+ * `serve` runs it at start. Returns how many it sealed. Idempotent.
+ */
+export async function sealPlainTotpSecrets(deps: Deps): Promise<number> {
+  const key = totpKey(deps)
+  return deps.db.transaction(async (tx) => {
+    const plain = await tx
+      .select({ username: operators.username, secret: operators.totpSecret })
+      .from(operators)
+      .where(and(isNotNull(operators.totpSecret), not(like(operators.totpSecret, 'v1:%'))))
+      .for('update')
+    for (const row of plain) await tx.update(operators).set({ totpSecret: sealSecret(key, row.secret!) }).where(eq(operators.username, row.username))
+    return plain.length
+  })
+}
+
 export interface Enrolment {
   /** Base32, for typing into the app by hand. */
   secret: string
@@ -40,13 +76,14 @@ export interface Enrolment {
  * the operator is already enrolled.
  */
 export async function enrolmentFor(deps: Deps, username: string): Promise<Enrolment | null> {
+  const key = totpKey(deps)
   return deps.db.transaction(async (tx) => {
     const operator = await lockOperator(tx, username)
     if (operator.totpEnrolledAt) return null
-    let secret = operator.totpSecret
+    let secret = await readTotpSecret(tx, key, operator)
     if (!secret) {
       secret = new Secret({ size: 20 }).base32
-      await tx.update(operators).set({ totpSecret: secret }).where(eq(operators.username, operator.username))
+      await tx.update(operators).set({ totpSecret: sealSecret(key, secret) }).where(eq(operators.username, operator.username))
     }
     return { secret, uri: totpFor(operator.username, secret).toString() }
   })
@@ -81,10 +118,12 @@ export async function giveSecondFactor(deps: Deps, attempt: SecondFactorAttempt)
   const now = deps.clock.now()
   const tokenHash = hashToken(attempt.sessionToken)
   const typed = attempt.code.replace(/[\s-]/g, '').toLowerCase()
+  const key = totpKey(deps)
   return deps.db.transaction(async (tx) => {
     const operator = await lockOperator(tx, attempt.username)
     const { username } = operator
-    const step = operator.totpSecret && /^\d{6}$/.test(typed) ? acceptedStep(operator, typed, now) : null
+    const secret = await readTotpSecret(tx, key, operator)
+    const step = secret && /^\d{6}$/.test(typed) ? acceptedStep(operator, secret, typed, now) : null
     if (step !== null) {
       await tx.update(operators).set({ totpLastStep: step, ...(operator.totpEnrolledAt ? {} : { totpEnrolledAt: now }) }).where(eq(operators.username, username))
       await markGiven(tx, tokenHash, now)
@@ -138,8 +177,8 @@ export async function resetSecondFactor(deps: Deps, input: { username: string; a
 }
 
 /** The time step the code belongs to, if it is right and newer than the last one taken; else null. */
-function acceptedStep(operator: OperatorRow, code: string, now: Date): number | null {
-  const delta = totpFor(operator.username, operator.totpSecret!).validate({ token: code, timestamp: now.getTime(), window: WINDOW_STEPS })
+function acceptedStep(operator: OperatorRow, secret: string, code: string, now: Date): number | null {
+  const delta = totpFor(operator.username, secret).validate({ token: code, timestamp: now.getTime(), window: WINDOW_STEPS })
   if (delta === null) return null
   const step = Math.floor(now.getTime() / 1000 / PERIOD_SECONDS) + delta
   return operator.totpLastStep !== null && step <= operator.totpLastStep ? null : step

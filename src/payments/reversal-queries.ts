@@ -39,18 +39,24 @@ export async function lockPayment(tx: Tx, paymentId: number): Promise<PaymentRow
 
 /**
  * Locks, without waiting, what reversing `payment` locks: its order's mailbox, the order, the
- * payment (in that order). False when another transaction holds one of them: a caller that holds
- * other rows must not wait (it could wait for a transaction that waits for it).
+ * payment (in that order), and for a held payment an operator assigned, the order and payment its
+ * assignment registered instead. False when another transaction holds one of them: a caller that
+ * holds other rows must not wait (it could wait for a transaction that waits for it).
  */
-export async function tryLockForReversal(tx: Tx, payment: Pick<PaymentRow, 'id' | 'orderId'>): Promise<boolean> {
+export async function tryLockForReversal(tx: Tx, payment: Pick<PaymentRow, 'id' | 'orderId' | 'resolvedPaymentId' | 'resolution'>): Promise<boolean> {
+  const assigned = payment.resolution === 'assigned' ? payment.resolvedPaymentId : null
   const [row] = await queryRows<{ locked: boolean }>(
     tx,
-    sql`WITH mailbox AS (
-          SELECT m.id FROM mailboxes m WHERE m.id = (SELECT o.mailbox_id FROM orders o WHERE o.id = ${payment.orderId}) FOR UPDATE SKIP LOCKED
+    sql`WITH target AS (
+          SELECT coalesce((SELECT r.order_id FROM payments r WHERE r.id = ${assigned}::bigint), ${payment.orderId}::text) AS order_id
         ),
-        "order" AS (SELECT o.id FROM orders o WHERE o.id = ${payment.orderId} AND EXISTS (SELECT 1 FROM mailbox) FOR UPDATE SKIP LOCKED),
-        payment AS (SELECT p.id FROM payments p WHERE p.id = ${payment.id} FOR UPDATE SKIP LOCKED)
-        SELECT (${payment.orderId}::text IS NULL OR EXISTS (SELECT 1 FROM "order")) AND EXISTS (SELECT 1 FROM payment) AS locked`,
+        mailbox AS (
+          SELECT m.id FROM mailboxes m WHERE m.id = (SELECT o.mailbox_id FROM orders o WHERE o.id = (SELECT order_id FROM target)) FOR UPDATE SKIP LOCKED
+        ),
+        "order" AS (SELECT o.id FROM orders o WHERE o.id = (SELECT order_id FROM target) AND EXISTS (SELECT 1 FROM mailbox) FOR UPDATE SKIP LOCKED),
+        payment AS (SELECT p.id FROM payments p WHERE p.id IN (${payment.id}::bigint, ${assigned}::bigint) FOR UPDATE SKIP LOCKED)
+        SELECT ((SELECT order_id FROM target) IS NULL OR EXISTS (SELECT 1 FROM "order"))
+               AND (SELECT count(*) FROM payment) = ${assigned === null ? 1 : 2}::int AS locked`,
   )
   return row.locked
 }

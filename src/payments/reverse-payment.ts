@@ -68,7 +68,7 @@ export async function reversePaymentInTransaction(
   const earlier = await queries.findReversal(tx, input.method, reversalReference)
   if (earlier) return replay(tx, earlier)
 
-  const found = await payments.findPaymentByReference(tx, input.method, reference)
+  const found = await reversedPayment(tx, await payments.findPaymentByReference(tx, input.method, reference))
   const base = {
     method: input.method,
     reference: reversalReference,
@@ -85,19 +85,24 @@ export async function reversePaymentInTransaction(
     return { outcome: 'unmatched', reason, reversalId, paymentId: null, orderId: null, expiresOn: null, replayed: false }
   }
 
-  // Lock order: mailbox, then order (as registerPayment), then the payment itself.
-  const order = found.orderId ? await renewals.findOrder(tx, found.orderId) : undefined
+  // A held payment an operator assigned paid its order through the payment its resolution
+  // registered (issue 11): the reversal undoes that one, as it would the payment itself.
+  const assigned = found.resolution === 'assigned' && found.resolvedPaymentId !== null ? await payments.findPayment(tx, found.resolvedPaymentId) : undefined
+  const orderId = assigned ? assigned.orderId : found.orderId
+  // Lock order: mailbox, then order (as registerPayment), then the payment itself (and the one its resolution registered).
+  const order = orderId ? await renewals.findOrder(tx, orderId) : undefined
   const mailbox = order ? (await renewals.lockMailbox(tx, order.mailboxId))! : undefined
   const lockedOrder = order ? (await renewals.lockOrder(tx, order.id))! : undefined
   const payment = (await queries.lockPayment(tx, found.id))!
+  const registered = assigned ? (await queries.lockPayment(tx, assigned.id))! : undefined
   const prior = await queries.findReversalOfPayment(tx, payment.id)
   if (prior) return replay(tx, prior) // R8: a payment is reversed once
 
-  const decision = await decide(tx, payment, lockedOrder, mailbox, input.amountCents)
+  const decision = await decide(tx, payment, registered ?? payment, lockedOrder, mailbox, input.amountCents)
   const reversalId = await queries.insertReversalOnce(tx, {
     ...base,
     paymentId: payment.id,
-    orderId: payment.orderId,
+    orderId,
     outcome: decision.outcome,
     reason: decision.reason ?? null,
   })
@@ -107,18 +112,27 @@ export async function reversePaymentInTransaction(
     actor: input.actor,
     at: now,
     paymentId: payment.id,
-    ...(payment.orderId ? { orderId: payment.orderId } : {}),
+    ...(orderId ? { orderId } : {}),
     ...(mailbox ? { mailboxId: mailbox.id } : {}),
   }
-  const facts = { reference, reversalReference, amountCents: payment.amountCents, outcomeBefore: payment.outcome }
+  const facts = {
+    reference,
+    reversalReference,
+    amountCents: payment.amountCents,
+    outcomeBefore: payment.outcome,
+    ...(registered ? { assignedPaymentId: registered.id } : {}),
+  }
   let expiresOn = mailbox?.expiresOn ?? null
   switch (decision.outcome) {
     case 'unpaid': {
       // R4 undone: the order is payable again and E is what it was before this payment
       // R11: the invoice of the money given back is cancelled by a credit note (TD04), numbered now
-      const creditNote = await issueCreditNote(tx, payment.id, { issuedOn: businessDate(now), now })
+      const paying = registered ?? payment
+      const creditNote = await issueCreditNote(tx, paying.id, { issuedOn: businessDate(now), now })
       if (creditNote) await audit(tx, { ...log, action: 'invoice.credit_note_issued', data: { invoiceId: creditNote.id, number: invoiceNumber(creditNote.year, creditNote.number, creditNote.series) } })
-      await queries.markPaymentReversed(tx, payment.id, { outcome: 'held' })
+      await queries.markPaymentReversed(tx, paying.id, { outcome: 'held' })
+      // the assigned payment: its refund due (an overpayment's difference) went back with the rest
+      if (registered) await queries.markPaymentReversed(tx, payment.id, { outcome: payment.outcome })
       await queries.reopenOrder(tx, lockedOrder!.id)
       await accounts.renewMailbox(tx, mailbox!.id, { expiresOn: decision.restoreExpiry!, reactivate: false, now })
       await audit(tx, { ...log, action: 'payment.reversed', reason: 'unpaid', data: facts })
@@ -142,7 +156,7 @@ export async function reversePaymentInTransaction(
     ...(decision.reason ? { reason: decision.reason } : {}),
     reversalId,
     paymentId: payment.id,
-    orderId: payment.orderId,
+    orderId,
     expiresOn,
     replayed: false,
   }
@@ -197,16 +211,21 @@ interface Decision {
   restoreExpiry?: CalendarDate
 }
 
+/**
+ * `payment` is the one the bank or gateway took back; `paying` the one that paid its order: itself,
+ * or for a held payment an operator assigned, the payment the assignment registered.
+ */
 async function decide(
   tx: Tx,
   payment: Awaited<ReturnType<typeof queries.lockPayment>> & object,
+  paying: Awaited<ReturnType<typeof queries.lockPayment>> & object,
   order: renewals.OrderRow | undefined,
   mailbox: renewals.MailboxRow | undefined,
   amountCents: number | undefined,
 ): Promise<Decision> {
   if (amountCents !== undefined && amountCents !== payment.amountCents) return { outcome: 'held', reason: 'amount_mismatch' }
   if (payment.refundStatus === 'refunded') return { outcome: 'held', reason: 'already_refunded' } // the money went back twice
-  if (payment.outcome !== 'paid') {
+  if (paying.outcome !== 'paid') {
     return payment.refundStatus === 'due' ? { outcome: 'refund_cancelled' } : { outcome: 'recorded' }
   }
   if (!order || !mailbox || order.status !== 'paid') return { outcome: 'held', reason: 'order_not_paid' }
@@ -216,6 +235,15 @@ async function decide(
   if (open) return { outcome: 'held', reason: 'another_open_order' } // R3: one open order per mailbox
   const restoreExpiry = (await queries.expiryBeforeRenewal(tx, order.id)) ?? order.extendedFrom ?? undefined
   return { outcome: 'unpaid', restoreExpiry }
+}
+
+/**
+ * The payment the reversal is about: the one found, or when that is the payment an operator's
+ * assignment registered (`resolution:ID`, which no bank ever quotes), the held payment it resolved.
+ */
+async function reversedPayment(tx: Tx, found: payments.PaymentRow | undefined): Promise<payments.PaymentRow | undefined> {
+  const resolves = found?.reference.match(/^resolution:(\d+)$/)
+  return resolves ? ((await payments.findPayment(tx, Number(resolves[1]))) ?? found) : found
 }
 
 async function replay(tx: Tx, stored: queries.ReversalRow): Promise<PaymentReversal> {

@@ -47,6 +47,14 @@ export const payments = pgTable(
     index('payments_end_to_end')
       .on(t.method, sql`(${t.raw} ->> 'endToEndId')`)
       .where(sql`${t.raw} ->> 'endToEndId' is not null`),
+    // the back office's search (issue 11): by the payer's IBAN (also where a refund goes back to),
+    // and by a statement entry's own reference as the bank prints it (the key adds the account)
+    index('payments_debtor_iban')
+      .on(sql`(${t.raw} ->> 'debtorIban')`)
+      .where(sql`${t.raw} ->> 'debtorIban' is not null`),
+    index('payments_entry_ref')
+      .on(sql`(${t.raw} ->> 'entryRef')`)
+      .where(sql`${t.raw} ->> 'entryRef' is not null`),
   ],
 )
 

@@ -66,6 +66,17 @@ describe.concurrent('benches run (tiny sizes)', { timeout: 180_000 }, () => {
     expect(result.ratio).toBeGreaterThan(0)
   })
 
+  it('bench/search: every kind of text the search box takes, timed and explained', async () => {
+    const result = await figures(['bench/search.ts', '--n', '2000', '--repeat', '3', '--db', server || 'pglite'])
+    expect(result.mailboxes).toBe(2000)
+    expect(result.kinds.order).toMatchObject({ takenFor: 'order', rowsMedian: 1 })
+    expect(result.kinds.fiscalCode).toMatchObject({ takenFor: 'fiscal_code', rowsMedian: 1 })
+    expect(result.kinds.paymentReference).toMatchObject({ takenFor: 'payment_reference', rowsMedian: 1 })
+    expect(result.kinds.iban).toMatchObject({ takenFor: 'iban', rowsMedian: 3 })
+    expect(result.kinds.name.takenFor).toBe('name')
+    for (const kind of Object.values<Record<string, any>>(result.kinds)) expect(kind.plan.length).toBeGreaterThan(0)
+  })
+
   it('bench/import-mailboxes: three imports of the same export', async () => {
     const run = await bench(['--import', 'tsx', 'bench/import-mailboxes.ts', '200', '--url', server || 'memory://'])
     expect(run.code, run.stderr || run.stdout).toBe(0)

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { Readable, Writable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { runCli as runCommand } from '../../src/cli/run-cli'
-import { BANK_ENV, TEST_SESSION_SECRET } from '../support/config'
+import { BANK_ENV, TEST_SESSION_SECRET, TEST_OFFICE_TOTP_KEY } from '../support/config'
 import { migratedFolder, postgresOnly } from '../support/databases'
 
 export { migratedFolder }
@@ -112,7 +112,7 @@ export function cliDatabases(): Array<['pglite' | 'postgres', () => Promise<CliD
     name,
     async () => {
       const database = await open()
-      return { env: { DATABASE_URL: database.url!, SESSION_SECRET: TEST_SESSION_SECRET, ...BANK_ENV }, close: () => database.close() }
+      return { env: { DATABASE_URL: database.url!, SESSION_SECRET: TEST_SESSION_SECRET, OFFICE_TOTP_KEY: TEST_OFFICE_TOTP_KEY, ...BANK_ENV }, close: () => database.close() }
     },
   ])
   return [['pglite', embedded], ...servers]

@@ -17,7 +17,7 @@ import { runCli, startCli } from '../cli/run-cli'
 import { camtStatement, type EntrySpec } from '../payments/offline/statement-builder'
 import { lockGate } from '../renewals/lock-gate'
 import { postgresOnly, testDatabases, type TestDatabase } from '../support/databases'
-import { TEST_SESSION_SECRET } from '../support/config'
+import { TEST_SESSION_SECRET, TEST_OFFICE_TOTP_KEY } from '../support/config'
 import { testDeps } from '../support/deps'
 import { clockOn, seedConvention, seedMailbox } from '../support/seed'
 
@@ -196,7 +196,7 @@ describe.each(postgresOnly())('%s: settling an import beside other transactions'
     // every order paid once; every tenth paid a second time (a duplicate to refund)
     const entries = [...ids].flatMap((id, i) => (i % 10 === 9 ? [pays(id, `K${i}`), pays(id, `KD${i}`)] : [pays(id, `K${i}`)]))
     const path = file(camtStatement(entries))
-    const env = { DATABASE_URL: t.url!, SESSION_SECRET: TEST_SESSION_SECRET, PEC_OPERATOR: 'anna' }
+    const env = { DATABASE_URL: t.url!, SESSION_SECRET: TEST_SESSION_SECRET, OFFICE_TOTP_KEY: TEST_OFFICE_TOTP_KEY, PEC_OPERATOR: 'anna' }
 
     const run = startCli(['statements', 'import', path, '--batch-size', '10', '--json'], env)
     // kill once some batches are committed, long before the import can finish

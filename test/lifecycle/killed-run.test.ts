@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { queryRows, sql, type Db } from '../../src/db/client'
 import { parseCalendarDate as day } from '../../src/core/calendar'
 import { insertBulkMailboxes } from '../../src/demo/bulk-mailboxes'
-import { TEST_SESSION_SECRET } from '../support/config'
+import { TEST_SESSION_SECRET, TEST_OFFICE_TOTP_KEY } from '../support/config'
 import { postgresOnly, type TestDatabase } from '../support/databases'
 import { seedConvention } from '../support/seed'
 import { runCli, startCli } from '../cli/run-cli'
@@ -33,7 +33,7 @@ describe.each(postgresOnly())('%s: a lifecycle run killed midway', (_name, open)
     const today = day('2026-06-20')
     // 3,000 mailboxes expiring from 10 days ago to 50 days ahead: deactivations and reminders.
     await insertBulkMailboxes(db, { count: 3000, today, fromDays: -10, toDays: 50 })
-    const env = { DATABASE_URL: t.url!, SESSION_SECRET: TEST_SESSION_SECRET } // PostgreSQL is production: it requires a session secret (R10)
+    const env = { DATABASE_URL: t.url!, SESSION_SECRET: TEST_SESSION_SECRET, OFFICE_TOTP_KEY: TEST_OFFICE_TOTP_KEY } // PostgreSQL is production: it requires a session secret (R10)
     const run = startCli(['lifecycle', 'run', '--date', today, '--batch-size', '10', '--json'], env)
     // Kill as soon as some work is committed, long before the run can finish.
     for (;;) {

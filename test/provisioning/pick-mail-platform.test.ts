@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from '../../src/config'
 import { systemClock } from '../../src/core/clock'
 import type { Db } from '../../src/db/client'
 import { pickMailPlatform } from '../../src/provisioning/pick-mail-platform'
-import { TEST_SESSION_SECRET } from '../support/config'
+import { TEST_SESSION_SECRET, TEST_OFFICE_TOTP_KEY } from '../support/config'
 
 const POSTGRES = 'postgres://postgres@127.0.0.1:5432/pec'
 const PLATFORM_SECRET = '9b2e4c6a8d0f1e3a5c7b9d2f4a6c8e0b1d3f5a7c9e2b4d6f8a0c1e3b5d7f9a2c'
@@ -29,7 +29,7 @@ describe('MAIL_PLATFORM: which adapter the mailboxes’ commands go to (issue 13
   })
 
   it('sql on PostgreSQL only', () => {
-    expect(pick({ DATABASE_URL: POSTGRES, SESSION_SECRET: TEST_SESSION_SECRET, MAIL_PLATFORM: 'sql' }).platform?.name).toBe('sql')
+    expect(pick({ DATABASE_URL: POSTGRES, SESSION_SECRET: TEST_SESSION_SECRET, OFFICE_TOTP_KEY: TEST_OFFICE_TOTP_KEY, MAIL_PLATFORM: 'sql' }).platform?.name).toBe('sql')
     expect(() => loadConfig({ DATABASE_URL: 'memory://', MAIL_PLATFORM: 'sql' })).toThrow(/MAIL_PLATFORM=sql: needs a PostgreSQL DATABASE_URL/)
   })
 

@@ -5,6 +5,8 @@
 
 /** 32 random bytes in hex: passes the strength check loadConfig makes of SESSION_SECRET. */
 export const TEST_SESSION_SECRET = '9c4e1f7a2b8d05e6c3a9f1b74d2e8c60a5b3f9d1e7c2a4b6f0d8e3c5a7b9f1e2'
+/** OFFICE_TOTP_KEY for tests on PostgreSQL, where loadConfig requires it. */
+export const TEST_OFFICE_TOTP_KEY = '5f1c8e2a9d4b7f3e6a0c1d8b2e9f4a7c3b6d0e5f8a1c4b7e2d9f6a3c0b5e8d1f'
 /** A second one, for rotation tests. */
 export const OTHER_SESSION_SECRET = '1b7e3d9a5c2f8e4b6a0d9c3e7f1a5b8d2c6e0f4a9b3d7e1c5a8f2b6d0e4c9a3f'
 

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { eq } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -5,6 +8,7 @@ import { accounts } from '../../src/accounts/schema'
 import { loadConfig } from '../../src/config'
 import type { ManualClock } from '../../src/core/clock'
 import { formatOrderId, type OrderId } from '../../src/core/order-id'
+import { importStatement } from '../../src/flows/imports/import-statement'
 import { addOperator } from '../../src/operators/add-operator'
 import { placeOrder } from '../../src/renewals/place-order'
 import { buildServices } from '../../src/services'
@@ -14,8 +18,10 @@ import { testDatabases, type TestDatabase } from '../support/databases'
 import { signInAsOperator } from '../support/office'
 import { clockOn, seedConvention, seedMailbox } from '../support/seed'
 import { WebClient } from '../support/web-client'
+import { camtStatement } from '../payments/offline/statement-builder'
 
 const PASSWORD = 'operatore-di-prova-1'
+const PAYER_IBAN = 'IT98Z1234512345123456789012'
 
 describe.each(testDatabases())('%s: the back office’s search box', (_name, open) => {
   let t: TestDatabase
@@ -36,7 +42,16 @@ describe.each(testDatabases())('%s: the back office’s search box', (_name, ope
     await seedMailbox(db, { expiresOn: '2026-08-01', address: 'marco.neri@pec.example.it', accountId: 'FNOM000102' })
     await db.update(accounts).set({ firstName: 'Giulia', lastName: 'Verdi', fiscalCode: 'VRDGLI80A41H501Z', referenceEmail: 'Giulia@Example.it' }).where(eq(accounts.id, 'FNOM000101'))
     await db.update(accounts).set({ firstName: 'Marco', lastName: 'De Neri', fiscalCode: '01234567890' }).where(eq(accounts.id, 'FNOM000102'))
+    await seedMailbox(db, { expiresOn: '2026-09-01', address: 'ana.cruz@pec.example.it', accountId: 'FNOM000103' })
+    await db.update(accounts).set({ firstName: 'Ana María', lastName: 'De La Cruz' }).where(eq(accounts.id, 'FNOM000103'))
     const order = await placeOrder(services.deps, { mailboxAddress: 'marco.neri@pec.example.it', years: 1, method: 'bonifico', actor: 'holder:x' })
+    // a transfer from Marco's IBAN for his order, and one of 10,00 € with no order ID from the same IBAN
+    const statement = join(mkdtempSync(join(tmpdir(), 'search-')), 'estratto.xml')
+    writeFileSync(statement, camtStatement([
+      { amountCents: 1220, acctSvcrRef: 'BANK-7781', endToEndId: 'E2E-NERI-1', remittance: [`ordine ${order.orderId}`], debtorName: 'Marco De Neri', debtorIban: PAYER_IBAN },
+      { amountCents: 1000, acctSvcrRef: 'BANK-7782', remittance: ['quota'], debtorName: 'Marco De Neri', debtorIban: PAYER_IBAN },
+    ]))
+    await importStatement(services.deps, statement, { actor: 'operator:setup' })
     await addOperator(services.deps, { username: 'sara', password: PASSWORD, role: 'read-only', actor: 'operator:setup' })
     app = await buildServer(services)
     const client = new WebClient(app)
@@ -65,6 +80,32 @@ describe.each(testDatabases())('%s: the back office’s search box', (_name, ope
     const byTypo = await found(client, typo)
     expect(byTypo.addresses).toEqual(['marco.neri@pec.example.it'])
     expect(byTypo.body).toContain(orderId)
+  })
+
+  it('finds payments by their reference (the bank\'s, or the payer\'s end-to-end ID) and by the payer\'s IBAN, as typed on paper', async () => {
+    const { client, orderId } = await setup()
+    const byReference = await found(client, 'BANK-7781')
+    expect(byReference.addresses).toEqual(['BANK-7781'])
+    expect(byReference.body).toContain('Trovati 1 pagamenti per riferimento del pagamento.')
+    expect(byReference.body).toContain(formatOrderId(orderId))
+    expect(byReference.body).toContain('marco.neri@pec.example.it')
+    expect(byReference.body).toContain('registrato')
+    expect((await found(client, 'E2E-NERI-1')).addresses).toEqual(['BANK-7781'])
+    const byIban = await found(client, 'it98 z123 4512 3451 2345 6789 012')
+    expect(byIban.addresses.sort()).toEqual(['BANK-7781', 'BANK-7782'])
+    expect(byIban.body).toContain('Trovati 2 pagamenti per IBAN di chi ha pagato.')
+    expect(byIban.body).toContain('senza ordine')
+    expect((await found(client, 'BANK-0000')).body).toContain('Nessuna casella trovata per «BANK-0000».')
+  })
+
+  it('finds a holder by the start of the first name, of the surname, or of any word of a compound surname', async () => {
+    const { client } = await setup()
+    expect((await found(client, 'ana')).addresses).toEqual(['ana.cruz@pec.example.it'])
+    expect((await found(client, 'la')).addresses).toEqual(['ana.cruz@pec.example.it'])
+    expect((await found(client, 'cru an')).addresses).toEqual(['ana.cruz@pec.example.it'])
+    expect((await found(client, 'de')).addresses).toEqual(['ana.cruz@pec.example.it', 'marco.neri@pec.example.it'])
+    expect((await found(client, 'de neri')).addresses).toEqual(['marco.neri@pec.example.it'])
+    expect((await found(client, 'maría')).addresses).toEqual([]) // the second word of a first name is not a start
   })
 
   it('says when nothing is found, refuses one character, and treats % and _ as letters', async () => {

@@ -6,7 +6,8 @@ import type { ManualClock } from '../../src/core/clock'
 import { auditLog } from '../../src/db/schema'
 import { addOperator } from '../../src/operators/add-operator'
 import { operatorRecoveryCodes, operators, operatorSessions } from '../../src/operators/schema'
-import { MAX_SECOND_FACTOR_FAILURES, resetSecondFactor, totpCode } from '../../src/operators/second-factor'
+import { MAX_SECOND_FACTOR_FAILURES, resetSecondFactor, sealPlainTotpSecrets, totpCode } from '../../src/operators/second-factor'
+import { openSecret } from '../../src/core/secret-box'
 import { setOperatorRole } from '../../src/operators/set-operator-role'
 import { buildServices } from '../../src/services'
 import { buildServer } from '../../src/web/server'
@@ -57,6 +58,11 @@ describe.each(testDatabases())('%s: the operators’ second factor (TOTP)', (_na
     expect(enrol.body).toMatch(/<img src="data:image\/png;base64,[^"]+" width="220" height="220" alt="Codice QR da inquadrare con l’app di autenticazione">/)
     const key = enrolmentKey(enrol.body)
     expect((await client.get('/ufficio/secondo-fattore')).body).toContain(key.slice(0, 4)) // the same secret until confirmed
+    // the secret is kept sealed (AES-256-GCM under OFFICE_TOTP_KEY): the column never holds it, in any encoding
+    const column = (await operator()).totpSecret!
+    expect(column).toMatch(/^v1:/)
+    for (const form of [key, key.toLowerCase(), Buffer.from(key).toString('base64'), Buffer.from(key).toString('hex')]) expect(column).not.toContain(form)
+    expect(openSecret(services.config.officeTotpKey, column)).toBe(key)
     expect((await operator()).totpEnrolledAt).toBeNull()
 
     const wrong = await client.post('/ufficio/secondo-fattore', { code: '000000', next: '/ufficio/estratti' }, enrol.body)
@@ -144,6 +150,37 @@ describe.each(testDatabases())('%s: the operators’ second factor (TOTP)', (_na
     expect((await client.get('/ufficio')).statusCode).toBe(303)
     await passwordOnly(client, '/ufficio')
     expect((await client.get('/ufficio/secondo-fattore')).body).toContain('Configura il secondo fattore')
+  })
+
+  it('seals a secret an older release stored in clear: at serve start (sealPlainTotpSecrets) and when the operator signs in', async () => {
+    await setup()
+    await addOperator(services.deps, { username: 'carlo', displayName: 'Carlo', password: PASSWORD, role: 'admin', actor: 'operator:setup' })
+    const plain = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP'
+    const enrolled = { totpSecret: plain, totpEnrolledAt: clock.now() }
+    await t.database.db.update(operators).set(enrolled).where(eq(operators.username, 'bea'))
+    await t.database.db.update(operators).set(enrolled).where(eq(operators.username, 'carlo'))
+    const column = async (username: string) => (await t.database.db.select().from(operators).where(eq(operators.username, username)))[0].totpSecret!
+
+    // bea signs in before any sweep: her code is checked against the plain secret, which is sealed in the same transaction
+    const client = new WebClient(app)
+    await passwordOnly(client, '/ufficio')
+    const form = await client.get('/ufficio/secondo-fattore')
+    clock.advanceMs(30_000)
+    expect((await client.post('/ufficio/secondo-fattore', { code: totpCode(plain, clock.now()) }, form.body)).statusCode).toBe(303)
+    expect(await column('bea')).toMatch(/^v1:/)
+    expect(await column('bea')).not.toContain(plain)
+    expect(await column('carlo')).toBe(plain)
+
+    expect(await sealPlainTotpSecrets(services.deps)).toBe(1)
+    expect(await sealPlainTotpSecrets(services.deps)).toBe(0)
+    expect(await column('carlo')).not.toContain(plain)
+    expect(openSecret(services.config.officeTotpKey, await column('carlo'))).toBe(plain)
+    // the sealed secret still signs carlo in
+    const other = new WebClient(app)
+    const page = await other.get('/ufficio/accedi')
+    await other.post('/ufficio/accedi', { username: 'carlo', password: PASSWORD, next: '/ufficio' }, page.body)
+    const second = await other.get('/ufficio/secondo-fattore')
+    expect((await other.post('/ufficio/secondo-fattore', { code: totpCode(plain, clock.now()) }, second.body)).statusCode).toBe(303)
   })
 
   it('refuses a code posted without its CSRF token, and a visitor with no session', async () => {

@@ -11,7 +11,7 @@ import { renderMail } from '../../src/notifications/render-mail'
 import { placeOrder } from '../../src/renewals/place-order'
 import { buildServices, type Services } from '../../src/services'
 import { buildServer } from '../../src/web/server'
-import { BANK_ENV, DEMO_ENV, OTHER_SESSION_SECRET, TEST_SESSION_SECRET } from '../support/config'
+import { BANK_ENV, DEMO_ENV, OTHER_SESSION_SECRET, TEST_SESSION_SECRET, TEST_OFFICE_TOTP_KEY } from '../support/config'
 import { testDatabases, type TestDatabase } from '../support/databases'
 import { clockOn, seedConvention, seedMailbox } from '../support/seed'
 import { WebClient } from '../support/web-client'
@@ -22,7 +22,7 @@ const PASSWORD = 'the-holders-own-password'
 /** Every configuration that is not the demo: the mail viewer must not exist in any of them. */
 const NOT_DEMO: Array<[string, Record<string, string>]> = [
   ['the embedded default', {}],
-  ['PostgreSQL', { DATABASE_URL: 'postgres://pec@127.0.0.1:5432/pec', SESSION_SECRET: TEST_SESSION_SECRET }],
+  ['PostgreSQL', { DATABASE_URL: 'postgres://pec@127.0.0.1:5432/pec', SESSION_SECRET: TEST_SESSION_SECRET, OFFICE_TOTP_KEY: TEST_OFFICE_TOTP_KEY }],
   ['an https public address', { PUBLIC_URL: 'https://rinnovi.example.it' }],
   ['real gateway keys', { STRIPE_SECRET_KEY: 'sk_live_abc', STRIPE_WEBHOOK_SECRET: 'whsec_abc' }],
   ['explicit production', { PEC_MODE: 'production', ...BANK_ENV }],

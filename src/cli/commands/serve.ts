@@ -24,10 +24,11 @@ export const serveCommands: CommandGroup = (program, cli) => {
 /** Starts the web server and/or the jobs, says what runs and what is not offered, and stops them when io.stopSignal() fires. */
 async function runUntilStopped(cli: Cli, run: { jobs: boolean; http: boolean }): Promise<void> {
   const { t, io } = cli
-  const [{ buildServices }, { buildServer }, { createLogger, jobLog }] = await Promise.all([
+  const [{ buildServices }, { buildServer }, { createLogger, jobLog }, { sealPlainTotpSecrets }] = await Promise.all([
     import('../../services'),
     run.http ? import('../../web/server') : Promise.resolve({ buildServer: undefined }),
     import('../../logging'),
+    import('../../operators/second-factor'),
   ])
   const stop = io.stopSignal()
   await withDeps(cli, async (_deps, config, database) => {
@@ -37,6 +38,8 @@ async function runUntilStopped(cli: Cli, run: { jobs: boolean; http: boolean }):
     const say = (line: string) => logger.info(line)
     const warn = (line: string) => logger.warn(line)
     const services = buildServices(config, database, systemClock)
+    // TOTP secrets an older release stored in clear are sealed before any operator signs in.
+    if (run.http) await sealPlainTotpSecrets(services.deps)
     const running = run.jobs ? services.startJobs(jobLog(logger)) : undefined
     const server = buildServer ? await buildServer(services, { logger }) : undefined
     try {

@@ -29,6 +29,8 @@ export interface PaymentFacts {
   /** The order an operator would most likely assign it to: its own (held), or the probable typo's candidate. */
   candidateOrderId: string | null
   payer: string | null
+  /** The payer's IBAN when the bank gave it (camt.053 DbtrAcct): where a refund by transfer goes. */
+  payerIban: string | null
   /** The account the money came in on (statements: our IBAN; slips: the postal account). */
   account: string | null
   /** The payment reason (causale) as the payer wrote it. */
@@ -118,6 +120,14 @@ export async function listRefundsDue(db: Executor, limit = 10_000): Promise<Refu
   return rows.map(toRefundDue)
 }
 
+/** The refunds due among `paymentIds` (those no longer due are left out). */
+export async function listRefundsDueAmong(db: Executor, paymentIds: readonly number[]): Promise<RefundDue[]> {
+  if (paymentIds.length === 0) return []
+  const ids = sql.join(paymentIds.map((id) => sql`${id}::bigint`), sql`, `)
+  const rows = await queryRows<FactsRow>(db, factsSql(sql`p.refund_status = 'due' AND p.id IN (${ids})`, paymentIds.length))
+  return rows.map(toRefundDue)
+}
+
 export function toRefundDue(row: FactsRow): RefundDue {
   const facts = toFacts(row)
   const refundReason = row.resolution === 'not_ours' ? 'not_ours' : row.resolution === 'assigned' ? 'overpaid' : (row.reason ?? row.outcome)
@@ -142,6 +152,7 @@ function toFacts(row: FactsRow): PaymentFacts {
     orderTotalCents: row.orderTotalCents,
     candidateOrderId: candidate && formatOrderId(candidate as OrderId),
     payer: text(raw.debtorName) ?? text(raw.payerName) ?? null,
+    payerIban: text(raw.debtorIban) ?? null,
     account: text(raw.account) ?? text(poste?.postalAccount) ?? null,
     causale: text(raw.remittanceText) ?? text(poste?.causale) ?? text(poste?.codiceCliente) ?? row.orderRef.replace(/^\?/, ''),
     paidOn: (text(raw.bookingDate) ?? text(raw.valueDate) ?? text(poste?.paidOn) ?? null) as CalendarDate | null,

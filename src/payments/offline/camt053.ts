@@ -70,6 +70,7 @@ const TRANSACTION_FIELDS = fieldTree('transaction', [
   ['Refs/EndToEndId', 35],
   ['RltdPties/Dbtr/Nm', 140],
   ['RltdPties/Dbtr/Pty/Nm', 140],
+  ['RltdPties/DbtrAcct/Id/IBAN', 34],
   ['RmtInf/Ustrd', 140],
   ['RmtInf/Strd/CdtrRefInf/Ref', 35],
   ['AddtlTxInf', 500],
@@ -146,6 +147,7 @@ interface TxFacts {
   structuredRefs: string[]
   additionalInfo: string | null
   debtorName: string | null
+  debtorIban: string | null
 }
 
 interface EntryFacts {
@@ -165,7 +167,7 @@ interface EntryFacts {
 }
 
 function newTx(): TxFacts {
-  return { amountCents: null, currency: null, creditDebit: null, acctSvcrRef: null, endToEndId: null, ustrd: [], structuredRefs: [], additionalInfo: null, debtorName: null }
+  return { amountCents: null, currency: null, creditDebit: null, acctSvcrRef: null, endToEndId: null, ustrd: [], structuredRefs: [], additionalInfo: null, debtorName: null, debtorIban: null }
 }
 
 // A statement repeats a handful of dates; checking each one once keeps the calendar out of the loop.
@@ -441,6 +443,9 @@ export async function* parseCamt053(source: AsyncIterable<Uint8Array | string> |
       case 'RltdPties/Dbtr/Pty/Nm': // .08
         t.debtorName = trimmed(value) || null
         break
+      case 'RltdPties/DbtrAcct/Id/IBAN': // the payer's account: where a refund goes back to
+        t.debtorIban = value.replace(/\s/g, '').toUpperCase() || null
+        break
       case 'RmtInf/Ustrd':
         if (t.ustrd.length === MAX_REMITTANCE_PARTS) tooMany('Ustrd')
         if (value.trim()) t.ustrd.push(trimmed(value))
@@ -498,6 +503,7 @@ export async function* parseCamt053(source: AsyncIterable<Uint8Array | string> |
       reversal: e.reversal,
       remittanceText: t ? remittance(t.ustrd, t.structuredRefs, t.additionalInfo, e.additionalInfo) : (e.additionalInfo ?? ''),
       debtorName: t?.debtorName ?? undefined,
+      debtorIban: t?.debtorIban ?? undefined,
       bankRef,
       endToEndId: t?.endToEndId ?? undefined,
     }
@@ -518,6 +524,7 @@ export async function* parseCamt053(source: AsyncIterable<Uint8Array | string> |
       reversal: e.reversal,
       remittanceText: remittance(t.ustrd, t.structuredRefs, t.additionalInfo, null),
       debtorName: t.debtorName ?? undefined,
+      debtorIban: t.debtorIban ?? undefined,
       bankRef,
       endToEndId: t.endToEndId ?? undefined,
     }

@@ -139,6 +139,7 @@ export async function* parseCbiRh(source: AsyncIterable<Uint8Array | string> | I
       reversal: false, // a CBI storno is an ordinary movement of the opposite sign
       remittanceText: [...m.remittance, description, ...m.extra].filter(Boolean).join(' '),
       debtorName: m.debtorName || undefined, // one shape for every entry: absent is undefined
+      debtorIban: undefined, // an RH movement does not carry the payer's account
       bankRef,
       endToEndId: m.endToEndId || undefined,
     }

@@ -55,6 +55,7 @@ export function stageStatementEntry(entry: StatementEntry, occurrences: Map<stri
       remittanceText: entry.remittanceText,
       // one shape for every entry; what is undefined is left out of the stored JSON
       debtorName: entry.debtorName || undefined,
+      debtorIban: entry.debtorIban || undefined,
       endToEndId: entry.endToEndId || undefined,
       typoCandidate: reference.kind === 'typo' ? reference.candidate : undefined,
       quoted: reference.kind === 'typo' ? reference.quoted : undefined,

@@ -23,6 +23,8 @@ export interface StatementEntry {
   /** Every piece of free or structured remittance information, joined with spaces. */
   remittanceText: string
   debtorName?: string
+  /** The payer's IBAN (camt.053 RltdPties/DbtrAcct), compact and upper case, when the bank gives it. */
+  debtorIban?: string
   /** The account servicer's unique reference (AcctSvcrRef, NtryRef, CBI riferimento banca); null when none. */
   bankRef: string | null
   /** The payer's end-to-end reference, when given (never "NOTPROVIDED"). */
@@ -69,6 +71,7 @@ export const ENTRY_TEXT_LIMITS = {
   account: 34,
   remittanceText: 5_000,
   debtorName: 140,
+  debtorIban: 34,
   bankRef: 35,
   endToEndId: 104, // a CBI ID1 record's text; camt.053's EndToEndId is Max35Text
 } as const

@@ -10,6 +10,7 @@ import { findPaymentFacts, listHeldPayments, listRefundsDue, type PaymentFacts, 
 import { addPaymentNote, markNotOurs } from '../../payments/held/resolve-held'
 import { findPayment } from '../../payments/queries'
 import { refundPayment } from '../../payments/refund-payment'
+import { makeRefundTransferFile } from '../../payments/held/refund-transfer-file'
 import { findOrder } from '../../renewals/queries'
 import type { PaymentMethod } from '../../renewals/schema'
 import type { Services } from '../../services'
@@ -175,11 +176,14 @@ export async function moneyRoutes(app: FastifyInstance, services: Services): Pro
 
   async function refundsPage(request: FastifyRequest, reply: FastifyReply, view: { errors?: FieldError[]; failedId?: number; form?: Record<string, string> } = {}, status = 200) {
     const due = await listRefundsDue(deps.db)
+    const rows = due.map((r) => refundRow(r, request.lang))
     return reply.page(
       'admin/refunds.eta',
       {
         title: request.t('refunds.title'),
-        rows: due.map((r) => refundRow(r, request.lang)),
+        rows,
+        transferable: rows.filter((r) => r.byTransfer),
+        transferAccount: services.config.paymentInstructions ?? null,
         today: today(),
         errors: view.errors ?? [],
         failedId: view.failedId ?? null,
@@ -191,6 +195,37 @@ export async function moneyRoutes(app: FastifyInstance, services: Services): Pro
   }
 
   app.get<{ Querystring: { fatto?: string } }>(MONEY_PATHS.refunds, { preHandler: billingGuard, schema: { querystring: doneQuery } }, async (request, reply) => refundsPage(request, reply))
+
+  // Issue 11: the SEPA credit-transfer file (pain.001.001.09) of the bank refunds chosen; nothing is refunded by it
+  app.post<{ Body: Record<string, unknown> }>(
+    `${MONEY_PATHS.refunds}/bonifici-sepa`,
+    {
+      preHandler: billingGuard,
+      schema: { body: formBody({ refund: { anyOf: [textOf(20), { type: 'array', items: textOf(20), maxItems: 10_000 }] }, executionDate: textOf(32) }) },
+    },
+    async (request, reply) => {
+      const chosen = ([] as unknown[]).concat(request.body?.refund ?? []).map((v) => Number(v)).filter((id) => Number.isSafeInteger(id) && id > 0)
+      const executionDate = text(request.body?.executionDate).trim()
+      const instructions = services.config.paymentInstructions
+      try {
+        if (!isCalendarDate(executionDate)) throw new DomainError('invalid_input', 'executionDate')
+        const file = await makeRefundTransferFile(deps, {
+          paymentIds: chosen,
+          executionDate,
+          debtor: instructions ? { name: instructions.beneficiary, iban: instructions.iban.replace(/\s/g, ''), bic: instructions.bic } : null,
+          actor: operatorActor(request),
+        })
+        return reply
+          .header('content-type', 'application/xml; charset=utf-8')
+          .header('content-disposition', `attachment; filename="${file.fileName}"`)
+          .send(file.xml)
+      } catch (error) {
+        if (!(error instanceof DomainError) || !['refund_selection_empty', 'refund_not_by_transfer', 'transfer_account_missing', 'invalid_input'].includes(error.code)) throw error
+        const message = errorMessage(error.code, request.lang)
+        return refundsPage(request, reply, { errors: [{ field: 'sepa-refunds', message }] }, error.code === 'invalid_input' || error.code === 'refund_selection_empty' ? 422 : 409)
+      }
+    },
+  )
 
   app.post<{ Params: { id: number }; Body: Record<string, unknown> }>(
     `${MONEY_PATHS.refunds}/:id`,
@@ -289,7 +324,16 @@ function heldRow(h: PaymentFacts, lang: Lang) {
 }
 
 function refundRow(r: RefundDue, lang: Lang) {
-  return { ...heldRow(r, lang), refund: formatEuro(r.refundCents, lang), why: describeReason(r.refundReason, lang), gateway: r.gateway, holderOrderId: r.holderOrderId && formatOrderId(r.holderOrderId as OrderId) }
+  return {
+    ...heldRow(r, lang),
+    refund: formatEuro(r.refundCents, lang),
+    why: describeReason(r.refundReason, lang),
+    gateway: r.gateway,
+    holderOrderId: r.holderOrderId && formatOrderId(r.holderOrderId as OrderId),
+    payerIban: r.payerIban,
+    // what the SEPA file can carry: a bank refund to the IBAN the payer's bank gave
+    byTransfer: r.gateway === null && r.payerIban !== null,
+  }
 }
 
 /** The confirmation a redirect after an action carries (?fatto=…), in words; null when none. */

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
-import { formatDate, type CalendarDate } from '../../core/calendar'
-import { findInOffice, MAX_RESULTS } from '../../flows/find-in-office'
+import { businessDate, formatDate, type CalendarDate } from '../../core/calendar'
+import { formatEuro, type Cents } from '../../core/money'
+import { findInOffice, MAX_RESULTS, type FoundPayment } from '../../flows/find-in-office'
 import type { Services } from '../../services'
 import { text } from '../frame'
 import { accountPath, mailboxPath, orderPath } from './look-routes'
@@ -21,6 +22,13 @@ export async function searchRoutes(app: FastifyInstance, services: Services): Pr
       accountHref: accountPath(r.accountId),
       orderHref: r.orderId ? orderPath(r.orderId) : null,
     }))
+    const paymentRows = (found?.payments ?? []).map((p) => ({
+      ...p,
+      amount: formatEuro(p.amountCents as Cents, request.lang),
+      method: request.t(`method.${p.method}`),
+      receivedOn: formatDate(businessDate(new Date(p.receivedAt), deps.config.businessTimeZone), request.lang),
+      state: request.t(`search.paymentState.${paymentState(p)}`),
+    }))
     return reply.page('admin/search.eta', {
       title: request.t('search.title'),
       q,
@@ -28,8 +36,17 @@ export async function searchRoutes(app: FastifyInstance, services: Services): Pr
       tooShort: q.trim().length > 0 && !found,
       kind: found ? request.t(`search.kind.${found.kind}`) : null,
       rows,
-      capped: rows.length === MAX_RESULTS,
+      paymentRows,
+      capped: rows.length === MAX_RESULTS || paymentRows.length === MAX_RESULTS,
       max: MAX_RESULTS,
     })
   })
+}
+
+/** Where a payment found stands, in one word for the operator: its refund, its resolution, else its outcome. */
+function paymentState(p: FoundPayment): string {
+  if (p.refundStatus === 'refunded') return 'refunded'
+  if (p.refundStatus === 'due') return 'refund_due'
+  if (p.resolution) return p.resolution
+  return p.outcome
 }

@@ -60,6 +60,17 @@ describe('camt.053 statements, versions 001.02 to 001.08', () => {
     if (v === 8) expect(entries[6]).toMatchObject({ reversal: true, creditDebit: 'DBIT' })
   })
 
+  it.each([2, 6, 8])('camt.053.001.0%i: the payer\'s IBAN (RltdPties/DbtrAcct), compact and upper case: where a refund goes back to', async (version) => {
+    const xml = camtStatement([
+      { amountCents: 1220, acctSvcrRef: 'R1', remittance: ['K7MR4DXP61'], debtorName: 'ROSSI MARIA', debtorIban: 'it60 x054 2811 1010 0000 0123 456' },
+      { amountCents: 1220, acctSvcrRef: 'R2', remittance: ['K7MR4DXP61'] },
+    ], { version })
+    expect(await collect(parseCamt053([xml]))).toMatchObject([
+      { debtorName: 'ROSSI MARIA', debtorIban: 'IT60X0542811101000000123456' },
+      { debtorIban: undefined },
+    ])
+  })
+
   it('reads the same entries whatever the chunk boundaries (multi-byte characters split included)', async () => {
     const xml = camtStatement([{ amountCents: 1220, acctSvcrRef: 'R1', remittance: ['RINNOVO PERCHÈ ÀÉ K7MR4DXP61'], debtorName: 'NICOLÒ' }], { version: 6 })
     for (const size of [1, 7, 64, 4096]) {

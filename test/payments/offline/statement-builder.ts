@@ -11,6 +11,8 @@ export interface EntrySpec {
   endToEndId?: string
   remittance?: string[]
   debtorName?: string
+  /** The payer's IBAN (RltdPties/DbtrAcct). */
+  debtorIban?: string
   /** A batch booking: one entry carrying these transactions. */
   batch?: Array<{ amountCents: number; acctSvcrRef?: string; remittance: string[]; debtorName?: string }>
 }
@@ -38,9 +40,10 @@ export const CAMT_FOOTER = `    </Stmt>
 </Document>
 `
 
-function party(version: number, name?: string): string {
-  if (!name) return ''
-  return version >= 8 ? `<RltdPties><Dbtr><Pty><Nm>${escape(name)}</Nm></Pty></Dbtr></RltdPties>` : `<RltdPties><Dbtr><Nm>${escape(name)}</Nm></Dbtr></RltdPties>`
+function party(version: number, name?: string, iban?: string): string {
+  if (!name && !iban) return ''
+  const debtor = !name ? '' : version >= 8 ? `<Dbtr><Pty><Nm>${escape(name)}</Nm></Pty></Dbtr>` : `<Dbtr><Nm>${escape(name)}</Nm></Dbtr>`
+  return `<RltdPties>${debtor}${iban ? `<DbtrAcct><Id><IBAN>${iban}</IBAN></Id></DbtrAcct>` : ''}</RltdPties>`
 }
 
 function txAmount(version: number, cents: number, ccy: string): string {
@@ -65,7 +68,7 @@ export function camtEntry(e: EntrySpec, version = 8): string {
             `<TxDtls><Refs>${t.acctSvcrRef ? `<AcctSvcrRef>${t.acctSvcrRef}</AcctSvcrRef>` : ''}<EndToEndId>NOTPROVIDED</EndToEndId></Refs>${txAmount(version, t.amountCents, ccy)}${party(version, t.debtorName)}${remittance(t.remittance)}</TxDtls>`,
         )
         .join('')
-    : `<TxDtls><Refs><EndToEndId>${escape(e.endToEndId ?? 'NOTPROVIDED')}</EndToEndId></Refs>${txAmount(version, e.amountCents, ccy)}${party(version, e.debtorName)}${remittance(e.remittance ?? [])}</TxDtls>`
+    : `<TxDtls><Refs><EndToEndId>${escape(e.endToEndId ?? 'NOTPROVIDED')}</EndToEndId></Refs>${txAmount(version, e.amountCents, ccy)}${party(version, e.debtorName, e.debtorIban)}${remittance(e.remittance ?? [])}</TxDtls>`
   return `      <Ntry>
         <Amt Ccy="${ccy}">${amount(e.amountCents)}</Amt>
         <CdtDbtInd>${e.creditDebit ?? 'CRDT'}</CdtDbtInd>
