@@ -257,7 +257,7 @@ export async function placeDraftOrder(deps: Deps, input: PlaceDraftOrderInput): 
   return placeOrder(
     deps,
     {
-      mailboxAddress: mailbox.address,
+      mailboxId: mailbox.id,
       accountId: holder.accountId,
       actor: `holder:${holder.accountId}`,
       years: draft.years!,
@@ -283,7 +283,7 @@ export async function changeOrderMethod(deps: Deps, holder: HolderSession, order
   return placeOrder(
     deps,
     {
-      mailboxAddress: mailbox.address,
+      mailboxId: mailbox.id,
       accountId: holder.accountId,
       actor: `holder:${holder.accountId}`,
       years: order.years,

@@ -44,7 +44,7 @@ describe.each(testDatabases())('%s: back-office money pages (issue 11)', (_name,
     secret = undefined
     services = buildServices(config, t.database, clock)
     const mailbox = await seedMailbox(db, { expiresOn: '2026-06-30' })
-    const order = await placeOrder(services.deps, { mailboxAddress: mailbox.address, years: 1, method: 'bonifico', actor: 'holder:x' })
+    const order = await placeOrder(services.deps, { mailboxId: mailbox.id, years: 1, method: 'bonifico', actor: 'holder:x' })
     const path = join(folder, `s-${process.pid}-${Math.random().toString(16).slice(2)}.xml`)
     writeFileSync(
       path,
@@ -172,7 +172,7 @@ describe.each(testDatabases())('%s: back-office money pages (issue 11)', (_name,
     const missing = await client.post('/ufficio/pagamenti/registra', { order: '', amount: 'dodici', method: 'bonifico', reference: '', reason: '' }, form.body)
     expect(missing.statusCode).toBe(422)
     for (const id of ['order-error', 'amount-error', 'reference-error', 'reason-error']) expect(missing.body).toContain(`id="${id}"`)
-    const second = await placeOrder(services.deps, { mailboxAddress: (await seedMailbox(db, { expiresOn: '2026-07-31' })).address, years: 1, method: 'bonifico', actor: 'holder:y' })
+    const second = await placeOrder(services.deps, { mailboxId: (await seedMailbox(db, { expiresOn: '2026-07-31' })).id, years: 1, method: 'bonifico', actor: 'holder:y' })
     const done = await client.post('/ufficio/pagamenti/registra', { order: second.orderId, amount: '12,20', method: 'bonifico', reference: 'CRO-99', reason: 'contabile inviata dal titolare' }, csrfToken(form.body) && form.body)
     expect(done.statusCode).toBe(200)
     expect(done.body).toContain('Pagamento registrato')

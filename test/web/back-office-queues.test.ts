@@ -33,10 +33,10 @@ describe.each(testDatabases())('%s: the back office’s work queues', (_name, op
     clock = clockOn('2026-06-01')
     const services = buildServices(loadConfig({ DATABASE_URL: 'memory://', PUBLIC_URL: 'https://rinnovi.example.it', SESSION_SECRET: TEST_SESSION_SECRET }), t.database, clock)
     const expiring = await seedMailbox(db, { expiresOn: '2026-06-01', address: 'scade.oggi@pec.example.it' })
-    await seedMailbox(db, { expiresOn: '2026-07-02', address: 'tra.un.mese@pec.example.it' })
-    await seedMailbox(db, { expiresOn: '2026-06-03', address: 'in.ritardo@pec.example.it' })
-    const late = await placeOrder(services.deps, { mailboxAddress: 'in.ritardo@pec.example.it', years: 1, method: 'bonifico', actor: 'holder:x' })
-    await placeOrder(services.deps, { mailboxAddress: 'tra.un.mese@pec.example.it', years: 1, method: 'bonifico', actor: 'holder:x' }) // still in time
+    const inTime = await seedMailbox(db, { expiresOn: '2026-07-02', address: 'tra.un.mese@pec.example.it' })
+    const overdue = await seedMailbox(db, { expiresOn: '2026-06-03', address: 'in.ritardo@pec.example.it' })
+    const late = await placeOrder(services.deps, { mailboxId: overdue.id, years: 1, method: 'bonifico', actor: 'holder:x' })
+    await placeOrder(services.deps, { mailboxId: inTime.id, years: 1, method: 'bonifico', actor: 'holder:x' }) // still in time
     const at = clock.now()
     await db.insert(outbox).values({ template: 'reminder', language: 'it', recipient: 'sbagliato@example.it', params: {}, status: 'failed', nextAttemptAt: at, createdAt: at, lastError: '550 5.1.1 user unknown' })
     await db.insert(provisioningCommands).values({ mailboxId: expiring.id, action: 'disable', status: 'failed', createdAt: at, attempts: 8, lastError: 'platform said no' })

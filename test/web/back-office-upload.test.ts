@@ -69,7 +69,7 @@ describe.each(testDatabases())('%s: back-office uploads', (_name, open) => {
     const placed = []
     for (const expiresOn of ['2026-06-30', '2026-07-31']) {
       const mailbox = await seedMailbox(db, { expiresOn })
-      const order = await placeOrder(services.deps, { mailboxAddress: mailbox.address, years: 1, method, actor: 'holder:x' })
+      const order = await placeOrder(services.deps, { mailboxId: mailbox.id, years: 1, method, actor: 'holder:x' })
       placed.push({ mailbox, id: order.orderId })
     }
     await addOperator(services.deps, { username: 'anna', displayName: 'Anna Bianchi', password: PASSWORD, role: 'billing', actor: 'operator:setup' })

@@ -30,7 +30,7 @@ describe.each(testDatabases())('%s: card payment through the sandbox gateway', (
     await db.update(accounts).set({ passwordHash: hash }).where(eq(accounts.id, 'FNOM000021'))
     const { services } = servicesFor(t)
     app = await buildServer(services)
-    const order = await placeOrder(services.deps, { mailboxAddress: mailbox.address, years: 1, method: 'card', actor: 'holder:FNOM000020', accountId: 'FNOM000020' })
+    const order = await placeOrder(services.deps, { mailboxId: mailbox.id, years: 1, method: 'card', actor: 'holder:FNOM000020', accountId: 'FNOM000020' })
     return { services, mailbox, order }
   }
 

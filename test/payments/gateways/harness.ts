@@ -24,7 +24,7 @@ export async function openOrder(t: TestDatabase, services: ReturnType<typeof ser
   const db = t.database.db
   await seedConvention(db)
   const mailbox = await seedMailbox(db, { expiresOn: options.expiresOn ?? '2026-06-30', ...(options.accountId ? { accountId: options.accountId } : {}) })
-  const order = await placeOrder(services.deps, { mailboxAddress: mailbox.address, years: 1, method: options.method ?? 'card', actor: 'holder:test' })
+  const order = await placeOrder(services.deps, { mailboxId: mailbox.id, years: 1, method: options.method ?? 'card', actor: 'holder:test' })
   return { mailbox, order }
 }
 
