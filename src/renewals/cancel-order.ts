@@ -3,7 +3,7 @@ import { audit } from '../db/audit'
 import { DomainError } from '../core/errors'
 import type { Deps } from '../deps'
 import { enqueueMail } from '../notifications/outbox'
-import { findHolderOrder } from './drafts'
+import { findHolderOrder } from './queries'
 import * as queries from './queries'
 
 /**

@@ -41,7 +41,7 @@ describe.each(testDatabases())('%s: placeOrder', (_name, open) => {
 
     expect(parseOrderId(placed.orderId)).toBe(placed.orderId) // check digits hold
     expect(placed).toMatchObject({
-      mailboxId: mailbox.id,
+      mailboxAddress: mailbox.address,
       accountId: mailbox.accountId,
       years: 2,
       netCents: 1800,
