@@ -8,7 +8,7 @@ import { findAccount, findBillingProfile, findMailbox } from '../../renewals/que
 import type { Services } from '../../services'
 import { loadHolderOrder } from './holder-order'
 import { requireHolder } from './plugin'
-import { FLAG, objectOf, OrderIdParams } from '../route-schemas'
+import { CSRF_ONLY, FLAG, objectOf, OrderIdParams } from '../route-schemas'
 
 /**
  * Issue 14: the holder's account page — who they are, the billing data their next renewal starts
@@ -61,7 +61,7 @@ export async function accountRoutes(app: FastifyInstance, services: Services): P
     })
   })
 
-  app.post('/ordini/:orderId/annulla', orderRoute, async (request, reply) => {
+  app.post('/ordini/:orderId/annulla', { ...guard, schema: { params: OrderIdParams, body: CSRF_ONLY } }, async (request, reply) => {
     const order = await loadHolderOrder(deps.db, request, reply)
     if (!order) return reply
     await cancelOrder(deps, request.holder!, order.id)

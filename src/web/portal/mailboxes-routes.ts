@@ -7,6 +7,7 @@ import { listMailboxesToRenew } from '../../renewals/list-mailboxes-to-renew'
 import type { Urgency } from '../../renewals/urgency'
 import type { Services } from '../../services'
 import type { Lang, Translate } from '../i18n'
+import { NO_INPUT } from '../route-schemas'
 import { requireHolder } from './plugin'
 
 /** "Scade tra 7 giorni", "Disattivata: rinnovabile fino all’11 dicembre 2026 (ancora 3 giorni)". */
@@ -38,7 +39,7 @@ export function urgencyText(urgency: Urgency, t: Translate, lang: Lang): string 
  */
 export async function mailboxesRoutes(app: FastifyInstance, services: Services): Promise<void> {
   const { deps } = services
-  app.get('/caselle', { preHandler: requireHolder }, async (request, reply) => {
+  app.get('/caselle', { preHandler: requireHolder, schema: NO_INPUT }, async (request, reply) => {
     const mailboxes = await listMailboxesToRenew(deps, request.holder!)
     const lang = request.lang
     return reply.page('portal/mailboxes.eta', {
