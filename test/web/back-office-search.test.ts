@@ -1,47 +1,28 @@
 import { eq } from 'drizzle-orm'
-import type { FastifyInstance } from 'fastify'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { accounts } from '../../src/accounts/schema'
-import { loadConfig } from '../../src/config'
-import type { ManualClock } from '../../src/core/clock'
 import { formatOrderId, type OrderId } from '../../src/core/order-id'
-import { addOperator } from '../../src/operators/add-operator'
 import { placeOrder } from '../../src/renewals/place-order'
-import { buildServices } from '../../src/services'
-import { buildServer } from '../../src/web/server'
-import { TEST_SESSION_SECRET } from '../support/config'
 import { testDatabases, type TestDatabase } from '../support/databases'
-import { signInAsOperator } from '../support/office'
-import { clockOn, seedConvention, seedMailbox } from '../support/seed'
-import { WebClient } from '../support/web-client'
-
-const PASSWORD = 'operatore-di-prova-1'
+import { serverUnderTest } from '../support/office'
+import { seedMailbox } from '../support/seed'
+import type { WebClient } from '../support/web-client'
 
 describe.each(testDatabases())('%s: the back office’s search box', (_name, open) => {
   let t: TestDatabase
-  let app: FastifyInstance
-  let clock: ManualClock
-  afterEach(async () => {
-    await app?.close()
-    await t?.close()
-  })
+  const server = serverUnderTest(open)
 
   async function setup() {
-    t = await open()
+    const office = await server.start({ today: '2026-06-01', operators: [{ username: 'sara', role: 'read-only' }] })
+    t = office.t
     const db = t.database.db
-    await seedConvention(db)
-    clock = clockOn('2026-06-01')
-    const services = buildServices(loadConfig({ DATABASE_URL: 'memory://', PUBLIC_URL: 'https://rinnovi.example.it', SESSION_SECRET: TEST_SESSION_SECRET }), t.database, clock)
+    const { services } = office
     await seedMailbox(db, { expiresOn: '2026-07-01', address: 'giulia.verdi@pec.example.it', accountId: 'FNOM000101' })
     const marco = await seedMailbox(db, { expiresOn: '2026-08-01', address: 'marco.neri@pec.example.it', accountId: 'FNOM000102' })
     await db.update(accounts).set({ firstName: 'Giulia', lastName: 'Verdi', fiscalCode: 'VRDGLI80A41H501Z', referenceEmail: 'Giulia@Example.it' }).where(eq(accounts.id, 'FNOM000101'))
     await db.update(accounts).set({ firstName: 'Marco', lastName: 'De Neri', fiscalCode: '01234567890' }).where(eq(accounts.id, 'FNOM000102'))
     const order = await placeOrder(services.deps, { mailboxId: marco.id, years: 1, method: 'bonifico', actor: 'holder:x' })
-    await addOperator(services.deps, { username: 'sara', password: PASSWORD, role: 'read-only', actor: 'operator:setup' })
-    app = await buildServer(services)
-    const client = new WebClient(app)
-    await signInAsOperator(client, clock, 'sara', PASSWORD)
-    return { client, orderId: order.orderId as OrderId }
+    return { client: await office.signIn('sara'), orderId: order.orderId as OrderId }
   }
   const found = async (client: WebClient, q: string) => {
     const page = await client.get(`/ufficio/cerca?q=${encodeURIComponent(q)}`)
