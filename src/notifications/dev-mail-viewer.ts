@@ -88,7 +88,7 @@ export function devMailViewer(context: MailContext, db: Db): FastifyPluginAsync 
       if (!fromLoopback(request)) return sendPage(reply, 404, page('Non trovata', '<h1>Pagina non trovata</h1>'))
     })
 
-    app.get('/dev/posta', async (_request, reply) => {
+    app.get('/dev/posta', { schema: { querystring: { type: 'object', properties: {} } } }, async (_request, reply) => {
       const mails = await listOutbox(db, { limit: 200 })
       const rows = mails
         .map(

@@ -4,7 +4,7 @@ import { DomainError } from '../core/errors'
 import { parseOrderId } from '../core/order-id'
 import type { Deps } from '../deps'
 import { enqueueMail } from '../notifications/outbox'
-import { findHolderOrder } from './drafts'
+import { findHolderOrder } from './queries'
 import * as queries from './queries'
 
 /**

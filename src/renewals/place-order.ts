@@ -12,7 +12,7 @@ import { PAYMENT_METHODS, type AcceptedContract, type BillingData, type OrderSta
 export { findOpenOrder } from './queries'
 
 export interface PlaceOrderInput {
-  mailboxAddress: string
+  mailboxId: number
   years: number
   method: PaymentMethod
   actor: Actor // holder:ACCOUNT or operator:NAME
@@ -91,11 +91,10 @@ async function placeOrResume(
   now: Date,
   today: CalendarDate,
 ): Promise<{ order: PlacedOrder; changedFields: string[] }> {
-  const found = await queries.findMailboxByAddress(tx, input.mailboxAddress)
-  if (!found || (input.accountId !== undefined && found.accountId !== input.accountId)) {
-    throw new DomainError('mailbox_not_found', input.mailboxAddress)
+  const mailbox = await queries.lockMailbox(tx, input.mailboxId)
+  if (!mailbox || (input.accountId !== undefined && mailbox.accountId !== input.accountId)) {
+    throw new DomainError('mailbox_not_found', String(input.mailboxId))
   }
-  const mailbox = (await queries.lockMailbox(tx, found.id))!
   const convention = await findConvention(tx, mailbox.conventionCode)
   if (!convention) throw new DomainError('convention_not_found', mailbox.conventionCode)
   if (!isRenewable(mailbox, convention, today)) throw new DomainError('mailbox_ceased', mailbox.address)

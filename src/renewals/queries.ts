@@ -1,10 +1,16 @@
-import { and, eq, sql, type SQL } from 'drizzle-orm'
-import type { CalendarDate } from '../core/calendar'
-import type { Executor, Tx } from '../db/client'
+import { and, asc, eq, sql, type Placeholder, type SQL } from 'drizzle-orm'
+import { findHolderMailbox, VISIBLE_TO_PLACEHOLDERS, visibilityOf, type HolderMailbox } from '../accounts/holder-mailboxes'
 import * as accountQueries from '../accounts/queries'
 import { accounts, mailboxes } from '../accounts/schema'
-import { billingProfiles, orders, type BillingData } from './schema'
-import type { OrderId } from '../core/order-id'
+import type { HolderSession } from '../accounts/sessions'
+import type { Convention, Price } from '../catalog/queries'
+import { contractDocuments, contractVersions, conventions, prices } from '../catalog/schema'
+import type { CalendarDate } from '../core/calendar'
+import { isOrderId, type OrderId } from '../core/order-id'
+import { cachedRead, preparedPerDatabase, queryRows, type Executor, type Tx } from '../db/client'
+import type { InvoiceBilling } from './billing'
+import { billingProfiles, orders, renewalDrafts, type BillingData } from './schema'
+import type { ContractText, CurrentContract, DraftChoices, RenewalDraft } from './wizard-rules'
 
 // Every SQL statement of the renewals capability. Dates come back as 'YYYY-MM-DD' strings (R1).
 
@@ -115,4 +121,157 @@ export function uniqueViolation(error: unknown): string | null {
     e = e.cause as typeof e
   }
   return null
+}
+
+// ---- the renewal wizard's drafts and what its pages read (issue 3) ----
+
+export async function findDraft(db: Executor, accountId: string, mailboxId: number): Promise<RenewalDraft | undefined> {
+  const [row] = await db
+    .select()
+    .from(renewalDrafts)
+    .where(and(eq(renewalDrafts.accountId, accountId), eq(renewalDrafts.mailboxId, mailboxId)))
+  return row && { ...row, billing: row.billing as InvoiceBilling | null }
+}
+
+/** Saves the choices of one step (upsert): the other steps' choices stay as they were. */
+export async function saveDraft(db: Executor, accountId: string, mailboxId: number, choices: DraftChoices, now: Date): Promise<void> {
+  await db
+    .insert(renewalDrafts)
+    .values({ accountId, mailboxId, ...choices, updatedAt: now })
+    .onConflictDoUpdate({ target: [renewalDrafts.accountId, renewalDrafts.mailboxId], set: { ...choices, updatedAt: now } })
+}
+
+export async function deleteDraft(db: Executor, accountId: string, mailboxId: number): Promise<void> {
+  await db.delete(renewalDrafts).where(and(eq(renewalDrafts.accountId, accountId), eq(renewalDrafts.mailboxId, mailboxId)))
+}
+
+/** Every contract document in the version in force on `today` (the latest effective one). */
+export async function currentContracts(db: Executor, today: CalendarDate): Promise<CurrentContract[]> {
+  return queryRows<CurrentContract>(db, contractsInForce(today)).then(inReadingOrder)
+}
+
+function contractsInForce(today: CalendarDate | Placeholder) {
+  return sql`select distinct on (d.code) d.code, d.title_it as "titleIt", d.title_en as "titleEn", d.onerous,
+                    v.version, v.effective_from::text as "effectiveFrom"
+               from ${contractDocuments} d join ${contractVersions} v on v.document_code = d.code
+              where v.effective_from <= ${today}
+              order by d.code, v.effective_from desc, v.id desc`
+}
+
+/** The ordinary contracts first, then the onerous clauses approved on their own. */
+function inReadingOrder(contracts: CurrentContract[]): CurrentContract[] {
+  return [...contracts].sort((a, b) => Number(a.onerous) - Number(b.onerous) || a.code.localeCompare(b.code))
+}
+
+const wizardFactsQuery = preparedPerDatabase((db) =>
+  db
+    .select({
+      mailbox: mailboxes,
+      account: accounts,
+      convention: conventions,
+      draft: renewalDrafts,
+      openOrderId: orders.id,
+      // issue 11: the price of each duration in force today (the latest effective on or before it)
+      prices: sql<Price[]>`(select coalesce(json_agg(json_build_object('conventionCode', p.convention_code, 'years', p.years,
+                                 'netCents', p.net_cents, 'vatBasisPoints', p.vat_basis_points, 'isDemo', p.is_demo,
+                                 'effectiveFrom', p.effective_from::text) order by p.years), '[]')
+                              from (select distinct on (years) * from ${prices}
+                                     where convention_code = ${mailboxes.conventionCode} and effective_from <= ${sql.placeholder('today')}
+                                     order by years, effective_from desc) p)`,
+      contracts: sql<CurrentContract[]>`(select coalesce(json_agg(c), '[]') from (${contractsInForce(sql.placeholder('today'))}) c)`,
+    })
+    .from(mailboxes)
+    .innerJoin(accounts, eq(accounts.id, mailboxes.accountId))
+    .innerJoin(conventions, eq(conventions.code, mailboxes.conventionCode))
+    .leftJoin(renewalDrafts, and(eq(renewalDrafts.accountId, mailboxes.accountId), eq(renewalDrafts.mailboxId, mailboxes.id)))
+    .leftJoin(orders, and(eq(orders.mailboxId, mailboxes.id), eq(orders.status, 'open')))
+    .where(and(eq(mailboxes.id, sql.placeholder('mailboxId')), VISIBLE_TO_PLACEHOLDERS))
+    .prepare('wizard_facts'),
+)
+
+/** Everything a wizard step shows or checks, for a mailbox the holder may see. */
+export interface WizardFacts {
+  mailbox: MailboxRow
+  account: AccountRow
+  convention: Convention
+  /** The convention's prices in force today, shortest duration first. */
+  prices: Price[]
+  draft: RenewalDraft | undefined
+  openOrderId: OrderId | null
+  contracts: CurrentContract[]
+}
+
+/**
+ * One query for every wizard page (a holder clicks through five of them): the mailbox with its
+ * account, convention, price list, draft and open order, and the contracts in force `today`.
+ * Ownership is in the WHERE (visibleTo): another account's mailbox id finds nothing.
+ */
+export async function findWizardFacts(db: Executor, holder: HolderSession, mailboxId: number, today: CalendarDate): Promise<WizardFacts | undefined> {
+  const params = { mailboxId, today, ...visibilityOf(holder) }
+  const [row] = await cachedRead(db, `wizard_facts ${JSON.stringify(params)}`, () => wizardFactsQuery(db).execute(params))
+  if (!row) return undefined
+  return {
+    mailbox: row.mailbox,
+    account: row.account,
+    convention: row.convention,
+    prices: row.prices,
+    draft: row.draft ? { ...row.draft, billing: row.draft.billing as InvoiceBilling | null } : undefined,
+    openOrderId: row.openOrderId,
+    contracts: inReadingOrder(row.contracts),
+  }
+}
+
+export async function findContractText(db: Executor, code: string, version: string): Promise<ContractText | undefined> {
+  const [row] = await db
+    .select({
+      code: contractDocuments.code,
+      titleIt: contractDocuments.titleIt,
+      titleEn: contractDocuments.titleEn,
+      onerous: contractDocuments.onerous,
+      version: contractVersions.version,
+      effectiveFrom: contractVersions.effectiveFrom,
+      body: contractVersions.body,
+    })
+    .from(contractVersions)
+    .innerJoin(contractDocuments, eq(contractDocuments.code, contractVersions.documentCode))
+    .where(and(eq(contractVersions.documentCode, code), eq(contractVersions.version, version)))
+  return row
+}
+
+/** An order the signed-in holder may see: their account's, on a mailbox their session shows. */
+export async function findHolderOrder(db: Executor, holder: HolderSession, orderId: string): Promise<OrderRow | undefined> {
+  const order = isOrderId(orderId) ? await findOrder(db, orderId) : undefined
+  if (!order || order.accountId !== holder.accountId) return undefined
+  return (await findHolderMailbox(db, holder, order.mailboxId)) ? order : undefined
+}
+
+// One query for the whole list: it is the page holders land on after signing in.
+const renewalStatesQuery = preparedPerDatabase((db) =>
+  db
+    .select({
+      mailbox: { id: mailboxes.id, address: mailboxes.address, status: mailboxes.status, expiresOn: mailboxes.expiresOn, register: mailboxes.register },
+      renewableWindowDays: conventions.renewableWindowDays,
+      openOrder: orders,
+      draftMailboxId: renewalDrafts.mailboxId,
+    })
+    .from(mailboxes)
+    .innerJoin(conventions, eq(conventions.code, mailboxes.conventionCode))
+    .leftJoin(orders, and(eq(orders.mailboxId, mailboxes.id), eq(orders.status, 'open')))
+    .leftJoin(renewalDrafts, and(eq(renewalDrafts.mailboxId, mailboxes.id), eq(renewalDrafts.accountId, mailboxes.accountId)))
+    .where(VISIBLE_TO_PLACEHOLDERS)
+    .orderBy(asc(mailboxes.expiresOn), asc(mailboxes.address))
+    .prepare('mailbox_renewal_states'),
+)
+
+/** Each mailbox the holder may see, with its convention's renewable window, open order and whether a draft exists. */
+export interface MailboxRenewalRow {
+  mailbox: HolderMailbox
+  renewableWindowDays: number
+  openOrder: OrderRow | null
+  draftMailboxId: number | null
+}
+
+export async function findMailboxRenewalRows(db: Executor, holder: HolderSession): Promise<MailboxRenewalRow[]> {
+  const params = visibilityOf(holder)
+  return cachedRead(db, `mailbox_renewal_states ${JSON.stringify(params)}`, () => renewalStatesQuery(db).execute(params))
 }

@@ -1,3 +1,5 @@
+import type { FastifySchema } from 'fastify'
+
 /**
  * The JSON Schemas the routes declare (issue 10 §4), shared by the portal and the back office. What a
  * schema refuses answers invalid_input (400) in the table's words (frame.ts). An id in the URL is
@@ -42,6 +44,21 @@ export function formBody(fields: Record<string, Property>) {
   const schema = objectOf({ _csrf: textOf(256), ...fields })
   return { content: { 'application/x-www-form-urlencoded': { schema }, 'application/json': { schema } } }
 }
+
+/** A form with nothing to send but its _csrf (cancel, pay, sign out): the CSRF check still decides. */
+export const CSRF_ONLY = formBody({})
+
+/** A page that reads nothing from the request (a query string is let through, as ?lang= is). */
+export const NO_INPUT = { querystring: objectOf({}) }
+
+/**
+ * A file upload: what multipart can declare (the content type it consumes, for the API's
+ * description); the fields and the file are read and bounded by @fastify/multipart and the handler.
+ */
+export const MULTIPART_UPLOAD: FastifySchema & { consumes: string[] } = { consumes: ['multipart/form-data'] }
+
+/** A JSON answer that says why it refused: the table's code, and its words where a person reads them. */
+export const JSON_REFUSAL = { type: 'object', properties: { error: { type: 'string' }, message: { type: 'string' } }, required: ['error'], additionalProperties: true } as const
 
 /** A note or reason an operator writes: generous, the capability keeps its own rules. */
 export const FREE_TEXT = textOf(10_000)

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url'
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify'
 import fastifyHelmet from '@fastify/helmet'
 import fastifyStatic from '@fastify/static'
 import { sql } from 'drizzle-orm'
@@ -26,14 +26,16 @@ import { paymentRoutes } from './portal/payment-routes'
 import { registerPortal } from './portal/plugin'
 import { signInRoutes } from './portal/sign-in-routes'
 import { logServerError, REQUEST_ID_HEADER, requestIdOf } from './request-log'
+import { JSON_REFUSAL, NO_INPUT, objectOf } from './route-schemas'
 import { webhookRoutes } from './webhooks'
 import { wizardRoutes } from './portal/wizard-routes'
 
 /**
  * The HTTP face of the service: the holder's portal (issue 3) and the operators' back office under
- * /ufficio. With a logger (createLogger), every request is logged with its request id.
+ * /ufficio. With a logger (createLogger), every request is logged with its request id. `onRoute`
+ * sees each route as it is added (the test that every route declares its schema).
  */
-export async function buildServer(services: Services, options: { logger?: Logger } = {}): Promise<FastifyInstance> {
+export async function buildServer(services: Services, options: { logger?: Logger; onRoute?: (route: RouteOptions) => void } = {}): Promise<FastifyInstance> {
   const hops = services.config.trustProxy
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger as FastifyBaseLogger } : {}),
@@ -41,6 +43,8 @@ export async function buildServer(services: Services, options: { logger?: Logger
     trustProxy: hops ? (_address: string, hop: number) => hop < hops : false,
   })
   const { deps, config } = services
+  const { onRoute } = options
+  if (onRoute) app.addHook('onRoute', (route) => onRoute(route))
 
   // The id a holder quotes from the 500 page, and a caller finds in the response, is the one in the logs.
   app.addHook('onRequest', async (request, reply) => {
@@ -53,7 +57,8 @@ export async function buildServer(services: Services, options: { logger?: Logger
     return reply.code(500).send({ error: 'internal_error', requestId: request.id })
   })
 
-  app.get('/healthz', async (_request, reply) => {
+  const health = { querystring: objectOf({}), response: { 200: objectOf({ status: { type: 'string', enum: ['ok'] } }, ['status']), 500: JSON_REFUSAL } }
+  app.get('/healthz', { schema: health }, async (_request, reply) => {
     await deps.db.execute(sql`select 1`)
     return reply.send({ status: 'ok' })
   })
@@ -75,7 +80,7 @@ export async function buildServer(services: Services, options: { logger?: Logger
     strictTransportSecurity: config.publicUrl.startsWith('https://'),
   })
 
-  app.get('/', async (_request, reply) => reply.redirect('/rinnova', 302))
+  app.get('/', { schema: NO_INPUT }, async (_request, reply) => reply.redirect('/rinnova', 302))
   // The style sheet of the portal and the back office.
   await app.register(fastifyStatic, { root: fileURLToPath(new URL('./static', import.meta.url)), prefix: '/static/', maxAge: '1d' })
 

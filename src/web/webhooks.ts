@@ -5,10 +5,31 @@ import { GatewayError, WebhookSignatureError } from '../payments/gateways/card-g
 import { receiveWebhook } from '../flows/receive-webhook'
 import type { Services } from '../services'
 import { logServerError } from './request-log'
+import { JSON_REFUSAL } from './route-schemas'
 
 const BODY_LIMIT = 256 * 1024
 /** The gateway's name in the URL; which names exist is the registry's answer (unknown_gateway). The body stays raw bytes, unvalidated until its signature is checked. */
 const GatewayParams = { type: 'object', properties: { gateway: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,31}$' } }, required: ['gateway'] } as const
+/** What a gateway is told (WebhookReceipt): the event was received and what it did; any status else is a refusal. */
+const WebhookReply = {
+  type: 'object',
+  properties: {
+    received: { type: 'boolean' },
+    outcome: { type: 'string' },
+    eventId: { type: 'string' },
+    orderId: { type: ['string', 'null'] },
+    paymentId: { type: 'integer' },
+    paymentReplayed: { type: 'boolean' },
+  },
+  required: ['received', 'outcome'],
+  additionalProperties: false,
+} as const
+const WEBHOOK_SCHEMA = {
+  params: GatewayParams,
+  // JSON, kept as raw bytes: the signature covers them, so nothing reads them before it is checked
+  consumes: ['application/json'],
+  response: { 200: WebhookReply, '4xx': JSON_REFUSAL, '5xx': JSON_REFUSAL },
+}
 /**
  * Per client IP and gateway: far above what a gateway sends one endpoint, low enough that forged
  * requests cannot turn us into a pump of calls to PayPal's verification API.
@@ -36,7 +57,7 @@ export function webhookRoutes(services: Services) {
     })
 
     const rateLimit = { ...RATE_LIMIT, keyGenerator: (request: FastifyRequest) => `${request.ip} ${(request.params as { gateway?: string }).gateway}` }
-    app.post<{ Params: { gateway: string } }>('/webhooks/:gateway', { bodyLimit: BODY_LIMIT, config: { rateLimit }, schema: { params: GatewayParams } }, async (request, reply) => {
+    app.post<{ Params: { gateway: string } }>('/webhooks/:gateway', { bodyLimit: BODY_LIMIT, config: { rateLimit }, schema: WEBHOOK_SCHEMA }, async (request, reply) => {
       const gateway = services.gateways.byName(request.params.gateway)
       if (!gateway) return refuse(reply, 'unknown_gateway')
       if (!Buffer.isBuffer(request.body)) return refuse(reply, 'expected_json')

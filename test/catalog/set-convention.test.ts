@@ -8,7 +8,7 @@ import { setConvention, showConvention, type ConventionInput } from '../../src/c
 import { instantAt, type CalendarDate } from '../../src/core/calendar'
 import { DomainError } from '../../src/core/errors'
 import { auditLog, contractVersions, orders } from '../../src/db/schema'
-import { findWizardFacts } from '../../src/renewals/drafts'
+import { findWizardFacts } from '../../src/renewals/queries'
 import { placeOrder } from '../../src/renewals/place-order'
 import { testDatabases, type TestDatabase } from '../support/databases'
 import { testDeps } from '../support/deps'
@@ -171,7 +171,7 @@ describe.each(testDatabases())('%s: setConvention', (_name, open) => {
     await setConvention(deps, input, by)
     const early = await seedMailbox(db, { expiresOn: '2027-03-31' })
     const late = await seedMailbox(db, { expiresOn: '2027-03-31' })
-    const before = await placeOrder(deps, { mailboxAddress: early.address, years: 1, method: 'bonifico', actor: 'operator:anna' })
+    const before = await placeOrder(deps, { mailboxId: early.id, years: 1, method: 'bonifico', actor: 'operator:anna' })
     expect(before.totalCents).toBe(1220)
 
     const raise = { ...input, prices: [...input.prices, { years: 1, netCents: 1200, vatBasisPoints: 2200, effectiveFrom: day('2027-01-01') }] }
@@ -181,9 +181,9 @@ describe.each(testDatabases())('%s: setConvention', (_name, open) => {
     expect(await setConvention(deps, corrected, by)).toMatchObject({ kind: 'updated', prices: [{ netCents: 1150 }] })
 
     clock.set(instantAt(day('2027-01-02'), '12:00'))
-    const after = await placeOrder(deps, { mailboxAddress: late.address, years: 1, method: 'bonifico', actor: 'operator:anna' })
+    const after = await placeOrder(deps, { mailboxId: late.id, years: 1, method: 'bonifico', actor: 'operator:anna' })
     expect(after.totalCents).toBe(1403) // 11.50 + 22 % = 14.03
-    const resumed = await placeOrder(deps, { mailboxAddress: early.address, years: 1, method: 'card', actor: 'operator:anna' })
+    const resumed = await placeOrder(deps, { mailboxId: early.id, years: 1, method: 'card', actor: 'operator:anna' })
     expect(resumed).toMatchObject({ orderId: before.orderId, resumed: true, totalCents: 1220 })
     const [stored] = await db.select().from(orders).where(eq(orders.id, before.orderId))
     expect(stored.totalCents).toBe(1220)

@@ -29,11 +29,11 @@ describe.skipIf(!browserAvailable())('in Chromium: a mailbox’s whole story in 
     const clock = clockOn('2026-06-01')
     portal = await startPortal(t.database, clock)
     const { deps } = portal.services
-    await seedMailbox(db, { expiresOn: '2026-06-30', address: 'giulia.verdi@pec.example.it', accountId: 'FNOM000101', register: 'registro_imprese' })
+    const giulia = await seedMailbox(db, { expiresOn: '2026-06-30', address: 'giulia.verdi@pec.example.it', accountId: 'FNOM000101', register: 'registro_imprese' })
     await db.update(accounts).set({ firstName: 'Giulia', lastName: 'Verdi', fiscalCode: 'VRDGLI80A41H501Z' }).where(eq(accounts.id, 'FNOM000101'))
     await addOperator(deps, { username: 'sara', displayName: 'Sara Bruni', password: PASSWORD, role: 'read-only', actor: 'operator:setup' })
     await addOperator(deps, { username: 'ada', displayName: 'Ada Conti', password: PASSWORD, role: 'billing', actor: 'operator:setup' })
-    const order = await placeOrder(deps, { mailboxAddress: 'giulia.verdi@pec.example.it', years: 1, method: 'bonifico', actor: 'holder:FNOM000101' })
+    const order = await placeOrder(deps, { mailboxId: giulia.id, years: 1, method: 'bonifico', actor: 'holder:FNOM000101' })
     const orderId = order.orderId as OrderId
     await registerPayment(deps, { orderRef: orderId, amountCents: order.totalCents, method: 'bonifico', reference: 'CRO-778899', actor: 'operator:ada' }, { reason: 'Contabile inviata dall’intestatario' })
 

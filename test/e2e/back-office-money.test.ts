@@ -35,7 +35,7 @@ describe.skipIf(!browserAvailable())('in Chromium: the money of the back office 
     const clock = clockOn('2026-05-02')
     portal = await startPortal(t.database, clock)
     const mailbox = await seedMailbox(db, { expiresOn: '2026-06-30', address: 'mario.rossi@pec.omceo-demo.it' })
-    const orderId = (await placeOrder(portal.services.deps, { mailboxAddress: mailbox.address, years: 1, method: 'bonifico', actor: 'holder:x' })).orderId as OrderId
+    const orderId = (await placeOrder(portal.services.deps, { mailboxId: mailbox.id, years: 1, method: 'bonifico', actor: 'holder:x' })).orderId as OrderId
     await addOperator(portal.services.deps, { username: 'anna', displayName: 'Anna Bianchi', password: 'operatore-di-prova-1', role: 'billing', actor: 'operator:setup' })
     folder = mkdtempSync(join(tmpdir(), 'back-office-money-e2e-'))
     const statement = join(folder, 'estratto-maggio.xml')

@@ -35,7 +35,7 @@ describe.skipIf(!browserAvailable())('in Chromium: the back office', { timeout: 
     const orders: OrderId[] = []
     for (const expiresOn of ['2026-06-30', '2026-07-31']) {
       const mailbox = await seedMailbox(db, { expiresOn })
-      orders.push((await placeOrder(portal.services.deps, { mailboxAddress: mailbox.address, years: 1, method: 'bonifico', actor: 'holder:x' })).orderId)
+      orders.push((await placeOrder(portal.services.deps, { mailboxId: mailbox.id, years: 1, method: 'bonifico', actor: 'holder:x' })).orderId)
     }
     await addOperator(portal.services.deps, { username: 'anna', displayName: 'Anna Bianchi', password: 'operatore-di-prova-1', role: 'billing', actor: 'operator:setup' })
     folder = mkdtempSync(join(tmpdir(), 'back-office-e2e-'))

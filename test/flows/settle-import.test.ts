@@ -40,7 +40,7 @@ async function ordersOn(db: Db, count: number) {
   const placed = []
   for (let i = 0; i < count; i++) {
     const mailbox = await seedMailbox(db, { expiresOn: '2026-06-30' })
-    placed.push({ mailbox, id: (await placeOrder(deps, { mailboxAddress: mailbox.address, years: 1, method: 'bonifico', actor: 'holder:x' })).orderId })
+    placed.push({ mailbox, id: (await placeOrder(deps, { mailboxId: mailbox.id, years: 1, method: 'bonifico', actor: 'holder:x' })).orderId })
   }
   return { deps, clock, placed }
 }

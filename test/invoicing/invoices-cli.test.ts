@@ -5,6 +5,7 @@ import { unzipSync } from 'fflate'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { systemClock } from '../../src/core/clock'
 import { openDatabase } from '../../src/db/client'
+import { findMailboxByAddress } from '../../src/accounts/queries'
 import { placeOrder } from '../../src/renewals/place-order'
 import type { InvoiceBilling } from '../../src/renewals/billing'
 import { fatturaValidator } from '../../src/invoicing/validate'
@@ -41,7 +42,7 @@ describe('pec-renewal invoices', () => {
     // an order with full billing data, as the wizard stores it; another placed on the phone (no address)
     const database = await openDatabase(env.DATABASE_URL)
     const deps = { db: database.db, clock: systemClock, config: { publicUrl: 'http://localhost', businessTimeZone: 'Europe/Rome' } }
-    const withAddress = await placeOrder(deps, { mailboxAddress: 'giulia.bianchi@pec.omceo-demo.it', years: 2, method: 'bonifico', actor: 'operator:anna', billing })
+    const withAddress = await placeOrder(deps, { mailboxId: (await findMailboxByAddress(database.db, 'giulia.bianchi@pec.omceo-demo.it'))!.id, years: 2, method: 'bonifico', actor: 'operator:anna', billing })
     await database.close()
     const onPhone = JSON.parse((await runCli(['order', 'create', '--mailbox', 'anna.neri@pec.omceo-demo.it', '--years', '1', '--method', 'card', '--json'], env)).stdout)
     for (const [order, reference] of [[withAddress, 'CRO-1'], [onPhone, 'CRO-2']] as const) {

@@ -29,7 +29,7 @@ async function ordersFor(t: TestDatabase, count: number, opts: { placedOn?: stri
   const orders: Array<{ mailbox: Awaited<ReturnType<typeof seedMailbox>>; order: Awaited<ReturnType<typeof placeOrder>> }> = []
   for (let i = 0; i < count; i++) {
     const mailbox = await seedMailbox(db, { expiresOn: opts.expiresOn ?? '2026-06-30' })
-    orders.push({ mailbox, order: await placeOrder(deps, { mailboxAddress: mailbox.address, years: opts.years ?? 1, method: 'bonifico', actor, billing }) })
+    orders.push({ mailbox, order: await placeOrder(deps, { mailboxId: mailbox.id, years: opts.years ?? 1, method: 'bonifico', actor, billing }) })
   }
   const pay = (i: number, reference = `CRO-${i}`) =>
     registerPayment(deps, { orderRef: orders[i].order.orderId, amountCents: orders[i].order.totalCents, method: 'bonifico', reference, actor })

@@ -33,7 +33,7 @@ describe.each(testDatabases())('%s: R11 files made after commit and sent to the 
     const mailbox = await seedMailbox(db, { expiresOn: '2026-06-30' })
     const clock = clockOn('2026-05-04')
     const deps = testDeps(db, clock)
-    const order = await placeOrder(deps, { mailboxAddress: mailbox.address, years: 1, method: 'card', actor: 'operator:anna', billing })
+    const order = await placeOrder(deps, { mailboxId: mailbox.id, years: 1, method: 'card', actor: 'operator:anna', billing })
     await registerPayment(deps, { orderRef: order.orderId, amountCents: order.totalCents, method: 'card', reference: 'pi_1', actor: 'gateway:stripe' })
 
     expect(await makeInvoiceFiles(db, config, validator, clock.now())).toEqual({ made: 1, invalid: 0 })

@@ -73,7 +73,7 @@ describe.each(testDatabases())('%s: the daily lifecycle run', (_name, open) => {
     const { db, deps } = await setup('2026-06-24')
     const mailbox = await seedMailbox(db, { expiresOn: '2026-07-01' })
     expect(await runLifecycle(deps, { date: day('2026-06-24') })).toMatchObject({ reminders: 1 }) // the 7-day one
-    const order = await placeOrder(deps, { mailboxAddress: mailbox.address, years: 1, method: 'card', actor: 'operator:test' })
+    const order = await placeOrder(deps, { mailboxId: mailbox.id, years: 1, method: 'card', actor: 'operator:test' })
     await registerPayment(deps, { orderRef: order.orderId, amountCents: order.totalCents, method: 'card', reference: 'tx-1', actor: 'gateway:test' })
     expect(await runLifecycle(deps, { date: day('2026-06-30') })).toMatchObject({ reminders: 0, deactivated: 0 })
     expect(await runLifecycle(deps, { date: day('2027-05-01') })).toMatchObject({ reminders: 0 })

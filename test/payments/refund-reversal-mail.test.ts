@@ -69,7 +69,7 @@ describe.each(testDatabases())('%s: the holder is told of refunds and reversals'
     expect((await mails('payment_refunded')).map((m) => m.params)).toMatchObject([{ method: 'card', refundedBy: 'card', amountCents: 1220 }])
 
     const late = await seedMailbox(t.database.db, { expiresOn: '2026-06-30', language: 'en' })
-    const lateOrder = await placeOrder(services.deps, { mailboxAddress: late.address, years: 1, method: 'bonifico', actor: 'holder:x' })
+    const lateOrder = await placeOrder(services.deps, { mailboxId: late.id, years: 1, method: 'bonifico', actor: 'holder:x' })
     await t.database.db.update(mailboxes).set({ status: 'ceased', ceasedOn: parseCalendarDate('2026-04-30') }).where(eq(mailboxes.id, late.id))
     const afterCessation = await registerPayment(services.deps, { orderRef: lateOrder.orderId, amountCents: 1220, method: 'bonifico', reference: 'CRO-9', actor })
     expect(afterCessation).toMatchObject({ outcome: 'held', reason: 'mailbox_ceased' })
@@ -112,7 +112,7 @@ describe.each(testDatabases())('%s: the holder is told of refunds and reversals'
     const { services } = servicesFor(t) // 1 May 2026
     await seedConvention(t.database.db)
     const mailbox = await seedMailbox(t.database.db, { expiresOn: '2026-04-20', status: 'deactivated', deactivatedOn: '2026-04-21' })
-    const order = await placeOrder(services.deps, { mailboxAddress: mailbox.address, years: 1, method: 'bonifico', actor: 'holder:x' })
+    const order = await placeOrder(services.deps, { mailboxId: mailbox.id, years: 1, method: 'bonifico', actor: 'holder:x' })
     expect(await registerPayment(services.deps, { orderRef: order.orderId, amountCents: 1220, method: 'bonifico', reference: 'CRO-1', actor })).toMatchObject({ outcome: 'paid', expiresOn: '2027-04-20' })
     await reversePayment(services.deps, { method: 'bonifico', reference: 'CRO-1', actor })
     const [mail] = await mails('payment_reversed')

@@ -44,7 +44,7 @@ describe.each(testDatabases())('%s: registerPayment', (_name, open) => {
     const mailbox = await seedMailbox(db, seed)
     const clock: ManualClock = clockOn(opts.placedOn ?? '2026-05-01')
     const deps = testDeps(db, clock)
-    const order = await placeOrder(deps, { mailboxAddress: mailbox.address, years: opts.years ?? 1, method: 'bonifico', actor: 'operator:anna' })
+    const order = await placeOrder(deps, { mailboxId: mailbox.id, years: opts.years ?? 1, method: 'bonifico', actor: 'operator:anna' })
     clock.set(at(opts.paidOn ?? opts.placedOn ?? '2026-05-01'))
     const pay = (over: Partial<IncomingPayment> = {}) =>
       registerPayment(deps, {
@@ -132,7 +132,7 @@ describe.each(testDatabases())('%s: registerPayment', (_name, open) => {
     const mailbox = await seedMailbox(db, { expiresOn: '2026-06-30', status: 'deactivated', deactivatedOn: '2026-07-01' })
     const clock = clockOn('2026-07-10')
     const deps = testDeps(db, clock)
-    const order = await placeOrder(deps, { mailboxAddress: mailbox.address, years: 1, method: 'card', actor: 'holder:x' })
+    const order = await placeOrder(deps, { mailboxId: mailbox.id, years: 1, method: 'card', actor: 'holder:x' })
     clock.set(at('2026-08-15'))
     const pay = () => registerPayment(deps, { orderRef: order.orderId, amountCents: 1220, method: 'card', reference: 'pi_1', actor: 'gateway:sandbox' })
     return { db, mailbox, order, pay }
@@ -258,7 +258,7 @@ describe.each(testDatabases())('%s: registerPayment', (_name, open) => {
           const e = shift('2026-02-01' as CalendarDate, expiryOffset)
           const mailbox = await seedMailbox(db, { expiresOn: e })
           clock.set(at('2026-01-01'))
-          const order = await placeOrder(deps, { mailboxAddress: mailbox.address, years, method: 'card', actor: 'holder:x' })
+          const order = await placeOrder(deps, { mailboxId: mailbox.id, years, method: 'card', actor: 'holder:x' })
           const answers = new Map<string, number>()
           for (const step of sequence) {
             const reference = `run${run}-ref${step.reference}`
@@ -310,7 +310,7 @@ describe.each(postgresOnly())('%s: registerPayment, concurrently', (_name, open)
     const placed = []
     for (let i = 0; i < count; i++) {
       const mailbox = await seedMailbox(db, { expiresOn: '2026-06-30' })
-      placed.push({ mailbox, order: await placeOrder(testDeps(db, clock), { mailboxAddress: mailbox.address, years: 1, method: 'card', actor: 'holder:x' }) })
+      placed.push({ mailbox, order: await placeOrder(testDeps(db, clock), { mailboxId: mailbox.id, years: 1, method: 'card', actor: 'holder:x' }) })
     }
     connections = [await openDatabase(t.url!), await openDatabase(t.url!)]
     const [a, b] = connections.map((c) => testDeps(c.db, clock))

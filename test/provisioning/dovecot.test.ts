@@ -111,7 +111,7 @@ describe.runIf(!!dovecot && databases.length > 0)('the SQL adapter, against the 
 
     // A late payment, within the renewable window, reactivates (R6).
     const deps = testDeps(db, clockOn('2026-07-20'))
-    const order = await placeOrder(deps, { mailboxAddress: address, years: 1, method: 'bonifico', actor: 'holder:test' })
+    const order = await placeOrder(deps, { mailboxId: mailbox.id, years: 1, method: 'bonifico', actor: 'holder:test' })
     await registerPayment(deps, { orderRef: order.orderId, amountCents: order.totalCents, method: 'bonifico', reference: 'CRO-DOVECOT-1', actor: 'operator:test' })
     expect(await deliverProvisioningCommands(deps, platform)).toMatchObject({ done: 1 }) // the enable
     expect(await imap().verify(address, 'segreta-123')).toBe(true)

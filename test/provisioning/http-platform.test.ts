@@ -67,7 +67,7 @@ describe.each(testDatabases())('%s: the HTTP adapter against a local receiver (i
     await runLifecycle(deps, { date: day('2026-07-02') }) // R5: disable
     expect(await deliverWithRetries()).toEqual({ done: 1, failed: 0 })
     clock.set(clockOn('2026-07-20').now()) // R6: a late payment, enable
-    const order = await placeOrder(deps, { mailboxAddress: mailbox.address, years: 1, method: 'bonifico', actor: 'holder:test' })
+    const order = await placeOrder(deps, { mailboxId: mailbox.id, years: 1, method: 'bonifico', actor: 'holder:test' })
     await registerPayment(deps, { orderRef: order.orderId, amountCents: order.totalCents, method: 'bonifico', reference: 'CRO-HTTP-1', actor: 'operator:test' })
     expect(await deliverWithRetries()).toEqual({ done: 1, failed: 0 })
     await runLifecycle(deps, { date: day('2027-07-02') })

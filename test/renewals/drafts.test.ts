@@ -4,16 +4,12 @@ import { saveContract } from '../../src/catalog/queries'
 import { parseCalendarDate, type CalendarDate } from '../../src/core/calendar'
 import { outbox } from '../../src/notifications/schema'
 import { validateBilling, type InvoiceBilling } from '../../src/renewals/billing'
-import {
-  changeOrderMethod,
-  currentContracts,
-  findDraft,
-  findHolderOrder,
-  findWizardFacts,
-  firstMissingStep,
-  placeDraftOrder,
-  saveDraft,
-} from '../../src/renewals/drafts'
+import { changeOrderMethod } from '../../src/flows/change-order-method'
+import { placeDraftOrder } from '../../src/flows/place-draft-order'
+import { currentContracts, findDraft, findHolderOrder, findWizardFacts, saveDraft } from '../../src/renewals/queries'
+import { showHolderOrder } from '../../src/renewals/show-holder-order'
+import { showWizardStep } from '../../src/renewals/show-wizard-step'
+import { firstMissingStep } from '../../src/renewals/wizard-rules'
 import { orders } from '../../src/renewals/schema'
 import { registerPayment } from '../../src/flows/register-payment'
 import { testDatabases, type TestDatabase } from '../support/databases'
@@ -147,5 +143,42 @@ describe.each(testDatabases())('%s: renewal drafts', (_name, open) => {
     const signedInWithMailbox = { ...s.holder, signedInWith: `mailbox:${s.mailbox.address}` }
     expect(await findWizardFacts(s.db, signedInWithMailbox, s.mailbox.id, today)).toBeDefined()
     expect(await findWizardFacts(s.db, signedInWithMailbox, sibling.id, today)).toBeUndefined()
+  })
+
+  it('showWizardStep: what each request leads to, and the priced durations with the expiry each buys (R3, R4)', async () => {
+    const s = await setup()
+    const stranger = await seedMailbox(s.db, { expiresOn: '2026-08-01', accountId: 'FNOM000030' })
+    expect(await showWizardStep(s.deps, s.holder, stranger.id, 'duration')).toEqual({ kind: 'not_found' })
+    expect(await showWizardStep(s.deps, s.holder, null, null)).toEqual({ kind: 'not_found' })
+    expect(await showWizardStep(s.deps, s.holder, s.mailbox.id, 'summary')).toEqual({ kind: 'go_to_step', mailboxId: s.mailbox.id, step: 'duration' })
+
+    const shown = await showWizardStep(s.deps, s.holder, s.mailbox.id, 'duration')
+    if (shown.kind !== 'show') throw new Error(shown.kind)
+    expect(shown.view.extendsFrom).toBe('2026-07-01') // paid a month early, still from E
+    expect(shown.view.offers.map((o) => [o.years, o.totalCents, o.newExpiresOn])).toEqual([
+      [1, 1220, '2027-07-01'],
+      [2, 2196, '2028-07-01'],
+      [3, 3050, '2029-07-01'],
+    ])
+    expect(shown.view.chosen).toBeUndefined()
+
+    await fillDraft(s)
+    const billing = await showWizardStep(s.deps, s.holder, s.mailbox.id, 'billing')
+    expect(billing).toMatchObject({ kind: 'show', view: { reachableStep: 'summary', chosen: { years: 1 }, billingStart: { fromProfile: false, billing: { fiscalCode: 'RSSMRA85T10A562S' } } } })
+    const order = await placeDraftOrder(s.deps, { holder: s.holder, mailboxId: s.mailbox.id })
+    expect(await showWizardStep(s.deps, s.holder, s.mailbox.id, 'summary')).toEqual({ kind: 'order_placed', orderId: order.orderId })
+  })
+
+  it('showHolderOrder: the dates the order page shows, for its own holder only', async () => {
+    const s = await setup()
+    await fillDraft(s)
+    const order = await placeDraftOrder(s.deps, { holder: s.holder, mailboxId: s.mailbox.id })
+    expect(await showHolderOrder(s.deps, s.holder, order.orderId)).toMatchObject({
+      mailboxAddress: s.mailbox.address,
+      newExpiresOn: '2027-07-01',
+      payBy: '2026-06-28', // R2/R5: a bank transfer takes three days to arrive by E
+      paidOn: null,
+    })
+    expect(await showHolderOrder(s.deps, { ...s.holder, accountId: 'FNOM000099' }, order.orderId)).toBeUndefined()
   })
 })

@@ -37,7 +37,7 @@ describe.each(testDatabases())('%s: placeOrder', (_name, open) => {
   it('R3: prices from the convention, snapshots billing, projects the renewal from E (R4)', async () => {
     const { db, deps } = await setup()
     const mailbox = await seedMailbox(db, { expiresOn: '2026-06-30' })
-    const placed = await placeOrder(deps, { mailboxAddress: mailbox.address, years: 2, method: 'bonifico', actor: 'operator:anna' })
+    const placed = await placeOrder(deps, { mailboxId: mailbox.id, years: 2, method: 'bonifico', actor: 'operator:anna' })
 
     expect(parseOrderId(placed.orderId)).toBe(placed.orderId) // check digits hold
     expect(placed).toMatchObject({
@@ -61,13 +61,13 @@ describe.each(testDatabases())('%s: placeOrder', (_name, open) => {
     expect((await findOpenOrder(db, mailbox.id))?.id).toBe(placed.orderId)
   })
 
-  it('R3: finds the mailbox whatever the case of the address, keeps given billing and contracts', async () => {
+  it('R3: keeps the billing data and contracts it is given', async () => {
     const { db, deps } = await setup()
     const mailbox = await seedMailbox(db, { expiresOn: '2026-06-30' })
     const billing = { name: 'Studio Rossi', fiscalCode: 'RSSMRA85T10A562S', email: 'studio@example.it', vatNumber: '01234567897' }
     const acceptedContracts = [{ documentCode: 'conditions', version: '2026-01', acceptedAt: '2026-05-01T10:00:00.000Z', ip: '192.0.2.1', userAgent: 'Firefox' }]
     const placed = await placeOrder(deps, {
-      mailboxAddress: ` ${mailbox.address.toUpperCase()} `,
+      mailboxId: mailbox.id,
       years: 1,
       method: 'card',
       actor: `holder:${mailbox.accountId}`,
@@ -84,7 +84,7 @@ describe.each(testDatabases())('%s: placeOrder', (_name, open) => {
     const { db, deps } = await setup()
     const mine = await seedMailbox(db, { expiresOn: '2026-06-30' })
     const theirs = await seedMailbox(db, { expiresOn: '2026-06-30' })
-    const input = { mailboxAddress: theirs.address, years: 1, method: 'card' as const, actor: `holder:${mine.accountId}`, accountId: mine.accountId }
+    const input = { mailboxId: theirs.id, years: 1, method: 'card' as const, actor: `holder:${mine.accountId}`, accountId: mine.accountId }
     expect(await refusal(placeOrder(deps, input))).toBe('mailbox_not_found')
     expect(await db.select().from(orders)).toEqual([])
   })
@@ -92,8 +92,8 @@ describe.each(testDatabases())('%s: placeOrder', (_name, open) => {
   it('R3: refuses an unknown mailbox, a duration not offered, an unknown method', async () => {
     const { db, deps } = await setup()
     const mailbox = await seedMailbox(db, { expiresOn: '2026-06-30' })
-    const base = { mailboxAddress: mailbox.address, years: 1, method: 'card' as const, actor: 'operator:anna' }
-    expect(await refusal(placeOrder(deps, { ...base, mailboxAddress: 'nobody@pec.example.it' }))).toBe('mailbox_not_found')
+    const base = { mailboxId: mailbox.id, years: 1, method: 'card' as const, actor: 'operator:anna' }
+    expect(await refusal(placeOrder(deps, { ...base, mailboxId: mailbox.id + 1000 }))).toBe('mailbox_not_found')
     expect(await refusal(placeOrder(deps, { ...base, years: 5 }))).toBe('duration_not_offered')
     expect(await refusal(placeOrder(deps, { ...base, years: 0 }))).toBe('invalid_input')
     expect(await refusal(placeOrder(deps, { ...base, method: 'cash' as never }))).toBe('payment_method_unknown')
@@ -103,7 +103,7 @@ describe.each(testDatabases())('%s: placeOrder', (_name, open) => {
     const { db, deps } = await setup()
     await saveConvention(db, { convention: { ...FNOMCEO_DEMO.convention, durationsYears: [1, 2, 3, 5] }, prices: [] })
     const mailbox = await seedMailbox(db, { expiresOn: '2026-06-30' })
-    expect(await refusal(placeOrder(deps, { mailboxAddress: mailbox.address, years: 5, method: 'card', actor: 'operator:anna' }))).toBe(
+    expect(await refusal(placeOrder(deps, { mailboxId: mailbox.id, years: 5, method: 'card', actor: 'operator:anna' }))).toBe(
       'price_missing',
     )
   })
@@ -113,7 +113,7 @@ describe.each(testDatabases())('%s: placeOrder', (_name, open) => {
     const ceased = await seedMailbox(db, { expiresOn: '2026-06-30', status: 'ceased' })
     const pastWindow = await seedMailbox(db, { expiresOn: '2026-06-30', status: 'deactivated', deactivatedOn: '2026-07-01' })
     for (const mailbox of [ceased, pastWindow]) {
-      expect(await refusal(placeOrder(deps, { mailboxAddress: mailbox.address, years: 1, method: 'card', actor: 'operator:anna' }))).toBe(
+      expect(await refusal(placeOrder(deps, { mailboxId: mailbox.id, years: 1, method: 'card', actor: 'operator:anna' }))).toBe(
         'mailbox_ceased',
       )
     }
@@ -122,7 +122,7 @@ describe.each(testDatabases())('%s: placeOrder', (_name, open) => {
   it('R6: a deactivated mailbox within its window can be renewed; the projection counts from E', async () => {
     const { db, deps } = await setup('2026-08-15')
     const mailbox = await seedMailbox(db, { expiresOn: '2026-06-30', status: 'deactivated', deactivatedOn: '2026-07-01' })
-    const placed = await placeOrder(deps, { mailboxAddress: mailbox.address, years: 1, method: 'card', actor: 'operator:anna' })
+    const placed = await placeOrder(deps, { mailboxId: mailbox.id, years: 1, method: 'card', actor: 'operator:anna' })
     expect(placed).toMatchObject({ extendsFrom: '2026-06-30', newExpiresOn: '2027-06-30' })
   })
 
@@ -130,21 +130,21 @@ describe.each(testDatabases())('%s: placeOrder', (_name, open) => {
     const { db, deps } = await setup('2026-08-15')
     await saveConvention(db, { convention: { ...FNOMCEO_DEMO.convention, lateRenewalFrom: 'payment' }, prices: [] })
     const mailbox = await seedMailbox(db, { expiresOn: '2026-06-30', status: 'deactivated', deactivatedOn: '2026-07-01' })
-    const placed = await placeOrder(deps, { mailboxAddress: mailbox.address, years: 1, method: 'card', actor: 'operator:anna' })
+    const placed = await placeOrder(deps, { mailboxId: mailbox.id, years: 1, method: 'card', actor: 'operator:anna' })
     expect(placed).toMatchObject({ extendsFrom: '2026-08-15', newExpiresOn: '2027-08-15' })
   })
 
   it('R1/R4: 29 February 2028 + 1 year projects to 28 February 2029', async () => {
     const { db, deps } = await setup('2028-01-10')
     const mailbox = await seedMailbox(db, { expiresOn: '2028-02-29' })
-    const placed = await placeOrder(deps, { mailboxAddress: mailbox.address, years: 1, method: 'card', actor: 'operator:anna' })
+    const placed = await placeOrder(deps, { mailboxId: mailbox.id, years: 1, method: 'card', actor: 'operator:anna' })
     expect(placed.newExpiresOn).toBe('2029-02-28')
   })
 
   it('R3: starting again while an order is open resumes it, unchanged and without a new audit row', async () => {
     const { db, deps } = await setup()
     const mailbox = await seedMailbox(db, { expiresOn: '2026-06-30' })
-    const input = { mailboxAddress: mailbox.address, years: 1, method: 'card' as const, actor: `holder:${mailbox.accountId}` }
+    const input = { mailboxId: mailbox.id, years: 1, method: 'card' as const, actor: `holder:${mailbox.accountId}` }
     const first = await placeOrder(deps, input)
     const again = await placeOrder(deps, input)
     expect(again).toEqual({ ...first, resumed: true })
@@ -155,8 +155,8 @@ describe.each(testDatabases())('%s: placeOrder', (_name, open) => {
   it('R3: the payment method and duration of an open order can change; the price follows', async () => {
     const { db, deps } = await setup()
     const mailbox = await seedMailbox(db, { expiresOn: '2026-06-30' })
-    const first = await placeOrder(deps, { mailboxAddress: mailbox.address, years: 1, method: 'card', actor: 'holder:x' })
-    const changed = await placeOrder(deps, { mailboxAddress: mailbox.address, years: 3, method: 'bollettino', actor: 'operator:anna' })
+    const first = await placeOrder(deps, { mailboxId: mailbox.id, years: 1, method: 'card', actor: 'holder:x' })
+    const changed = await placeOrder(deps, { mailboxId: mailbox.id, years: 3, method: 'bollettino', actor: 'operator:anna' })
     expect(changed).toMatchObject({ orderId: first.orderId, resumed: true, years: 3, method: 'bollettino', totalCents: 3050, newExpiresOn: '2029-06-30' })
     const [row] = await db.select().from(orders).where(eq(orders.id, first.orderId))
     expect(row).toMatchObject({ years: 3, method: 'bollettino', netCents: 2500, vatCents: 550, totalCents: 3050, status: 'open' })
@@ -173,7 +173,7 @@ describe.each(testDatabases())('%s: placeOrder', (_name, open) => {
   it('R3: the database itself refuses a second open order (the retry recognises the violation)', async () => {
     const { db, deps } = await setup()
     const mailbox = await seedMailbox(db, { expiresOn: '2026-06-30' })
-    const first = await placeOrder(deps, { mailboxAddress: mailbox.address, years: 1, method: 'card', actor: 'holder:x' })
+    const first = await placeOrder(deps, { mailboxId: mailbox.id, years: 1, method: 'card', actor: 'holder:x' })
     const [row] = await db.select().from(orders).where(eq(orders.id, first.orderId))
     const error = await db
       .insert(orders)
@@ -202,7 +202,7 @@ describe.each(postgresOnly())('%s: placeOrder, concurrently', (_name, open) => {
     const methods = ['card', 'paypal', 'bonifico'] as const
     const gate = await lockGate(t.url!, mailbox.id)
     const racing = Promise.all(
-      others.map((other, i) => placeOrder(testDeps(other.db, clock), { mailboxAddress: mailbox.address, years: 1, method: methods[i], actor: 'holder:x' })),
+      others.map((other, i) => placeOrder(testDeps(other.db, clock), { mailboxId: mailbox.id, years: 1, method: methods[i], actor: 'holder:x' })),
     )
     await gate.queued(3)
     await gate.release()

@@ -18,9 +18,9 @@ const day = (d: string) => d as CalendarDate
 export async function seedDashboardDay(deps: Deps, clock: ManualClock): Promise<void> {
   const db = deps.db
   const at = (d: string, time = '10:00') => clock.set(instantAt(day(d), time))
-  const renew = async (address: string, years: number, method: PaymentMethod, on: string, reference: string) => {
+  const renew = async (mailboxId: number, years: number, method: PaymentMethod, on: string, reference: string) => {
     at(on)
-    const order = await placeOrder(deps, { mailboxAddress: address, years, method, actor: 'operator:test' })
+    const order = await placeOrder(deps, { mailboxId, years, method, actor: 'operator:test' })
     const paid = await registerPayment(deps, { orderRef: order.orderId, amountCents: order.totalCents, method, reference, actor: 'operator:test' })
     expect(paid.outcome).toBe('paid')
     return order
@@ -31,13 +31,13 @@ export async function seedDashboardDay(deps: Deps, clock: ManualClock): Promise<
   const c = await seedMailbox(db, { expiresOn: '2026-12-12', address: 'c@pec.example.it' })
   await seedMailbox(db, { expiresOn: '2026-11-15', address: 'd@pec.example.it', status: 'deactivated', deactivatedOn: '2026-11-16' })
   const e = await seedMailbox(db, { expiresOn: '2026-11-20', address: 'e@pec.example.it', status: 'deactivated', deactivatedOn: '2026-11-21' })
-  await renew(e.address, 1, 'card', '2026-11-25', 'card-e')
-  await renew(a.address, 1, 'bonifico', '2026-12-01', 'cro-a')
+  await renew(e.id, 1, 'card', '2026-11-25', 'card-e')
+  await renew(a.id, 1, 'bonifico', '2026-12-01', 'cro-a')
   at('2026-12-03')
-  const open = await placeOrder(deps, { mailboxAddress: b.address, years: 1, method: 'bonifico', actor: 'operator:test' })
+  const open = await placeOrder(deps, { mailboxId: b.id, years: 1, method: 'bonifico', actor: 'operator:test' })
   expect((await registerPayment(deps, { orderRef: open.orderId, amountCents: 1000, method: 'bonifico', reference: 'cro-short', actor: 'operator:test' })).outcome).toBe('held')
   expect((await registerPayment(deps, { orderRef: 'quota associativa', amountCents: 5000, method: 'bonifico', reference: 'cro-stray', actor: 'operator:test' })).outcome).toBe('unknownOrder')
-  await renew(c.address, 2, 'card', '2026-12-05', 'card-c')
+  await renew(c.id, 2, 'card', '2026-12-05', 'card-c')
   at('2026-12-05', '18:00')
 }
 

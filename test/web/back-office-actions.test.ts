@@ -227,7 +227,7 @@ describe.each(testDatabases())('%s: back-office actions (issue 11)', (_name, ope
 
   it('an open order cancelled by the office: reason required, audited, the holder told it was the office', async () => {
     const { db, active } = await setup()
-    const order = await placeOrder(services.deps, { mailboxAddress: active.address, years: 1, method: 'bonifico', actor: 'holder:FNOM000001' })
+    const order = await placeOrder(services.deps, { mailboxId: active.id, years: 1, method: 'bonifico', actor: 'holder:FNOM000001' })
     const anna = await as('anna')
     const url = `/ufficio/ordini/${formatOrderId(order.orderId)}/annulla`
     const page = await anna.get(url)
@@ -288,7 +288,7 @@ describe.each(testDatabases())('%s: back-office actions (issue 11)', (_name, ope
 
   it('support re-sends a failed e-mail to the corrected reference address, as a new outbox row', async () => {
     const { db, active } = await setup()
-    const order = await placeOrder(services.deps, { mailboxAddress: active.address, years: 1, method: 'bonifico', actor: 'holder:FNOM000001' })
+    const order = await placeOrder(services.deps, { mailboxId: active.id, years: 1, method: 'bonifico', actor: 'holder:FNOM000001' })
     const mailId = await seedMail(active, order.orderId, 'sbagliato@example.it')
     await db.update(outbox).set({ status: 'failed', lastError: '550 no such user' }).where(eq(outbox.id, mailId))
     await db.update(accounts).set({ referenceEmail: 'giusto@example.it' }).where(eq(accounts.id, 'FNOM000001'))
@@ -309,7 +309,7 @@ describe.each(testDatabases())('%s: back-office actions (issue 11)', (_name, ope
 
   it('every action asks a reason: without one the form comes back (422) and nothing changes', async () => {
     const { db, active } = await setup()
-    const order = await placeOrder(services.deps, { mailboxAddress: active.address, years: 1, method: 'bonifico', actor: 'holder:FNOM000001' })
+    const order = await placeOrder(services.deps, { mailboxId: active.id, years: 1, method: 'bonifico', actor: 'holder:FNOM000001' })
     await db.insert(signInFailures).values({ identifier: 'fnom000001', failures: 100, windowStartedAt: clock.now() })
     const mail = { id: await seedMail(active, order.orderId, 'holder@example.it') }
     const anna = await as('anna')
@@ -336,7 +336,7 @@ describe.each(testDatabases())('%s: back-office actions (issue 11)', (_name, ope
 
   it('roles: support is refused billing actions, read-only every action (403); a forged CSRF token is refused (403); nothing changes', async () => {
     const { db, active } = await setup()
-    const order = await placeOrder(services.deps, { mailboxAddress: active.address, years: 1, method: 'bonifico', actor: 'holder:FNOM000001' })
+    const order = await placeOrder(services.deps, { mailboxId: active.id, years: 1, method: 'bonifico', actor: 'holder:FNOM000001' })
     const mail = { id: await seedMail(active, order.orderId, 'holder@example.it') }
     const a = encodeURIComponent(active.address)
     const billingUrls = [`/ufficio/caselle/${a}/proroga`, `/ufficio/caselle/${a}/registro`, `/ufficio/caselle/${a}/ordine-telefonico`, `/ufficio/ordini/${order.orderId}/annulla`, '/ufficio/proroghe']

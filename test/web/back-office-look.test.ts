@@ -28,6 +28,7 @@ describe.each(testDatabases())('%s: the back office’s mailbox, account, order 
   let app: FastifyInstance
   let clock: ManualClock
   let services: Services
+  let scaduta: { id: number }
   afterEach(async () => {
     await app?.close()
     await t?.close()
@@ -40,13 +41,13 @@ describe.each(testDatabases())('%s: the back office’s mailbox, account, order 
     await seedConvention(db)
     clock = clockOn('2026-06-01')
     services = buildServices(loadConfig({ DATABASE_URL: 'memory://', PUBLIC_URL: 'https://rinnovi.example.it', SESSION_SECRET: TEST_SESSION_SECRET }), t.database, clock)
-    await seedMailbox(db, { expiresOn: '2026-06-30', address: ADDRESS, accountId: 'FNOM000101', register: 'ini_pec' })
+    const giulia = await seedMailbox(db, { expiresOn: '2026-06-30', address: ADDRESS, accountId: 'FNOM000101', register: 'ini_pec' })
     await db.update(accounts).set({ firstName: 'Giulia', lastName: 'Verdi', fiscalCode: 'VRDGLI80A41H501Z' }).where(eq(accounts.id, 'FNOM000101'))
-    await seedMailbox(db, { expiresOn: '2026-05-20', address: 'scaduta@pec.example.it', accountId: 'FNOM000102' })
+    scaduta = await seedMailbox(db, { expiresOn: '2026-05-20', address: 'scaduta@pec.example.it', accountId: 'FNOM000102' })
     await addOperator(services.deps, { username: 'sara', displayName: 'Sara Bruni', password: PASSWORD, role: 'read-only', actor: 'operator:setup' })
     await addOperator(services.deps, { username: 'ada', displayName: 'Ada Conti', password: PASSWORD, role: 'billing', actor: 'operator:setup' })
     await addOperator(services.deps, { username: 'rita', displayName: 'Rita Sala', password: PASSWORD, role: 'support', actor: 'operator:setup' })
-    const order = await placeOrder(services.deps, { mailboxAddress: ADDRESS, years: 1, method: 'bonifico', actor: 'holder:FNOM000101' })
+    const order = await placeOrder(services.deps, { mailboxId: giulia.id, years: 1, method: 'bonifico', actor: 'holder:FNOM000101' })
     const orderId = order.orderId as OrderId
     const paid = await registerPayment(
       services.deps,
@@ -188,7 +189,7 @@ describe.each(testDatabases())('%s: the back office’s mailbox, account, order 
     const forBilling = (await billing.get(`/ufficio/caselle/${encodeURIComponent(ADDRESS)}`)).body
     for (const action of ['proroga', 'registro', 'ordine-telefonico']) expect(forBilling).toContain(`href="/ufficio/caselle/${encodeURIComponent(ADDRESS)}/${action}"`)
     // an open order can be cancelled by billing
-    const other = await placeOrder(services.deps, { mailboxAddress: 'scaduta@pec.example.it', years: 1, method: 'bonifico', actor: 'holder:FNOM000102' })
+    const other = await placeOrder(services.deps, { mailboxId: scaduta.id, years: 1, method: 'bonifico', actor: 'holder:FNOM000102' })
     expect((await billing.get(`/ufficio/ordini/${other.orderId}`)).body).toContain(`href="/ufficio/ordini/${other.orderId}/annulla"`)
     expect((await support.get(`/ufficio/ordini/${other.orderId}`)).body).not.toContain('/annulla')
     expect(orderId).not.toBe(other.orderId)

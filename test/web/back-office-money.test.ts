@@ -3,24 +3,21 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { eq } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
-import { afterAll, afterEach, describe, expect, it } from 'vitest'
-import { loadConfig } from '../../src/config'
+import { afterAll, describe, expect, it } from 'vitest'
 import { formatOrderId, type OrderId } from '../../src/core/order-id'
 import { auditLog, orders, outbox, payments } from '../../src/db/schema'
 import { importStatement } from '../../src/flows/imports/import-statement'
 import { addOperator } from '../../src/operators/add-operator'
 import { placeOrder } from '../../src/renewals/place-order'
-import { buildServices, type Services } from '../../src/services'
-import { buildServer } from '../../src/web/server'
+import type { Services } from '../../src/services'
 import { camtStatement } from '../payments/offline/statement-builder'
 import { testDatabases, type TestDatabase } from '../support/databases'
-import { clockOn, seedConvention, seedMailbox } from '../support/seed'
+import { seedMailbox } from '../support/seed'
 import { csrfToken, WebClient } from '../support/web-client'
-import { TEST_SESSION_SECRET } from '../support/config'
-import { signInAsOperator } from '../support/office'
+import { OPERATOR_PASSWORD, signInAsOperator, serverUnderTest } from '../support/office'
 import type { ManualClock } from '../../src/core/clock'
 
-const PASSWORD = 'operatore-di-prova-1'
+const PASSWORD = OPERATOR_PASSWORD
 const folder = mkdtempSync(join(tmpdir(), 'money-pages-'))
 afterAll(() => rmSync(folder, { recursive: true, force: true }))
 
@@ -30,21 +27,14 @@ describe.each(testDatabases())('%s: back-office money pages (issue 11)', (_name,
   let services: Services
   let clock: ManualClock
   let secret: string | undefined
-  afterEach(async () => {
-    await app?.close()
-    await t?.close()
-  })
+  const server = serverUnderTest(open)
 
   async function setup() {
-    t = await open()
+    ;({ t, services, clock, app } = await server.start({ today: '2026-05-02', operators: [{ username: 'anna', displayName: 'Anna Bianchi', role: 'billing' }] }))
     const db = t.database.db
-    await seedConvention(db)
-    const config = loadConfig({ DATABASE_URL: 'memory://', PUBLIC_URL: 'https://rinnovi.example.it', SESSION_SECRET: TEST_SESSION_SECRET })
-    clock = clockOn('2026-05-02')
     secret = undefined
-    services = buildServices(config, t.database, clock)
     const mailbox = await seedMailbox(db, { expiresOn: '2026-06-30' })
-    const order = await placeOrder(services.deps, { mailboxAddress: mailbox.address, years: 1, method: 'bonifico', actor: 'holder:x' })
+    const order = await placeOrder(services.deps, { mailboxId: mailbox.id, years: 1, method: 'bonifico', actor: 'holder:x' })
     const path = join(folder, `s-${process.pid}-${Math.random().toString(16).slice(2)}.xml`)
     writeFileSync(
       path,
@@ -54,8 +44,6 @@ describe.each(testDatabases())('%s: back-office money pages (issue 11)', (_name,
       ]),
     )
     await importStatement(services.deps, path, { actor: 'operator:anna', fileName: 'maggio.xml' })
-    await addOperator(services.deps, { username: 'anna', displayName: 'Anna Bianchi', password: PASSWORD, role: 'billing', actor: 'operator:setup' })
-    app = await buildServer(services)
     const client = new WebClient(app)
     const held = await db.select().from(payments).orderBy(payments.id)
     return { db, client, order, short: held[0], stray: held[1] }
@@ -172,7 +160,7 @@ describe.each(testDatabases())('%s: back-office money pages (issue 11)', (_name,
     const missing = await client.post('/ufficio/pagamenti/registra', { order: '', amount: 'dodici', method: 'bonifico', reference: '', reason: '' }, form.body)
     expect(missing.statusCode).toBe(422)
     for (const id of ['order-error', 'amount-error', 'reference-error', 'reason-error']) expect(missing.body).toContain(`id="${id}"`)
-    const second = await placeOrder(services.deps, { mailboxAddress: (await seedMailbox(db, { expiresOn: '2026-07-31' })).address, years: 1, method: 'bonifico', actor: 'holder:y' })
+    const second = await placeOrder(services.deps, { mailboxId: (await seedMailbox(db, { expiresOn: '2026-07-31' })).id, years: 1, method: 'bonifico', actor: 'holder:y' })
     const done = await client.post('/ufficio/pagamenti/registra', { order: second.orderId, amount: '12,20', method: 'bonifico', reference: 'CRO-99', reason: 'contabile inviata dal titolare' }, csrfToken(form.body) && form.body)
     expect(done.statusCode).toBe(200)
     expect(done.body).toContain('Pagamento registrato')

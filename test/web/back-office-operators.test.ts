@@ -1,45 +1,31 @@
 import { eq } from 'drizzle-orm'
-import type { FastifyInstance } from 'fastify'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { verifyPassword } from '../../src/accounts/passwords'
-import { loadConfig } from '../../src/config'
-import type { ManualClock } from '../../src/core/clock'
 import { auditLog } from '../../src/db/schema'
-import { addOperator } from '../../src/operators/add-operator'
 import { operators } from '../../src/operators/schema'
-import { buildServices } from '../../src/services'
-import { buildServer } from '../../src/web/server'
-import { TEST_SESSION_SECRET } from '../support/config'
 import { testDatabases, type TestDatabase } from '../support/databases'
-import { signInAsOperator } from '../support/office'
-import { clockOn } from '../support/seed'
-import { WebClient } from '../support/web-client'
-
-const PASSWORD = 'operatore-di-prova-1'
+import { serverUnderTest, type OfficeUnderTest } from '../support/office'
 
 describe.each(testDatabases())('%s: managing operators in the back office', (_name, open) => {
   let t: TestDatabase
-  let app: FastifyInstance
-  let clock: ManualClock
-  afterEach(async () => {
-    await app?.close()
-    await t?.close()
-  })
-
+  const server = serverUnderTest(open)
+  let office: OfficeUnderTest
   async function setup() {
-    t = await open()
-    clock = clockOn('2026-06-01')
-    const services = buildServices(loadConfig({ DATABASE_URL: 'memory://', PUBLIC_URL: 'https://rinnovi.example.it', SESSION_SECRET: TEST_SESSION_SECRET }), t.database, clock)
-    await addOperator(services.deps, { username: 'ada', displayName: 'Ada', password: PASSWORD, role: 'admin', actor: 'operator:setup' })
-    await addOperator(services.deps, { username: 'sara', displayName: 'Sara', password: PASSWORD, role: 'support', actor: 'operator:setup' })
-    app = await buildServer(services)
+    office = await server.start({
+      convention: false,
+      today: '2026-06-01',
+      operators: [
+        { username: 'ada', displayName: 'Ada', role: 'admin' },
+        { username: 'sara', displayName: 'Sara', role: 'support' },
+      ],
+    })
+    t = office.t
   }
   const row = async (username: string) => (await t.database.db.select().from(operators).where(eq(operators.username, username)))[0]
 
   it('an admin adds an operator, changes a role, sets a password, disables and enables, each audited in the admin’s name', async () => {
     await setup()
-    const admin = new WebClient(app)
-    await signInAsOperator(admin, clock, 'ada', PASSWORD)
+    const admin = await office.signIn('ada')
     const page = await admin.get('/ufficio/operatori')
     expect(page.statusCode).toBe(200)
     expect(page.body).toContain('<h1>Operatori</h1>')
@@ -74,8 +60,7 @@ describe.each(testDatabases())('%s: managing operators in the back office', (_na
 
   it('a support operator gets 403 on every operator page and action, and changes nothing', async () => {
     await setup()
-    const support = new WebClient(app)
-    await signInAsOperator(support, clock, 'sara', PASSWORD)
+    const support = await office.signIn('sara')
     const home = await support.get('/ufficio')
     expect(home.body).not.toContain('href="/ufficio/operatori"')
     expect((await support.get('/ufficio/operatori')).statusCode).toBe(403)

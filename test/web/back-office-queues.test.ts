@@ -1,50 +1,35 @@
 import type { FastifyInstance } from 'fastify'
-import { afterEach, describe, expect, it } from 'vitest'
-import { loadConfig } from '../../src/config'
+import { describe, expect, it } from 'vitest'
 import type { ManualClock } from '../../src/core/clock'
 import { outbox } from '../../src/notifications/schema'
-import { addOperator } from '../../src/operators/add-operator'
 import { provisioningCommands } from '../../src/provisioning/schema'
 import { placeOrder } from '../../src/renewals/place-order'
-import { buildServices } from '../../src/services'
-import { buildServer } from '../../src/web/server'
-import { TEST_SESSION_SECRET } from '../support/config'
 import { testDatabases, type TestDatabase } from '../support/databases'
-import { signInAsOperator } from '../support/office'
-import { clockOn, seedConvention, seedMailbox } from '../support/seed'
+import { serverUnderTest } from '../support/office'
+import { seedMailbox } from '../support/seed'
 import { WebClient } from '../support/web-client'
-
-const PASSWORD = 'operatore-di-prova-1'
 
 describe.each(testDatabases())('%s: the back office’s work queues', (_name, open) => {
   let t: TestDatabase
   let app: FastifyInstance
   let clock: ManualClock
-  afterEach(async () => {
-    await app?.close()
-    await t?.close()
-  })
+  const server = serverUnderTest(open)
 
   /** 1 June 2026: one mailbox expires today (deactivated tomorrow), one has an open bonifico order it can no longer pay in time. */
   async function setup() {
-    t = await open()
+    const office = await server.start({ today: '2026-06-01', operators: [{ username: 'sara', displayName: 'Sara', role: 'read-only' }] })
+    ;({ t, app, clock } = office)
     const db = t.database.db
-    await seedConvention(db)
-    clock = clockOn('2026-06-01')
-    const services = buildServices(loadConfig({ DATABASE_URL: 'memory://', PUBLIC_URL: 'https://rinnovi.example.it', SESSION_SECRET: TEST_SESSION_SECRET }), t.database, clock)
+    const { services } = office
     const expiring = await seedMailbox(db, { expiresOn: '2026-06-01', address: 'scade.oggi@pec.example.it' })
-    await seedMailbox(db, { expiresOn: '2026-07-02', address: 'tra.un.mese@pec.example.it' })
-    await seedMailbox(db, { expiresOn: '2026-06-03', address: 'in.ritardo@pec.example.it' })
-    const late = await placeOrder(services.deps, { mailboxAddress: 'in.ritardo@pec.example.it', years: 1, method: 'bonifico', actor: 'holder:x' })
-    await placeOrder(services.deps, { mailboxAddress: 'tra.un.mese@pec.example.it', years: 1, method: 'bonifico', actor: 'holder:x' }) // still in time
+    const inTime = await seedMailbox(db, { expiresOn: '2026-07-02', address: 'tra.un.mese@pec.example.it' })
+    const overdue = await seedMailbox(db, { expiresOn: '2026-06-03', address: 'in.ritardo@pec.example.it' })
+    const late = await placeOrder(services.deps, { mailboxId: overdue.id, years: 1, method: 'bonifico', actor: 'holder:x' })
+    await placeOrder(services.deps, { mailboxId: inTime.id, years: 1, method: 'bonifico', actor: 'holder:x' }) // still in time
     const at = clock.now()
     await db.insert(outbox).values({ template: 'reminder', language: 'it', recipient: 'sbagliato@example.it', params: {}, status: 'failed', nextAttemptAt: at, createdAt: at, lastError: '550 5.1.1 user unknown' })
     await db.insert(provisioningCommands).values({ mailboxId: expiring.id, action: 'disable', status: 'failed', createdAt: at, attempts: 8, lastError: 'platform said no' })
-    await addOperator(services.deps, { username: 'sara', displayName: 'Sara', password: PASSWORD, role: 'read-only', actor: 'operator:setup' })
-    app = await buildServer(services)
-    const client = new WebClient(app)
-    await signInAsOperator(client, clock, 'sara', PASSWORD)
-    return { client, lateOrder: late.orderId }
+    return { client: await office.signIn('sara'), lateOrder: late.orderId }
   }
   const count = (html: string, id: string) => new RegExp(`id="queue-${id}">\\s*<a href="[^"]+"><span class="count">(\\d+)</span>`).exec(html)?.[1]
 

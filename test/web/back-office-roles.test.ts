@@ -1,39 +1,27 @@
 import type { FastifyInstance } from 'fastify'
-import { afterEach, describe, expect, it } from 'vitest'
-import { loadConfig } from '../../src/config'
+import { describe, expect, it } from 'vitest'
 import { statementImports } from '../../src/payments/imports/schema'
-import { addOperator } from '../../src/operators/add-operator'
 import type { OperatorRole } from '../../src/operators/roles'
 import { setOperatorRole } from '../../src/operators/set-operator-role'
-import { buildServices } from '../../src/services'
-import { buildServer } from '../../src/web/server'
-import { TEST_SESSION_SECRET } from '../support/config'
+import type { Services } from '../../src/services'
 import { testDatabases, type TestDatabase } from '../support/databases'
-import { clockOn } from '../support/seed'
 import type { ManualClock } from '../../src/core/clock'
-import { signInAsOperator } from '../support/office'
+import { OPERATOR_PASSWORD, signInAsOperator, serverUnderTest } from '../support/office'
 import { WebClient, type UploadFile } from '../support/web-client'
 
-const PASSWORD = 'operatore-di-prova-1'
+const PASSWORD = OPERATOR_PASSWORD
 const FILE: UploadFile = { name: 'estratto.xml', content: '<Document/>' }
 
 // Tried as an outsider would: an operator signed in with a role that may not do the work, calling the routes directly.
 describe.each(testDatabases())('%s: back-office roles', (_name, open) => {
   let t: TestDatabase
   let app: FastifyInstance
-  let services: ReturnType<typeof buildServices>
+  let services: Services
   let clock: ManualClock
-  afterEach(async () => {
-    await app?.close()
-    await t?.close()
-  })
+  const server = serverUnderTest(open)
 
   async function signedIn(role: OperatorRole) {
-    t = await open()
-    clock = clockOn('2026-06-01')
-    services = buildServices(loadConfig({ DATABASE_URL: 'memory://', PUBLIC_URL: 'https://rinnovi.example.it', SESSION_SECRET: TEST_SESSION_SECRET }), t.database, clock)
-    await addOperator(services.deps, { username: 'anna', password: PASSWORD, role, actor: 'operator:setup' })
-    app = await buildServer(services)
+    ;({ t, services, clock, app } = await server.start({ convention: false, today: '2026-06-01', operators: [{ username: 'anna', role }] }))
     const client = new WebClient(app)
     await signInAsOperator(client, clock, 'anna', PASSWORD)
     return client

@@ -39,12 +39,12 @@ describe.each(testDatabases())('%s: the back office’s search box', (_name, ope
     clock = clockOn('2026-06-01')
     const services = buildServices(loadConfig({ DATABASE_URL: 'memory://', PUBLIC_URL: 'https://rinnovi.example.it', SESSION_SECRET: TEST_SESSION_SECRET }), t.database, clock)
     await seedMailbox(db, { expiresOn: '2026-07-01', address: 'giulia.verdi@pec.example.it', accountId: 'FNOM000101' })
-    await seedMailbox(db, { expiresOn: '2026-08-01', address: 'marco.neri@pec.example.it', accountId: 'FNOM000102' })
+    const marco = await seedMailbox(db, { expiresOn: '2026-08-01', address: 'marco.neri@pec.example.it', accountId: 'FNOM000102' })
     await db.update(accounts).set({ firstName: 'Giulia', lastName: 'Verdi', fiscalCode: 'VRDGLI80A41H501Z', referenceEmail: 'Giulia@Example.it' }).where(eq(accounts.id, 'FNOM000101'))
     await db.update(accounts).set({ firstName: 'Marco', lastName: 'De Neri', fiscalCode: '01234567890' }).where(eq(accounts.id, 'FNOM000102'))
     await seedMailbox(db, { expiresOn: '2026-09-01', address: 'ana.cruz@pec.example.it', accountId: 'FNOM000103' })
     await db.update(accounts).set({ firstName: 'Ana María', lastName: 'De La Cruz' }).where(eq(accounts.id, 'FNOM000103'))
-    const order = await placeOrder(services.deps, { mailboxAddress: 'marco.neri@pec.example.it', years: 1, method: 'bonifico', actor: 'holder:x' })
+    const order = await placeOrder(services.deps, { mailboxId: marco.id, years: 1, method: 'bonifico', actor: 'holder:x' })
     // a transfer from Marco's IBAN for his order, and one of 10,00 € with no order ID from the same IBAN
     const statement = join(mkdtempSync(join(tmpdir(), 'search-')), 'estratto.xml')
     writeFileSync(statement, camtStatement([

@@ -1,40 +1,29 @@
 import { eq } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
-import { afterEach, describe, expect, it } from 'vitest'
-import { loadConfig } from '../../src/config'
+import { describe, expect, it } from 'vitest'
 import type { ManualClock } from '../../src/core/clock'
 import { auditLog } from '../../src/db/schema'
-import { addOperator } from '../../src/operators/add-operator'
 import { operatorRecoveryCodes, operators, operatorSessions } from '../../src/operators/schema'
 import { MAX_SECOND_FACTOR_FAILURES, resetSecondFactor, sealPlainTotpSecrets, totpCode } from '../../src/operators/second-factor'
 import { openSecret } from '../../src/core/secret-box'
+import { addOperator } from '../../src/operators/add-operator'
 import { setOperatorRole } from '../../src/operators/set-operator-role'
-import { buildServices } from '../../src/services'
-import { buildServer } from '../../src/web/server'
-import { TEST_SESSION_SECRET } from '../support/config'
+import type { Services } from '../../src/services'
 import { testDatabases, type TestDatabase } from '../support/databases'
-import { enrolmentKey, signInAsOperator } from '../support/office'
-import { clockOn } from '../support/seed'
+import { enrolmentKey, OPERATOR_PASSWORD, signInAsOperator, serverUnderTest } from '../support/office'
 import { WebClient, csrfToken } from '../support/web-client'
 
-const PASSWORD = 'operatore-di-prova-1'
+const PASSWORD = OPERATOR_PASSWORD
 
 describe.each(testDatabases())('%s: the operators’ second factor (TOTP)', (_name, open) => {
   let t: TestDatabase
   let app: FastifyInstance
   let clock: ManualClock
-  let services: ReturnType<typeof buildServices>
-  afterEach(async () => {
-    await app?.close()
-    await t?.close()
-  })
+  let services: Services
+  const server = serverUnderTest(open)
 
   async function setup() {
-    t = await open()
-    clock = clockOn('2026-06-01')
-    services = buildServices(loadConfig({ DATABASE_URL: 'memory://', PUBLIC_URL: 'https://rinnovi.example.it', SESSION_SECRET: TEST_SESSION_SECRET }), t.database, clock)
-    await addOperator(services.deps, { username: 'bea', displayName: 'Beatrice', password: PASSWORD, role: 'billing', actor: 'operator:setup' })
-    app = await buildServer(services)
+    ;({ t, services, clock, app } = await server.start({ convention: false, today: '2026-06-01', operators: [{ username: 'bea', displayName: 'Beatrice', role: 'billing' }] }))
   }
   async function passwordOnly(client: WebClient, next = '/ufficio/estratti') {
     const page = await client.get(`/ufficio/accedi?next=${encodeURIComponent(next)}`)

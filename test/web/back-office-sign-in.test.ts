@@ -1,25 +1,23 @@
 import { eq } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { hashPassword } from '../../src/accounts/passwords'
 import { accounts, signInFailures } from '../../src/accounts/schema'
 import { IDENTIFIER_CEILING } from '../../src/accounts/sign-in-guard'
-import { loadConfig } from '../../src/config'
 import type { ManualClock } from '../../src/core/clock'
 import { addOperator } from '../../src/operators/add-operator'
 import { disableOperator } from '../../src/operators/disable-operator'
 import { enableOperator } from '../../src/operators/enable-operator'
 import { unlockOperator } from '../../src/operators/unlock-operator'
 import { operatorSessions, operatorSignInFailures } from '../../src/operators/schema'
-import { buildServices } from '../../src/services'
+import type { Services } from '../../src/services'
 import { officeMessages } from '../../src/web/admin/messages'
-import { buildServer } from '../../src/web/server'
+import { OPERATOR_PASSWORD, serverUnderTest } from '../support/office'
 import { testDatabases, type TestDatabase } from '../support/databases'
-import { clockOn, seedConvention, seedMailbox } from '../support/seed'
+import { seedMailbox } from '../support/seed'
 import { WebClient } from '../support/web-client'
-import { TEST_SESSION_SECRET } from '../support/config'
 
-const PASSWORD = 'operatore-di-prova-1'
+const PASSWORD = OPERATOR_PASSWORD
 
 describe('back-office texts', () => {
   it('has every Italian text in English too, and no more', () => {
@@ -31,22 +29,14 @@ describe.each(testDatabases())('%s: back-office sign-in', (_name, open) => {
   let t: TestDatabase
   let app: FastifyInstance
   let clock: ManualClock
-  let services: ReturnType<typeof buildServices>
-  afterEach(async () => {
-    await app?.close()
-    await t?.close()
-  })
+  let services: Services
+  const server = serverUnderTest(open)
 
   async function setup() {
-    t = await open()
+    ;({ t, services, clock, app } = await server.start({ today: '2026-06-01', operators: [{ username: 'anna', displayName: 'Anna Bianchi', role: 'support' }] })) // 12:00 in Rome
     const db = t.database.db
-    await seedConvention(db)
     await seedMailbox(db, { expiresOn: '2026-07-01', address: 'medico@pec.example.it', accountId: 'FNOM000010' })
     await db.update(accounts).set({ passwordHash: await hashPassword('holder-secret') }).where(eq(accounts.id, 'FNOM000010'))
-    clock = clockOn('2026-06-01') // 12:00 in Rome
-    services = buildServices(loadConfig({ DATABASE_URL: 'memory://', PUBLIC_URL: 'https://rinnovi.example.it', SESSION_SECRET: TEST_SESSION_SECRET }), t.database, clock)
-    await addOperator(services.deps, { username: 'anna', displayName: 'Anna Bianchi', password: PASSWORD, role: 'support', actor: 'operator:setup' })
-    app = await buildServer(services)
   }
 
   async function signIn(client: WebClient, username: string, password: string) {

@@ -3,26 +3,22 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { eq } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/config'
 import { formatOrderId } from '../../src/core/order-id'
 import { auditLog, mailboxes, outbox, payments, statementEntries, statementImports } from '../../src/db/schema'
 import { storeStatement } from '../../src/flows/imports/import-statement'
-import { addOperator } from '../../src/operators/add-operator'
 import { codiceClienteFor } from '../../src/payments/postal/codice-cliente'
 import { placeOrder } from '../../src/renewals/place-order'
 import type { PaymentMethod } from '../../src/renewals/schema'
-import { buildServices, type Services } from '../../src/services'
-import { buildServer } from '../../src/web/server'
+import type { Services } from '../../src/services'
 import { camtStatement, cbiStatement } from '../payments/offline/statement-builder'
 import { posteReport } from '../payments/postal/poste-records'
 import { testDatabases, type TestDatabase } from '../support/databases'
-import { clockOn, seedConvention, seedMailbox } from '../support/seed'
-import { signInAsOperator } from '../support/office'
+import { seedMailbox } from '../support/seed'
+import { serverUnderTest } from '../support/office'
 import { WebClient } from '../support/web-client'
-import { TEST_SESSION_SECRET } from '../support/config'
 
-const PASSWORD = 'operatore-di-prova-1'
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/statements/${name}`, import.meta.url))
 const uploadFolders = () => readdirSync(tmpdir()).filter((name) => name.startsWith('pec-upload-')).length
 
@@ -54,28 +50,19 @@ describe.each(testDatabases())('%s: back-office uploads', (_name, open) => {
   let t: TestDatabase
   let app: FastifyInstance
   let services: Services
-  afterEach(async () => {
-    await app?.close()
-    await t?.close()
-  })
+  const server = serverUnderTest(open)
 
   async function setup(env: Record<string, string> = {}, method: PaymentMethod = 'bonifico') {
-    t = await open()
+    const office = await server.start({ today: '2026-05-02', operators: [{ username: 'anna', displayName: 'Anna Bianchi', role: 'billing' }], env })
+    ;({ t, services, app } = office)
     const db = t.database.db
-    await seedConvention(db)
-    const config = loadConfig({ DATABASE_URL: 'memory://', PUBLIC_URL: 'https://rinnovi.example.it', SESSION_SECRET: TEST_SESSION_SECRET, ...env })
-    const clock = clockOn('2026-05-02')
-    services = buildServices(config, t.database, clock)
     const placed = []
     for (const expiresOn of ['2026-06-30', '2026-07-31']) {
       const mailbox = await seedMailbox(db, { expiresOn })
-      const order = await placeOrder(services.deps, { mailboxAddress: mailbox.address, years: 1, method, actor: 'holder:x' })
+      const order = await placeOrder(services.deps, { mailboxId: mailbox.id, years: 1, method, actor: 'holder:x' })
       placed.push({ mailbox, id: order.orderId })
     }
-    await addOperator(services.deps, { username: 'anna', displayName: 'Anna Bianchi', password: PASSWORD, role: 'billing', actor: 'operator:setup' })
-    app = await buildServer(services)
-    const client = new WebClient(app)
-    await signInAsOperator(client, clock, 'anna', PASSWORD) // billing: enrols its second factor
+    const client = await office.signIn('anna') // billing: enrols its second factor
     return { db, client, placed }
   }
 

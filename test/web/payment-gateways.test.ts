@@ -36,7 +36,7 @@ describe.each(testDatabases())('%s: card and PayPal through the real gateways (l
     await db.update(accounts).set({ passwordHash: await hashPassword('secret-30') }).where(eq(accounts.id, 'FNOM000030'))
     const { services, clock } = servicesFor(t, env)
     app = await buildServer(services)
-    const order = await placeOrder(services.deps, { mailboxAddress: mailbox.address, years: 1, method, actor: 'holder:FNOM000030', accountId: 'FNOM000030' })
+    const order = await placeOrder(services.deps, { mailboxId: mailbox.id, years: 1, method, actor: 'holder:FNOM000030', accountId: 'FNOM000030' })
     const client = new WebClient(app)
     const page = await client.get('/rinnova')
     await client.post('/accedi', { identifier: 'FNOM000030', password: 'secret-30' }, page.body)

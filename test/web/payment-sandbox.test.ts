@@ -1,36 +1,33 @@
 import { eq } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { hashPassword } from '../../src/accounts/passwords'
 import { accounts } from '../../src/accounts/schema'
 import { placeOrder } from '../../src/renewals/place-order'
 import type { Services } from '../../src/services'
-import { buildServer } from '../../src/web/server'
 import { testDatabases, type TestDatabase } from '../support/databases'
-import { seedConvention, seedMailbox } from '../support/seed'
+import { seedMailbox } from '../support/seed'
+import { DEMO_ENV } from '../support/config'
+import { serverUnderTest } from '../support/office'
 import { csrfToken, WebClient } from '../support/web-client'
-import { allPayments, checkouts, expiryOf, orderStatus, servicesFor, webhooks } from '../payments/gateways/harness'
+import { allPayments, checkouts, expiryOf, orderStatus, webhooks } from '../payments/gateways/harness'
 
 describe.each(testDatabases())('%s: card payment through the sandbox gateway', (_name, open) => {
   let t: TestDatabase
   let app: FastifyInstance
-  afterEach(async () => {
-    await app?.close()
-    await t?.close()
-  })
+  const server = serverUnderTest(open)
 
   async function setup() {
-    t = await open()
+    const started = await server.start({ today: '2026-05-01', env: DEMO_ENV }) // demo mode: the sandbox gateway
+    ;({ t, app } = started)
+    const { services } = started
     const db = t.database.db
-    await seedConvention(db)
     const mailbox = await seedMailbox(db, { expiresOn: '2026-06-30', address: 'rossi@pec.example.it', accountId: 'FNOM000020' })
     await seedMailbox(db, { expiresOn: '2026-08-31', address: 'altrui@pec.example.it', accountId: 'FNOM000021' })
     const hash = await hashPassword('secret-20')
     await db.update(accounts).set({ passwordHash: hash }).where(eq(accounts.id, 'FNOM000020'))
     await db.update(accounts).set({ passwordHash: hash }).where(eq(accounts.id, 'FNOM000021'))
-    const { services } = servicesFor(t)
-    app = await buildServer(services)
-    const order = await placeOrder(services.deps, { mailboxAddress: mailbox.address, years: 1, method: 'card', actor: 'holder:FNOM000020', accountId: 'FNOM000020' })
+    const order = await placeOrder(services.deps, { mailboxId: mailbox.id, years: 1, method: 'card', actor: 'holder:FNOM000020', accountId: 'FNOM000020' })
     return { services, mailbox, order }
   }
 

@@ -1,43 +1,33 @@
 import { createHash } from 'node:crypto'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { FastifyInstance } from 'fastify'
 import { eq } from 'drizzle-orm'
 import { hashPassword } from '../../src/accounts/passwords'
 import { requestPasswordReset, resolvePasswordResetRequests } from '../../src/accounts/password-reset'
 import { accounts, passwordResetRequests, passwordResets, webSessions } from '../../src/accounts/schema'
-import { loadConfig } from '../../src/config'
 import type { ManualClock } from '../../src/core/clock'
 import { auditLog } from '../../src/db/audit-schema'
 import { renderMail } from '../../src/notifications/render-mail'
 import { outbox } from '../../src/notifications/schema'
-import { buildServices, type Services } from '../../src/services'
-import { buildServer } from '../../src/web/server'
+import type { Services } from '../../src/services'
 import { testDatabases, type TestDatabase } from '../support/databases'
-import { clockOn, seedConvention, seedMailbox } from '../support/seed'
+import { seedMailbox } from '../support/seed'
 import { WebClient } from '../support/web-client'
-import { TEST_SESSION_SECRET } from '../support/config'
+import { serverUnderTest } from '../support/office'
 
 describe.each(testDatabases())('%s: portal forgot password', (_name, open) => {
   let t: TestDatabase
   let app: FastifyInstance
   let clock: ManualClock
   let services: Services
-  afterEach(async () => {
-    await app?.close()
-    await t?.close()
-  })
+  const server = serverUnderTest(open)
 
   async function setup() {
-    t = await open()
+    ;({ t, services, clock, app } = await server.start({ today: '2026-06-01' }))
     const db = t.database.db
-    await seedConvention(db)
     await seedMailbox(db, { expiresOn: '2026-07-01', address: 'prima@pec.example.it', accountId: 'FNOM000010' })
     await seedMailbox(db, { expiresOn: '2026-08-01', address: 'altrui@pec.example.it', accountId: 'FNOM000099', language: 'en' })
     await db.update(accounts).set({ passwordHash: await hashPassword('old-account-secret') }).where(eq(accounts.id, 'FNOM000010'))
-    const config = loadConfig({ DATABASE_URL: 'memory://', PUBLIC_URL: 'https://rinnovi.example.it', SESSION_SECRET: TEST_SESSION_SECRET })
-    clock = clockOn('2026-06-01')
-    services = buildServices(config, t.database, clock)
-    app = await buildServer(services)
     const [account] = await db.select().from(accounts).where(eq(accounts.id, 'FNOM000010'))
     return { referenceEmail: account.referenceEmail }
   }

@@ -95,7 +95,7 @@ describe.each(testDatabases())('%s: safe by default (R10)', (_name, open) => {
   it('a reminder lists only the methods offered, and a method no longer offered is not explained', async () => {
     const mailbox = await seedHolder()
     const { services } = await start({ ...BANK_ENV })
-    const order = await placeOrder(services.deps, { mailboxAddress: mailbox.address, years: 1, method: 'bonifico', actor: 'holder:test' })
+    const order = await placeOrder(services.deps, { mailboxId: mailbox.id, years: 1, method: 'bonifico', actor: 'holder:test' })
     const params = {
       holderName: 'Vittima Rossi',
       mailbox: mailbox.address,

@@ -1,3 +1,4 @@
+import { DomainError } from '../../core/errors'
 import { formatOrderId } from '../../core/order-id'
 import { withServices, type CommandGroup } from '../context'
 import { methodOption, positiveInteger } from '../options'
@@ -16,10 +17,17 @@ export const orderCommands: CommandGroup = (program, cli) => {
     .addOption(methodOption(t))
     .option('--json', t('option.json'))
     .action(async (opts) => {
-      const [{ requireOfferedMethod }, { placeOrder }] = await Promise.all([import('../../payments/offered-methods'), import('../../renewals/place-order')])
+      const [{ requireOfferedMethod }, { placeOrder }, { findMailboxByAddress }] = await Promise.all([
+        import('../../payments/offered-methods'),
+        import('../../renewals/place-order'),
+        import('../../accounts/queries'),
+      ])
       await withServices(cli, async ({ deps, mail }) => {
         const method = requireOfferedMethod(mail.methods, opts.method)
-        const order = await placeOrder(deps, { mailboxAddress: opts.mailbox, years: opts.years, method, actor: cli.actor })
+        // the operator names the mailbox by its address, any case; the order is placed on its id
+        const mailbox = await findMailboxByAddress(deps.db, opts.mailbox)
+        if (!mailbox) throw new DomainError('mailbox_not_found', opts.mailbox)
+        const order = await placeOrder(deps, { mailboxId: mailbox.id, years: opts.years, method, actor: cli.actor })
         const out = {
           orderId: formatOrderId(order.orderId),
           totalCents: order.totalCents,

@@ -4,7 +4,8 @@ import type { Actor } from '../../db/audit'
 import type { Deps } from '../../deps'
 import { operatorReason } from '../../payments/held/resolve-held'
 import { validateBilling, type BillingField } from '../../renewals/billing'
-import { currentContracts, queueOrderMails } from '../../renewals/drafts'
+import { currentContracts } from '../../renewals/queries'
+import { queueOrderMails } from '../order-mails'
 import { placeOrder, type PlacedOrder } from '../../renewals/place-order'
 import { findAccount, findMailboxByAddress } from '../../renewals/queries'
 import type { AcceptedContract, PaymentMethod } from '../../renewals/schema'
@@ -47,7 +48,7 @@ export async function placePhoneOrder(deps: Deps, input: PhoneOrderInput): Promi
   }))
   return placeOrder(
     deps,
-    { mailboxAddress: mailbox.address, years: input.years, method: input.method, billing: checked.billing, acceptedContracts, actor: input.actor, reason },
+    { mailboxId: mailbox.id, years: input.years, method: input.method, billing: checked.billing, acceptedContracts, actor: input.actor, reason },
     { onPlaced: (tx, order, changedFields) => queueOrderMails(tx, order, changedFields, now) },
   )
 }

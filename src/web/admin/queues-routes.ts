@@ -4,6 +4,7 @@ import { formatEuro } from '../../core/money'
 import { partOfDay } from '../../core/greeting'
 import { failedCommands, failedMail, overdueOrders, tomorrowsRun, workQueueCounts } from '../../flows/work-queues'
 import type { Services } from '../../services'
+import { NO_INPUT } from '../route-schemas'
 import { operatorMay, requireOperator } from './roles'
 import { sendCsv } from './csv'
 import { mailboxPath, mailPath, orderPath } from './look-routes'
@@ -25,7 +26,7 @@ export async function queuesRoutes(app: FastifyInstance, services: Services): Pr
   const { deps } = services
   const today = () => businessDate(deps.clock.now(), deps.config.businessTimeZone)
 
-  app.get('/', { preHandler: requireOperator }, async (request, reply) => {
+  app.get('/', { preHandler: requireOperator, schema: NO_INPUT }, async (request, reply) => {
     const counts = await workQueueCounts(deps, today())
     // The money queues (payments to resolve, refunds due) join this list from the billing side of issue 11.
     const queues = [
@@ -43,7 +44,7 @@ export async function queuesRoutes(app: FastifyInstance, services: Services): Pr
   const table = (request: FastifyRequest, key: string, table: QueueTable, extra: Record<string, unknown> = {}) =>
     ({ title: request.t(`queue.${key}.title`), intro: request.t(`queue.${key}.intro`), table, ...extra })
 
-  app.get('/code/ordini-scaduti', { preHandler: requireOperator }, async (request, reply) => {
+  app.get('/code/ordini-scaduti', { preHandler: requireOperator, schema: NO_INPUT }, async (request, reply) => {
     const t = request.t
     const rows = await overdueOrders(deps, today())
     return reply.page(
@@ -57,7 +58,7 @@ export async function queuesRoutes(app: FastifyInstance, services: Services): Pr
     )
   })
 
-  app.get('/code/posta-non-consegnata', { preHandler: requireOperator }, async (request, reply) => {
+  app.get('/code/posta-non-consegnata', { preHandler: requireOperator, schema: NO_INPUT }, async (request, reply) => {
     const t = request.t
     const rows = await failedMail(deps)
     const resend = operatorMay(request, 'support')
@@ -80,7 +81,7 @@ export async function queuesRoutes(app: FastifyInstance, services: Services): Pr
     )
   })
 
-  app.get('/code/comandi-falliti', { preHandler: requireOperator }, async (request, reply) => {
+  app.get('/code/comandi-falliti', { preHandler: requireOperator, schema: NO_INPUT }, async (request, reply) => {
     const t = request.t
     const rows = await failedCommands(deps)
     return reply.page(
@@ -94,7 +95,7 @@ export async function queuesRoutes(app: FastifyInstance, services: Services): Pr
     )
   })
 
-  app.get('/code/domani', { preHandler: requireOperator }, async (request, reply) => {
+  app.get('/code/domani', { preHandler: requireOperator, schema: NO_INPUT }, async (request, reply) => {
     const t = request.t
     const run = await tomorrowsRun(deps, today())
     const sections = (['deactivate', 'reminder', 'cease'] as const).map((action) => {
@@ -117,7 +118,7 @@ export async function queuesRoutes(app: FastifyInstance, services: Services): Pr
     return reply.page('admin/tomorrow.eta', { title: t('queue.tomorrow.title', { date: formatDate(run.date, request.lang) }), sections })
   })
 
-  app.get('/code/domani.csv', { preHandler: requireOperator }, async (_request, reply) => {
+  app.get('/code/domani.csv', { preHandler: requireOperator, schema: NO_INPUT }, async (_request, reply) => {
     const run = await tomorrowsRun(deps, today())
     const lines = [['date', 'action', 'address', 'expires_on', 'offset_days', 'skipped_offsets', 'register', 'register_warning']]
     for (const a of run.actions) lines.push([run.date, a.action, a.address, a.expiresOn, a.offsetDays === null ? '' : String(a.offsetDays), a.skippedOffsets.join(' '), a.register, String(a.registerWarning)])

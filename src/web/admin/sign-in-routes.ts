@@ -6,7 +6,7 @@ import { rateLimited, safeNext, text, waitUntil, type FieldError } from '../fram
 import { SIGN_IN_RATE_LIMIT } from '../portal/sign-in-routes'
 import { OFFICE_PATH } from './plugin'
 import { SECOND_FACTOR_PATH } from './roles'
-import { FLAG, formBody, NEXT, objectOf, PASSWORD, textOf } from '../route-schemas'
+import { CSRF_ONLY, FLAG, formBody, NEXT, objectOf, PASSWORD, textOf } from '../route-schemas'
 
 const nextPage = (next: unknown) => safeNext(next, OFFICE_PATH, OFFICE_PATH)
 
@@ -55,7 +55,7 @@ export async function officeSignInRoutes(app: FastifyInstance, services: Service
     }
   })
 
-  app.post('/esci', async (_request, reply) => {
+  app.post('/esci', { schema: { body: CSRF_ONLY } }, async (_request, reply) => {
     await reply.signOutOperator()
     return reply.redirect(`${OFFICE_PATH}/accedi?uscito=1`, 303)
   })

@@ -14,7 +14,7 @@ import { describeFileRefusal, importView } from './import-view'
 import { operatorActor } from './plugin'
 import { requireOperator, requirePermission } from './roles'
 import { UploadRefused, withUpload, type Upload } from './receive-upload'
-import { FLAG, objectOf, RowIdParams } from '../route-schemas'
+import { FLAG, MULTIPART_UPLOAD, NO_INPUT, objectOf, RowIdParams } from '../route-schemas'
 
 const FORMATS = ['auto', 'camt053', 'cbi-rh'] as const
 /** Uploading registers money: billing's work (and admin's). */
@@ -68,9 +68,9 @@ export async function uploadRoutes(app: FastifyInstance, services: Services): Pr
         status,
       )
 
-    app.get(kind.path, { preHandler: requireBilling }, async (request, reply) => form(request, reply))
+    app.get(kind.path, { preHandler: requireBilling, schema: NO_INPUT }, async (request, reply) => form(request, reply))
 
-    app.post(kind.path, { preHandler: requireBilling, config: { csrf: 'in-handler' } }, async (request, reply) => {
+    app.post(kind.path, { preHandler: requireBilling, config: { csrf: 'in-handler' }, schema: MULTIPART_UPLOAD }, async (request, reply) => {
       let format = 'auto'
       try {
         const stored = await withUpload(app, request, reply, maxBytes, (upload) => {

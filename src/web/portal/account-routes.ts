@@ -11,7 +11,7 @@ import { invoicesOfOrders, invoiceSlug, parseInvoiceSlug } from '../../invoicing
 import { replyCourtesyCopy, splitInvoiceFile } from '../invoice-downloads'
 import { loadHolderOrder } from './holder-order'
 import { requireHolder } from './plugin'
-import { FLAG, objectOf, OrderIdParams } from '../route-schemas'
+import { CSRF_ONLY, FLAG, objectOf, OrderIdParams } from '../route-schemas'
 
 /**
  * Issue 14: the holder's account page — who they are, the billing data their next renewal starts
@@ -78,7 +78,7 @@ export async function accountRoutes(app: FastifyInstance, services: Services): P
     })
   })
 
-  app.post('/ordini/:orderId/annulla', orderRoute, async (request, reply) => {
+  app.post('/ordini/:orderId/annulla', { ...guard, schema: { params: OrderIdParams, body: CSRF_ONLY } }, async (request, reply) => {
     const order = await loadHolderOrder(deps.db, request, reply)
     if (!order) return reply
     await cancelOrder(deps, request.holder!, order.id)

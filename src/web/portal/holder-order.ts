@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { parseOrderId } from '../../core/order-id'
 import type { Db } from '../../db/client'
-import { findHolderOrder } from '../../renewals/drafts'
+import { findHolderOrder } from '../../renewals/queries'
 import type { OrderRow } from '../../renewals/queries'
 
 /** The holder's own order for the :orderId in the URL, whatever id it carries; null (and a 404 page) otherwise. */

@@ -1,12 +1,13 @@
 import type { FastifyInstance } from 'fastify'
-import { businessDate, formatDate } from '../../core/calendar'
+import { formatDate } from '../../core/calendar'
 import { datePhrase } from '../../core/date-phrase'
 import { formatEuro } from '../../core/money'
 import { formatOrderId } from '../../core/order-id'
-import { mailboxRenewalStates } from '../../renewals/drafts'
-import { byUrgency, mailboxUrgency, type Urgency } from '../../renewals/urgency'
+import { listMailboxesToRenew } from '../../renewals/list-mailboxes-to-renew'
+import type { Urgency } from '../../renewals/urgency'
 import type { Services } from '../../services'
 import type { Lang, Translate } from '../i18n'
+import { NO_INPUT } from '../route-schemas'
 import { requireHolder } from './plugin'
 
 /** "Scade tra 7 giorni", "Disattivata: rinnovabile fino all’11 dicembre 2026 (ancora 3 giorni)". */
@@ -38,18 +39,17 @@ export function urgencyText(urgency: Urgency, t: Translate, lang: Lang): string 
  */
 export async function mailboxesRoutes(app: FastifyInstance, services: Services): Promise<void> {
   const { deps } = services
-  app.get('/caselle', { preHandler: requireHolder }, async (request, reply) => {
-    const today = businessDate(deps.clock.now(), deps.config.businessTimeZone)
-    const states = await mailboxRenewalStates(deps.db, request.holder!, today)
+  app.get('/caselle', { preHandler: requireHolder, schema: NO_INPUT }, async (request, reply) => {
+    const mailboxes = await listMailboxesToRenew(deps, request.holder!)
     const lang = request.lang
-    const mailboxes = states
-      .map((s) => ({ ...s, address: s.mailbox.address, status: s.mailbox.status, expiresOn: s.mailbox.expiresOn }))
-      .map((s) => ({ ...s, urgency: mailboxUrgency(s, today) }))
-      .sort(byUrgency)
     return reply.page('portal/mailboxes.eta', {
       title: request.t('mailboxes.title'),
-      mailboxes: mailboxes.map(({ mailbox: m, renewable, urgency, openOrder, hasDraft }) => ({
-        ...m,
+      mailboxes: mailboxes.map(({ renewable, urgency, openOrder, hasDraft, ...m }) => ({
+        id: m.id,
+        address: m.address,
+        status: m.status,
+        expiresOn: m.expiresOn,
+        register: m.register,
         expiresOnText: formatDate(m.expiresOn, lang),
         renewable,
         urgencyKind: urgency.kind,

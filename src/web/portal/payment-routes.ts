@@ -10,7 +10,7 @@ import { loadHolderOrder } from './holder-order'
 import type { Services } from '../../services'
 import { requireHolder } from './plugin'
 import { sandboxPaymentRoutes } from './sandbox-payment-routes'
-import { FLAG, objectOf, OrderIdParams, TOKEN } from '../route-schemas'
+import { CSRF_ONLY, FLAG, objectOf, OrderIdParams, TOKEN } from '../route-schemas'
 
 const KNOWN_REASONS = ['card_declined', 'authentication_failed', 'expired']
 const REFRESH_SECONDS = 5
@@ -26,7 +26,7 @@ export async function paymentRoutes(app: FastifyInstance, services: Services): P
 
   const holderOrder = (request: FastifyRequest, reply: FastifyReply) => loadHolderOrder(deps.db, request, reply)
 
-  app.post('/ordini/:orderId/paga', { ...guard, schema: { params: OrderIdParams } }, async (request, reply) => {
+  app.post('/ordini/:orderId/paga', { ...guard, schema: { params: OrderIdParams, body: CSRF_ONLY } }, async (request, reply) => {
     const order = await holderOrder(request, reply)
     if (!order) return reply
     const start = await startCheckout(deps, gateways, { orderId: order.id, actor: `holder:${request.holder!.accountId}`, language: request.lang })

@@ -4,7 +4,7 @@ import { readRenewalLinkToken } from '../../core/renewal-link'
 import { signIn } from '../../accounts/sign-in'
 import type { Services } from '../../services'
 import { rateLimited, safeNext as sameSiteNext, text, waitUntil, type FieldError } from '../frame'
-import { FLAG, formBody, NEXT, objectOf, PASSWORD, TOKEN, textOf } from '../route-schemas'
+import { CSRF_ONLY, FLAG, formBody, NEXT, objectOf, PASSWORD, TOKEN, textOf } from '../route-schemas'
 
 interface SignInBody {
   identifier?: string
@@ -81,7 +81,7 @@ export async function signInRoutes(app: FastifyInstance, services: Services): Pr
     },
   )
 
-  app.post('/esci', async (_request, reply) => {
+  app.post('/esci', { schema: { body: CSRF_ONLY } }, async (_request, reply) => {
     await reply.signOut()
     return reply.redirect('/rinnova?uscito=1', 303)
   })

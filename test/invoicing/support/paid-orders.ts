@@ -31,7 +31,7 @@ export async function paidOrders(db: Db, on = '2026-05-04') {
     n++
     const mailbox = await seedMailbox(db, { expiresOn: '2026-06-30', ...(opts.address ? { address: opts.address } : {}), ...(opts.accountId ? { accountId: opts.accountId } : {}) })
     const method = opts.method ?? 'card'
-    const order = await placeOrder(deps, { mailboxAddress: mailbox.address, years: 1, method, actor: 'operator:anna', ...(opts.billing === null ? {} : { billing: opts.billing ?? PERSON }) })
+    const order = await placeOrder(deps, { mailboxId: mailbox.id, years: 1, method, actor: 'operator:anna', ...(opts.billing === null ? {} : { billing: opts.billing ?? PERSON }) })
     const paid = await registerPayment(deps, { orderRef: order.orderId, amountCents: order.totalCents, method, reference: `ref-${n}`, actor: 'gateway:test' })
     return { mailbox, order, paymentId: paid.paymentId }
   }

@@ -1,5 +1,4 @@
 import { eq } from 'drizzle-orm'
-import { loadConfig } from '../../../src/config'
 import type { ManualClock } from '../../../src/core/clock'
 import { auditLog } from '../../../src/db/audit-schema'
 import { mailboxes } from '../../../src/accounts/schema'
@@ -7,16 +6,15 @@ import { gatewayCheckouts, inboundWebhooks } from '../../../src/payments/gateway
 import { payments } from '../../../src/payments/schema'
 import { placeOrder } from '../../../src/renewals/place-order'
 import { orders, type PaymentMethod } from '../../../src/renewals/schema'
-import { buildServices } from '../../../src/services'
 import type { TestDatabase } from '../../support/databases'
 import { clockOn, seedConvention, seedMailbox } from '../../support/seed'
-import { DEMO_ENV, TEST_SESSION_SECRET } from '../../support/config'
+import { DEMO_ENV } from '../../support/config'
+import { testServices } from '../../support/office'
 import type { OrderId } from '../../../src/core/order-id'
 
 /** Services on a test database, with the settings given (by default demo mode: the sandbox gateway). */
 export function servicesFor(t: TestDatabase, env: Record<string, string> = DEMO_ENV, clock: ManualClock = clockOn('2026-05-01')) {
-  const config = loadConfig({ DATABASE_URL: 'memory://', PUBLIC_URL: 'https://rinnovi.example.it', SESSION_SECRET: TEST_SESSION_SECRET, ...env })
-  return { services: buildServices(config, t.database, clock), clock }
+  return { services: testServices(t.database, clock, env), clock }
 }
 
 /** The FNOMCEO convention, one mailbox expiring on E, and an open 1-year order (12,20 €) for it. */
@@ -24,7 +22,7 @@ export async function openOrder(t: TestDatabase, services: ReturnType<typeof ser
   const db = t.database.db
   await seedConvention(db)
   const mailbox = await seedMailbox(db, { expiresOn: options.expiresOn ?? '2026-06-30', ...(options.accountId ? { accountId: options.accountId } : {}) })
-  const order = await placeOrder(services.deps, { mailboxAddress: mailbox.address, years: 1, method: options.method ?? 'card', actor: 'holder:test' })
+  const order = await placeOrder(services.deps, { mailboxId: mailbox.id, years: 1, method: options.method ?? 'card', actor: 'holder:test' })
   return { mailbox, order }
 }
 

@@ -47,7 +47,7 @@ describe.each(testDatabases())('%s: a bank reversal of an assigned payment (issu
     const deps: Deps = { ...services.deps, config: { ...services.deps.config, invoicing: { series: 'PEC' } } }
     await seedConvention(t.database.db)
     const mailbox = await seedMailbox(t.database.db, { expiresOn: '2026-06-30' })
-    const order = await placeOrder(deps, { mailboxAddress: mailbox.address, years: 1, method: 'bonifico', actor: 'holder:test', billing })
+    const order = await placeOrder(deps, { mailboxId: mailbox.id, years: 1, method: 'bonifico', actor: 'holder:test', billing })
     await importStatement(deps, statementFile(camtStatement([{ amountCents, acctSvcrRef: 'BANK-5', endToEndId: 'E2E-5', remittance: ['rinnovo casella'], debtorName: 'Anna Neri' }])), { actor: anna })
     const [entry] = await listHeldPayments(t.database.db)
     const done = await assignHeldPayment(deps, { paymentId: entry.id, orderRef: formatOrderId(order.orderId as OrderId), reason: 'telefonata della titolare', actor: anna, acceptDifference: amountCents < 1220 })

@@ -105,7 +105,7 @@ async function ordersFor(t: TestDatabase) {
   const mailboxIds: number[] = []
   for (let k = 0; k < ORDERS; k++) {
     const mailbox = await seedMailbox(db, { expiresOn: EXPIRIES[k], address: `prop${k}@pec.example.it` })
-    ids.push((await placeOrder(deps, { mailboxAddress: mailbox.address, years: 1, method: 'bonifico', actor: 'holder:x' })).orderId)
+    ids.push((await placeOrder(deps, { mailboxId: mailbox.id, years: 1, method: 'bonifico', actor: 'holder:x' })).orderId)
     mailboxIds.push(mailbox.id)
   }
   return { db, deps, ids, mailboxIds }

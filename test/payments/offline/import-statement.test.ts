@@ -45,7 +45,7 @@ describe.each(testDatabases())('%s: importStatement', (_name, open) => {
     const placed = []
     for (const expiresOn of expiries) {
       const mailbox = await seedMailbox(db, { expiresOn })
-      const order = await placeOrder(deps, { mailboxAddress: mailbox.address, years: 1, method: 'bonifico', actor: 'holder:x' })
+      const order = await placeOrder(deps, { mailboxId: mailbox.id, years: 1, method: 'bonifico', actor: 'holder:x' })
       placed.push({ mailbox, order, id: order.orderId })
     }
     return { db, deps, clock, placed }
@@ -254,7 +254,7 @@ describe.each(postgresOnly())('%s: importStatement, concurrently', (_name, open)
     const placed = []
     for (const expiresOn of ['2026-06-30', '2026-07-31', '2026-08-31']) {
       const mailbox = await seedMailbox(db, { expiresOn })
-      placed.push({ mailbox, id: (await placeOrder(testDeps(db, clock), { mailboxAddress: mailbox.address, years: 1, method: 'bonifico', actor: 'holder:x' })).orderId })
+      placed.push({ mailbox, id: (await placeOrder(testDeps(db, clock), { mailboxId: mailbox.id, years: 1, method: 'bonifico', actor: 'holder:x' })).orderId })
     }
     const path = file(
       camtStatement([
@@ -290,7 +290,7 @@ describe.each(postgresOnly())('%s: importStatement, concurrently', (_name, open)
     const ids: OrderId[] = []
     for (const expiresOn of ['2026-06-30', '2026-07-31', '2026-08-31']) {
       const mailbox = await seedMailbox(db, { expiresOn })
-      ids.push((await placeOrder(deps, { mailboxAddress: mailbox.address, years: 1, method: 'bonifico', actor: 'holder:x' })).orderId)
+      ids.push((await placeOrder(deps, { mailboxId: mailbox.id, years: 1, method: 'bonifico', actor: 'holder:x' })).orderId)
     }
     const [a, b, c] = ids
     const entries: EntrySpec[] = [

@@ -57,7 +57,7 @@ describe.each(testDatabases())('%s: importSlips (Poste report)', (_name, open) =
     const placed = []
     for (let i = 0; i < count; i++) {
       const mailbox = await seedMailbox(db, { expiresOn: '2026-06-30' })
-      const order = await placeOrder(deps, { mailboxAddress: mailbox.address, years: 1, method: 'bollettino', actor: 'operator:anna' })
+      const order = await placeOrder(deps, { mailboxId: mailbox.id, years: 1, method: 'bollettino', actor: 'operator:anna' })
       placed.push({ mailbox, order, orderId: order.orderId })
     }
     clock.set(clockOn('2026-05-08').now())

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { datePhrase } from '../../../core/date-phrase'
-import { findContractText } from '../../../renewals/drafts'
+import { findContractText } from '../../../renewals/queries'
 import type { Services } from '../../../services'
 import { safeNext } from '../../frame'
 import { NEXT, objectOf, textOf } from '../../route-schemas'

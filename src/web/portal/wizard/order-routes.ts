@@ -1,18 +1,16 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { businessDate, formatDate } from '../../../core/calendar'
+import { formatDate } from '../../../core/calendar'
 import { datePhrase } from '../../../core/date-phrase'
 import { DomainError } from '../../../core/errors'
 import { formatEuro } from '../../../core/money'
-import { formatOrderId } from '../../../core/order-id'
+import { formatOrderId, parseOrderId } from '../../../core/order-id'
 import { epcQrSvg } from '../../../core/epc-qr'
 import { bankTransferInstructions, postalSlipFor } from '../../../payments/instructions/payment-instructions'
 import { formatCodiceCliente } from '../../../payments/postal/codice-cliente'
 import { renderPostalSlipPdf } from '../../../payments/postal/td896-pdf'
-import { findConvention } from '../../../catalog/queries'
+import { changeOrderMethod } from '../../../flows/change-order-method'
 import { formatIban } from '../../../notifications/mail-context'
-import { changeOrderMethod } from '../../../renewals/drafts'
-import { findAccount, findMailbox } from '../../../renewals/queries'
-import { extendedExpiry, openOrderFacts, renewalBase } from '../../../renewals/rules'
+import { showHolderOrder } from '../../../renewals/show-holder-order'
 import { requireOfferedMethod } from '../../../payments/offered-methods'
 import { loadHolderOrder } from '../holder-order'
 import type { Services } from '../../../services'
@@ -30,19 +28,15 @@ export async function orderRoutes(app: FastifyInstance, services: Services): Pro
 
   const holderOrder = (request: FastifyRequest, reply: FastifyReply) => loadHolderOrder(deps.db, request, reply)
 
-  app.get<{ Querystring: { metodo?: string } }>('/ordini/:orderId', { ...guard, schema: { params: OrderIdParams, querystring: objectOf({ metodo: FLAG }) } }, async (request, reply) => {
-    const order = await holderOrder(request, reply)
-    if (!order) return reply
+  app.get<{ Params: { orderId: string }; Querystring: { metodo?: string } }>('/ordini/:orderId', { ...guard, schema: { params: OrderIdParams, querystring: objectOf({ metodo: FLAG }) } }, async (request, reply) => {
+    const orderId = parseOrderId(request.params.orderId)
+    const view = orderId ? await showHolderOrder(deps, request.holder!, orderId) : undefined
+    if (!view) return reply.refuse('page_not_found')
+    const { order, newExpiresOn, paidOn } = view
     const lang = request.lang
-    const mailbox = (await findMailbox(deps.db, order.mailboxId))!
-    const account = (await findAccount(deps.db, order.accountId))!
-    const convention = (await findConvention(deps.db, mailbox.conventionCode))!
-    const today = businessDate(deps.clock.now(), deps.config.businessTimeZone)
     const number = formatOrderId(order.id)
     const amount = formatEuro(order.totalCents, lang)
     const payment = services.mail.payment
-    const newExpiresOn =
-      order.status === 'paid' ? order.newExpiresOn! : extendedExpiry(renewalBase(mailbox, convention, today), order.years)
     let bonifico = null
     let bollettino = null
     if (order.status === 'open' && order.method === 'bonifico' && payment) {
@@ -69,16 +63,16 @@ export async function orderRoutes(app: FastifyInstance, services: Services): Pro
         method: order.method,
         methodLabel: request.t(`wizard.payment.${order.method}`),
         duration: order.years === 1 ? request.t('wizard.duration.oneYear') : request.t('wizard.duration.nYears', { n: order.years }),
-        mailbox: mailbox.address,
+        mailbox: view.mailboxAddress,
         newExpiry: formatDate(newExpiresOn, lang),
         newExpiryIso: newExpiresOn,
-        paidOnIso: order.paidAt ? businessDate(order.paidAt, deps.config.businessTimeZone) : null,
-        paidOnText: order.paidAt ? formatDate(businessDate(order.paidAt, deps.config.businessTimeZone), lang) : null,
-        paidOnPhrase: order.paidAt ? datePhrase(businessDate(order.paidAt, deps.config.businessTimeZone), lang, 'on') : null,
+        paidOnIso: paidOn,
+        paidOnText: paidOn ? formatDate(paidOn, lang) : null,
+        paidOnPhrase: paidOn ? datePhrase(paidOn, lang, 'on') : null,
         renewedUntil: datePhrase(newExpiresOn, lang, 'until'),
-        payBy: datePhrase(openOrderFacts(order, mailbox, convention).payBy, lang, 'by'),
+        payBy: datePhrase(view.payBy, lang, 'by'),
       },
-      email: account.referenceEmail,
+      email: view.referenceEmail,
       methodChanged: request.query.metodo === 'cambiato',
       bonifico,
       bollettino,

@@ -1,16 +1,17 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { formatDate } from '../../../core/calendar'
 import { formatEuro } from '../../../core/money'
-import { billingFormFor, BILLING_FIELDS, PROVINCES, validateBilling, type BillingForm, type InvoiceBilling } from '../../../renewals/billing'
+import { placeDraftOrder } from '../../../flows/place-draft-order'
+import { billingFormFor, BILLING_FIELDS, PROVINCES, validateBilling, type BillingForm } from '../../../renewals/billing'
 import { startCheckout } from '../../../payments/gateways/start-checkout'
-import { contractsAccepted, placeDraftOrder, saveDraft } from '../../../renewals/drafts'
-import { findBillingProfile } from '../../../renewals/queries'
-import { extendedExpiry, priceOrder, renewalBase } from '../../../renewals/rules'
+import { saveDraftChoices } from '../../../renewals/save-draft-choices'
+import { offerFor } from '../../../renewals/show-wizard-step'
 import type { AcceptedContract, PaymentMethod } from '../../../renewals/schema'
+import { contractsAccepted } from '../../../renewals/wizard-rules'
 import type { Services } from '../../../services'
 import { requireHolder, type FieldError } from '../plugin'
 import { formBody, MailboxIdParams, textOf } from '../../route-schemas'
-import { FROM_SUMMARY, loadWizard, priceFor, stepDoneUrl, stepUrl, stepView, type WizardContext } from './wizard-context'
+import { FROM_SUMMARY, loadWizard, stepDoneUrl, stepUrl, stepView, type WizardContext } from './wizard-context'
 
 type Form = Record<string, string | string[] | undefined>
 
@@ -40,23 +41,16 @@ export async function wizardStepRoutes(app: FastifyInstance, services: Services)
 
   // ---- 1. durata ----
   function durationOptions(request: FastifyRequest, context: WizardContext) {
-    const options = []
-    for (const years of context.convention.durationsYears) {
-      const price = priceFor(context, years)
-      if (!price) continue
-      const priced = priceOrder(price)
-      options.push({
-        years,
-        label: yearsLabel(request, years),
-        price: request.t('wizard.duration.price', {
-          net: formatEuro(priced.netCents, request.lang),
-          vat: formatEuro(priced.vatCents, request.lang),
-          total: formatEuro(priced.totalCents, request.lang),
-        }),
-        isDemo: price.isDemo,
-      })
-    }
-    return options
+    return context.offers.map((offer) => ({
+      years: offer.years,
+      label: yearsLabel(request, offer.years),
+      price: request.t('wizard.duration.price', {
+        net: formatEuro(offer.netCents, request.lang),
+        vat: formatEuro(offer.vatCents, request.lang),
+        total: formatEuro(offer.totalCents, request.lang),
+      }),
+      isDemo: offer.isDemo,
+    }))
   }
 
   async function showDuration(request: FastifyRequest, reply: FastifyReply, context: WizardContext, chosen: number | null, errors: FieldError[] = []) {
@@ -77,9 +71,8 @@ export async function wizardStepRoutes(app: FastifyInstance, services: Services)
     const context = await loadWizard(services, request, reply, 'duration')
     if (!context) return reply
     const years = Number(field(request.body, 'years'))
-    const offered = priceFor(context, years)
-    if (!offered) return showDuration(request, reply, context, null, [{ field: 'years', message: request.t('wizard.duration.missing') }])
-    await saveDraft(deps.db, request.holder!.accountId, context.mailbox.id, { years }, context.now)
+    if (!offerFor(context, years)) return showDuration(request, reply, context, null, [{ field: 'years', message: request.t('wizard.duration.missing') }])
+    await saveDraftChoices(deps, request.holder!, context.mailbox.id, { years })
     return reply.redirect(stepDoneUrl(request, context, 'contracts'), 303)
   })
 
@@ -128,7 +121,7 @@ export async function wizardStepRoutes(app: FastifyInstance, services: Services)
       ip: request.ip,
       ...(userAgent ? { userAgent } : {}),
     }))
-    await saveDraft(deps.db, request.holder!.accountId, context.mailbox.id, { acceptedContracts }, context.now)
+    await saveDraftChoices(deps, request.holder!, context.mailbox.id, { acceptedContracts })
     return reply.redirect(stepDoneUrl(request, context, 'billing'), 303)
   })
 
@@ -149,15 +142,8 @@ export async function wizardStepRoutes(app: FastifyInstance, services: Services)
   app.get('/rinnovo/:mailboxId/fatturazione', wizardRoute, async (request, reply) => {
     const context = await loadWizard(services, request, reply, 'billing')
     if (!context) return reply
-    // What the holder last confirmed with an order (issue 14), else their own data (the seed: "form
-    // presentato precompilato"); always editable.
-    const profile = context.draft?.billing ? undefined : await findBillingProfile(deps.db, context.account.id)
-    let billing = context.draft?.billing ?? profile
-    if (!billing) {
-      const { account } = context
-      billing = { name: `${account.firstName} ${account.lastName}`, fiscalCode: account.fiscalCode, email: account.referenceEmail } as InvoiceBilling
-    }
-    return showBilling(request, reply, context, billingFormFor(billing), [], profile !== undefined)
+    const { billing, fromProfile } = context.billingStart!
+    return showBilling(request, reply, context, billingFormFor(billing), [], fromProfile)
   })
 
   app.post('/rinnovo/:mailboxId/fatturazione', wizardForm(Object.fromEntries(BILLING_FIELDS.map((f) => [f, textOf(500)]))), async (request, reply) => {
@@ -169,7 +155,7 @@ export async function wizardStepRoutes(app: FastifyInstance, services: Services)
       const errors = checked.problems.map((p) => ({ field: p.field, message: request.t(`wizard.billing.error.${p.code}`) }))
       return showBilling(request, reply, context, posted, errors)
     }
-    await saveDraft(deps.db, request.holder!.accountId, context.mailbox.id, { billing: checked.billing }, context.now)
+    await saveDraftChoices(deps, request.holder!, context.mailbox.id, { billing: checked.billing })
     return reply.redirect(stepDoneUrl(request, context, 'payment'), 303)
   })
 
@@ -197,7 +183,7 @@ export async function wizardStepRoutes(app: FastifyInstance, services: Services)
       const errors = [{ field: `method-${services.mail.methods[0] ?? 'card'}`, message: request.t('wizard.payment.missing') }]
       return reply.page('portal/wizard-payment.eta', stepView(request, context, 'payment', { methods: methodOptions(request), chosen: null, errors }), 422)
     }
-    await saveDraft(deps.db, request.holder!.accountId, context.mailbox.id, { method }, context.now)
+    await saveDraftChoices(deps, request.holder!, context.mailbox.id, { method })
     return reply.redirect(stepDoneUrl(request, context, 'summary'), 303)
   })
 
@@ -206,11 +192,8 @@ export async function wizardStepRoutes(app: FastifyInstance, services: Services)
     const context = await loadWizard(services, request, reply, 'summary')
     if (!context) return reply
     const draft = context.draft!
-    const price = priceFor(context, draft.years!)!
-    const priced = priceOrder(price)
+    const chosen = context.chosen! // R4/R6: priced, with the expiry it buys if paid today (from E, however early)
     const { account } = context
-    // R4/R6: the projection if paid today; an early payment still counts from E
-    const base = renewalBase(context.mailbox, context.convention, context.today)
     const billing = draft.billing!
     const lang = request.lang
     return reply.page(
@@ -219,15 +202,15 @@ export async function wizardStepRoutes(app: FastifyInstance, services: Services)
         facts: {
           mailbox: context.mailbox.address,
           account: `${account.id} — ${account.firstName} ${account.lastName} (${account.referenceEmail})`,
-          duration: yearsLabel(request, draft.years!),
-          net: formatEuro(priced.netCents, lang),
-          vatLabel: request.t('wizard.summary.vat', { rate: `${price.vatBasisPoints / 100}%` }),
-          vat: formatEuro(priced.vatCents, lang),
-          total: formatEuro(priced.totalCents, lang),
+          duration: yearsLabel(request, chosen.years),
+          net: formatEuro(chosen.netCents, lang),
+          vatLabel: request.t('wizard.summary.vat', { rate: `${chosen.vatBasisPoints / 100}%` }),
+          vat: formatEuro(chosen.vatCents, lang),
+          total: formatEuro(chosen.totalCents, lang),
           currentExpiry: formatDate(context.mailbox.expiresOn, lang),
           currentExpiryIso: context.mailbox.expiresOn,
-          newExpiry: formatDate(extendedExpiry(base, draft.years!), lang),
-          newExpiryIso: extendedExpiry(base, draft.years!),
+          newExpiry: formatDate(chosen.newExpiresOn, lang),
+          newExpiryIso: chosen.newExpiresOn,
           method: request.t(`wizard.payment.${draft.method}`),
           billingLines: [
             billing.name,

@@ -1,8 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { Price } from '../../../catalog/queries'
-import { businessDate, type CalendarDate } from '../../../core/calendar'
-import { findWizardFacts, firstMissingStep, stepReachable, WIZARD_STEPS, type WizardFacts, type WizardStep } from '../../../renewals/drafts'
-import { isRenewable } from '../../../renewals/rules'
+import { showWizardStep, type WizardView } from '../../../renewals/show-wizard-step'
+import { WIZARD_STEPS, type WizardStep } from '../../../renewals/wizard-rules'
 import type { Services } from '../../../services'
 
 /** The wizard's steps as the URL names them: /rinnovo/:mailboxId/durata … /riepilogo. */
@@ -18,15 +16,7 @@ export function stepUrl(mailboxId: number, step: WizardStep): string {
   return `/rinnovo/${mailboxId}/${STEP_SLUGS[step]}`
 }
 
-export interface WizardContext extends WizardFacts {
-  today: CalendarDate
-  now: Date
-}
-
-/** The price of a duration the convention offers, if it has one. */
-export function priceFor(context: WizardContext, years: number): Price | undefined {
-  return context.convention.durationsYears.includes(years) ? context.prices.find((price) => price.years === years) : undefined
-}
+export type WizardContext = WizardView
 
 /** Reads :mailboxId as the holder's own mailbox (ownership in the query); null for anything else. */
 export function mailboxIdParam(request: FastifyRequest): number | null {
@@ -35,10 +25,9 @@ export function mailboxIdParam(request: FastifyRequest): number | null {
 }
 
 /**
- * Loads what every step needs, or answers for it: 404 for a mailbox the holder cannot see, a notice
- * when the mailbox can no longer be renewed (R6), the open order's page when the wizard is over
- * (R3: back and refresh after CONFERMA never reopen it), and the first missing step when `step` is
- * ahead of what is done.
+ * Shows `step` through showWizardStep, or answers for it: 404 for a mailbox the holder cannot see,
+ * a notice when the mailbox can no longer be renewed (R6), the open order's page when the wizard
+ * is over (R3), and the first missing step when `step` is ahead of what is done.
  */
 export async function loadWizard(
   services: Services,
@@ -46,34 +35,28 @@ export async function loadWizard(
   reply: FastifyReply,
   step: WizardStep | null,
 ): Promise<WizardContext | null> {
-  const { deps } = services
-  const now = deps.clock.now()
-  const today = businessDate(now, deps.config.businessTimeZone)
-  const mailboxId = mailboxIdParam(request)
-  const facts = mailboxId === null ? undefined : await findWizardFacts(deps.db, request.holder!, mailboxId, today)
-  if (!facts) {
-    await reply.refuse('page_not_found')
-    return null
+  const outcome = await showWizardStep(services.deps, request.holder!, mailboxIdParam(request), step)
+  switch (outcome.kind) {
+    case 'show':
+      return outcome.view
+    case 'not_found':
+      await reply.refuse('page_not_found')
+      return null
+    case 'order_placed':
+      await reply.redirect(`/ordini/${outcome.orderId}`, 303)
+      return null
+    case 'not_renewable':
+      await reply.page('shared/error.eta', { message: request.t('wizard.notRenewable', { mailbox: outcome.mailboxAddress }) }, 409)
+      return null
+    case 'go_to_step':
+      await reply.redirect(stepUrl(outcome.mailboxId, outcome.step), 303)
+      return null
   }
-  const { mailbox, convention, draft, contracts, openOrderId } = facts
-  if (openOrderId && !draft) {
-    await reply.redirect(`/ordini/${openOrderId}`, 303)
-    return null
-  }
-  if (!isRenewable(mailbox, convention, today)) {
-    await reply.page('shared/error.eta', { message: request.t('wizard.notRenewable', { mailbox: mailbox.address }) }, 409)
-    return null
-  }
-  if (step === null || !stepReachable(step, draft, contracts)) {
-    await reply.redirect(stepUrl(mailbox.id, firstMissingStep(draft, contracts)), 303)
-    return null
-  }
-  return { ...facts, today, now }
 }
 
 /** The steps nav: done steps are links, the current one says so (aria-current="step"). */
 export function stepsNav(request: FastifyRequest, context: WizardContext, current: WizardStep) {
-  const reachable = firstMissingStep(context.draft, context.contracts)
+  const reachable = context.reachableStep
   return WIZARD_STEPS.map((step, index) => ({
     label: request.t(`wizard.step.${step}`),
     number: index + 1,
