@@ -18,6 +18,8 @@ const BUILT_ACTIONS: Record<string, string[]> = {
   'flows/settlement/write.ts': PAYMENT_OUTCOMES.filter((o) => o !== 'unknownOrder').map((o) => `payment.${o}`),
   // an SdI receipt moves an invoice to its next state
   'invoicing/receipts.ts': INVOICE_STATES.map((s) => `invoice.${s}`),
+  // a convention is created or changed
+  'catalog/set-convention.ts': ['convention.created', 'convention.updated'],
 }
 
 function sourceFiles(dir: string): string[] {
@@ -97,6 +99,20 @@ describe('the audit trail in the operator’s words (issue 11)', () => {
         expect(entry.who).toBe(lang === 'it' ? 'Ada Conti (operatore)' : 'Ada Conti (operator)')
       }
     }
+  })
+
+  it('puts the office actions’ data into their sentences: days, dates, register, e-mail addresses, the e-mail’s name', () => {
+    const it_ = translator(officeMessages, 'it')
+    const en = translator(officeMessages, 'en')
+    const what = (t: typeof it_, lang: 'it' | 'en', action: string, data: Record<string, unknown>, reason: string | null = null) =>
+      timelineEntry({ at: new Date('2026-06-01T10:00:00Z'), actor: 'operator:ada', action, reason, data, orderId: null }, t, lang, new Map())
+    expect(what(it_, 'it', 'mailbox.extended', { days: 30, from: '2026-06-30', to: '2026-07-30' }).what).toBe('Scadenza prorogata a mano di 30 giorni: è passata dal 30 giugno 2026 al 30 luglio 2026.')
+    expect(what(en, 'en', 'mailbox.extension_requested', { days: 1, approvalDays: 30 }).what).toBe('Extension of the expiry date by 1 day requested: beyond 30 days a second operator must approve it.')
+    expect(what(it_, 'it', 'mailbox.register_changed', { from: 'none', to: 'ini_pec' }).what).toContain('da «nessuno» a «INI-PEC (tramite l’Ordine)»')
+    expect(what(it_, 'it', 'account.email_changed', { from: 'a@x.it', to: 'b@x.it' }, 'Richiesta al telefono')).toMatchObject({ what: expect.stringContaining('da a@x.it a b@x.it'), why: 'Richiesta al telefono' })
+    expect(what(it_, 'it', 'mail.resent', { template: 'expiry_extended', to: 'b@x.it' }).what).toBe('E-mail «Proroga della scadenza» inviata di nuovo a b@x.it.')
+    expect(what(en, 'en', 'contract.version_added', { document: 'condizioni', version: '2026.1', effectiveFrom: '2026-07-01' }).what).toContain('in force from 1 July 2026')
+    expect(what(it_, 'it', 'mailbox.reactivated', {}, 'extended_by_hand').why).toBe('Scadenza prorogata a mano dall’ufficio')
   })
 
   it('says who in words and gives a reason: typed by an operator as typed, a system code in words, an English note never', () => {

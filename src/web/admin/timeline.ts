@@ -73,8 +73,9 @@ function gatewayName(name: string, t: Translate): string {
 }
 
 // The reasons an operator typed are shown as typed; these actions' reasons are notes the code
-// writes in English for the command line (operators, holders' passwords), never shown here.
-const CODE_NOTES = /^(operator|account)\./
+// writes in English for the command line (operators, holders' passwords), never shown here. (An
+// operator's change of a holder's e-mail or sign-in lock carries the reason the operator typed.)
+const CODE_NOTES = /^(operator\.|account\.password_)/
 
 function reasonInWords(entry: AuditRecord, t: Translate): string | null {
   const reason = entry.reason?.trim()
@@ -115,6 +116,25 @@ function sentenceParams(entry: AuditRecord & { orderId?: string | null }, t: Tra
   if (typeof data.role === 'string' && hasWords(t, `role.${data.role}`)) put('role', t(`role.${data.role}`))
   const gateway = typeof data.gateway === 'string' ? data.gateway : entry.actor.startsWith('gateway:') ? entry.actor.slice('gateway:'.length) : null
   if (gateway) put('gateway', gatewayName(gateway, t))
+  const days = (value: unknown) => (typeof value === 'number' ? (value === 1 ? t('look.days.one') : t('look.days.many', { n: value })) : null)
+  const text = (value: unknown) => (typeof value === 'string' ? value : null)
+  put('days', days(data.days))
+  put('approvalDays', days(data.approvalDays))
+  put('effectiveFrom', date(data.effectiveFrom, 'from'))
+  put('version', text(data.version))
+  put('document', text(data.document))
+  put('convention', text(data.convention))
+  if (typeof data.template === 'string' && hasWords(t, `mail.${data.template}`)) put('mailName', t(`mail.${data.template}`))
+  if (entry.action === 'mail.resent') put('recipient', text(data.to))
+  if (entry.action === 'account.email_changed') {
+    put('oldEmail', text(data.from))
+    put('newEmail', text(data.to))
+  }
+  if (entry.action === 'mailbox.register_changed') {
+    const register = (value: unknown) => (typeof value === 'string' && hasWords(t, `registerValue.${value}`) ? t(`registerValue.${value}`) : null)
+    put('oldRegister', register(data.from))
+    put('newRegister', register(data.to))
+  }
   if (entry.action === 'mailbox.updated' || entry.action === 'order.updated') {
     const fields = [...new Set(Object.keys(data).map((k) => (hasWords(t, `look.field.${k}`) ? t(`look.field.${k}`) : t('look.field.other'))))]
     put('fields', fields.join(', '))
