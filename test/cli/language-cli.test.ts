@@ -52,7 +52,7 @@ describe.each(cliDatabases())('%s: the command line speaks Italian first, Englis
       expect.stringMatching(new RegExp(`^ordine aperto ${orderId}: 2 anni, 21,96\\s€, bonifico bancario; data dell’ordine `)),
       'storico:',
     ])
-    expect(shown.stdout).toMatch(/\n {2}\d{2}\/\d{2}\/\d{4}, \d{2}:\d{2}:\d{2} {2}operator:test-operator {2}order\.placed\n/)
+    expect(shown.stdout).toMatch(/\n {2}\d{2}\/\d{2}\/\d{4}, \d{2}:\d{2}:\d{2} {2}operator:test-operator {2}ordine effettuato\n/)
     const shownInEnglish = await runCli(['mailbox', 'show', 'giulia.bianchi@pec.omceo-demo.it'], { ...italian, LANG: 'en_US.UTF-8' })
     expect(shownInEnglish.stdout).toMatch(new RegExp(`^giulia\\.bianchi@pec\\.omceo-demo\\.it  active  expires ${expiry.en}  account FNOM000002  convention FNOMCEO  register INI-PEC\\nopen order ${orderId}: 2 years, €21\\.96, bank transfer \\(bonifico\\); placed `))
 

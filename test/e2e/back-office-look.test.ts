@@ -50,7 +50,7 @@ describe.skipIf(!browserAvailable())('in Chromium: finding and roles in the back
     await shot('tomorrow')
 
     await page.getByRole('link', { name: 'Cerca' }).click()
-    await page.getByLabel('Casella, codice cliente, intestatario, codice fiscale, partita IVA, ordine o e-mail').fill('vrdgli80a41h501z')
+    await page.getByLabel('Casella, codice cliente, intestatario, codice fiscale, partita IVA, ordine, e-mail, riferimento del pagamento o IBAN').fill('vrdgli80a41h501z')
     await page.getByRole('button', { name: 'Cerca' }).last().click()
     await page.waitForSelector('#search-results')
     expect(await page.locator('#search-results tbody th').allTextContents()).toEqual(['giulia.verdi@pec.example.it'])

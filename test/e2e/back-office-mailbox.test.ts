@@ -49,7 +49,7 @@ describe.skipIf(!browserAvailable())('in Chromium: a mailbox’s whole story in 
     await page.getByRole('button', { name: 'Accedi' }).click()
     await page.waitForURL(/\/ufficio$/)
     await page.getByRole('link', { name: 'Cerca' }).click()
-    await page.getByLabel('Casella, codice cliente, intestatario, codice fiscale, partita IVA, ordine o e-mail').fill('VRDGLI80A41H501Z')
+    await page.getByLabel('Casella, codice cliente, intestatario, codice fiscale, partita IVA, ordine, e-mail, riferimento del pagamento o IBAN').fill('VRDGLI80A41H501Z')
     await page.getByRole('button', { name: 'Cerca' }).last().click()
     await page.waitForSelector('#search-results')
     await shot('search-by-codice-fiscale')

@@ -110,7 +110,7 @@ describe.each(testDatabases())('%s: the back office’s mailbox, account, order 
     expect(unknown.body).toContain('Casella PEC non trovata')
     const account = await client.get('/ufficio/conti/FNOM999999')
     expect(account.statusCode).toBe(404)
-    expect(account.body).toContain('Cliente non trovato')
+    expect(account.body).toContain('Conto cliente non trovato')
     for (const id of ['ABCDEFGH00', 'non-un-ordine']) {
       const order = await client.get(`/ufficio/ordini/${id}`)
       expect(order.statusCode).toBe(404)

@@ -61,7 +61,7 @@ describe.each(testDatabases())('%s: the back office’s search box', (_name, ope
   const found = async (client: WebClient, q: string) => {
     const page = await client.get(`/ufficio/cerca?q=${encodeURIComponent(q)}`)
     expect(page.statusCode).toBe(200)
-    return { addresses: [...page.body.matchAll(/<tr><th scope="row"><a href="\/ufficio\/caselle\/[^"]+">([^<]+)<\/a><\/th>/g)].map((m) => m[1]), body: page.body }
+    return { addresses: [...page.body.matchAll(/<tr><th scope="row">(?:<a href="\/ufficio\/caselle\/[^"]+">)?([^<]+)(?:<\/a>)?<\/th>/g)].map((m) => m[1]), body: page.body }
   }
 
   it('finds a mailbox by address prefix, account ID, codice fiscale, partita IVA, name, reference e-mail and order ID (a wrong character tolerated)', async () => {

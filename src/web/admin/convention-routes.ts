@@ -10,7 +10,7 @@ import { DomainError, errorMessage, errorStatus, type ErrorCode } from '../../co
 import { formatEuro, parseEuroAmount, priceWithVat } from '../../core/money'
 import type { Services } from '../../services'
 import { text, type FieldError } from '../frame'
-import { FLAG, formBody, objectOf, textOf } from '../route-schemas'
+import { FLAG, formBody, MULTIPART_UPLOAD, NO_INPUT, objectOf, textOf } from '../route-schemas'
 import { operatorActor } from './plugin'
 import { UploadRefused, withUpload } from './receive-upload'
 import { requirePermission } from './roles'
@@ -52,7 +52,7 @@ export async function conventionRoutes(app: FastifyInstance, services: Services)
   const { deps } = services
   const today = () => businessDate(deps.clock.now(), deps.config.businessTimeZone)
 
-  app.get('/convenzioni', { preHandler: requireAdmin }, async (request, reply) => {
+  app.get('/convenzioni', { preHandler: requireAdmin, schema: NO_INPUT }, async (request, reply) => {
     const day = today()
     const rows = await Promise.all(
       (await catalog.listConventions(deps.db)).map(async (c) => {
@@ -200,7 +200,7 @@ export async function conventionRoutes(app: FastifyInstance, services: Services)
     }, 'price')
   })
 
-  app.post<{ Params: { code: string } }>('/convenzioni/:code/contratti', { preHandler: requireAdmin, config: { csrf: 'in-handler' }, schema: { params: CodeParams } }, async (request, reply) => {
+  app.post<{ Params: { code: string } }>('/convenzioni/:code/contratti', { preHandler: requireAdmin, config: { csrf: 'in-handler' }, schema: { ...MULTIPART_UPLOAD, params: CodeParams } }, async (request, reply) => {
     let form: Record<string, string> = {}
     try {
       return await withUpload(app, request, reply, CONTRACT_MAX_BYTES, async (upload) => {

@@ -5,7 +5,7 @@ import { formatEuro } from '../../core/money'
 import { cohortRate, dashboardFigures, type Dashboard } from '../../flows/dashboard'
 import type { PaymentMethod } from '../../renewals/schema'
 import type { Services } from '../../services'
-import { objectOf, textOf } from '../route-schemas'
+import { NO_INPUT, objectOf, textOf } from '../route-schemas'
 import { sendCsv } from './csv'
 import { requireOperator } from './roles'
 import { barChartSvg, type BarChart } from './svg-chart'
@@ -38,7 +38,7 @@ export async function dashboardRoutes(app: FastifyInstance, services: Services):
   const { deps } = services
   const today = () => businessDate(deps.clock.now(), deps.config.businessTimeZone)
 
-  app.get('/cruscotto', { preHandler: requireOperator }, async (request, reply) => {
+  app.get('/cruscotto', { preHandler: requireOperator, schema: NO_INPUT }, async (request, reply) => {
     const figures = await dashboardFigures(deps, today())
     const charts = SLUGS.map((slug) => chartView(request, figures, slug))
     return reply.page('admin/dashboard.eta', { title: request.t('dash.title'), today: datePhrase(figures.today, request.lang, 'the'), charts })

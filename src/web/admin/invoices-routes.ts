@@ -16,7 +16,7 @@ import { BILLING_FIELDS, billingFormFor, PROVINCES, validateBilling } from '../.
 import type { Services } from '../../services'
 import { text, type FieldError } from '../frame'
 import { INVOICE_FILE_PATTERN, replyCourtesyCopy, replyInvoiceXml, splitInvoiceFile } from '../invoice-downloads'
-import { formBody, FREE_TEXT, objectOf, textOf } from '../route-schemas'
+import { formBody, FREE_TEXT, MULTIPART_UPLOAD, NO_INPUT, objectOf, textOf } from '../route-schemas'
 import { operatorActor } from './plugin'
 import { requirePermission } from './roles'
 import { UploadRefused, withUpload } from './receive-upload'
@@ -65,7 +65,7 @@ export async function invoicesRoutes(app: FastifyInstance, services: Services): 
     problems: (i.problems ?? []).map((p) => problemText(request, p)),
   })
 
-  app.get('/code/fatture-da-correggere', look, async (request, reply) => {
+  app.get('/code/fatture-da-correggere', { ...look, schema: NO_INPUT }, async (request, reply) => {
     const rows = await invoicesToCorrect(deps.db)
     return reply.page('admin/invoices-queue.eta', { title: request.t('queue.invoices.title'), rows: rows.map((i) => row(request, i)) })
   })
@@ -99,9 +99,9 @@ export async function invoicesRoutes(app: FastifyInstance, services: Services): 
   const receiptsPage = (request: FastifyRequest, reply: FastifyReply, view: { errors?: FieldError[]; result?: string } = {}, status = 200) =>
     reply.page('admin/receipts.eta', { title: request.t('receipts.title'), errors: view.errors ?? [], result: view.result ?? null }, status)
 
-  app.get('/fatture/ricevute', billing, async (request, reply) => receiptsPage(request, reply))
+  app.get('/fatture/ricevute', { ...billing, schema: NO_INPUT }, async (request, reply) => receiptsPage(request, reply))
 
-  app.post('/fatture/ricevute', { ...billing, config: { csrf: 'in-handler' } }, async (request, reply) => {
+  app.post('/fatture/ricevute', { ...billing, config: { csrf: 'in-handler' }, schema: MULTIPART_UPLOAD }, async (request, reply) => {
     try {
       const applied = await withUpload(app, request, reply, RECEIPT_BYTES, async (upload) => {
         const receipt = parseSdiReceipt(await readFile(upload.path, 'utf8'))
