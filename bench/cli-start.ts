@@ -18,6 +18,9 @@ import { systemClock } from '../src/core/clock'
 import { migrateDatabase, openDatabase } from '../src/db/client'
 import { loadDemo } from '../src/demo/load-demo'
 
+/** A name of this process's own: a bench (or the benches' CI test) of another checkout keeps its database. */
+const BENCH_DATABASE = `pec_renewal_bench_cli_${process.pid}`
+
 const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '7' },
@@ -87,10 +90,10 @@ try {
   }
   if (admin) {
     await admin.connect()
-    await admin.query('DROP DATABASE IF EXISTS pec_renewal_bench_cli WITH (FORCE)')
-    await admin.query('CREATE DATABASE pec_renewal_bench_cli')
+    await admin.query(`DROP DATABASE IF EXISTS ${BENCH_DATABASE} WITH (FORCE)`)
+    await admin.query(`CREATE DATABASE ${BENCH_DATABASE}`)
     const url = new URL(values.db!)
-    url.pathname = '/pec_renewal_bench_cli'
+    url.pathname = `/${BENCH_DATABASE}`
     await loadHolders(url.toString())
     commands.mailboxShowPostgres = { args: [CLI, 'mailbox', 'show', ADDRESS, '--json'], env: { DATABASE_URL: url.toString(), SESSION_SECRET: SECRET } }
   }
@@ -106,7 +109,7 @@ try {
 } finally {
   rmSync(folder, { recursive: true, force: true })
   if (admin) {
-    await admin.query('DROP DATABASE IF EXISTS pec_renewal_bench_cli WITH (FORCE)').catch(() => {})
+    await admin.query(`DROP DATABASE IF EXISTS ${BENCH_DATABASE} WITH (FORCE)`).catch(() => {})
     await admin.end()
   }
 }

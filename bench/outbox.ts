@@ -24,6 +24,9 @@ import { enqueueMailRowsSql } from '../src/notifications/outbox'
 import { renderMail } from '../src/notifications/render-mail'
 import { smtpTransport } from '../src/notifications/transport'
 
+/** A name of this process's own: a bench (or the benches' CI test) of another checkout keeps its database. */
+const BENCH_DATABASE = `pec_renewal_bench_outbox_${process.pid}`
+
 const FROM = 'PEC Rinnovi <rinnovi@bench.example>'
 const PUBLIC_URL = 'https://rinnovi.bench.example'
 
@@ -89,16 +92,16 @@ async function freshDatabase(target: string): Promise<{ database: Database; drop
   }
   const admin = new pg.Client({ connectionString: target })
   await admin.connect()
-  await admin.query('DROP DATABASE IF EXISTS pec_renewal_bench_outbox WITH (FORCE)')
-  await admin.query('CREATE DATABASE pec_renewal_bench_outbox')
+  await admin.query(`DROP DATABASE IF EXISTS ${BENCH_DATABASE} WITH (FORCE)`)
+  await admin.query(`CREATE DATABASE ${BENCH_DATABASE}`)
   const url = new URL(target)
-  url.pathname = '/pec_renewal_bench_outbox'
+  url.pathname = `/${BENCH_DATABASE}`
   const database = await openDatabase(url.toString())
   return {
     database,
     drop: async () => {
       await database.close()
-      await admin.query('DROP DATABASE IF EXISTS pec_renewal_bench_outbox WITH (FORCE)')
+      await admin.query(`DROP DATABASE IF EXISTS ${BENCH_DATABASE} WITH (FORCE)`)
       await admin.end()
     },
   }

@@ -34,6 +34,9 @@ import { sql } from 'drizzle-orm'
 import { insertBulkMailboxes } from '../src/demo/bulk-mailboxes'
 import { businessDate } from '../src/core/calendar'
 
+/** A name of this process's own: a bench (or the benches' CI test) of another checkout keeps its database. */
+const BENCH_DATABASE = `pec_renewal_bench_portal_${process.pid}`
+
 const { values } = parseArgs({
   options: {
     db: { type: 'string', multiple: true },
@@ -159,10 +162,10 @@ for (const target of targets) {
   if (target.startsWith('postgres')) {
     admin = new pg.Client({ connectionString: target })
     await admin.connect()
-    await admin.query('DROP DATABASE IF EXISTS pec_renewal_bench_portal WITH (FORCE)')
-    await admin.query('CREATE DATABASE pec_renewal_bench_portal')
+    await admin.query(`DROP DATABASE IF EXISTS ${BENCH_DATABASE} WITH (FORCE)`)
+    await admin.query(`CREATE DATABASE ${BENCH_DATABASE}`)
     const url = new URL(target)
-    url.pathname = '/pec_renewal_bench_portal'
+    url.pathname = `/${BENCH_DATABASE}`
     databaseUrl = url.toString()
   }
   const env = { DATABASE_URL: databaseUrl, SESSION_SECRET: '0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0', ...PAYMENT, ...PROVIDER_ENV }
@@ -201,7 +204,7 @@ for (const target of targets) {
     await new Promise((resolve) => child.on('close', resolve))
     rmSync(folder, { recursive: true, force: true })
     if (admin) {
-      await admin.query('DROP DATABASE IF EXISTS pec_renewal_bench_portal WITH (FORCE)')
+      await admin.query(`DROP DATABASE IF EXISTS ${BENCH_DATABASE} WITH (FORCE)`)
       await admin.end()
     }
   }

@@ -22,6 +22,9 @@ import { runLifecycle } from '../src/lifecycle/run-lifecycle'
 import { DEFAULT_RETRY, deliverProvisioningCommands, retryDelayMs } from '../src/provisioning/deliver-commands'
 import { httpMailPlatform, signPlatformRequest } from '../src/provisioning/http-platform'
 
+/** A name of this process's own: a bench (or the benches' CI test) of another checkout keeps its database. */
+const BENCH_DATABASE = `pec_renewal_bench_provisioning_${process.pid}`
+
 const { values } = parseArgs({
   options: {
     n: { type: 'string', default: '50000' },
@@ -100,16 +103,16 @@ async function freshDatabase(): Promise<{ database: Database; drop: () => Promis
   }
   const admin = new pg.Client({ connectionString: values.db })
   await admin.connect()
-  await admin.query('DROP DATABASE IF EXISTS pec_renewal_bench_provisioning WITH (FORCE)')
-  await admin.query('CREATE DATABASE pec_renewal_bench_provisioning')
+  await admin.query(`DROP DATABASE IF EXISTS ${BENCH_DATABASE} WITH (FORCE)`)
+  await admin.query(`CREATE DATABASE ${BENCH_DATABASE}`)
   const url = new URL(values.db!)
-  url.pathname = '/pec_renewal_bench_provisioning'
+  url.pathname = `/${BENCH_DATABASE}`
   const database = await openDatabase(url.toString())
   return {
     database,
     drop: async () => {
       await database.close()
-      await admin.query('DROP DATABASE IF EXISTS pec_renewal_bench_provisioning WITH (FORCE)')
+      await admin.query(`DROP DATABASE IF EXISTS ${BENCH_DATABASE} WITH (FORCE)`)
       await admin.end()
     },
   }

@@ -239,7 +239,8 @@ async function parseOnly(path: string): Promise<number> {
 
 const admin = new pg.Client({ connectionString: values.db })
 await admin.connect()
-const name = 'pec_renewal_bench_statements'
+// a name of this process's own: a bench (or the benches' CI test) of another checkout keeps its database
+const name = `pec_renewal_bench_statements_${process.pid}`
 await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
 await admin.query(`CREATE DATABASE ${name}`)
 const url = new URL(values.db!)
