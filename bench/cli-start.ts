@@ -95,7 +95,7 @@ try {
     const url = new URL(values.db!)
     url.pathname = `/${BENCH_DATABASE}`
     await loadHolders(url.toString())
-    commands.mailboxShowPostgres = { args: [CLI, 'mailbox', 'show', ADDRESS, '--json'], env: { DATABASE_URL: url.toString(), SESSION_SECRET: SECRET } }
+    commands.mailboxShowPostgres = { args: [CLI, 'mailbox', 'show', ADDRESS, '--json'], env: { DATABASE_URL: url.toString(), SESSION_SECRET: SECRET, OFFICE_TOTP_KEY: SECRET } }
   }
   const results: Record<string, Array<{ ms: number; cpuMs: number }>> = {}
   await measure(commands.help.args, {}) // a first start fills the operating system's file cache (and Node's compile cache)

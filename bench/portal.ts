@@ -168,7 +168,7 @@ for (const target of targets) {
     url.pathname = `/${BENCH_DATABASE}`
     databaseUrl = url.toString()
   }
-  const env = { DATABASE_URL: databaseUrl, SESSION_SECRET: '0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0', ...PAYMENT, ...PROVIDER_ENV }
+  const env = { DATABASE_URL: databaseUrl, SESSION_SECRET: '0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0', OFFICE_TOTP_KEY: '9a8b7c6d5e4f30211203f4e5d6c7b8a99a8b7c6d5e4f30211203f4e5d6c7b8a9', ...PAYMENT, ...PROVIDER_ENV }
   const demo = await loadSampleHolders(databaseUrl)
   if (values.cold) {
     await benchCold(target, databaseUrl, env)
