@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
+import { OUR_HASH_COST, type HashCost } from './accounts/passwords'
 import { isPostgresUrl } from './db/client'
 import { DEMO_PAYMENT_INSTRUCTIONS, type PaymentInstructions } from './notifications/mail-context'
 import { validateItalianIban } from './core/iban'
@@ -66,6 +67,11 @@ export interface Config {
    */
   provider?: ProviderIdentity
   providerProblems: ProviderProblem[]
+  /**
+   * The cost of the password hashes the service writes: always OUR_HASH_COST (no variable lowers
+   * it); tests build their settings with a low one (test/support/config.ts).
+   */
+  passwordHashCost: HashCost
 }
 
 /** LOG_LEVEL's values: pino's levels. */
@@ -176,6 +182,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     invoicing: readInvoicingConfig(env, mode),
     provider: providerSettings.identity,
     providerProblems: providerSettings.problems,
+    passwordHashCost: OUR_HASH_COST,
   }
 }
 

@@ -1,3 +1,4 @@
+import type { HashCost } from './accounts/passwords'
 import type { Clock } from './core/clock'
 import type { Db } from './db/client'
 
@@ -6,5 +7,13 @@ export interface Deps {
   db: Db
   clock: Clock
   /** The settings use cases read (a part of Config: deps know nothing of how settings are read). */
-  config: { publicUrl: string; businessTimeZone: string; invoicing?: { series: string }; officeExtensionApprovalDays?: number; officeTotpKey?: Buffer }
+  config: {
+    publicUrl: string
+    businessTimeZone: string
+    invoicing?: { series: string }
+    officeExtensionApprovalDays?: number
+    officeTotpKey?: Buffer
+    /** The cost of the password hashes written (default OUR_HASH_COST). */
+    passwordHashCost?: HashCost
+  }
 }

@@ -140,7 +140,7 @@ export type ResetOutcome = { kind: 'done'; session: HolderSession } | { kind: 'u
  */
 export async function resetPassword(deps: Deps, token: string, newPassword: string, from: RequestContext): Promise<ResetOutcome> {
   if (newPasswordProblems(newPassword, newPassword).length) throw new RangeError('check newPasswordProblems first')
-  const passwordHash = await hashPassword(newPassword) // before the transaction: it takes a while
+  const passwordHash = await hashPassword(newPassword, deps.config.passwordHashCost) // before the transaction: it takes a while
   const now = deps.clock.now()
   return deps.db.transaction(async (tx) => {
     const [row] = await tx.select().from(passwordResets).where(eq(passwordResets.tokenHash, hashToken(token))).for('update')

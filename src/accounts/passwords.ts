@@ -108,9 +108,12 @@ export async function hashWithCost(plain: string, cost: HashCost): Promise<strin
   }
 }
 
-/** argon2id with the library's defaults (19 MiB, 2 passes, 1 lane: OWASP's first choice). */
-export function hashPassword(plain: string): Promise<string> {
-  return argon2Hash(plain)
+/**
+ * A new password's argon2id hash, at OUR_HASH_COST (19 MiB, 2 passes, 1 lane: OWASP's first choice)
+ * unless the caller's settings say otherwise (Config.passwordHashCost: tests use a low cost).
+ */
+export function hashPassword(plain: string, cost: HashCost = OUR_HASH_COST): Promise<string> {
+  return hashWithCost(plain, cost)
 }
 
 /**

@@ -54,7 +54,7 @@ export async function addOperator(deps: Deps, input: NewOperator): Promise<Added
   const displayName = input.displayName?.trim() || username
   const problem = operatorPasswordProblem(input.password)
   if (problem) throw problem
-  const passwordHash = await hashPassword(input.password) // before the transaction: it takes a while
+  const passwordHash = await hashPassword(input.password, deps.config.passwordHashCost) // before the transaction: it takes a while
   const createdAt = deps.clock.now()
   return deps.db.transaction(async (tx) => {
     const { role } = input

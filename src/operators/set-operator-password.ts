@@ -28,7 +28,7 @@ export interface OperatorPasswordSet {
 export async function setOperatorPassword(deps: Deps, input: NewOperatorPassword): Promise<OperatorPasswordSet> {
   const problem = operatorPasswordProblem(input.password)
   if (problem) throw problem
-  const passwordHash = await hashPassword(input.password) // before the transaction: it takes a while
+  const passwordHash = await hashPassword(input.password, deps.config.passwordHashCost) // before the transaction: it takes a while
   const now = deps.clock.now()
   return deps.db.transaction(async (tx) => {
     const { username, disabledAt } = await lockOperator(tx, input.username)

@@ -12,6 +12,7 @@ import { storedPasswordCheck } from '../../src/accounts/stored-password-check'
 import { testDatabases, type TestDatabase } from '../support/databases'
 import { clockOn, seedConvention, seedMailbox } from '../support/seed'
 import { startFakeImapServer, type FakeImapServer } from './fake-imap-server'
+import { TEST_HASH_COST } from '../support/config'
 
 describe('mailbox passwords through the mail platform (IMAP login)', () => {
   let imap: FakeImapServer | undefined
@@ -79,7 +80,7 @@ describe.each(testDatabases())('%s: mailbox passwords from the imported hashes',
     await seedConvention(db)
     const withHash = await seedMailbox(db, { expiresOn: '2026-07-01', address: 'rossi@pec.example.it' })
     await seedMailbox(db, { expiresOn: '2026-07-01', address: 'senza@pec.example.it' })
-    await db.update(mailboxes).set({ passwordHash: await hashPassword('mailbox-secret') }).where(eq(mailboxes.id, withHash.id))
+    await db.update(mailboxes).set({ passwordHash: await hashPassword('mailbox-secret', TEST_HASH_COST) }).where(eq(mailboxes.id, withHash.id))
     const checker = localMailboxCredentials(db, storedPasswordCheck(async () => [], clockOn('2026-06-01')))
     expect(checker.name).toBe('local')
     expect(await checker.verify('ROSSI@pec.example.it', 'mailbox-secret')).toBe(true)

@@ -5,6 +5,7 @@ import { hashPassword, verifyPassword } from '../../src/accounts/passwords'
 import { openDatabase, queryRows, sql } from '../../src/db/client'
 import { DEMO_MAILBOX_PASSWORD } from '../../src/demo/load-demo'
 import { migratedFolder, runCli } from './run-cli'
+import { TEST_HASH_COST } from '../support/config'
 
 // Issue 14: `demo` again over a demo that was used refuses (nothing changes); `demo --reset` starts it over, whole.
 // The demo runs only on the embedded database (R10), so PGlite only.
@@ -42,7 +43,7 @@ describe('pec-renewal demo, run again', () => {
     expect(paid).toMatchObject({ outcome: 'paid', expiresOn: placed.newExpiresOn })
     expect(placed.newExpiresOn > demoExpiry).toBe(true)
     // the holder changed the mailbox password since
-    const changed = await hashPassword('Cambiata-Dal-Titolare-1')
+    const changed = await hashPassword('Cambiata-Dal-Titolare-1', TEST_HASH_COST)
     await withDatabase((db) => db.execute(sql`UPDATE mailboxes SET password_hash = ${changed} WHERE address = ${GIULIA}`))
 
     const refused = await runCli(['demo'], env)

@@ -9,7 +9,7 @@ import { formatDate, parseCalendarDate } from '../../src/core/calendar'
 import { openDatabase, type Database } from '../../src/db/client'
 import { DEMO_ACCOUNT_PASSWORD } from '../../src/demo/load-demo'
 import { migratedFolder, runCli, spawnCli } from '../cli/run-cli'
-import { PROVIDER_ENV } from '../support/config'
+import { PROVIDER_ENV, TEST_HASH_COST } from '../support/config'
 import { testDatabases, type TestDatabase } from '../support/databases'
 import { clockOn, seedConvention, seedMailbox } from '../support/seed'
 import { browserAvailable, launchBrowser, orderByBankTransfer, screenshotter, startPortal, type RunningPortal } from './support/browser'
@@ -42,7 +42,7 @@ describe.skipIf(!browserAvailable())('in Chromium: the provider and the demo', {
       versions: [{ version: '3.2', effectiveFrom: parseCalendarDate('2025-01-01'), url: '-', body: 'Testo delle condizioni.' }],
     })
     await seedMailbox(db, { expiresOn: '2026-06-30', address: 'rossi@pec.example.it', accountId: 'FNOM000078' })
-    await db.update(accounts).set({ passwordHash: await hashPassword('password-del-medico') }).where(eq(accounts.id, 'FNOM000078'))
+    await db.update(accounts).set({ passwordHash: await hashPassword('password-del-medico', TEST_HASH_COST) }).where(eq(accounts.id, 'FNOM000078'))
     portal = await startPortal(t.database, clockOn('2026-06-01'), PROVIDER_ENV)
     browser = await launchBrowser()
     const { page } = browser

@@ -7,6 +7,7 @@ import { FNOMCEO_DEMO, saveContract } from '../../src/catalog/queries'
 import { queryRows, sql } from '../../src/db/client'
 import { renderMail } from '../../src/notifications/render-mail'
 import { testDatabases, type TestDatabase } from '../support/databases'
+import { TEST_HASH_COST } from '../support/config'
 import { clockOn, seedConvention, seedMailbox } from '../support/seed'
 import { browserAvailable, launchBrowser, screenshotter, startPortal, type RunningPortal } from './support/browser'
 import { parseCalendarDate } from '../../src/core/calendar'
@@ -37,7 +38,7 @@ describe.skipIf(!browserAvailable())('in Chromium: the RENEW wizard', { timeout:
       versions: [{ version: '3.2', effectiveFrom: parseCalendarDate('2025-01-01'), url: '/contratti/clausole/3.2', body: 'Limitazioni di responsabilità.' }],
     })
     await seedMailbox(db, { expiresOn: '2026-07-01', address: MAILBOX, accountId: 'FNOM000077' })
-    await db.update(accounts).set({ passwordHash: await hashPassword('password-del-medico'), firstName: 'Laura', lastName: 'Bianchi' }).where(eq(accounts.id, 'FNOM000077'))
+    await db.update(accounts).set({ passwordHash: await hashPassword('password-del-medico', TEST_HASH_COST), firstName: 'Laura', lastName: 'Bianchi' }).where(eq(accounts.id, 'FNOM000077'))
     portal = await startPortal(t.database, clockOn('2026-06-01'))
     browser = await launchBrowser()
     browser.page.setDefaultTimeout(20_000)

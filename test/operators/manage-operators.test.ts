@@ -5,6 +5,7 @@ import { admitSignInAttempt, IDENTIFIER_CEILING } from '../../src/accounts/sign-
 import { storedPasswordCheck, type StoredPasswordCheck } from '../../src/accounts/stored-password-check'
 import { IDLE_MS } from '../../src/accounts/session-policy'
 import type { ManualClock } from '../../src/core/clock'
+import { loadConfig } from '../../src/config'
 import { DomainError } from '../../src/core/errors'
 import { auditLog } from '../../src/db/schema'
 import type { Deps } from '../../src/deps'
@@ -19,6 +20,7 @@ import { setOperatorPassword } from '../../src/operators/set-operator-password'
 import { signInOperator } from '../../src/operators/sign-in-operator'
 import { unlockOperator } from '../../src/operators/unlock-operator'
 import { testDatabases, type TestDatabase } from '../support/databases'
+import { TEST_HASH_COST } from '../support/config'
 import { testDeps } from '../support/deps'
 import { clockOn } from '../support/seed'
 
@@ -208,12 +210,25 @@ describe.each(testDatabases())('%s: managing operators', (_name, open) => {
     })
   })
 
+  describe('the production cost', () => {
+    it('addOperator and setOperatorPassword write OUR_HASH_COST (argon2id, 19 MiB, 2 passes, 1 lane) with the settings loadConfig gives', async () => {
+      await setup()
+      const production: Deps = { ...deps, config: { ...deps.config, passwordHashCost: loadConfig({ DATABASE_URL: 'memory://' }).passwordHashCost } }
+      expect(OUR_HASH_COST).toEqual({ kind: 'argon2id', memoryKiB: 19_456, passes: 2, lanes: 1 })
+      await addOperator(production, { username: 'carla', password: PASSWORD, role: 'support', actor: 'operator:setup' })
+      expect((await operator('carla')).passwordHash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/)
+      await setOperatorPassword(production, { username: 'carla', password: 'una nuova frase segreta', actor: ADMIN })
+      expect(hashCost((await operator('carla')).passwordHash)).toEqual(OUR_HASH_COST)
+      expect(hashCost((await operator('anna')).passwordHash)).toEqual(TEST_HASH_COST) // the rest of this file's, cheap
+    })
+  })
+
   describe('signInOperator', () => {
     it('an unknown username costs a verification of the same scheme and cost as a real one', async () => {
       await setup()
       expect(await signIn('anna', 'wrong')).toEqual({ kind: 'refused' })
       expect(await signIn('nobody', 'wrong')).toEqual({ kind: 'refused' })
-      expect(verified).toEqual([OUR_HASH_COST, OUR_HASH_COST])
+      expect(verified).toEqual([TEST_HASH_COST, TEST_HASH_COST]) // the cost the test's operators were written with
     })
   })
 

@@ -1,3 +1,6 @@
+import { type HashCost } from '../../src/accounts/passwords'
+import { loadConfig, type Config } from '../../src/config'
+
 /**
  * Settings the tests build their configuration from. Demo mode is explicit (R10), so a test that
  * wants the sandbox gateway, the mail viewer or the demo bank details says so with DEMO_ENV.
@@ -34,3 +37,17 @@ export const PROVIDER_ENV = {
   PROVIDER_SUPPORT_URL: 'https://www.pec-provider.example/assistenza',
   PROVIDER_HELP_URL: 'https://www.pec-provider.example/guide',
 } as const
+
+/**
+ * The cost of the password hashes tests write: argon2id still, at a fraction of a millisecond, where
+ * OUR_HASH_COST takes a tenth of a second on a busy machine (a sign-in test verifies a hundred).
+ * Verifying follows the stored hash's own cost, and a decoy the stored hashes' typical cost, so the
+ * tests exercise the same paths. stored-password-check.test.ts and config.test.ts check that
+ * production writes OUR_HASH_COST.
+ */
+export const TEST_HASH_COST: HashCost = { kind: 'argon2id', memoryKiB: 256, passes: 1, lanes: 1 }
+
+/** loadConfig(env), writing password hashes at TEST_HASH_COST. */
+export function testConfig(env: NodeJS.ProcessEnv): Config {
+  return { ...loadConfig(env), passwordHashCost: TEST_HASH_COST }
+}

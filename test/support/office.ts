@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify'
 import { afterEach, expect } from 'vitest'
-import { loadConfig } from '../../src/config'
 import type { ManualClock } from '../../src/core/clock'
 import type { Database } from '../../src/db/client'
 import { addOperator } from '../../src/operators/add-operator'
@@ -8,7 +7,7 @@ import type { OperatorRole } from '../../src/operators/roles'
 import { totpCode } from '../../src/operators/second-factor'
 import { buildServices, type Services } from '../../src/services'
 import { buildServer } from '../../src/web/server'
-import { TEST_SESSION_SECRET } from './config'
+import { TEST_SESSION_SECRET, testConfig } from './config'
 import { TEST_PUBLIC_URL } from './deps'
 import type { OpenTestDatabase, TestDatabase } from './databases'
 import { clockOn, seedConvention } from './seed'
@@ -19,7 +18,7 @@ export const OPERATOR_PASSWORD = 'operatore-di-prova-1'
 
 /** The services a web test runs: production mode (no demo), a fixed public URL and session secret, the test's clock. */
 export function testServices(database: Database, clock: ManualClock, env: Record<string, string> = {}): Services {
-  return buildServices(loadConfig({ DATABASE_URL: 'memory://', PUBLIC_URL: TEST_PUBLIC_URL, SESSION_SECRET: TEST_SESSION_SECRET, ...env }), database, clock)
+  return buildServices(testConfig({ DATABASE_URL: 'memory://', PUBLIC_URL: TEST_PUBLIC_URL, SESSION_SECRET: TEST_SESSION_SECRET, ...env }), database, clock)
 }
 
 export interface Office {

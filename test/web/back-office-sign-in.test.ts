@@ -16,6 +16,7 @@ import { OPERATOR_PASSWORD, serverUnderTest } from '../support/office'
 import { testDatabases, type TestDatabase } from '../support/databases'
 import { seedMailbox } from '../support/seed'
 import { WebClient } from '../support/web-client'
+import { TEST_HASH_COST } from '../support/config'
 
 const PASSWORD = OPERATOR_PASSWORD
 
@@ -36,7 +37,7 @@ describe.each(testDatabases())('%s: back-office sign-in', (_name, open) => {
     ;({ t, services, clock, app } = await server.start({ today: '2026-06-01', operators: [{ username: 'anna', displayName: 'Anna Bianchi', role: 'support' }] })) // 12:00 in Rome
     const db = t.database.db
     await seedMailbox(db, { expiresOn: '2026-07-01', address: 'medico@pec.example.it', accountId: 'FNOM000010' })
-    await db.update(accounts).set({ passwordHash: await hashPassword('holder-secret') }).where(eq(accounts.id, 'FNOM000010'))
+    await db.update(accounts).set({ passwordHash: await hashPassword('holder-secret', TEST_HASH_COST) }).where(eq(accounts.id, 'FNOM000010'))
   }
 
   async function signIn(client: WebClient, username: string, password: string) {

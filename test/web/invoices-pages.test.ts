@@ -2,7 +2,6 @@ import { asc, eq } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
 import { unzipSync } from 'fflate'
 import { afterEach, describe, expect, it } from 'vitest'
-import { loadConfig } from '../../src/config'
 import type { ManualClock } from '../../src/core/clock'
 import { accounts, auditLog, invoiceFiles, invoices, outbox } from '../../src/db/schema'
 import { hashPassword } from '../../src/accounts/passwords'
@@ -12,7 +11,7 @@ import { addOperator } from '../../src/operators/add-operator'
 import { buildServices, type Services } from '../../src/services'
 import { buildServer } from '../../src/web/server'
 import { paidOrders, pdfText, PERSON, sdiReceipt } from '../invoicing/support/paid-orders'
-import { TEST_SESSION_SECRET } from '../support/config'
+import { TEST_SESSION_SECRET, TEST_HASH_COST, testConfig } from '../support/config'
 import { testDatabases, type TestDatabase } from '../support/databases'
 import { SCHEMA_DIR } from '../support/fatturapa'
 import { signInAsOperator } from '../support/office'
@@ -41,7 +40,7 @@ describe.each(testDatabases())('%s: R11 invoices in the portal and the back offi
     const db = t.database.db
     const orders = await paidOrders(db)
     clock = orders.clock
-    services = buildServices(loadConfig(ENV), t.database, clock)
+    services = buildServices(testConfig(ENV), t.database, clock)
     app = await buildServer(services)
     return { db, ...orders }
   }
@@ -50,7 +49,7 @@ describe.each(testDatabases())('%s: R11 invoices in the portal and the back offi
     const { db, payOne } = await setup()
     await payOne({ accountId: 'FNOM000010' })
     await payOne({ accountId: 'FNOM000020' })
-    await db.update(accounts).set({ passwordHash: await hashPassword('account-secret') })
+    await db.update(accounts).set({ passwordHash: await hashPassword('account-secret', TEST_HASH_COST) })
     const signIn = async (accountId: string) => {
       const client = new WebClient(app)
       const page = await client.get('/rinnova')

@@ -11,6 +11,7 @@ import { seedConvention, seedMailbox } from '../support/seed'
 import { WebClient } from '../support/web-client'
 import { fakePaypal, fakeStripe, PAYPAL_WEBHOOK_ID, signedStripeEvent, STRIPE_WEBHOOK_SECRET } from '../payments/gateways/fake-providers'
 import { allPayments, expiryOf, servicesFor, webhooks } from '../payments/gateways/harness'
+import { TEST_HASH_COST } from '../support/config'
 
 describe.each(testDatabases())('%s: card and PayPal through the real gateways (local fakes)', (_name, open) => {
   let t: TestDatabase
@@ -33,7 +34,7 @@ describe.each(testDatabases())('%s: card and PayPal through the real gateways (l
     const db = t.database.db
     await seedConvention(db)
     const mailbox = await seedMailbox(db, { expiresOn: '2026-06-30', accountId: 'FNOM000030' })
-    await db.update(accounts).set({ passwordHash: await hashPassword('secret-30') }).where(eq(accounts.id, 'FNOM000030'))
+    await db.update(accounts).set({ passwordHash: await hashPassword('secret-30', TEST_HASH_COST) }).where(eq(accounts.id, 'FNOM000030'))
     const { services, clock } = servicesFor(t, env)
     app = await buildServer(services)
     const order = await placeOrder(services.deps, { mailboxId: mailbox.id, years: 1, method, actor: 'holder:FNOM000030', accountId: 'FNOM000030' })

@@ -7,7 +7,7 @@ import { placeOrder } from '../../src/renewals/place-order'
 import type { Services } from '../../src/services'
 import { testDatabases, type TestDatabase } from '../support/databases'
 import { seedMailbox } from '../support/seed'
-import { DEMO_ENV } from '../support/config'
+import { DEMO_ENV, TEST_HASH_COST } from '../support/config'
 import { serverUnderTest } from '../support/office'
 import { csrfToken, WebClient } from '../support/web-client'
 import { allPayments, checkouts, expiryOf, orderStatus, webhooks } from '../payments/gateways/harness'
@@ -24,7 +24,7 @@ describe.each(testDatabases())('%s: card payment through the sandbox gateway', (
     const db = t.database.db
     const mailbox = await seedMailbox(db, { expiresOn: '2026-06-30', address: 'rossi@pec.example.it', accountId: 'FNOM000020' })
     await seedMailbox(db, { expiresOn: '2026-08-31', address: 'altrui@pec.example.it', accountId: 'FNOM000021' })
-    const hash = await hashPassword('secret-20')
+    const hash = await hashPassword('secret-20', TEST_HASH_COST)
     await db.update(accounts).set({ passwordHash: hash }).where(eq(accounts.id, 'FNOM000020'))
     await db.update(accounts).set({ passwordHash: hash }).where(eq(accounts.id, 'FNOM000021'))
     const order = await placeOrder(services.deps, { mailboxId: mailbox.id, years: 1, method: 'card', actor: 'holder:FNOM000020', accountId: 'FNOM000020' })

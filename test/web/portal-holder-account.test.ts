@@ -5,7 +5,6 @@ import { and, eq } from 'drizzle-orm'
 import { hashPassword } from '../../src/accounts/passwords'
 import { accounts } from '../../src/accounts/schema'
 import { saveContract } from '../../src/catalog/queries'
-import { loadConfig } from '../../src/config'
 import type { ManualClock } from '../../src/core/clock'
 import { registerPayment } from '../../src/flows/register-payment'
 import { formatOrderId, type OrderId } from '../../src/core/order-id'
@@ -19,7 +18,7 @@ import { buildServer } from '../../src/web/server'
 import { testDatabases, type TestDatabase } from '../support/databases'
 import { clockOn, seedConvention, seedMailbox, type MailboxSeed } from '../support/seed'
 import { WebClient } from '../support/web-client'
-import { DEMO_ENV, TEST_SESSION_SECRET } from '../support/config'
+import { DEMO_ENV, TEST_SESSION_SECRET, TEST_HASH_COST, testConfig } from '../support/config'
 
 const BUSINESS = {
   kind: 'business',
@@ -57,8 +56,8 @@ describe.each(testDatabases())('%s: the holder’s account', (_name, open) => {
     })
     const seeded = []
     for (const m of mailboxes) seeded.push(await seedMailbox(db, { accountId: 'FNOM000010', ...m }))
-    await db.update(accounts).set({ passwordHash: await hashPassword('account-secret') })
-    const config = loadConfig({ DATABASE_URL: 'memory://', SESSION_SECRET: TEST_SESSION_SECRET, ...DEMO_ENV })
+    await db.update(accounts).set({ passwordHash: await hashPassword('account-secret', TEST_HASH_COST) })
+    const config = testConfig({ DATABASE_URL: 'memory://', SESSION_SECRET: TEST_SESSION_SECRET, ...DEMO_ENV })
     clock = clockOn(today)
     services = buildServices(config, t.database, clock)
     app = await buildServer(services)
@@ -293,7 +292,7 @@ describe.each(testDatabases())('%s: the holder’s account', (_name, open) => {
     it('an outsider can neither see nor cancel another account’s order', async () => {
       const [mine] = await setup([{ expiresOn: '2026-07-01', address: 'mia@pec.example.it' }])
       const theirs = await seedMailbox(t.database.db, { expiresOn: '2026-07-01', address: 'altrui@pec.example.it', accountId: 'FNOM000099' })
-      await t.database.db.update(accounts).set({ passwordHash: await hashPassword('account-secret') })
+      await t.database.db.update(accounts).set({ passwordHash: await hashPassword('account-secret', TEST_HASH_COST) })
       const owner = new WebClient(app)
       const page = await owner.get('/rinnova')
       await owner.post('/accedi', { identifier: 'FNOM000099', password: 'account-secret' }, page.body)

@@ -14,6 +14,7 @@ import { testDatabases, type TestDatabase } from '../support/databases'
 import { seedMailbox } from '../support/seed'
 import { WebClient } from '../support/web-client'
 import { serverUnderTest } from '../support/office'
+import { TEST_HASH_COST } from '../support/config'
 
 describe.each(testDatabases())('%s: portal forgot password', (_name, open) => {
   let t: TestDatabase
@@ -27,7 +28,7 @@ describe.each(testDatabases())('%s: portal forgot password', (_name, open) => {
     const db = t.database.db
     await seedMailbox(db, { expiresOn: '2026-07-01', address: 'prima@pec.example.it', accountId: 'FNOM000010' })
     await seedMailbox(db, { expiresOn: '2026-08-01', address: 'altrui@pec.example.it', accountId: 'FNOM000099', language: 'en' })
-    await db.update(accounts).set({ passwordHash: await hashPassword('old-account-secret') }).where(eq(accounts.id, 'FNOM000010'))
+    await db.update(accounts).set({ passwordHash: await hashPassword('old-account-secret', TEST_HASH_COST) }).where(eq(accounts.id, 'FNOM000010'))
     const [account] = await db.select().from(accounts).where(eq(accounts.id, 'FNOM000010'))
     return { referenceEmail: account.referenceEmail }
   }

@@ -9,7 +9,6 @@ import { admitSignInAttempt, IDENTIFIER_CEILING } from '../../src/accounts/sign-
 import { storedPasswordCheck, type VerifyPassword } from '../../src/accounts/stored-password-check'
 import { renderMail } from '../../src/notifications/render-mail'
 import { outbox } from '../../src/notifications/schema'
-import { loadConfig } from '../../src/config'
 import type { CalendarDate } from '../../src/core/calendar'
 import type { ManualClock } from '../../src/core/clock'
 import { buildServices, type Services } from '../../src/services'
@@ -19,7 +18,7 @@ import { startFakeImapServer, type FakeImapServer } from '../accounts/fake-imap-
 import { testDatabases, type TestDatabase } from '../support/databases'
 import { clockOn, seedConvention, seedMailbox } from '../support/seed'
 import { WebClient } from '../support/web-client'
-import { TEST_SESSION_SECRET } from '../support/config'
+import { TEST_SESSION_SECRET, TEST_HASH_COST, testConfig } from '../support/config'
 
 const SECRET = TEST_SESSION_SECRET
 // Hashes from the mail platform's export (see passwords.test.ts); the password of both is 'correct horse'.
@@ -47,9 +46,9 @@ describe.each(testDatabases())('%s: portal sign-in', (_name, open) => {
     const first = await seedMailbox(db, { expiresOn: '2026-07-01', address: 'prima@pec.example.it', accountId: 'FNOM000010' })
     const second = await seedMailbox(db, { expiresOn: '2026-09-01', address: 'seconda@pec.example.it', accountId: 'FNOM000010' })
     const other = await seedMailbox(db, { expiresOn: '2026-08-01', address: 'altrui@pec.example.it', accountId: 'FNOM000099' })
-    await db.update(accounts).set({ passwordHash: await hashPassword('account-secret') }).where(eq(accounts.id, 'FNOM000010'))
-    await db.update(mailboxes).set({ passwordHash: await hashPassword('mailbox-secret') }).where(eq(mailboxes.id, second.id))
-    const config = loadConfig({ DATABASE_URL: 'memory://', PUBLIC_URL: 'https://rinnovi.example.it', SESSION_SECRET: SECRET, ...env })
+    await db.update(accounts).set({ passwordHash: await hashPassword('account-secret', TEST_HASH_COST) }).where(eq(accounts.id, 'FNOM000010'))
+    await db.update(mailboxes).set({ passwordHash: await hashPassword('mailbox-secret', TEST_HASH_COST) }).where(eq(mailboxes.id, second.id))
+    const config = testConfig({ DATABASE_URL: 'memory://', PUBLIC_URL: 'https://rinnovi.example.it', SESSION_SECRET: SECRET, ...env })
     clock = clockOn('2026-06-01') // 12:00 in Rome
     services = buildServices(config, t.database, clock)
     await before?.(services)
@@ -251,7 +250,7 @@ describe.each(testDatabases())('%s: portal sign-in', (_name, open) => {
   it('finding 7: every spelling of an account ID shares its count, and none reaches another account', async () => {
     await setup()
     await seedMailbox(t.database.db, { expiresOn: '2026-10-01', address: 'sist@pec.example.it', accountId: 'SIST0002' })
-    await t.database.db.update(accounts).set({ passwordHash: await hashPassword('sist-secret') }).where(eq(accounts.id, 'SIST0002'))
+    await t.database.db.update(accounts).set({ passwordHash: await hashPassword('sist-secret', TEST_HASH_COST) }).where(eq(accounts.id, 'SIST0002'))
     const client = new WebClient(app, { ip: '203.0.113.70' })
     for (const variant of ['SIST0002', 'ſIST0002', 'ＳＩＳＴ０００２']) expect((await tryPassword(client, variant, 'wrong')).statusCode, variant).toBe(422)
     for (const variant of ['sist0002', 'ſist0002', ' SIST0002 ']) expect((await tryPassword(client, variant, 'wrong')).statusCode, variant).toBe(429) // no fresh tries

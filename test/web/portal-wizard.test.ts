@@ -4,7 +4,6 @@ import { eq } from 'drizzle-orm'
 import { hashPassword } from '../../src/accounts/passwords'
 import { accounts } from '../../src/accounts/schema'
 import { saveContract } from '../../src/catalog/queries'
-import { loadConfig } from '../../src/config'
 import type { ManualClock } from '../../src/core/clock'
 import { formatOrderId, parseOrderId, type OrderId } from '../../src/core/order-id'
 import { mailContext } from '../../src/notifications/mail-context'
@@ -16,7 +15,7 @@ import { buildServer } from '../../src/web/server'
 import { testDatabases, type TestDatabase } from '../support/databases'
 import { clockOn, seedConvention, seedMailbox } from '../support/seed'
 import { WebClient } from '../support/web-client'
-import { BANK_ENV, DEMO_ENV, TEST_SESSION_SECRET } from '../support/config'
+import { BANK_ENV, DEMO_ENV, TEST_SESSION_SECRET, TEST_HASH_COST, testConfig } from '../support/config'
 import { parseCalendarDate } from '../../src/core/calendar'
 
 const PUBLIC_URL = DEMO_ENV.PUBLIC_URL
@@ -66,9 +65,9 @@ describe.each(testDatabases())('%s: portal renewal wizard', (_name, open) => {
     const deactivated = await seedMailbox(db, { expiresOn: '2026-04-15', status: 'deactivated', deactivatedOn: '2026-04-16', address: 'disattivata@pec.example.it', accountId: 'FNOM000010' })
     const ceased = await seedMailbox(db, { expiresOn: '2025-12-31', status: 'ceased', address: 'cessata@pec.example.it', accountId: 'FNOM000010' })
     const other = await seedMailbox(db, { expiresOn: '2026-08-01', address: 'altrui@pec.example.it', accountId: 'FNOM000099' })
-    const hash = await hashPassword('account-secret')
+    const hash = await hashPassword('account-secret', TEST_HASH_COST)
     await db.update(accounts).set({ passwordHash: hash })
-    const config = loadConfig({ DATABASE_URL: 'memory://', SESSION_SECRET: TEST_SESSION_SECRET, ...env })
+    const config = testConfig({ DATABASE_URL: 'memory://', SESSION_SECRET: TEST_SESSION_SECRET, ...env })
     clock = clockOn('2026-06-01')
     app = await buildServer(buildServices(config, t.database, clock))
     return { active, deactivated, ceased, other }

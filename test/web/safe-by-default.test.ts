@@ -4,14 +4,13 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { hashPassword, verifyPassword } from '../../src/accounts/passwords'
 import { renewalLinkExpiry, renewalLinkToken } from '../../src/core/renewal-link'
 import { accounts } from '../../src/accounts/schema'
-import { loadConfig } from '../../src/config'
 import type { CalendarDate } from '../../src/core/calendar'
 import { mailContext } from '../../src/notifications/mail-context'
 import { renderMail } from '../../src/notifications/render-mail'
 import { placeOrder } from '../../src/renewals/place-order'
 import { buildServices, type Services } from '../../src/services'
 import { buildServer } from '../../src/web/server'
-import { BANK_ENV, DEMO_ENV, OTHER_SESSION_SECRET, TEST_SESSION_SECRET, TEST_OFFICE_TOTP_KEY } from '../support/config'
+import { BANK_ENV, DEMO_ENV, OTHER_SESSION_SECRET, TEST_SESSION_SECRET, TEST_OFFICE_TOTP_KEY, TEST_HASH_COST, testConfig } from '../support/config'
 import { testDatabases, type TestDatabase } from '../support/databases'
 import { clockOn, seedConvention, seedMailbox } from '../support/seed'
 import { WebClient } from '../support/web-client'
@@ -40,7 +39,7 @@ describe.each(testDatabases())('%s: safe by default (R10)', (_name, open) => {
 
   async function start(env: Record<string, string>): Promise<{ app: FastifyInstance; services: Services }> {
     await app?.close()
-    const services = buildServices(loadConfig({ DATABASE_URL: 'memory://', ...env }), t.database, clockOn('2026-06-01'))
+    const services = buildServices(testConfig({ DATABASE_URL: 'memory://', ...env }), t.database, clockOn('2026-06-01'))
     app = await buildServer(services)
     return { app, services }
   }
@@ -49,7 +48,7 @@ describe.each(testDatabases())('%s: safe by default (R10)', (_name, open) => {
     t = await open()
     await seedConvention(t.database.db)
     const mailbox = await seedMailbox(t.database.db, { expiresOn: '2026-07-01', address: 'vittima@pec.example.it', accountId: HOLDER })
-    await t.database.db.update(accounts).set({ passwordHash: await hashPassword(PASSWORD) }).where(eq(accounts.id, HOLDER))
+    await t.database.db.update(accounts).set({ passwordHash: await hashPassword(PASSWORD, TEST_HASH_COST) }).where(eq(accounts.id, HOLDER))
     return mailbox
   }
 

@@ -12,7 +12,7 @@ import { parseCalendarDate as day } from '../../src/core/calendar'
 import { capturedLog } from '../support/captured-log'
 import { testDatabases, type TestDatabase } from '../support/databases'
 import { clockOn, seedConvention, seedMailbox } from '../support/seed'
-import { DEMO_ENV, TEST_SESSION_SECRET } from '../support/config'
+import { DEMO_ENV, TEST_SESSION_SECRET, TEST_HASH_COST } from '../support/config'
 import { csrfToken, WebClient } from '../support/web-client'
 
 const WRITES = new Set<PropertyKey>(['insert', 'update', 'delete', 'transaction'])
@@ -67,7 +67,7 @@ describe.each(testDatabases())('%s: the web server', (_name, open) => {
     await seedConvention(t.database.db)
     await seedMailbox(t.database.db, { expiresOn: '2026-06-30', accountId: 'FNOM000060' })
     const password = 'Segreta-della-dottoressa-60'
-    await t.database.db.update(accounts).set({ passwordHash: await hashPassword(password) }).where(eq(accounts.id, 'FNOM000060'))
+    await t.database.db.update(accounts).set({ passwordHash: await hashPassword(password, TEST_HASH_COST) }).where(eq(accounts.id, 'FNOM000060'))
     const { database, failing } = failingDatabase(t.database)
     const log = capturedLog()
     const app = await buildServer(buildServices(loadConfig({ DATABASE_URL: 'memory://', SESSION_SECRET: TEST_SESSION_SECRET }), database, clockOn('2026-06-20')), { logger: log.logger })
