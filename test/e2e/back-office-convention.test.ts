@@ -1,47 +1,23 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { listPrices } from '../../src/catalog/queries'
-import { addOperator } from '../../src/operators/add-operator'
-import { totpCode } from '../../src/operators/second-factor'
-import { testDatabases, type TestDatabase } from '../support/databases'
 import { seedDashboardDay } from '../support/dashboard-day'
 import { clockOn } from '../support/seed'
-import { browserAvailable, launchBrowser, screenshotter, startPortal, type RunningPortal } from './support/browser'
-
-const [pglite] = testDatabases()
-const PASSWORD = 'operatore-di-prova-1'
+import { browserAvailable, signInOperatorInBrowser } from './support/browser'
+import { addStoryOperators, browserStory, DESK, STORY_OPERATOR_PASSWORD } from './support/story'
 
 describe.skipIf(!browserAvailable())('in Chromium: running the convention and seeing the day', { timeout: 240_000 }, () => {
-  let t: TestDatabase
-  let portal: RunningPortal
-  let browser: Awaited<ReturnType<typeof launchBrowser>>
-  afterEach(async () => {
-    await browser?.close()
-    await portal?.close()
-    await t?.close()
-  })
+  const story = browserStory()
 
   it('an admin changes a price from a later day (refused first from a past day), then reads the dashboard and its tables', async () => {
-    t = await pglite[1]()
+    const t = await story.database()
     const clock = clockOn('2026-11-01')
-    portal = await startPortal(t.database, clock)
+    const portal = await story.portal(t.database, clock)
     await seedDashboardDay(portal.services.deps, clock)
-    await addOperator(portal.services.deps, { username: 'ada', displayName: 'Ada Conti', password: PASSWORD, role: 'admin', actor: 'operator:setup' })
-
-    browser = await launchBrowser()
-    const { page } = browser
-    await page.setViewportSize({ width: 1280, height: 900 })
-    page.setDefaultTimeout(20_000)
-    const shot = screenshotter(page, 'back-office-convention')
+    await addStoryOperators(portal, [{ username: 'ada', displayName: 'Ada Conti', role: 'admin' }])
+    const { page, shot } = await story.browser('back-office-convention', { viewport: DESK })
 
     await page.goto(`${portal.url}/ufficio/accedi`)
-    await page.getByLabel('Nome utente').fill('ada')
-    await page.getByLabel('Password').fill(PASSWORD)
-    await page.getByRole('button', { name: 'Accedi' }).click()
-    await page.waitForURL(/\/ufficio\/secondo-fattore/)
-    const key = (await page.locator('#totp-key').textContent())!.replace(/ /g, '')
-    await page.getByLabel('Codice', { exact: true }).fill(totpCode(key, clock.now()))
-    await page.getByRole('button', { name: 'Conferma' }).click()
-    await page.getByRole('link', { name: 'Continua' }).click()
+    expect(await signInOperatorInBrowser(page, clock, 'ada', STORY_OPERATOR_PASSWORD)).toBeDefined() // an admin enrols the second factor
 
     await page.getByRole('link', { name: 'Convenzioni' }).click()
     await page.waitForURL(/\/ufficio\/convenzioni$/)

@@ -1,21 +1,19 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { asc, eq } from 'drizzle-orm'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { hashPassword } from '../../src/accounts/passwords'
 import { accounts, auditLog, invoiceFiles, invoices, outbox } from '../../src/db/schema'
 import { makeInvoiceFiles } from '../../src/invoicing/make-files'
 import { sendInvoicesToSdi } from '../../src/invoicing/send-to-sdi'
 import { fatturaValidator } from '../../src/invoicing/validate'
-import { addOperator } from '../../src/operators/add-operator'
 import type { InvoiceBilling } from '../../src/renewals/billing'
 import { paidOrders, sdiReceipt } from '../invoicing/support/paid-orders'
-import { testDatabases, type TestDatabase } from '../support/databases'
 import { SCHEMA_DIR } from '../support/fatturapa'
-import { browserAvailable, launchBrowser, screenshotter, signInOperatorInBrowser, startPortal, type RunningPortal } from './support/browser'
+import { browserAvailable, signInOperatorInBrowser } from './support/browser'
+import { TEST_HASH_COST } from '../support/config'
+import { addStoryOperators, browserStory, DESK, STORY_OPERATOR_PASSWORD } from './support/story'
 
-const [pglite] = testDatabases()
 const SDI = 'sdi-test@pec.example.invalid'
 const ENV = {
   INVOICE_SELLER_VAT: '01234560017', INVOICE_SELLER_NAME: 'Servizi PEC S.r.l.', INVOICE_SELLER_STREET: 'Via Nazionale', INVOICE_SELLER_STREET_NUMBER: '10',
@@ -27,41 +25,28 @@ const STUDIO: InvoiceBilling = {
 }
 
 describe.skipIf(!browserAvailable())('in Chromium: an invoice the SdI rejected, corrected and sent again (R11)', { timeout: 240_000 }, () => {
-  let t: TestDatabase
-  let portal: RunningPortal
-  let browser: Awaited<ReturnType<typeof launchBrowser>>
-  let folder: string
-  afterEach(async () => {
-    await browser?.close()
-    await portal?.close()
-    await t?.close()
-    rmSync(folder, { recursive: true, force: true })
-  })
+  const story = browserStory()
 
   it('the rejection is uploaded, waits in the queue with the SdI’s code, the buyer’s partita IVA is corrected with a reason, a new file under the same number is validated and queued for the SdI, and the holder finds the corrected courtesy copy on their account page', async () => {
-    t = await pglite[1]()
+    const t = await story.database()
     const db = t.database.db
     const { clock, payOne } = await paidOrders(db)
-    portal = await startPortal(t.database, clock, ENV)
+    const portal = await story.portal(t.database, clock, ENV)
     const invoicing = portal.services.config.invoicing!
     await payOne({ billing: STUDIO, accountId: 'FNOM000010' })
-    await db.update(accounts).set({ passwordHash: await hashPassword('password-del-medico') })
+    await db.update(accounts).set({ passwordHash: await hashPassword('password-del-medico', TEST_HASH_COST) })
     await makeInvoiceFiles(db, invoicing, fatturaValidator(SCHEMA_DIR), clock.now())
     expect((await sendInvoicesToSdi(db, invoicing, clock.now())).files).toEqual(['IT01234560017_00001.xml'])
-    await addOperator(portal.services.deps, { username: 'anna', displayName: 'Anna Bianchi', password: 'operatore-di-prova-1', role: 'billing', actor: 'operator:setup' })
-    folder = mkdtempSync(join(tmpdir(), 'back-office-invoices-e2e-'))
+    await addStoryOperators(portal, [{ username: 'anna', displayName: 'Anna Bianchi', role: 'billing' }])
+    const folder = story.folder('back-office-invoices-e2e-')
     const ns = join(folder, 'IT01234560017_00001_NS_001.xml')
     writeFileSync(ns, sdiReceipt('NotificaScarto', 'IT01234560017_00001.xml', [['00305', 'IdFiscaleIVA del CessionarioCommittente non valido']]))
 
-    browser = await launchBrowser()
-    const { page } = browser
-    await page.setViewportSize({ width: 1280, height: 900 })
-    page.setDefaultTimeout(20_000)
-    const shot = screenshotter(page, 'back-office-invoices')
+    const { page, shot } = await story.browser('back-office-invoices', { viewport: DESK })
 
     // billing signs in (second factor enrolled at the first sign-in) and uploads the SdI's rejection
     await page.goto(`${portal.url}/ufficio/fatture/ricevute`)
-    await signInOperatorInBrowser(page, clock, 'anna', 'operatore-di-prova-1')
+    await signInOperatorInBrowser(page, clock, 'anna', STORY_OPERATOR_PASSWORD)
     await page.waitForURL(/\/ufficio\/fatture\/ricevute$/)
     await shot('receipts-form')
     await page.getByLabel('File della notifica (XML)').setInputFiles(ns)

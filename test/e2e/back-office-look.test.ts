@@ -1,46 +1,29 @@
 import { eq } from 'drizzle-orm'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { accounts } from '../../src/accounts/schema'
-import { addOperator } from '../../src/operators/add-operator'
-import { totpCode } from '../../src/operators/second-factor'
-import { testDatabases, type TestDatabase } from '../support/databases'
 import { clockOn, seedConvention, seedMailbox } from '../support/seed'
-import { browserAvailable, launchBrowser, screenshotter, startPortal, type RunningPortal } from './support/browser'
-
-const [pglite] = testDatabases()
-const PASSWORD = 'operatore-di-prova-1'
+import { browserAvailable, fillOperatorSignIn, signInOperatorInBrowser } from './support/browser'
+import { addStoryOperators, browserStory, DESK, STORY_OPERATOR_PASSWORD } from './support/story'
 
 describe.skipIf(!browserAvailable())('in Chromium: finding and roles in the back office', { timeout: 180_000 }, () => {
-  let t: TestDatabase
-  let portal: RunningPortal
-  let browser: Awaited<ReturnType<typeof launchBrowser>>
-  afterEach(async () => {
-    await browser?.close()
-    await portal?.close()
-    await t?.close()
-  })
+  const story = browserStory()
 
   it('a support operator finds a mailbox by codice fiscale and cannot reach billing pages; an admin manages operators', async () => {
-    t = await pglite[1]()
+    const t = await story.database()
     const db = t.database.db
     await seedConvention(db)
     const clock = clockOn('2026-06-01')
-    portal = await startPortal(t.database, clock)
+    const portal = await story.portal(t.database, clock)
     await seedMailbox(db, { expiresOn: '2026-06-01', address: 'giulia.verdi@pec.example.it', accountId: 'FNOM000101' })
     await db.update(accounts).set({ firstName: 'Giulia', lastName: 'Verdi', fiscalCode: 'VRDGLI80A41H501Z' }).where(eq(accounts.id, 'FNOM000101'))
-    await addOperator(portal.services.deps, { username: 'sara', displayName: 'Sara Bruni', password: PASSWORD, role: 'support', actor: 'operator:setup' })
-    await addOperator(portal.services.deps, { username: 'ada', displayName: 'Ada Conti', password: PASSWORD, role: 'admin', actor: 'operator:setup' })
-
-    browser = await launchBrowser()
-    const { page } = browser
-    await page.setViewportSize({ width: 1280, height: 900 })
-    page.setDefaultTimeout(20_000)
-    const shot = screenshotter(page, 'back-office-look')
+    await addStoryOperators(portal, [
+      { username: 'sara', displayName: 'Sara Bruni', role: 'support' },
+      { username: 'ada', displayName: 'Ada Conti', role: 'admin' },
+    ])
+    const { page, shot } = await story.browser('back-office-look', { viewport: DESK })
 
     await page.goto(`${portal.url}/ufficio/accedi`)
-    await page.getByLabel('Nome utente').fill('sara')
-    await page.getByLabel('Password').fill(PASSWORD)
-    await page.getByRole('button', { name: 'Accedi' }).click()
+    await fillOperatorSignIn(page, 'sara', STORY_OPERATOR_PASSWORD)
     await page.waitForURL(/\/ufficio$/)
     expect(await page.locator('#queue-tomorrow-deactivations .count').textContent()).toBe('1')
     await shot('home-queues')
@@ -66,14 +49,7 @@ describe.skipIf(!browserAvailable())('in Chromium: finding and roles in the back
 
     // an admin: second factor first, then the operators' page
     await page.goto(`${portal.url}/ufficio/operatori`)
-    await page.getByLabel('Nome utente').fill('ada')
-    await page.getByLabel('Password').fill(PASSWORD)
-    await page.getByRole('button', { name: 'Accedi' }).click()
-    await page.waitForURL(/\/ufficio\/secondo-fattore/)
-    const key = (await page.locator('#totp-key').textContent())!.replace(/ /g, '')
-    await page.getByLabel('Codice', { exact: true }).fill(totpCode(key, clock.now()))
-    await page.getByRole('button', { name: 'Conferma' }).click()
-    await page.getByRole('link', { name: 'Continua' }).click()
+    expect(await signInOperatorInBrowser(page, clock, 'ada', STORY_OPERATOR_PASSWORD)).toBeDefined() // an admin enrols the second factor
     await page.waitForURL(/\/ufficio\/operatori$/)
     await shot('operators')
     await page.getByLabel('Ruolo di sara').selectOption('billing')

@@ -1,52 +1,36 @@
 import { eq } from 'drizzle-orm'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { accounts } from '../../src/accounts/schema'
 import { formatOrderId, type OrderId } from '../../src/core/order-id'
 import { registerPayment } from '../../src/flows/register-payment'
-import { addOperator } from '../../src/operators/add-operator'
 import { placeOrder } from '../../src/renewals/place-order'
-import { testDatabases, type TestDatabase } from '../support/databases'
 import { clockOn, seedConvention, seedMailbox } from '../support/seed'
-import { browserAvailable, launchBrowser, screenshotter, startPortal, type RunningPortal } from './support/browser'
-
-const [pglite] = testDatabases()
-const PASSWORD = 'operatore-di-prova-1'
+import { browserAvailable, fillOperatorSignIn } from './support/browser'
+import { addStoryOperators, browserStory, DESK, STORY_OPERATOR_PASSWORD } from './support/story'
 
 describe.skipIf(!browserAvailable())('in Chromium: a mailbox’s whole story in the back office', { timeout: 180_000 }, () => {
-  let t: TestDatabase
-  let portal: RunningPortal
-  let browser: Awaited<ReturnType<typeof launchBrowser>>
-  afterEach(async () => {
-    await browser?.close()
-    await portal?.close()
-    await t?.close()
-  })
+  const story = browserStory()
 
   it('a read-only operator finds a mailbox by codice fiscale, opens its page, reads the timeline, the e-mail as sent, the account and the order', async () => {
-    t = await pglite[1]()
+    const t = await story.database()
     const db = t.database.db
     await seedConvention(db)
     const clock = clockOn('2026-06-01')
-    portal = await startPortal(t.database, clock)
+    const portal = await story.portal(t.database, clock)
     const { deps } = portal.services
     const giulia = await seedMailbox(db, { expiresOn: '2026-06-30', address: 'giulia.verdi@pec.example.it', accountId: 'FNOM000101', register: 'registro_imprese' })
     await db.update(accounts).set({ firstName: 'Giulia', lastName: 'Verdi', fiscalCode: 'VRDGLI80A41H501Z' }).where(eq(accounts.id, 'FNOM000101'))
-    await addOperator(deps, { username: 'sara', displayName: 'Sara Bruni', password: PASSWORD, role: 'read-only', actor: 'operator:setup' })
-    await addOperator(deps, { username: 'ada', displayName: 'Ada Conti', password: PASSWORD, role: 'billing', actor: 'operator:setup' })
+    await addStoryOperators(portal, [
+      { username: 'sara', displayName: 'Sara Bruni', role: 'read-only' },
+      { username: 'ada', displayName: 'Ada Conti', role: 'billing' },
+    ])
     const order = await placeOrder(deps, { mailboxId: giulia.id, years: 1, method: 'bonifico', actor: 'holder:FNOM000101' })
     const orderId = order.orderId as OrderId
     await registerPayment(deps, { orderRef: orderId, amountCents: order.totalCents, method: 'bonifico', reference: 'CRO-778899', actor: 'operator:ada' }, { reason: 'Contabile inviata dall’intestatario' })
-
-    browser = await launchBrowser()
-    const { page } = browser
-    await page.setViewportSize({ width: 1280, height: 900 })
-    page.setDefaultTimeout(20_000)
-    const shot = screenshotter(page, 'back-office-mailbox')
+    const { page, shot } = await story.browser('back-office-mailbox', { viewport: DESK })
 
     await page.goto(`${portal.url}/ufficio/accedi`)
-    await page.getByLabel('Nome utente').fill('sara')
-    await page.getByLabel('Password').fill(PASSWORD)
-    await page.getByRole('button', { name: 'Accedi' }).click()
+    await fillOperatorSignIn(page, 'sara', STORY_OPERATOR_PASSWORD)
     await page.waitForURL(/\/ufficio$/)
     await page.getByRole('link', { name: 'Cerca' }).click()
     await page.getByLabel('Casella, codice cliente, intestatario, codice fiscale, partita IVA, ordine, e-mail, riferimento del pagamento o IBAN').fill('VRDGLI80A41H501Z')

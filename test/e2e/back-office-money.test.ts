@@ -1,43 +1,31 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { eq } from 'drizzle-orm'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { instantAt, type CalendarDate } from '../../src/core/calendar'
 import { formatOrderId, type OrderId } from '../../src/core/order-id'
 import { auditLog, orders, payments } from '../../src/db/schema'
-import { addOperator } from '../../src/operators/add-operator'
 import { totpCode } from '../../src/operators/second-factor'
 import { placeOrder } from '../../src/renewals/place-order'
 import { camtStatement } from '../payments/offline/statement-builder'
-import { testDatabases, type TestDatabase } from '../support/databases'
 import { clockOn, seedConvention, seedMailbox } from '../support/seed'
-import { browserAvailable, launchBrowser, screenshotter, startPortal, type RunningPortal } from './support/browser'
+import { browserAvailable, fillOperatorSignIn } from './support/browser'
+import { addStoryOperators, browserStory, DESK, STORY_OPERATOR_PASSWORD } from './support/story'
 
-const [pglite] = testDatabases()
 
 describe.skipIf(!browserAvailable())('in Chromium: the money of the back office (issue 11)', { timeout: 240_000 }, () => {
-  let t: TestDatabase
-  let portal: RunningPortal
-  let browser: Awaited<ReturnType<typeof launchBrowser>>
-  let folder: string
-  afterEach(async () => {
-    await browser?.close()
-    await portal?.close()
-    await t?.close()
-    rmSync(folder, { recursive: true, force: true })
-  })
+  const story = browserStory()
 
   it('an underpayment and a transfer with no order ID are found in the queue the next day, one assigned with the difference accepted, one returned as not ours with its bank refund recorded; the holder is told', async () => {
-    t = await pglite[1]()
+    const t = await story.database()
     const db = t.database.db
     await seedConvention(db)
     const clock = clockOn('2026-05-02')
-    portal = await startPortal(t.database, clock)
+    const portal = await story.portal(t.database, clock)
     const mailbox = await seedMailbox(db, { expiresOn: '2026-06-30', address: 'mario.rossi@pec.omceo-demo.it' })
     const orderId = (await placeOrder(portal.services.deps, { mailboxId: mailbox.id, years: 1, method: 'bonifico', actor: 'holder:x' })).orderId as OrderId
-    await addOperator(portal.services.deps, { username: 'anna', displayName: 'Anna Bianchi', password: 'operatore-di-prova-1', role: 'billing', actor: 'operator:setup' })
-    folder = mkdtempSync(join(tmpdir(), 'back-office-money-e2e-'))
+    await addStoryOperators(portal, [{ username: 'anna', displayName: 'Anna Bianchi', role: 'billing' }])
+    const folder = story.folder('back-office-money-e2e-')
     const statement = join(folder, 'estratto-maggio.xml')
     writeFileSync(
       statement,
@@ -47,17 +35,11 @@ describe.skipIf(!browserAvailable())('in Chromium: the money of the back office 
       ]),
     )
 
-    browser = await launchBrowser()
-    const { page } = browser
-    await page.setViewportSize({ width: 1280, height: 900 })
-    page.setDefaultTimeout(20_000)
-    const shot = screenshotter(page, 'back-office-money')
+    const { page, shot } = await story.browser('back-office-money', { viewport: DESK })
 
     // 2 May: the statement is uploaded
     await page.goto(`${portal.url}/ufficio/estratti`)
-    await page.getByLabel('Nome utente').fill('anna')
-    await page.getByLabel('Password').fill('operatore-di-prova-1')
-    await page.getByRole('button', { name: 'Accedi' }).click()
+    await fillOperatorSignIn(page, 'anna', STORY_OPERATOR_PASSWORD)
     // billing gives a second factor: enrolled at the first sign-in
     await page.waitForURL(/\/ufficio\/secondo-fattore\?next=/)
     const key = (await page.locator('#totp-key').textContent())!.replace(/ /g, '')
@@ -74,9 +56,7 @@ describe.skipIf(!browserAvailable())('in Chromium: the money of the back office 
     clock.set(instantAt('2026-05-03' as CalendarDate, '09:00'))
     await page.getByRole('link', { name: 'Pagamenti da risolvere' }).first().click()
     await page.waitForURL(/\/ufficio\/accedi\?next=/)
-    await page.getByLabel('Nome utente').fill('anna')
-    await page.getByLabel('Password').fill('operatore-di-prova-1')
-    await page.getByRole('button', { name: 'Accedi' }).click()
+    await fillOperatorSignIn(page, 'anna', STORY_OPERATOR_PASSWORD)
     await page.waitForURL(/\/ufficio\/secondo-fattore\?next=/)
     await page.getByLabel('Codice', { exact: true }).fill(totpCode(key, clock.now()))
     await page.getByRole('button', { name: 'Conferma' }).click()

@@ -1,44 +1,32 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { formatOrderId, type OrderId } from '../../src/core/order-id'
 import { payments } from '../../src/db/schema'
-import { addOperator } from '../../src/operators/add-operator'
 import { totpCode } from '../../src/operators/second-factor'
 import { placeOrder } from '../../src/renewals/place-order'
 import { camtStatement } from '../payments/offline/statement-builder'
-import { testDatabases, type TestDatabase } from '../support/databases'
 import { clockOn, seedConvention, seedMailbox } from '../support/seed'
-import { browserAvailable, launchBrowser, screenshotter, startPortal, type RunningPortal } from './support/browser'
+import { browserAvailable, fillOperatorSignIn } from './support/browser'
+import { addStoryOperators, browserStory, DESK, STORY_OPERATOR_PASSWORD } from './support/story'
 
-const [pglite] = testDatabases()
 
 describe.skipIf(!browserAvailable())('in Chromium: the back office', { timeout: 180_000 }, () => {
-  let t: TestDatabase
-  let portal: RunningPortal
-  let browser: Awaited<ReturnType<typeof launchBrowser>>
-  let folder: string
-  afterEach(async () => {
-    await browser?.close()
-    await portal?.close()
-    await t?.close()
-    rmSync(folder, { recursive: true, force: true })
-  })
+  const story = browserStory()
 
   it('an operator signs in, uploads a bank statement and reads the results, the ones to check first', async () => {
-    t = await pglite[1]()
+    const t = await story.database()
     const db = t.database.db
     await seedConvention(db)
     const clock = clockOn('2026-05-02')
-    portal = await startPortal(t.database, clock)
+    const portal = await story.portal(t.database, clock)
     const orders: OrderId[] = []
     for (const expiresOn of ['2026-06-30', '2026-07-31']) {
       const mailbox = await seedMailbox(db, { expiresOn })
       orders.push((await placeOrder(portal.services.deps, { mailboxId: mailbox.id, years: 1, method: 'bonifico', actor: 'holder:x' })).orderId)
     }
-    await addOperator(portal.services.deps, { username: 'anna', displayName: 'Anna Bianchi', password: 'operatore-di-prova-1', role: 'billing', actor: 'operator:setup' })
-    folder = mkdtempSync(join(tmpdir(), 'back-office-e2e-'))
+    await addStoryOperators(portal, [{ username: 'anna', displayName: 'Anna Bianchi', role: 'billing' }])
+    const folder = story.folder('back-office-e2e-')
     const statement = join(folder, 'estratto-maggio.xml')
     writeFileSync(
       statement,
@@ -48,18 +36,12 @@ describe.skipIf(!browserAvailable())('in Chromium: the back office', { timeout: 
       ]),
     )
 
-    browser = await launchBrowser()
-    const { page } = browser
-    await page.setViewportSize({ width: 1280, height: 900 }) // the back office is used at a desk
-    page.setDefaultTimeout(20_000)
-    const shot = screenshotter(page, 'back-office')
+    const { page, shot } = await story.browser('back-office', { viewport: DESK })
 
     await page.goto(`${portal.url}/ufficio/estratti`)
     await page.waitForURL(/\/ufficio\/accedi\?next=/)
     await shot('sign-in')
-    await page.getByLabel('Nome utente').fill('anna')
-    await page.getByLabel('Password').fill('operatore-di-prova-1')
-    await page.getByRole('button', { name: 'Accedi' }).click()
+    await fillOperatorSignIn(page, 'anna', STORY_OPERATOR_PASSWORD)
     // billing enrols a second factor at the first sign-in: QR code, key, a code from the app
     await page.waitForURL(/\/ufficio\/secondo-fattore\?next=/)
     await shot('second-factor-enrol')

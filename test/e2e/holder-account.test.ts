@@ -1,31 +1,24 @@
 import { parseCalendarDate } from '../../src/core/calendar'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { eq } from 'drizzle-orm'
 import { hashPassword } from '../../src/accounts/passwords'
 import { accounts } from '../../src/accounts/schema'
 import { FNOMCEO_DEMO, saveContract } from '../../src/catalog/queries'
 import { queryRows, sql } from '../../src/db/client'
-import { testDatabases, type TestDatabase } from '../support/databases'
 import { clockOn, seedConvention, seedMailbox } from '../support/seed'
-import { browserAvailable, launchBrowser, orderByBankTransfer, screenshotter, startPortal, type RunningPortal } from './support/browser'
+import { browserAvailable, orderByBankTransfer } from './support/browser'
+import { TEST_HASH_COST } from '../support/config'
+import { browserStory } from './support/story'
 
-const [pglite] = testDatabases()
 const LONG = 'nome.cognome.molto.lungo@pec.ordine-medici.example.it'
 
 // Issue 14, what a holder sees of their own: the mailbox list by urgency (with R7), the account
 // page and cancelling an open order; each page screenshotted and audited (axe) by screenshotter.
 describe.skipIf(!browserAvailable())('in Chromium: the holder’s own pages', { timeout: 240_000 }, () => {
-  let t: TestDatabase
-  let portal: RunningPortal
-  let browser: Awaited<ReturnType<typeof launchBrowser>>
-  afterEach(async () => {
-    await browser?.close()
-    await portal?.close()
-    await t?.close()
-  })
+  const story = browserStory()
 
   it('the list by urgency, the account page and cancelling an open order, on a phone', async () => {
-    t = await pglite[1]()
+    const t = await story.database()
     const db = t.database.db
     await seedConvention(db, FNOMCEO_DEMO)
     await saveContract(db, {
@@ -35,13 +28,9 @@ describe.skipIf(!browserAvailable())('in Chromium: the holder’s own pages', { 
     await seedMailbox(db, { expiresOn: '2027-03-01', address: 'dopo@pec.example.it', accountId: 'FNOM000078' })
     await seedMailbox(db, { expiresOn: '2026-06-08', address: LONG, accountId: 'FNOM000078', register: 'ini_pec' })
     await seedMailbox(db, { expiresOn: '2026-04-12', status: 'deactivated', deactivatedOn: '2026-04-13', address: 'spenta@pec.example.it', accountId: 'FNOM000078' })
-    await db.update(accounts).set({ passwordHash: await hashPassword('password-del-medico') }).where(eq(accounts.id, 'FNOM000078'))
-    portal = await startPortal(t.database, clockOn('2026-06-01'))
-    browser = await launchBrowser()
-    const { page } = browser
-    page.setDefaultTimeout(20_000)
-    await page.setViewportSize({ width: 360, height: 800 })
-    const shot = screenshotter(page, 'holder-account')
+    await db.update(accounts).set({ passwordHash: await hashPassword('password-del-medico', TEST_HASH_COST) }).where(eq(accounts.id, 'FNOM000078'))
+    const portal = await story.portal(t.database, clockOn('2026-06-01'))
+    const { page, shot } = await story.browser('holder-account', { viewport: { width: 360, height: 800 } })
 
     await page.goto(`${portal.url}/rinnova`)
     await page.getByLabel('Codice cliente o casella PEC').fill('FNOM000078')

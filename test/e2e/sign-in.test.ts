@@ -1,33 +1,23 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { eq } from 'drizzle-orm'
 import { hashPassword } from '../../src/accounts/passwords'
 import { accounts } from '../../src/accounts/schema'
-import { testDatabases, type TestDatabase } from '../support/databases'
 import { clockOn, seedConvention, seedMailbox } from '../support/seed'
-import { browserAvailable, launchBrowser, screenshotter, startPortal, type RunningPortal } from './support/browser'
+import { browserAvailable } from './support/browser'
+import { TEST_HASH_COST } from '../support/config'
+import { browserStory } from './support/story'
 
-const [pglite] = testDatabases()
 
 describe.skipIf(!browserAvailable())('in Chromium: signing in', { timeout: 180_000 }, () => {
-  let t: TestDatabase
-  let portal: RunningPortal
-  let browser: Awaited<ReturnType<typeof launchBrowser>>
-  afterEach(async () => {
-    await browser?.close()
-    await portal?.close()
-    await t?.close()
-  })
+  const story = browserStory()
 
   it('a holder signs in with the account ID, sees their mailboxes, switches to English and signs out', async () => {
-    t = await pglite[1]()
+    const t = await story.database()
     await seedConvention(t.database.db)
     await seedMailbox(t.database.db, { expiresOn: '2026-07-01', address: 'dott.rossi@pec.example.it', accountId: 'FNOM000042' })
-    await t.database.db.update(accounts).set({ passwordHash: await hashPassword('una-password-lunga') }).where(eq(accounts.id, 'FNOM000042'))
-    portal = await startPortal(t.database, clockOn('2026-06-01'))
-    browser = await launchBrowser()
-    const { page } = browser
-    page.setDefaultTimeout(10_000)
-    const shot = screenshotter(page, 'sign-in')
+    await t.database.db.update(accounts).set({ passwordHash: await hashPassword('una-password-lunga', TEST_HASH_COST) }).where(eq(accounts.id, 'FNOM000042'))
+    const portal = await story.portal(t.database, clockOn('2026-06-01'))
+    const { page, shot } = await story.browser('sign-in', { timeoutMs: 10_000 })
 
     await page.goto(`${portal.url}/rinnova`)
     await shot('sign-in-page')

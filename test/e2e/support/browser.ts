@@ -4,13 +4,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import type { FastifyInstance } from 'fastify'
-import { loadConfig } from '../../../src/config'
 import type { ManualClock } from '../../../src/core/clock'
 import type { Database } from '../../../src/db/client'
 import { buildServices, type Services } from '../../../src/services'
 import { buildServer } from '../../../src/web/server'
 import { totpCode } from '../../../src/operators/second-factor'
-import { TEST_SESSION_SECRET } from '../../support/config'
+import { TEST_SESSION_SECRET, testConfig } from '../../support/config'
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
@@ -30,7 +29,7 @@ export interface RunningPortal {
 
 /** The real server on a free loopback port, on the given database and clock (demo mode: the mail viewer; `env` adds settings). */
 export async function startPortal(database: Database, clock: ManualClock, env: Record<string, string> = {}): Promise<RunningPortal> {
-  const config = loadConfig({ DATABASE_URL: 'memory://', PEC_MODE: 'demo', SESSION_SECRET: TEST_SESSION_SECRET, PORT: '0', ...env })
+  const config = testConfig({ DATABASE_URL: 'memory://', PEC_MODE: 'demo', SESSION_SECRET: TEST_SESSION_SECRET, PORT: '0', ...env })
   const services = buildServices(config, database, clock)
   const app = await buildServer(services)
   await app.listen({ host: '127.0.0.1', port: 0 })
@@ -101,15 +100,20 @@ export function screenshotter(page: Page, story: string) {
   }
 }
 
+/** Fills and sends the back-office sign-in form open on the page (the second factor, if asked, is the caller's). */
+export async function fillOperatorSignIn(page: Page, username: string, password: string): Promise<void> {
+  await page.getByLabel('Nome utente').fill(username)
+  await page.getByLabel('Password').fill(password)
+  await page.getByRole('button', { name: 'Accedi' }).click()
+}
+
 /**
  * An operator's first sign-in on the page open at a back-office sign-in form: enrols the second
  * factor when their role asks for it and continues to where they were going; returns the TOTP key
  * enrolled (undefined when none was asked).
  */
 export async function signInOperatorInBrowser(page: Page, clock: ManualClock, username: string, password: string): Promise<string | undefined> {
-  await page.getByLabel('Nome utente').fill(username)
-  await page.getByLabel('Password').fill(password)
-  await page.getByRole('button', { name: 'Accedi' }).click()
+  await fillOperatorSignIn(page, username, password)
   await page.waitForURL((url) => !url.pathname.endsWith('/accedi'))
   if (!page.url().includes('/ufficio/secondo-fattore')) return undefined
   const key = (await page.locator('#totp-key').textContent())!.replace(/ /g, '')
