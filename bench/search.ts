@@ -9,7 +9,7 @@
  * back, and the plan of every statement the search sent (EXPLAIN of the captured SQL with its
  * values), with the indexes used and any sequential scan of a big table.
  * Usage:
- *   npx tsx bench/search.ts [--n 1000000] [--db postgres://…|pglite] [--repeat 200] [--keep] [--reuse DBNAME]
+ *   npx tsx bench/search.ts [--n 1000000] [--db postgres://…|pglite] [--repeat 200] [--keep] [--reuse DBNAME] [--analyze]
  * --keep leaves the loaded PostgreSQL database (its name is printed); --reuse measures on it again.
  */
 import { parseArgs } from 'node:util'
@@ -21,7 +21,7 @@ import type { Logger } from 'drizzle-orm'
 import { parseCalendarDate } from '../src/core/calendar'
 import { composeItalianIban } from '../src/core/iban'
 import { formatOrderId, newOrderId, type OrderId } from '../src/core/order-id'
-import { migrateDatabase, openDatabase, queryRows, sql, type Database, type Db } from '../src/db/client'
+import { asQuickLookup, migrateDatabase, openDatabase, queryRows, sql, type Database, type Db } from '../src/db/client'
 import { FNOMCEO_DEMO, saveConvention } from '../src/catalog/queries'
 import { BULK_FIRST_NAMES, BULK_SURNAMES, insertBulkMailboxes } from '../src/demo/bulk-mailboxes'
 import { findInOffice } from '../src/flows/find-in-office'
@@ -34,6 +34,8 @@ const { values } = parseArgs({
     // PostgreSQL: measure on a database an earlier run loaded and kept (--keep), skipping the load
     reuse: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    // the plans as run: EXPLAIN (ANALYZE, BUFFERS) of each statement, not only EXPLAIN
+    analyze: { type: 'boolean', default: false },
   },
 })
 const onPglite = values.db === 'pglite'
@@ -114,10 +116,20 @@ function recordingDb(database: Database): { db: Db; sent: Array<{ query: string;
   return { db: db as unknown as Db, sent }
 }
 
+/** The plan of a statement as findInOffice runs it: in a transaction with its settings (asQuickLookup). */
 async function explain(database: Database, statement: { query: string; params: unknown[] }): Promise<string[]> {
-  const client = (database.db as unknown as { session: { client: { query: (q: string, p: unknown[]) => Promise<{ rows: Array<Record<string, string>> }> } } }).session.client
-  const result = await client.query(`EXPLAIN ${statement.query}`, statement.params)
-  return result.rows.map((r) => r['QUERY PLAN'])
+  const rows = await asQuickLookup(database.db, (tx) =>
+    tx.execute(sql.raw(`EXPLAIN ${values.analyze ? '(ANALYZE, BUFFERS) ' : ''}${inlined(statement)}`)),
+  )
+  return ((rows as { rows?: unknown[] }).rows ?? (rows as unknown as unknown[])).map((r) => (r as Record<string, string>)['QUERY PLAN'])
+}
+
+/** A captured statement with its values written in (bench-only: the values are the bench's own). */
+function inlined(statement: { query: string; params: unknown[] }): string {
+  return statement.query.replace(/\$(\d+)/g, (_, k: string) => {
+    const value = statement.params[Number(k) - 1]
+    return typeof value === 'number' ? String(value) : `'${String(value).replace(/'/g, "''")}'`
+  })
 }
 
 const BIG_TABLES = ['accounts', 'mailboxes', 'orders', 'payments']
