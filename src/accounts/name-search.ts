@@ -5,7 +5,7 @@ import type { AnyPgColumn } from 'drizzle-orm/pg-core'
  * A holder's name as the search box compares it: lower case, accents off (Nicolò, NICOLÒ, nicolo
  * alike), apostrophes dropped (D'Amico, D’Amico, damico alike), a hyphen read as a space (the
  * second part of Rossi-Bianchi is a word of its own). One table for the database (translate(), in
- * the indexes and in the queries that must match them) and for the text typed (foldName).
+ * the accounts' generated folded columns) and for the text typed (foldName).
  */
 const ACCENTED = 'àáâãäåāăąèéêëēėęěìíîïīįòóôõöøōőùúûüūůűųýÿñńçćčšśžźżłđ'
 const PLAIN = 'aaaaaaaaaeeeeeeeeiiiiiioooooooouuuuuuuuyynncccsszzzld'
@@ -18,7 +18,7 @@ const FROM = ACCENTED + ACCENTED.toUpperCase() + SPACED + DROPPED
 const TO = PLAIN + PLAIN + ' '.repeat(SPACED.length)
 const TABLE = new Map([...FROM].map((c, k) => [c, TO[k] ?? '']))
 
-/** The SQL of a name column folded: lower(), then translate() with the table above (constants inline, as an index expression must be). */
+/** The SQL of a name column folded: lower(), then translate() with the table above (constants inline, as a generated column's expression must be). */
 export function foldedName(column: AnyPgColumn | SQL): SQL {
   return sql`translate(lower(${column}), ${sql.raw(literal(FROM))}, ${sql.raw(literal(TO))})`
 }
@@ -33,17 +33,17 @@ function literal(text: string): string {
 }
 
 /**
- * Where a word of a holder's name may start: the first name, the surname, the second or the third
- * word of a compound surname (De Luca, De La Cruz, D'Amico Rossi). Each place is one index (the
- * folded text, text_pattern_ops, so LIKE 'x%' is a range on it; the word places partial, on the
- * surnames that have that word), and the search writes each arm as its index is written.
+ * Where a word of a holder's name may start, in the folded name columns (accounts.firstNameFolded,
+ * lastNameFolded): the first name, the surname, the second or the third word of a compound surname
+ * (De Luca, De La Cruz, Rossi-Bianchi). Each place is one index (text_pattern_ops, so LIKE 'x%' is a
+ * range on it; the word places partial, on the surnames that have that word), and the search writes
+ * each arm as its index is written.
  */
-export function nameWordPlaces(firstName: AnyPgColumn, lastName: AnyPgColumn): Array<{ index: string; key: SQL; where?: SQL }> {
-  const last = foldedName(lastName)
+export function nameWordPlaces(firstNameFolded: AnyPgColumn, lastNameFolded: AnyPgColumn): Array<{ index: string; key: SQL; where?: SQL }> {
   return [
-    { index: 'accounts_first_name_folded', key: foldedName(firstName) },
-    { index: 'accounts_last_name_folded', key: last },
-    { index: 'accounts_last_name_word_2_folded', key: sql`split_part(${last}, ' ', 2)`, where: sql`${last} LIKE '% %'` },
-    { index: 'accounts_last_name_word_3_folded', key: sql`split_part(${last}, ' ', 3)`, where: sql`${last} LIKE '% % %'` },
+    { index: 'accounts_first_name_folded', key: sql`${firstNameFolded}` },
+    { index: 'accounts_last_name_folded', key: sql`${lastNameFolded}` },
+    { index: 'accounts_last_name_word_2_folded', key: sql`split_part(${lastNameFolded}, ' ', 2)`, where: sql`${lastNameFolded} LIKE '% %'` },
+    { index: 'accounts_last_name_word_3_folded', key: sql`split_part(${lastNameFolded}, ' ', 3)`, where: sql`${lastNameFolded} LIKE '% % %'` },
   ]
 }
