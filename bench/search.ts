@@ -11,6 +11,7 @@
  * Usage:
  *   npx tsx bench/search.ts [--n 1000000] [--db postgres://…|pglite] [--repeat 200] [--keep] [--reuse DBNAME] [--analyze]
  * --keep leaves the loaded PostgreSQL database (its name is printed); --reuse measures on it again.
+ * --analyze: each plan as run (EXPLAIN ANALYZE, BUFFERS), with its execution time on the server.
  */
 import { parseArgs } from 'node:util'
 import { loadavg } from 'node:os'

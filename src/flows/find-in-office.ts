@@ -55,9 +55,11 @@ export interface SearchResult {
  * ID, an IBAN (the payments from it), a payment reference (the bank's, the gateway's, the slip's,
  * or the payer's end-to-end ID), a mailbox address (by its first letters), a reference e-mail,
  * else a holder's name: each word the start of the first name, of the surname, or of the second or
- * third word of a compound surname. Every kind is served by an index (equality, or a prefix on a
- * text_pattern_ops index), the same SQL on PostgreSQL and on the embedded database; bench/search
- * measures each at a million mailboxes.
+ * third word of a compound surname, without case, accents or apostrophes (name-search). A text
+ * with a digit is no name; one with a space or an @ is no reference. Every kind is served by an
+ * index (equality, or a prefix on a text_pattern_ops index), the same SQL on PostgreSQL and on the
+ * embedded database, in one transaction without JIT or parallel workers (asQuickLookup);
+ * bench/search measures each at a million mailboxes.
  */
 export async function findInOffice(db: Executor, typed: string): Promise<SearchResult | null> {
   const text = typed.trim()
