@@ -9,8 +9,9 @@
  * back, and the plan of every statement the search sent (EXPLAIN of the captured SQL with its
  * values), with the indexes used and any sequential scan of a big table.
  * Usage:
- *   npx tsx bench/search.ts [--n 1000000] [--db postgres://…|pglite] [--repeat 200] [--keep] [--reuse DBNAME]
+ *   npx tsx bench/search.ts [--n 1000000] [--db postgres://…|pglite] [--repeat 200] [--keep] [--reuse DBNAME] [--analyze]
  * --keep leaves the loaded PostgreSQL database (its name is printed); --reuse measures on it again.
+ * --analyze: each plan as run (EXPLAIN ANALYZE, BUFFERS), with its execution time on the server.
  */
 import { parseArgs } from 'node:util'
 import { loadavg } from 'node:os'
@@ -21,7 +22,7 @@ import type { Logger } from 'drizzle-orm'
 import { parseCalendarDate } from '../src/core/calendar'
 import { composeItalianIban } from '../src/core/iban'
 import { formatOrderId, newOrderId, type OrderId } from '../src/core/order-id'
-import { migrateDatabase, openDatabase, queryRows, sql, type Database, type Db } from '../src/db/client'
+import { asQuickLookup, migrateDatabase, openDatabase, queryRows, sql, type Database, type Db } from '../src/db/client'
 import { FNOMCEO_DEMO, saveConvention } from '../src/catalog/queries'
 import { BULK_FIRST_NAMES, BULK_SURNAMES, insertBulkMailboxes } from '../src/demo/bulk-mailboxes'
 import { findInOffice } from '../src/flows/find-in-office'
@@ -34,6 +35,8 @@ const { values } = parseArgs({
     // PostgreSQL: measure on a database an earlier run loaded and kept (--keep), skipping the load
     reuse: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    // the plans as run: EXPLAIN (ANALYZE, BUFFERS) of each statement, not only EXPLAIN
+    analyze: { type: 'boolean', default: false },
   },
 })
 const onPglite = values.db === 'pglite'
@@ -114,10 +117,20 @@ function recordingDb(database: Database): { db: Db; sent: Array<{ query: string;
   return { db: db as unknown as Db, sent }
 }
 
+/** The plan of a statement as findInOffice runs it: in a transaction with its settings (asQuickLookup). */
 async function explain(database: Database, statement: { query: string; params: unknown[] }): Promise<string[]> {
-  const client = (database.db as unknown as { session: { client: { query: (q: string, p: unknown[]) => Promise<{ rows: Array<Record<string, string>> }> } } }).session.client
-  const result = await client.query(`EXPLAIN ${statement.query}`, statement.params)
-  return result.rows.map((r) => r['QUERY PLAN'])
+  const rows = await asQuickLookup(database.db, (tx) =>
+    tx.execute(sql.raw(`EXPLAIN ${values.analyze ? '(ANALYZE, BUFFERS) ' : ''}${inlined(statement)}`)),
+  )
+  return ((rows as { rows?: unknown[] }).rows ?? (rows as unknown as unknown[])).map((r) => (r as Record<string, string>)['QUERY PLAN'])
+}
+
+/** A captured statement with its values written in (bench-only: the values are the bench's own). */
+function inlined(statement: { query: string; params: unknown[] }): string {
+  return statement.query.replace(/\$(\d+)/g, (_, k: string) => {
+    const value = statement.params[Number(k) - 1]
+    return typeof value === 'number' ? String(value) : `'${String(value).replace(/'/g, "''")}'`
+  })
 }
 
 const BIG_TABLES = ['accounts', 'mailboxes', 'orders', 'payments']
@@ -208,7 +221,9 @@ try {
     // the plan of each statement of one more search of this kind
     recorder.sent.length = 0
     await findInOffice(recorder.db, make())
-    const plans = await Promise.all(recorder.sent.map((statement) => explain(database, statement)))
+    const plans: string[][] = []
+    // the lookups only: not the transaction's begin, commit and settings
+    for (const statement of recorder.sent.filter((s) => /^\s*(with|select)\b/i.test(s.query) && !s.query.includes('set_config'))) plans.push(await explain(database, statement))
     const planText = plans.flat().join('\n')
     results[kind] = {
       medianMs: Number(quantile(times, 0.5).toFixed(2)),

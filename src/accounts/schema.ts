@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm'
 import { bigint, date, index, integer, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core'
 import { conventions } from '../catalog/schema'
 import { REGISTERS } from '../core/vocabulary'
+import { foldedName, nameWordPlaces } from './name-search'
 import type { CalendarDate } from '../core/calendar'
 
 /** A customer account: the holder (intestatario) and their reference e-mail address. */
@@ -11,6 +12,14 @@ export const accounts = pgTable(
     id: text('id').primaryKey(), // the customer account ID the holder signs in with
     firstName: text('first_name').notNull(),
     lastName: text('last_name').notNull(),
+    // the names as the search box compares them (name-search): kept by the database, so a search
+    // reads them instead of folding every candidate row again
+    firstNameFolded: text('first_name_folded')
+      .notNull()
+      .generatedAlwaysAs(foldedName(sql`${sql.identifier('first_name')}`)),
+    lastNameFolded: text('last_name_folded')
+      .notNull()
+      .generatedAlwaysAs(foldedName(sql`${sql.identifier('last_name')}`)),
     fiscalCode: text('fiscal_code').notNull(), // codice fiscale
     referenceEmail: text('reference_email').notNull(),
     language: text('language', { enum: ['it', 'en'] }).notNull().default('it'),
@@ -24,10 +33,11 @@ export const accounts = pgTable(
     // or third word of a compound surname (De Luca, De La Cruz): each served by its index at any size.
     index('accounts_fiscal_code').on(t.fiscalCode),
     index('accounts_reference_email').on(sql`lower(${t.referenceEmail})`),
-    index('accounts_first_name_prefix').using('btree', sql`lower(${t.firstName}) text_pattern_ops`),
-    index('accounts_last_name_prefix').using('btree', sql`lower(${t.lastName}) text_pattern_ops`),
-    index('accounts_last_name_word_2').using('btree', sql`lower(split_part(${t.lastName}, ' ', 2)) text_pattern_ops`).where(sql`${t.lastName} LIKE '% %'`),
-    index('accounts_last_name_word_3').using('btree', sql`lower(split_part(${t.lastName}, ' ', 3)) text_pattern_ops`).where(sql`${t.lastName} LIKE '% % %'`),
+    // Names are compared folded (name-search: case, accents, apostrophes), by their folded columns.
+    ...nameWordPlaces(t.firstNameFolded, t.lastNameFolded).map((place) => {
+      const byPrefix = index(place.index).using('btree', sql`${place.key} text_pattern_ops`)
+      return place.where ? byPrefix.where(place.where) : byPrefix
+    }),
   ],
 )
 

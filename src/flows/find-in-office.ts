@@ -1,8 +1,9 @@
 import { and, desc, eq, inArray, like, or, sql, type SQL } from 'drizzle-orm'
 import { accounts, mailboxes } from '../accounts/schema'
+import { foldName, nameWordPlaces } from '../accounts/name-search'
 import { checkedIban } from '../core/iban'
 import { formatOrderId, parseOrderId, type OrderId } from '../core/order-id'
-import { queryRows, type Executor } from '../db/client'
+import { asQuickLookup, queryRows, type Executor } from '../db/client'
 import { oneSubstitutionAway } from '../payments/offline/order-reference'
 import { payments } from '../payments/schema'
 import { orders, PAYMENT_METHODS } from '../renewals/schema'
@@ -54,13 +55,19 @@ export interface SearchResult {
  * ID, an IBAN (the payments from it), a payment reference (the bank's, the gateway's, the slip's,
  * or the payer's end-to-end ID), a mailbox address (by its first letters), a reference e-mail,
  * else a holder's name: each word the start of the first name, of the surname, or of the second or
- * third word of a compound surname. Every kind is served by an index (equality, or a prefix on a
- * text_pattern_ops index), the same SQL on PostgreSQL and on the embedded database; bench/search
- * measures each at a million mailboxes.
+ * third word of a compound surname, without case, accents or apostrophes (name-search). A text
+ * with a digit is no name; one with a space or an @ is no reference. Every kind is served by an
+ * index (equality, or a prefix on a text_pattern_ops index), the same SQL on PostgreSQL and on the
+ * embedded database, in one transaction without JIT or parallel workers (asQuickLookup);
+ * bench/search measures each at a million mailboxes.
  */
 export async function findInOffice(db: Executor, typed: string): Promise<SearchResult | null> {
   const text = typed.trim()
   if (text.length < 2) return null
+  return asQuickLookup(db, (tx) => find(tx, text))
+}
+
+async function find(db: Executor, text: string): Promise<SearchResult> {
   const compact = text.replace(/[\s.\-_/]/g, '').toUpperCase()
   const mailboxesBy = (kind: SearchKind, results: FoundMailbox[]): SearchResult => ({ kind, results, payments: [] })
 
@@ -84,8 +91,8 @@ export async function findInOffice(db: Executor, typed: string): Promise<SearchR
       db,
       or(
         and(inArray(payments.method, [...PAYMENT_METHODS]), eq(payments.reference, text)),
-        and(sql`${payments.raw} ->> 'entryRef' is not null`, sql`${payments.raw} ->> 'entryRef' = ${text}`),
-        and(inArray(payments.method, [...PAYMENT_METHODS]), sql`${payments.raw} ->> 'endToEndId' is not null`, sql`${payments.raw} ->> 'endToEndId' = ${text}`),
+        sql`${payments.raw} ->> 'entryRef' = ${text}`,
+        sql`${payments.raw} ->> 'endToEndId' = ${text}`,
       )!,
     )
     if (byReference.length) return { kind: 'payment_reference', results: [], payments: byReference }
@@ -96,26 +103,24 @@ export async function findInOffice(db: Executor, typed: string): Promise<SearchR
     if (byAddress.length) return mailboxesBy('address', byAddress)
     return mailboxesBy('email', await select(db, eq(sql`lower(${accounts.referenceEmail})`, lower)))
   }
-  const words = lower.split(/\s+/).filter(Boolean)
-  const byName = await select(db, and(...words.map(nameWord))!)
-  if (byName.length) return mailboxesBy('name', byName)
+  // a name has no digit: a text with one is an address's first letters or nothing
+  const words = foldName(lower).split(/\s+/).filter(Boolean)
+  if (words.length && !/\d/.test(lower)) {
+    const byName = await select(db, and(...words.map(nameWord))!)
+    if (byName.length) return mailboxesBy('name', byName)
+  }
   const byAddress = await select(db, like(mailboxes.address, `${escapeLike(lower)}%`))
   return mailboxesBy(byAddress.length ? 'address' : 'name', byAddress)
 }
 
 /**
- * A word of a holder's name: the start of the first name, of the surname, or of the second or
- * third word of a compound surname. Each arm is written as its index is (lower(…) text_pattern_ops,
- * the partial indexes' own predicate), so the planner reads each by its index and ORs the bitmaps.
+ * A word of a holder's name, folded as the names are (case, accents, apostrophes): the start of
+ * the first name, of the surname, or of the second or third word of a compound surname. Each arm
+ * is written as its index is, so the planner reads each by its index and ORs the bitmaps.
  */
 function nameWord(word: string): SQL {
   const prefix = `${escapeLike(word)}%`
-  return or(
-    sql`lower(${accounts.firstName}) LIKE ${prefix}`,
-    sql`lower(${accounts.lastName}) LIKE ${prefix}`,
-    sql`(${accounts.lastName} LIKE '% %' AND lower(split_part(${accounts.lastName}, ' ', 2)) LIKE ${prefix})`,
-    sql`(${accounts.lastName} LIKE '% % %' AND lower(split_part(${accounts.lastName}, ' ', 3)) LIKE ${prefix})`,
-  )!
+  return or(...nameWordPlaces(accounts.firstNameFolded, accounts.lastNameFolded).map((place) => (place.where ? and(place.where, sql`${place.key} LIKE ${prefix}`) : sql`${place.key} LIKE ${prefix}`)))!
 }
 
 /** The order ID typed, or — when its check digits fail — the IDs one character away that pass (as statements read a causale). */
@@ -137,16 +142,14 @@ async function select(db: Executor, where: SQL, withOrder = false): Promise<Foun
   const rows = await queryRows<FoundRow>(
     db,
     sql`WITH hit AS MATERIALIZED (
-          SELECT ${mailboxes.id} AS mailbox_id, ${withOrder ? sql`${orders.id}` : sql`NULL::text`} AS order_id
+          SELECT ${mailboxes.address} AS address, ${mailboxes.status} AS status, ${mailboxes.expiresOn}::text AS "expiresOn",
+                 ${accounts.id} AS "accountId", ${accounts.firstName} AS "firstName", ${accounts.lastName} AS "lastName",
+                 ${accounts.fiscalCode} AS "fiscalCode", ${withOrder ? sql`${orders.id}` : sql`NULL::text`} AS "orderId"
             FROM ${mailboxes} JOIN ${accounts} ON ${accounts.id} = ${mailboxes.accountId}
                  ${withOrder ? sql`JOIN ${orders} ON ${orders.mailboxId} = ${mailboxes.id}` : sql``}
            WHERE ${where}
            LIMIT ${MATCH_CAP})
-        SELECT m.address, m.status, m.expires_on::text AS "expiresOn", a.id AS "accountId", a.first_name AS "firstName",
-               a.last_name AS "lastName", a.fiscal_code AS "fiscalCode", hit.order_id AS "orderId"
-          FROM hit JOIN mailboxes m ON m.id = hit.mailbox_id JOIN accounts a ON a.id = m.account_id
-         ORDER BY m.address
-         LIMIT ${MAX_RESULTS}`,
+        SELECT * FROM hit ORDER BY address LIMIT ${MAX_RESULTS}`,
   )
   return rows.map((r) => ({ address: r.address, status: r.status, expiresOn: r.expiresOn, accountId: r.accountId, holder: `${r.firstName} ${r.lastName}`, fiscalCode: r.fiscalCode, orderId: r.orderId }))
 }

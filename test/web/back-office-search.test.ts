@@ -108,6 +108,31 @@ describe.each(testDatabases())('%s: the back office’s search box', (_name, ope
     expect((await found(client, 'maría')).addresses).toEqual([]) // the second word of a first name is not a start
   })
 
+  it('reads names without case, accents or apostrophes, a hyphen as a space, the words in either order', async () => {
+    const { client } = await setup()
+    const db = t.database.db
+    await seedMailbox(db, { expiresOn: '2026-10-01', address: 'nicolo.damico@pec.example.it', accountId: 'FNOM000104' })
+    await db.update(accounts).set({ firstName: 'Nicolò', lastName: "D'Amico" }).where(eq(accounts.id, 'FNOM000104'))
+    await seedMailbox(db, { expiresOn: '2026-10-01', address: 'elena.rossi@pec.example.it', accountId: 'FNOM000105' })
+    await db.update(accounts).set({ firstName: 'ÉLENA', lastName: 'Rossi-Bianchi' }).where(eq(accounts.id, 'FNOM000105'))
+    const nicolo = ['nicolo.damico@pec.example.it']
+    for (const q of ['nicolo', 'NICOLÒ', 'Nicolo d’amico', "d'amico nicolò", 'damico', 'DAMI nic']) expect((await found(client, q)).addresses, q).toEqual(nicolo)
+    const elena = ['elena.rossi@pec.example.it']
+    for (const q of ['elena', 'élena', 'bianchi', 'rossi-bianchi', 'rossi bianchi', 'bianchi elena', 'Bian El']) expect((await found(client, q)).addresses, q).toEqual(elena)
+    expect((await found(client, 'María')).addresses).toEqual([]) // still not a start
+    expect((await found(client, 'Ana Maria')).addresses).toEqual([]) // Maria is the first name's second word, not a start
+    expect((await found(client, 'cruz ána')).addresses).toEqual(['ana.cruz@pec.example.it'])
+    expect((await found(client, 'VERD')).addresses).toEqual(['giulia.verdi@pec.example.it']) // a partial surname
+    expect((await found(client, 'nicolo verdi')).addresses).toEqual([]) // every word must match
+  })
+
+  it('takes a text with a digit for no name: an address by its first letters, else nothing', async () => {
+    const { client } = await setup()
+    expect((await found(client, 'giulia2')).body).toContain('Nessuna casella trovata per «giulia2».')
+    expect((await found(client, 'marco.neri@pec')).addresses).toEqual(['marco.neri@pec.example.it'])
+    expect((await found(client, 'marco neri 7781')).addresses).toEqual([])
+  })
+
   it('says when nothing is found, refuses one character, and treats % and _ as letters', async () => {
     const { client } = await setup()
     expect((await found(client, 'zzz')).body).toContain('Nessuna casella trovata per «zzz».')
