@@ -1,9 +1,10 @@
 /**
  * bench/cli-start: how long the installed command takes, as an operator types it: `--help`, and
  * `mailbox show ADDRESS --json` on a migrated database (the demo's, on PGlite; the same holders
- * on PostgreSQL), against the floor of the embedded database itself: a bare process that opens
- * the same folder with PGlite and runs one query. Each is a fresh process; medians of --runs, wall
- * clock and CPU (user + system) of the process, the runs of each interleaved. Target (issue 10):
+ * on PostgreSQL), against the floors: an empty Node script, Node loading PGlite, and the embedded
+ * database itself (a bare process that opens the same folder with PGlite and runs one query).
+ * Each is a fresh process; medians of --runs, wall clock and CPU (user + system) of the process,
+ * the runs of each interleaved. Target (issue 10):
  * < 0.5 s each. Needs the build (`npm run build`). Usage:
  *   npx tsx bench/cli-start.ts [--runs 7] [--db postgres://…|pglite] [--smoke]
  * (--smoke: one run of each, so CI sees the bench still runs.)
@@ -74,19 +75,31 @@ const admin = values.db!.startsWith('postgres') ? new pg.Client({ connectionStri
 try {
   const dataFolder = join(folder, 'data')
   await loadHolders(dataFolder)
-  // the floor: PGlite alone, as the command opens it (PGlite.create on the folder, its small buffer cache), one query
+  // The floors, each a bare process: Node itself (an empty script), Node loading PGlite's module,
+  // and PGlite alone opening the same folder and running one query as the command opens it (its
+  // small buffer cache, V8's baseline WebAssembly compiler only: src/cli/main.ts, briefRun) and as
+  // PGlite's defaults would (the optimising compiler on).
   const floorScript = join(folder, 'floor.mjs')
   writeFileSync(
     floorScript,
-    `import { PGlite } from ${JSON.stringify(import.meta.resolve('@electric-sql/pglite'))}
+    `import { setFlagsFromString } from 'node:v8'
+     if (process.argv[3] === 'brief') setFlagsFromString('--liftoff-only --no-wasm-tier-up --no-wasm-dynamic-tiering')
+     const { PGlite } = await import(${JSON.stringify(import.meta.resolve('@electric-sql/pglite'))})
      const db = await PGlite.create(process.argv[2], { startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'] })
      await db.query('select 1')
      await db.close()`,
   )
+  const emptyScript = join(folder, 'empty.mjs')
+  writeFileSync(emptyScript, '')
+  const importScript = join(folder, 'import.mjs')
+  writeFileSync(importScript, `await import(${JSON.stringify(import.meta.resolve('@electric-sql/pglite'))})`)
   const commands: Record<string, { args: string[]; env: NodeJS.ProcessEnv }> = {
     help: { args: [CLI, '--help'], env: {} },
     mailboxShowPglite: { args: [CLI, 'mailbox', 'show', ADDRESS, '--json'], env: { DATABASE_URL: dataFolder, SESSION_SECRET: SECRET } },
-    pgliteFloor: { args: [floorScript, dataFolder], env: {} },
+    nodeEmptyScript: { args: [emptyScript], env: {} },
+    nodeImportPglite: { args: [importScript], env: {} },
+    pgliteFloor: { args: [floorScript, dataFolder, 'brief'], env: {} },
+    pgliteFloorDefaultCompiler: { args: [floorScript, dataFolder, 'default'], env: {} },
   }
   if (admin) {
     await admin.connect()

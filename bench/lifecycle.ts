@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util'
 import pg from 'pg'
 import { addDays, parseCalendarDate, type CalendarDate } from '../src/core/calendar'
 import { ManualClock } from '../src/core/clock'
-import { migrateDatabase, openDatabase, queryRows, sql, type Database } from '../src/db/client'
+import { migrateDatabase, openDatabase, queryRows, sql, withoutJit, type Database } from '../src/db/client'
 import { FNOMCEO_DEMO, saveConvention } from '../src/catalog/queries'
 import { insertBulkMailboxes } from '../src/demo/bulk-mailboxes'
 import { runLifecycle, type LifecycleSummary } from '../src/lifecycle/run-lifecycle'
@@ -146,6 +146,8 @@ async function writeFloor(database: Database, date: CalendarDate, now: Date): Pr
       // (left alone, the planner hashes the whole mailbox and account tables for ~2 % of them).
       await tx.execute(sql`SET LOCAL enable_hashjoin = off`)
       await tx.execute(sql`SET LOCAL enable_mergejoin = off`)
+      // As the run's batches (withoutJit): statements of milliseconds, not worth compiling.
+      await withoutJit(tx)
       // The due mailboxes first (index scans: one range per expiry date, as the run's), then their
       // holders, conventions and open orders for the few rows found.
       await timed('readDue', sql`CREATE TEMP TABLE floor_pick ON COMMIT DROP AS

@@ -458,8 +458,10 @@ export function unknownVariables(env: NodeJS.ProcessEnv): UnknownVariable[] {
   for (const name of Object.keys(env).sort()) {
     if (known.has(name) || env[name] === undefined) continue
     const upper = name.toUpperCase()
-    const near = KNOWN_VARIABLES.filter((k) => k.length >= 7 && editDistance(upper, k) <= 2)
-    if (!OUR_PREFIXES.some((p) => upper.startsWith(p)) && near.length === 0) continue
+    // Two edits apart at most, so two letters longer or shorter at most: the length is checked
+    // first (each process start looks at every variable set, and most are nowhere near).
+    const near = (k: string) => k.length >= 7 && Math.abs(k.length - upper.length) <= 2 && editDistance(upper, k) <= 2
+    if (!OUR_PREFIXES.some((p) => upper.startsWith(p)) && !KNOWN_VARIABLES.some(near)) continue
     found.push({ name, suggestion: closestKnown(upper) })
   }
   return found

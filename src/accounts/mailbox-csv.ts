@@ -1,4 +1,4 @@
-import { stdnum } from 'stdnum'
+import { codicefiscale } from '../core/italian-tax-ids'
 import { compareDates, parseCalendarDate, type CalendarDate } from '../core/calendar'
 import { isSupportedPasswordHash } from './passwords'
 import { MAILBOX_STATUSES, REGISTERS, type MailboxStatus, type Register } from './schema'
@@ -192,7 +192,7 @@ export function isEmailAddress(text: string): boolean {
 /** Why a codice fiscale is refused (omocodia accepted), or null when it is a person's valid code. */
 export function fiscalCodeProblem(code: string): string | null {
   if (!code) return 'is empty'
-  const result = stdnum.IT.codicefiscale.validate(code)
+  const result = codicefiscale.validate(code)
   if (!result.isValid) {
     switch (result.error?.name) {
       case 'InvalidLength':

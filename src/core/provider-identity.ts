@@ -1,4 +1,4 @@
-import { stdnum } from 'stdnum'
+import { iva } from './italian-tax-ids'
 
 /**
  * Who runs the service, as holders must be able to see it on every page and in every e-mail:
@@ -67,7 +67,7 @@ export function readProviderIdentity(env: Readonly<Record<string, string | undef
   const problems: ProviderProblem[] = []
   for (const field of REQUIRED) if (!value(field)) problems.push({ variable: PROVIDER_VARIABLES[field], problem: 'missing' })
   const vat = value('vatNumber')?.replace(/^IT/i, '').replace(/\s/g, '')
-  if (vat && !stdnum.IT.iva.validate(vat).isValid) problems.push({ variable: PROVIDER_VARIABLES.vatNumber, problem: 'vat_number' })
+  if (vat && !iva.validate(vat).isValid) problems.push({ variable: PROVIDER_VARIABLES.vatNumber, problem: 'vat_number' })
   for (const field of URL_FIELDS) {
     const url = value(field)
     if (url && !isLinkable(url)) problems.push({ variable: PROVIDER_VARIABLES[field], problem: 'url' })

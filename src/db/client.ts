@@ -2,13 +2,10 @@ import { DataFolderInUseError } from '../core/errors'
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { PGlite } from '@electric-sql/pglite'
 import { sql, type ExtractTablesWithRelations, type SQL } from 'drizzle-orm'
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core'
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator'
 import type pg from 'pg'
-import { ReadCache, throughCache } from './read-cache'
+import type { ReadCache } from './read-cache'
 
 // Queries name their tables (each capability's schema.ts); the client needs no list of them, so
 // db/ depends on no capability (db/schema.ts gathers every table for drizzle-kit and tests only).
@@ -47,6 +44,12 @@ const postgresDriver = memoize(async () => {
   driver.types.setTypeParser(driver.types.builtins.INT8, (value) => Number(value))
   return { pg: driver, drizzle, migrate }
 })
+
+/**
+ * PGlite and its drizzle driver, loaded the first time an embedded database is opened: a command
+ * on PostgreSQL does without them.
+ */
+const pgliteDriver = memoize(() => import('./pglite'))
 
 function memoize<T>(load: () => Promise<T>): () => Promise<T> {
   let loaded: Promise<T> | undefined
@@ -96,6 +99,11 @@ export function preparedPerDatabase<Q>(build: (db: Executor) => Q): (db: Executo
 }
 
 const readCaches = new WeakMap<Executor, ReadCache>()
+
+/** The embedded database's `db` reads through `cache` (db/pglite.ts: wrapPglite). */
+export function attachReadCache(db: Db, cache: ReadCache): void {
+  readCaches.set(db, cache)
+}
 
 /**
  * A read the embedded database may answer from its ReadCache (see there); on PostgreSQL, and
@@ -161,6 +169,7 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
       close: () => pool.end(),
     }
   }
+  const { PGlite, wrapPglite } = await pgliteDriver()
   if (url === 'memory://') return wrapPglite(new PGlite({ relaxedDurability: true }))
   mkdirSync(url, { recursive: true })
   const releaseLock = lockDataFolder(url)
@@ -170,26 +179,6 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
   } catch (error) {
     releaseLock()
     throw error
-  }
-}
-
-export function wrapPglite(client: PGlite, onClose: () => void = () => {}): Database {
-  const cache = new ReadCache()
-  // drizzle reaches the client only through the cache's count (its `client.exec` and the like are not used)
-  const db = drizzlePglite(throughCache(client, cache) as PGlite) as unknown as Db
-  readCaches.set(db, cache)
-  return {
-    kind: 'pglite',
-    db,
-    // one process, one connection: nothing is ever missed, so no gap
-    listen: async (channel, onNotice) => {
-      const stop = await client.listen(channel, onNotice)
-      return async () => stop()
-    },
-    close: async () => {
-      await client.close()
-      onClose()
-    },
   }
 }
 
@@ -284,6 +273,7 @@ const MIGRATION_LOCK = 7_201_001 // advisory lock key: one migrator at a time on
 /** Applies the SQL migrations; the same files on PGlite and PostgreSQL. */
 export async function migrateDatabase(database: Database): Promise<void> {
   if (database.kind === 'pglite') {
+    const { migratePglite } = await pgliteDriver()
     await migratePglite(database.db as never, { migrationsFolder: MIGRATIONS_FOLDER })
     return
   }

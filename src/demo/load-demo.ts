@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { stdnum } from 'stdnum'
+import { codicefiscale } from '../core/italian-tax-ids'
 import { addDays, businessDate, type CalendarDate } from '../core/calendar'
 import type { Deps } from '../deps'
 import { queryRows, sql, type Db, type Executor } from '../db/client'
@@ -47,7 +47,7 @@ export const DEMO_OPERATOR = { username: 'demo', password: 'Ufficio-Demo-2026' }
 /** The check character of a codice fiscale, found by asking the validator (it knows omocodia). */
 function withCheckCharacter(stem: string): string {
   for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZ') {
-    if (stdnum.IT.codicefiscale.validate(stem + c).isValid) return stem + c
+    if (codicefiscale.validate(stem + c).isValid) return stem + c
   }
   throw new Error(`no check character makes ${stem} a valid codice fiscale`)
 }

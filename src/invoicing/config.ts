@@ -1,4 +1,4 @@
-import { stdnum } from 'stdnum'
+import { iva } from '../core/italian-tax-ids'
 
 // The seller and transmitter of the FatturaPA files (R11), read once from the environment by
 // src/config.ts. Outside demo mode nothing is invented: without the seller's settings no file is
@@ -93,7 +93,7 @@ export function invoicingConfig(env: NodeJS.ProcessEnv, mode: 'demo' | 'producti
   const missing = REQUIRED.filter((name) => !env[name]?.trim())
   if (missing.length) throw new Error(`${missing.join(', ')}: the seller of the invoices needs ${REQUIRED.join(', ')} together`)
   const vatNumber = env.INVOICE_SELLER_VAT!.replace(/\s/g, '').replace(/^IT/i, '')
-  if (!/^\d{11}$/.test(vatNumber) || !stdnum.IT.iva.validate(vatNumber).isValid) throw new Error(`INVOICE_SELLER_VAT: expected a valid partita IVA (11 digits), got "${env.INVOICE_SELLER_VAT}"`)
+  if (!/^\d{11}$/.test(vatNumber) || !iva.validate(vatNumber).isValid) throw new Error(`INVOICE_SELLER_VAT: expected a valid partita IVA (11 digits), got "${env.INVOICE_SELLER_VAT}"`)
   const province = env.INVOICE_SELLER_PROVINCE!.trim().toUpperCase()
   if (!/^[A-Z]{2}$/.test(province)) throw new Error(`INVOICE_SELLER_PROVINCE: expected the province's two letters (e.g. RM), got "${env.INVOICE_SELLER_PROVINCE}"`)
   const postalCode = env.INVOICE_SELLER_POSTAL_CODE!.trim()

@@ -1,4 +1,4 @@
-import { stdnum } from 'stdnum'
+import { codicefiscale, iva } from '../core/italian-tax-ids'
 import type { BillingData } from './schema'
 
 // R3: the billing data an order snapshots, as the holder types it in the wizard (issue 3), checked
@@ -247,7 +247,7 @@ export function fiscalCodeProblem(code: string, kind: BillingKind): BillingError
     return problem === 'vat_office' ? 'fiscal_code_office' : problem ? 'fiscal_code_check' : null
   }
   if (code.length !== 16) return 'fiscal_code_length'
-  const result = stdnum.IT.codicefiscale.validate(code)
+  const result = codicefiscale.validate(code)
   if (result.isValid) return null
   return result.error?.name === 'InvalidChecksum' ? 'fiscal_code_check' : 'fiscal_code_format'
 }
@@ -261,7 +261,7 @@ export function vatNumberProblem(vatNumber: string): BillingErrorCode | null {
   if (!vatNumber) return 'vat_missing'
   if (!/^\d*$/.test(vatNumber)) return 'vat_digits'
   if (vatNumber.length !== 11) return 'vat_length'
-  const result = stdnum.IT.iva.validate(vatNumber)
+  const result = iva.validate(vatNumber)
   if (result.isValid) return null
   return result.error?.name === 'InvalidComponent' ? 'vat_office' : 'vat_check'
 }

@@ -6,7 +6,8 @@ import { join } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import pg from 'pg'
 import { inject } from 'vitest'
-import { openDatabase, sql, wrapPglite, type Database } from '../../src/db/client'
+import { openDatabase, sql, type Database } from '../../src/db/client'
+import { wrapPglite } from '../../src/db/pglite'
 import { withDatabase } from './global-setup'
 
 export interface TestDatabase {

@@ -6,7 +6,8 @@ import { dirname, join } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import pg from 'pg'
 import type { TestProject } from 'vitest/node'
-import { migrateDatabase, MIGRATIONS_FOLDER, openDatabase, wrapPglite } from '../../src/db/client'
+import { migrateDatabase, MIGRATIONS_FOLDER, openDatabase } from '../../src/db/client'
+import { wrapPglite } from '../../src/db/pglite'
 
 /** Names carry the test run's process id, so runs side by side never drop each other's databases. */
 export const TEST_DATABASE_PREFIX = 'pec_renewal_t'
