@@ -146,11 +146,14 @@ export async function readEntriesWithResults(
   importId: number,
   withFacts: boolean,
 ): Promise<{ entries: ReportedEntry[]; batches: Array<{ first: number; results: EntryResult[] }> }> {
-  const entries = await queryRows<ReportedEntry>(
+  // one JSON array of arrays, as lockNextEntries reads a batch: not a row object per entry
+  const [{ entries: all }] = await queryRows<{ entries: Array<[ReportedEntry['kind'], string, number, unknown]> | string | null }>(
     db,
-    sql`SELECT kind, entry_ref AS "entryRef", amount_cents AS "amountCents", ${withFacts ? sql`facts` : sql`NULL::jsonb`} AS facts
-          FROM statement_entries WHERE import_id = ${importId} ORDER BY position`,
+    sql`SELECT json_agg(json_build_array(kind, entry_ref, amount_cents, ${withFacts ? sql`facts` : sql`NULL::jsonb`}) ORDER BY position) AS entries
+          FROM statement_entries WHERE import_id = ${importId}`,
   )
+  const tuples = typeof all === 'string' ? (JSON.parse(all) as Exclude<typeof all, string | null>) : (all ?? [])
+  const entries = tuples.map(([kind, entryRef, amountCents, facts]): ReportedEntry => ({ kind, entryRef, amountCents, facts }))
   const batches = await queryRows<{ first: number; results: EntryResult[] }>(
     db,
     sql`SELECT first_position AS first, results FROM statement_batches WHERE import_id = ${importId} ORDER BY first_position`,
