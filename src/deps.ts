@@ -1,11 +1,10 @@
 import type { Clock } from './core/clock'
 import type { Db } from './db/client'
-import type { WebhookSettings } from './events/settings'
 
 /** What every use case receives: the database, the clock, the settings. Nothing global. */
 export interface Deps {
   db: Db
   clock: Clock
   /** The settings use cases read (a part of Config: deps know nothing of how settings are read). */
-  config: { publicUrl: string; businessTimeZone: string; invoicing?: { series: string }; officeExtensionApprovalDays?: number; officeTotpKey?: Buffer; webhooks?: WebhookSettings }
+  config: { publicUrl: string; businessTimeZone: string; invoicing?: { series: string }; officeExtensionApprovalDays?: number; officeTotpKey?: Buffer; webhooks?: { allowHttp: boolean; allowPrivateAddresses: boolean; disableAfterFailures: number } }
 }
