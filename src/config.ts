@@ -6,6 +6,7 @@ import { isPostgresUrl } from './db/client'
 import { DEMO_PAYMENT_INSTRUCTIONS, type PaymentInstructions } from './notifications/mail-context'
 import { validateItalianIban } from './core/iban'
 import { parseSecretKey } from './core/secret-box'
+import type { WebhookSettings } from './events/settings'
 import { INVOICING_VARIABLES, invoicingConfig, type InvoicingConfig } from './invoicing/config'
 import { PROVIDER_VARIABLES, readProviderIdentity, type ProviderIdentity, type ProviderProblem } from './core/provider-identity'
 
@@ -72,6 +73,8 @@ export interface Config {
    * it); tests build their settings with a low one (test/support/config.ts).
    */
   passwordHashCost: HashCost
+  /** Outbound webhooks (WEBHOOK_*): docs/webhooks.md. */
+  webhooks: WebhookSettings
 }
 
 /** LOG_LEVEL's values: pino's levels. */
@@ -183,7 +186,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     provider: providerSettings.identity,
     providerProblems: providerSettings.problems,
     passwordHashCost: OUR_HASH_COST,
+    webhooks: webhookSettings(env, mode),
   }
+}
+
+function webhookSettings(env: NodeJS.ProcessEnv, mode: ServiceMode): WebhookSettings {
+  const after = env.WEBHOOK_DISABLE_AFTER ? Number(env.WEBHOOK_DISABLE_AFTER) : 20
+  if (!Number.isInteger(after) || after < 1 || after > 10_000) throw new ConfigError(`WEBHOOK_DISABLE_AFTER: expected a whole number of failed calls (1–10000), got "${env.WEBHOOK_DISABLE_AFTER}"`)
+  const privateNetworks = env.WEBHOOK_ALLOW_PRIVATE_NETWORKS
+  if (privateNetworks !== undefined && !['yes', 'no', ''].includes(privateNetworks)) throw new ConfigError(`WEBHOOK_ALLOW_PRIVATE_NETWORKS: expected yes or no, got "${privateNetworks}"`)
+  return { allowHttp: mode === 'demo', allowPrivateAddresses: mode === 'demo' || privateNetworks === 'yes', disableAfterFailures: after }
 }
 
 function readInvoicingConfig(env: NodeJS.ProcessEnv, mode: ServiceMode): InvoicingConfig | undefined {
@@ -439,6 +451,7 @@ function parseExtensionApprovalDays(value: string | undefined): number {
 export const KNOWN_VARIABLES = [
   'DATABASE_URL', 'SMTP_URL', 'MAIL_FROM', 'PUBLIC_URL', 'HOST', 'PORT', 'TZ_BUSINESS', 'LIFECYCLE_TIME',
   'SESSION_SECRET', 'OFFICE_TOTP_KEY', 'TRUST_PROXY', 'IMAP_URL', 'MAIL_PLATFORM', 'MAIL_PLATFORM_URL', 'MAIL_PLATFORM_SECRET', 'UPLOAD_MAX_MB', 'MAIL_RETENTION_DAYS', 'LOG_LEVEL', 'OFFICE_EXTENSION_APPROVAL_DAYS',
+  'WEBHOOK_DISABLE_AFTER', 'WEBHOOK_ALLOW_PRIVATE_NETWORKS',
   'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'STRIPE_API_BASE',
   'PAYPAL_CLIENT_ID', 'PAYPAL_CLIENT_SECRET', 'PAYPAL_WEBHOOK_ID', 'PAYPAL_API_BASE',
   'PAYMENT_BENEFICIARY', 'PAYMENT_IBAN', 'PAYMENT_BIC', 'PAYMENT_POSTAL_ACCOUNT',
@@ -449,7 +462,7 @@ export const KNOWN_VARIABLES = [
 ] as const
 
 // Names starting like these are ours; another variable is ours only if it is one typo from a known name.
-const OUR_PREFIXES = ['STRIPE_', 'PAYPAL_', 'PAYMENT_', 'SMTP_', 'SESSION_', 'PEC_', 'IMAP_', 'MAIL_', 'DATABASE_', 'UPLOAD_', 'LIFECYCLE_', 'INVOICE_', 'PROVIDER_', 'PUBLIC_URL', 'TRUST_PROXY', 'TZ_BUSINESS', 'OFFICE_']
+const OUR_PREFIXES = ['STRIPE_', 'PAYPAL_', 'PAYMENT_', 'SMTP_', 'SESSION_', 'PEC_', 'IMAP_', 'MAIL_', 'DATABASE_', 'UPLOAD_', 'LIFECYCLE_', 'INVOICE_', 'PROVIDER_', 'PUBLIC_URL', 'TRUST_PROXY', 'TZ_BUSINESS', 'OFFICE_', 'WEBHOOK_']
 
 /** Set variables that are not settings of ours but look like one, each with the setting it resembles. */
 export function unknownVariables(env: NodeJS.ProcessEnv): UnknownVariable[] {

@@ -15,5 +15,6 @@ export interface Deps {
     officeTotpKey?: Buffer
     /** The cost of the password hashes written (default OUR_HASH_COST). */
     passwordHashCost?: HashCost
+    webhooks?: { allowHttp: boolean; allowPrivateAddresses: boolean; disableAfterFailures: number }
   }
 }

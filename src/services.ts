@@ -29,6 +29,7 @@ import { offeredPaymentMethods } from './payments/offered-methods'
 import { deleteOldSentMail } from './notifications/prune-outbox'
 import { importSettlements, type ImportSettlements } from './flows/imports/settle-in-background'
 import { deliverProvisioningCommands } from './provisioning/deliver-commands'
+import { deliverEvents } from './events/deliver-events'
 import type { MailPlatform } from './provisioning/mail-platform'
 import { pickMailPlatform } from './provisioning/pick-mail-platform'
 
@@ -60,7 +61,7 @@ export interface Services {
   sessions: SessionCache
   /** Keeps `sessions` true to sessions closed by other processes; the web server starts it. */
   listenForClosedSessions(): Promise<() => Promise<void>>
-  /** Starts the background jobs: the daily lifecycle, the outbox dispatcher, provisioning. */
+  /** Starts the background jobs: the daily lifecycle, the outbox dispatcher, provisioning, webhooks. */
   startJobs(log: Log): { stop(): Promise<void> }
 }
 
@@ -158,6 +159,10 @@ export function buildServices(config: Config, database: Database, clock: Clock):
         const provisioningTimer = setInterval(() => provisioning.start((message, error) => log(`provisioning: ${message}`, error)), 30_000)
         stops.push(() => clearInterval(provisioningTimer), () => provisioning.settled())
       } // none outside demo mode until one is configured: commands stay queued (said at start)
+      // Issue 15: events to the webhook endpoints, retried with backoff; one run at a time in this process
+      const webhooks = backgroundWork(() => deliverEvents(deps))
+      const webhooksTimer = setInterval(() => webhooks.start((message, error) => log(`webhooks: ${message}`, error)), 10_000)
+      stops.push(() => clearInterval(webhooksTimer), () => webhooks.settled())
       // R11: the files of new invoices made, validated and sent, in batches; what a stop leaves, the next run does
       const invoicing = config.invoicing
       if (invoicing?.schemaDir) {

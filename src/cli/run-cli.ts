@@ -16,6 +16,7 @@ import { orderCommands } from './commands/order'
 import { outboxCommands } from './commands/outbox'
 import { paymentCommands } from './commands/payment'
 import { provisioningCommands } from './commands/provisioning'
+import { webhookCommands } from './commands/webhook'
 import { serveCommands } from './commands/serve'
 import { slipsCommands } from './commands/slips'
 import { statementsCommands } from './commands/statements'
@@ -44,6 +45,7 @@ const COMMAND_GROUPS: CommandGroup[] = [
   operatorCommands,
   outboxCommands,
   provisioningCommands,
+  webhookCommands,
   serveCommands,
 ]
 

@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   account_not_found: { status: 404, it: 'Conto cliente non trovato', en: 'Customer account not found' },
   mail_not_found: { status: 404, it: 'E-mail non trovata', en: 'E-mail not found' },
   extension_not_found: { status: 404, it: 'Richiesta di proroga non trovata', en: 'Extension request not found' },
+  webhook_not_found: { status: 404, it: 'Destinazione degli eventi (webhook) non trovata', en: 'Webhook endpoint not found' },
   unknown_gateway: { status: 404, it: 'Circuito di pagamento sconosciuto', en: 'Unknown payment gateway' },
   // 409: well formed, but the state of things refuses it now.
   mailbox_ceased: { status: 409, it: 'La casella è cessata e non può più essere rinnovata', en: 'The mailbox has ceased and can no longer be renewed' },
@@ -73,6 +74,14 @@ export const ERROR_CODES = {
   // 415: webhooks take JSON only.
   expected_json: { status: 415, it: 'Formato non supportato: atteso JSON', en: 'Unsupported format: JSON expected' },
   // 422: well formed, but a value the rules do not accept.
+  webhook_url_invalid: { status: 422, it: 'Indirizzo del webhook non valido: serve un URL completo, senza credenziali, il cui nome si risolva', en: 'Invalid webhook URL: a full URL is needed, without credentials, whose host resolves' },
+  webhook_url_not_https: { status: 422, it: 'Il webhook deve usare https://', en: 'The webhook must use https://' },
+  webhook_url_private: {
+    status: 422,
+    it: 'Il webhook punta a un indirizzo interno (loopback o rete privata): non è ammesso (WEBHOOK_ALLOW_PRIVATE_NETWORKS=yes lo consente per un sistema nella rete del gestore)',
+    en: 'The webhook points to an internal address (loopback or private network): not allowed (WEBHOOK_ALLOW_PRIVATE_NETWORKS=yes allows it for a system inside the provider’s network)',
+  },
+  webhook_events_invalid: { status: 422, it: 'Scegli almeno un tipo di evento tra quelli previsti', en: 'Choose at least one of the known event types' },
   duration_not_offered: { status: 422, it: 'Durata non prevista dalla convenzione', en: 'Duration not offered by the convention' },
   price_missing: { status: 422, it: 'Nessun prezzo per questa durata', en: 'No price for this duration' },
   payment_method_unknown: { status: 422, it: 'Metodo di pagamento non valido', en: 'Unknown payment method' },

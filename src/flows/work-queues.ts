@@ -2,6 +2,7 @@ import { and, asc, count, eq, inArray, lte, or } from 'drizzle-orm'
 import { mailboxes } from '../accounts/schema'
 import { conventions } from '../catalog/schema'
 import { addDays, type CalendarDate } from '../core/calendar'
+import { endpointsDisabledByFailures } from '../events/endpoints'
 import type { Deps } from '../deps'
 import { countInvoicesToCorrect } from '../invoicing/list-invoices'
 import { countPendingExtensions } from './office/extend-expiry'
@@ -115,17 +116,20 @@ export interface WorkQueueCounts {
   pendingExtensions: number
   /** R11: invoices whose file the schema refused or the SdI rejected: to correct and send again. */
   invoicesToCorrect: number
+  /** Issue 15: webhook endpoints the dispatcher disabled after repeated failure: an admin enables them again. */
+  disabledWebhooks: number
 }
 
 /** The counts on the back office's home page. */
 export async function workQueueCounts(deps: Deps, today: CalendarDate): Promise<WorkQueueCounts> {
-  const [overdue, tomorrow, [mail], [commands], pendingExtensions, invoices] = await Promise.all([
+  const [overdue, tomorrow, [mail], [commands], pendingExtensions, invoices, disabledWebhooks] = await Promise.all([
     overdueOrders(deps, today),
     tomorrowsRun(deps, today),
     deps.db.select({ n: count() }).from(outbox).where(eq(outbox.status, 'failed')),
     deps.db.select({ n: count() }).from(provisioningCommands).where(inArray(provisioningCommands.status, ['failed'])),
     countPendingExtensions(deps.db),
     countInvoicesToCorrect(deps.db),
+    endpointsDisabledByFailures(deps.db),
   ])
   const of = (action: PreviewRow['action']) => tomorrow.actions.filter((a) => a.action === action).length
   return {
@@ -135,5 +139,6 @@ export async function workQueueCounts(deps: Deps, today: CalendarDate): Promise<
     failedCommands: commands.n,
     pendingExtensions,
     invoicesToCorrect: invoices,
+    disabledWebhooks: disabledWebhooks.length,
   }
 }

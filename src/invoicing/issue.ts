@@ -50,7 +50,8 @@ export function issueInvoicesSql(paid: SQL, issue: InvoiceIssue): NamedWrite[] {
                o.net_cents, o.vat_cents, o.total_cents, 'issued', ${issue.now}::timestamptz, ${issue.now}::timestamptz
           FROM (SELECT d.*, row_number() OVER (ORDER BY d.n)::int AS rank, count(*) OVER ()::int AS taken FROM (${paid}) d) p
           JOIN orders o ON o.id = p."orderId" JOIN mailboxes m ON m.id = p."mailboxId" CROSS JOIN invoice_numbers c
-         ORDER BY p.rank`,
+         ORDER BY p.rank
+        RETURNING id, kind, number, year, series, issued_on, order_id, payment_id, refers_to, net_cents, vat_cents, total_cents`,
     },
   ]
 }

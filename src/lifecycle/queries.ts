@@ -8,6 +8,8 @@ import { insertAuditRowsSql } from '../db/audit'
 import { holderNameSql } from '../accounts/queries'
 import { enqueueMailRowsSql } from '../notifications/outbox'
 import { queueCommandRowsSql } from '../provisioning/commands'
+import { eventCtesSql, eventWrites, mailboxDataSql, subscribedEventTypes } from '../events/emit'
+import type { EventType } from '../events/schema'
 import type { LifecycleConvention, LifecyclePlan } from './rules'
 
 /*
@@ -81,7 +83,7 @@ function dueRemindersCte(plan: LifecyclePlan, options: { limit?: number; lock?: 
     due AS (
       -- LATERAL: one short index range scan per expiry date (mailboxes_reminder_due), whatever
       -- the planner estimates for the schedule; the outer LIMIT stops at a full batch.
-      SELECT m.id, m.address, m.expires_on, m.account_id, m.register, m.last_reminder_due_on,
+      SELECT m.id, m.address, m.expires_on, m.account_id, m.register, m.last_reminder_due_on, d.code AS convention_code,
              d.offset_days, d.due_on, d.skip, m.register = ANY (d.warned_registers) AS warned
         FROM days d CROSS JOIN LATERAL (
           SELECT mb.id, mb.address, mb.expires_on, mb.account_id, mb.register, mb.last_reminder_due_on
@@ -111,6 +113,11 @@ export async function sendReminderBatch(
   const lock = p.skipLocked ? sql`FOR UPDATE SKIP LOCKED` : sql`FOR UPDATE`
   const due = dueRemindersCte(plan, { limit: p.limit, lock })
   if (!due) return { candidates: 0, done: 0, registerWarnings: 0, skipped: 0 }
+  const events = mailboxEvents(await subscribedEventTypes(tx), 'mailbox.reminded', {
+    from: sql`due m JOIN sent s ON s.mailbox_id = m.id JOIN accounts a ON a.id = m.account_id ORDER BY m.id`,
+    status: sql`'active'`,
+    extra: sql`jsonb_build_object('reminder', jsonb_build_object('offsetDays', m.offset_days, 'runDate', ${plan.today}::date))`,
+  }, p.now)
   const [row] = await queryRows<{ candidates: number; done: number; warned: number; skipped: number }>(
     tx,
     sql`WITH ${due},
@@ -152,7 +159,7 @@ export async function sendReminderBatch(
         p.now,
       )}
       RETURNING (params ->> 'registerWarning')::boolean AS warned
-    )
+    )${events}
     SELECT (SELECT count(*) FROM marked)::int AS candidates,
            (SELECT count(*) FROM mails)::int AS done, (SELECT count(*) FROM mails WHERE warned)::int AS warned,
            (SELECT count(*) FROM skipped)::int AS skipped`,
@@ -222,6 +229,11 @@ export async function deactivateBatch(
 ): Promise<BatchResult> {
   const p = { ...options, today: plan.today }
   const lock = p.skipLocked ? sql`FOR UPDATE SKIP LOCKED` : sql`FOR UPDATE`
+  const events = mailboxEvents(await subscribedEventTypes(tx), 'mailbox.deactivated', {
+    from: sql`changed m JOIN accounts a ON a.id = m.account_id ORDER BY m.id`,
+    status: sql`'deactivated'`,
+    extra: sql`jsonb_build_object('deactivatedOn', ${p.today}::date)`,
+  }, p.now)
   const [row] = await queryRows<{ picked: number; done: number; warned: number }>(
     tx,
     sql`WITH picked AS (
@@ -267,12 +279,18 @@ export async function deactivateBatch(
         p.now,
       )}
       RETURNING params ->> 'register' <> 'none' AS warned
-    )
+    )${events}
     SELECT (SELECT count(*) FROM picked)::int AS picked, (SELECT count(*) FROM changed)::int AS done,
            (SELECT count(*) FROM mails WHERE warned)::int AS warned,
            (SELECT count(*) FROM audited)::int + (SELECT count(*) FROM commands)::int AS side_effects`,
   )
   return { candidates: row.picked, done: row.done, registerWarnings: row.warned, skipped: 0 }
+}
+
+/** Issue 15: the CTEs of a batch's mailbox events, over `m` (the changed mailboxes) and `a` (their accounts); nothing when no endpoint wants them. */
+function mailboxEvents(subscribed: ReadonlySet<EventType>, type: EventType, p: { from: SQL; status?: SQL; extra: SQL }, now: Date): SQL {
+  const data = sql`jsonb_build_object('mailbox', ${mailboxDataSql({ m: sql`m`, a: sql`a`, status: p.status })}) || ${p.extra}`
+  return eventCtesSql(eventWrites(subscribed, 'events', { type, from: p.from, conventionCode: sql`m.convention_code`, data }, now))
 }
 
 /** The plan's cessation cut-offs as a relation `cut (code, ceases_through)`, or null without conventions. */
@@ -301,6 +319,11 @@ export async function ceaseBatch(
   const cut = cessationCutoffs(plan)
   if (!cut) return { candidates: 0, done: 0, registerWarnings: 0, skipped: 0 }
   const lock = p.skipLocked ? sql`FOR UPDATE OF m SKIP LOCKED` : sql`FOR UPDATE OF m`
+  const events = mailboxEvents(await subscribedEventTypes(tx), 'mailbox.ceased', {
+    from: sql`changed m JOIN accounts a ON a.id = m.account_id ORDER BY m.id`,
+    status: sql`'ceased'`,
+    extra: sql`jsonb_build_object('ceasedOn', ${p.today}::date)`,
+  }, p.now)
   const [row] = await queryRows<{ picked: number; done: number; warned: number }>(
     tx,
     sql`WITH picked AS (
@@ -311,7 +334,7 @@ export async function ceaseBatch(
     changed AS (
       UPDATE mailboxes m SET status = 'ceased', ceased_on = ${p.today}::date, updated_at = ${p.now}::timestamptz
         FROM picked WHERE m.id = picked.id AND m.status IN ('active', 'deactivated')
-      RETURNING m.id, m.address, m.expires_on, m.account_id, m.register
+      RETURNING m.id, m.address, m.expires_on, m.account_id, m.register, m.convention_code
     ),
     lapsed AS (
       UPDATE orders o SET status = 'lapsed' FROM changed
@@ -348,7 +371,7 @@ export async function ceaseBatch(
         p.now,
       )}
       RETURNING params ->> 'register' <> 'none' AS warned
-    )
+    )${events}
     SELECT (SELECT count(*) FROM picked)::int AS picked, (SELECT count(*) FROM changed)::int AS done,
            (SELECT count(*) FROM mails WHERE warned)::int AS warned,
            (SELECT count(*) FROM audited)::int + (SELECT count(*) FROM commands)::int AS side_effects`,

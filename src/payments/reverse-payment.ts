@@ -15,6 +15,7 @@ import * as queries from './reversal-queries'
 import type { ReversalOutcome, ReversalReason } from './reversal-schema'
 import { invoiceNumber } from '../invoicing/config'
 import { issueCreditNote } from '../invoicing/issue'
+import { emitInvoiceIssued } from '../events/invoice-events'
 
 export interface PaymentReversalInput {
   method: PaymentMethod
@@ -129,7 +130,10 @@ export async function reversePaymentInTransaction(
       // R11: the invoice of the money given back is cancelled by a credit note (TD04), numbered now
       const paying = registered ?? payment
       const creditNote = await issueCreditNote(tx, paying.id, { issuedOn: businessDate(now), now })
-      if (creditNote) await audit(tx, { ...log, action: 'invoice.credit_note_issued', data: { invoiceId: creditNote.id, number: invoiceNumber(creditNote.year, creditNote.number, creditNote.series) } })
+      if (creditNote) {
+        await audit(tx, { ...log, action: 'invoice.credit_note_issued', data: { invoiceId: creditNote.id, number: invoiceNumber(creditNote.year, creditNote.number, creditNote.series) } })
+        await emitInvoiceIssued(tx, creditNote.id, now) // issue 15: a credit note is an invoice.issued of kind credit_note
+      }
       await queries.markPaymentReversed(tx, paying.id, { outcome: 'held' })
       // the assigned payment: its refund due (an overpayment's difference) went back with the rest
       if (registered) await queries.markPaymentReversed(tx, payment.id, { outcome: payment.outcome })

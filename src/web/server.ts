@@ -14,6 +14,7 @@ import { lookRoutes } from './admin/look-routes'
 import { searchRoutes } from './admin/search-routes'
 import { queuesRoutes } from './admin/queues-routes'
 import { operatorsRoutes } from './admin/operators-routes'
+import { webhooksRoutes } from './admin/webhooks-routes'
 import { secondFactorRoutes } from './admin/second-factor-routes'
 import { officeSignInRoutes } from './admin/sign-in-routes'
 import { moneyRoutes } from './admin/money-routes'
@@ -108,6 +109,7 @@ export async function buildServer(services: Services, options: { logger?: Logger
         await officeSignInRoutes(routes, services)
         await secondFactorRoutes(routes, services)
         await operatorsRoutes(routes, services)
+        await webhooksRoutes(routes, services)
         await queuesRoutes(routes, services)
         await searchRoutes(routes, services)
         await lookRoutes(routes, services)

@@ -6,6 +6,7 @@ import { uniqueViolation } from '../../renewals/queries'
 import { claimPayments } from './claim'
 import type { CheckedPayment, PaymentRegistration } from './payment'
 import { settleBatch } from './settle-batch'
+import { settlementEventWrites } from './events'
 import { settlementWrites, writeAll } from './write'
 
 /**
@@ -31,7 +32,8 @@ export async function settlePayments(
   const decisions = settleBatch(settling, claim, today)
   // R11: a payment that pays its order is invoiced on the day it is registered
   const { registrations, decided, writes } = settlementWrites(settling, decisions, claim.paymentIds, at.now, { issuedOn: today, series: at.invoiceSeries })
-  await writeAll(tx, [...writes, ...alsoWrite(registrations)], decided)
+  const events = decided ? await settlementEventWrites(tx, writes, at.now) : [] // issue 15: webhooks' events, one call per batch
+  await writeAll(tx, [...writes, ...events, ...alsoWrite(registrations)], decided)
   return registrations
 }
 

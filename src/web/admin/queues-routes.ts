@@ -37,6 +37,7 @@ export async function queuesRoutes(app: FastifyInstance, services: Services): Pr
       { id: 'failed-commands', href: '/ufficio/code/comandi-falliti', count: counts.failedCommands },
       { id: 'pending-extensions', href: '/ufficio/proroghe', count: counts.pendingExtensions },
       { id: 'invoices-to-correct', href: '/ufficio/code/fatture-da-correggere', count: counts.invoicesToCorrect },
+      { id: 'disabled-webhooks', href: '/ufficio/webhook', count: counts.disabledWebhooks },
     ]
     return reply.page('admin/home.eta', { title: request.t('home.title'), partOfDay: partOfDay(services.deps.clock.now()), queues, tomorrow: formatDate(counts.tomorrow.date, request.lang) })
   })
