@@ -1,4 +1,4 @@
-import type { HashCost } from './accounts/passwords'
+import type { HashCost } from './core/hash-cost'
 import type { Clock } from './core/clock'
 import type { Db } from './db/client'
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { hash as argon2Hash, parseOptions as argon2Options, verify as argon2Verify } from '@node-rs/argon2'
 import { hash as bcryptHash, verify as bcryptVerify } from '@node-rs/bcrypt'
 import { encrypt as sha512CryptEncrypt, verify as sha512CryptVerify } from 'unixcrypt'
+import type { HashCost } from '../core/hash-cost'
 
 /** The password hashes mail servers hand us, and the one we write (argon2id). */
 export type PasswordHashKind = 'argon2id' | 'bcrypt' | 'sha512-crypt'
@@ -61,14 +62,7 @@ export function passwordHashKind(hash: string): PasswordHashKind | null {
   return classify(hash)?.kind ?? null
 }
 
-/**
- * What verifying against a hash costs: its scheme and work factors. Two hashes of equal cost take
- * as long to verify, whatever the password (the decoy for an unknown identifier relies on it).
- */
-export type HashCost =
-  | { kind: 'argon2id'; memoryKiB: number; passes: number; lanes: number }
-  | { kind: 'bcrypt'; cost: number }
-  | { kind: 'sha512-crypt'; rounds: number }
+export type { HashCost } from '../core/hash-cost'
 
 /** The cost of the hashes we write (hashPassword). */
 export const OUR_HASH_COST: HashCost = { kind: 'argon2id', memoryKiB: 19_456, passes: 2, lanes: 1 }
