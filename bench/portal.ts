@@ -15,11 +15,15 @@
  * renewal summary exactly once, all requests in random order. Target on PostgreSQL: ≥ 1,000 req/s,
  * p99 < 100 ms. Fast set-up, not measured: the sessions are inserted straight into web_sessions
  * (a random token, its SHA-256, as `openSession` writes them; the cookie carries the token), and
- * each holder's wizard draft is a copy of one draft made through the real pages.
+ * each holder's wizard draft is a copy of one draft made through the real pages. Reports the server
+ * process's CPU (user + system, from /proc) per request too: a figure a loaded machine disturbs less.
+ * --keep (with --cold): the seeded databases are kept (PostgreSQL pec_renewal_bench_portal_cold, embedded
+ * ${tmpdir}/pec-renewal-bench-portal-cold) and reused by the next --keep run, migrated, with fresh sessions
+ * and drafts: before/after figures on the same million rows without seeding twice.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
@@ -34,8 +38,6 @@ import { sql } from 'drizzle-orm'
 import { insertBulkMailboxes } from '../src/demo/bulk-mailboxes'
 import { businessDate } from '../src/core/calendar'
 
-/** A name of this process's own: a bench (or the benches' CI test) of another checkout keeps its database. */
-const BENCH_DATABASE = `pec_renewal_bench_portal_${process.pid}`
 
 const { values } = parseArgs({
   options: {
@@ -48,6 +50,7 @@ const { values } = parseArgs({
     cold: { type: 'boolean', default: false },
     holders: { type: 'string', default: '10000' },
     mailboxes: { type: 'string', default: '1000000' },
+    keep: { type: 'boolean', default: false },
   },
 })
 if (values.smoke && values.cold) {
@@ -55,6 +58,8 @@ if (values.smoke && values.cold) {
   values.mailboxes = '10000'
 }
 if (values.smoke) values.connections = '2'
+/** A name of this process's own: a bench (or the benches' CI test) of another checkout keeps its database. */
+const BENCH_DATABASE = values.keep && values.cold ? 'pec_renewal_bench_portal_cold' : `pec_renewal_bench_portal_${process.pid}`
 const targets = values.db ?? ['pglite', 'postgres://postgres@127.0.0.1:5432/postgres']
 const CLI = values.cli ?? new URL('../bin/pec-renewal.js', import.meta.url).pathname
 
@@ -89,7 +94,7 @@ async function serve(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url
   child.stderr.on('data', (d) => (out += d))
   for (let attempt = 0; ; attempt++) {
     if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) return { child, url }
-    if (child.exitCode !== null || attempt > 600) {
+    if (child.exitCode !== null || attempt > 2400) { // two minutes: a loaded machine starts it slowly
       child.kill('SIGTERM')
       throw new Error(`server did not start: ${out}`)
     }
@@ -156,29 +161,36 @@ async function measure(url: string, cookie: string) {
 }
 
 for (const target of targets) {
-  const folder = mkdtempSync(join(tmpdir(), 'pec-renewal-bench-portal-'))
+  const keep = values.keep && values.cold
+  const folder = keep ? join(tmpdir(), 'pec-renewal-bench-portal-cold') : mkdtempSync(join(tmpdir(), 'pec-renewal-bench-portal-'))
   let databaseUrl = join(folder, 'data')
   let admin: pg.Client | undefined
+  let reused = keep && existsSync(databaseUrl)
+  if (keep) mkdirSync(folder, { recursive: true })
   if (target.startsWith('postgres')) {
     admin = new pg.Client({ connectionString: target })
     await admin.connect()
-    await admin.query(`DROP DATABASE IF EXISTS ${BENCH_DATABASE} WITH (FORCE)`)
-    await admin.query(`CREATE DATABASE ${BENCH_DATABASE}`)
+    reused = keep && (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [BENCH_DATABASE])).rowCount! > 0
+    if (!reused) {
+      await admin.query(`DROP DATABASE IF EXISTS ${BENCH_DATABASE} WITH (FORCE)`)
+      await admin.query(`CREATE DATABASE ${BENCH_DATABASE}`)
+    }
     const url = new URL(target)
     url.pathname = `/${BENCH_DATABASE}`
     databaseUrl = url.toString()
   }
   const env = { DATABASE_URL: databaseUrl, SESSION_SECRET: '0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0', OFFICE_TOTP_KEY: '9a8b7c6d5e4f30211203f4e5d6c7b8a99a8b7c6d5e4f30211203f4e5d6c7b8a9', ...PAYMENT, ...PROVIDER_ENV }
-  const demo = await loadSampleHolders(databaseUrl)
   if (values.cold) {
+    if (!reused) await loadSampleHolders(databaseUrl) // the conventions, prices and contracts the generated mailboxes use
     await benchCold(target, databaseUrl, env)
-    rmSync(folder, { recursive: true, force: true })
+    if (!keep) rmSync(folder, { recursive: true, force: true })
     if (admin) {
-      await admin.query('DROP DATABASE IF EXISTS pec_renewal_bench_portal WITH (FORCE)')
+      if (!keep) await admin.query(`DROP DATABASE IF EXISTS ${BENCH_DATABASE} WITH (FORCE)`)
       await admin.end()
     }
     continue
   }
+  const demo = await loadSampleHolders(databaseUrl)
   const { child, url } = await serve(env)
   try {
     const visitor = new Visitor(url)
@@ -218,8 +230,17 @@ async function benchCold(target: string, databaseUrl: string, env: NodeJS.Proces
   const database = await openDatabase(databaseUrl)
   let sessions: Array<{ token: string; mailboxId: number }>
   try {
-    const today = businessDate(new Date())
-    await insertBulkMailboxes(database.db, { count: mailboxCount, today, fromDays: 1, toDays: 120, registeredShare: 0.05 })
+    await migrateDatabase(database)
+    const [{ seeded }] = await queryRows<{ seeded: number | string }>(database.db, sql`SELECT count(*) AS seeded FROM mailboxes WHERE address LIKE 'casella%'`)
+    if (Number(seeded) !== mailboxCount) {
+      if (Number(seeded) > 0) throw new Error(`the kept database holds ${seeded} generated mailboxes, not ${mailboxCount}: drop it`)
+      const today = businessDate(new Date())
+      await insertBulkMailboxes(database.db, { count: mailboxCount, today, fromDays: 1, toDays: 120, registeredShare: 0.05 })
+    } else {
+      // a kept database: the earlier run's sessions and drafts go, so every holder is cold again
+      await database.db.execute(sql`DELETE FROM renewal_drafts`)
+      await database.db.execute(sql`DELETE FROM web_sessions`)
+    }
     await database.db.execute(sql`ANALYZE`)
     sessions = await signInHolders(database, holders, mailboxCount)
   } finally {
@@ -253,6 +274,8 @@ async function benchCold(target: string, databaseUrl: string, env: NodeJS.Proces
       { path: `/rinnovo/${mailboxId}/riepilogo`, cookie: `pec_sid=${token}` },
     ])
     shuffle(visits)
+    const cpuBefore = processCpuMs(child.pid!)
+    const backendsBefore = await postgresBackendsCpuMs(target, databaseUrl)
     let next = 0
     const wrong: string[] = []
     const result = await autocannon({
@@ -271,6 +294,10 @@ async function benchCold(target: string, databaseUrl: string, env: NodeJS.Proces
         },
       ],
     })
+    const serverCpuMs = processCpuMs(child.pid!) - cpuBefore
+    const backendsAfter = await postgresBackendsCpuMs(target, databaseUrl)
+    // PostgreSQL's share: the CPU of the backends serving the bench's database (those open at the end; new ones from 0)
+    const databaseCpuMs = backendsAfter && [...backendsAfter].reduce((sum, [pid, ms]) => sum + ms - (backendsBefore?.get(pid) ?? 0), 0)
     console.log(
       JSON.stringify(
         {
@@ -285,6 +312,11 @@ async function benchCold(target: string, databaseUrl: string, env: NodeJS.Proces
           p50Ms: result.latency.p50,
           p99Ms: result.latency.p99,
           maxMs: result.latency.max,
+          serverCpuMsPerRequest: Number((serverCpuMs / result.requests.total).toFixed(3)),
+          ...(databaseCpuMs === undefined ? {} : { postgresCpuMsPerRequest: Number((databaseCpuMs / result.requests.total).toFixed(3)) }),
+          // both processes on two idle cores, the load generator elsewhere
+          projectedReqPerSecOnTwoIdleCores: Math.round((2 * 1000 * result.requests.total) / (serverCpuMs + (databaseCpuMs ?? 0))),
+          loadAverage: loadavg().map((l) => Number(l.toFixed(2))),
           non2xx: result.non2xx,
           errors: result.errors,
           ...(wrong.length ? { wrongStatuses: wrong } : {}),
@@ -336,6 +368,33 @@ async function copyDraft(databaseUrl: string, template: { mailboxId: number }, o
   } finally {
     await database.close()
   }
+}
+
+/** On PostgreSQL, the CPU so far of each backend connected to the bench's database, by pid (read from /proc: a local server). */
+async function postgresBackendsCpuMs(target: string, databaseUrl: string): Promise<Map<number, number> | undefined> {
+  if (!target.startsWith('postgres')) return undefined
+  const client = new pg.Client({ connectionString: target })
+  await client.connect()
+  try {
+    const { rows } = await client.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [new URL(databaseUrl).pathname.slice(1)])
+    const cpu = new Map<number, number>()
+    for (const { pid } of rows) {
+      try {
+        cpu.set(pid, processCpuMs(pid))
+      } catch {
+        // gone in between
+      }
+    }
+    return cpu
+  } finally {
+    await client.end()
+  }
+}
+
+/** User + system CPU of a process so far, in ms (Linux /proc; clock ticks of 10 ms). */
+function processCpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  return (Number(fields[11]) + Number(fields[12])) * 10
 }
 
 function shuffle<T>(items: T[]): void {

@@ -26,12 +26,24 @@ export function isCalendarDate(text: string): text is CalendarDate {
   }
 }
 
-/** R1: "today" is the instant seen on a wall clock in the business time zone. */
+/** Per time zone, the last business date asked for and the instants it spans: [fromMs, toMs). */
+const lastBusinessDay = new Map<string, { date: CalendarDate; fromMs: number; toMs: number }>()
+
+/**
+ * R1: "today" is the instant seen on a wall clock in the business time zone. Every request asks
+ * it (a polyfilled Temporal conversion, tens of microseconds): the day's span is kept, DST included,
+ * and an instant inside it is answered without converting.
+ */
 export function businessDate(instant: Date, timeZone = BUSINESS_TIME_ZONE): CalendarDate {
-  return Temporal.Instant.fromEpochMilliseconds(instant.getTime())
-    .toZonedDateTimeISO(timeZone)
-    .toPlainDate()
-    .toString() as CalendarDate
+  const ms = instant.getTime()
+  const last = lastBusinessDay.get(timeZone)
+  if (last && ms >= last.fromMs && ms < last.toMs) return last.date
+  const day = Temporal.Instant.fromEpochMilliseconds(ms).toZonedDateTimeISO(timeZone).toPlainDate()
+  const fromMs = day.toZonedDateTime({ timeZone }).epochMilliseconds
+  const toMs = day.add({ days: 1 }).toZonedDateTime({ timeZone }).epochMilliseconds
+  const date = day.toString() as CalendarDate
+  lastBusinessDay.set(timeZone, { date, fromMs, toMs })
+  return date
 }
 
 // Temporal (a polyfill) takes microseconds a call, and a statement import or a daily run asks about
@@ -60,7 +72,14 @@ export function addYears(date: CalendarDate, years: number): CalendarDate {
 
 /** Whole days from `from` to `to` (negative when `to` is earlier). */
 export function daysBetween(from: CalendarDate, to: CalendarDate): number {
-  return Temporal.PlainDate.from(from).until(Temporal.PlainDate.from(to), { largestUnit: 'days' }).days
+  return (epochDay(to) - epochDay(from)) / DAY_MS
+}
+
+const DAY_MS = 86_400_000
+
+/** A calendar date's midnight in UTC, in ms: days between two are exact (UTC has no DST), with no Temporal object made per call. */
+function epochDay(date: CalendarDate): number {
+  return Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10)))
 }
 
 export function compareDates(a: CalendarDate, b: CalendarDate): number {
@@ -84,6 +103,19 @@ const DATE_FORMATS = {
  * the month as an ordinal, 1º dicembre (read "primo"); `datePhrase` adds the article or preposition.
  */
 export function formatDate(date: CalendarDate, language: 'it' | 'en'): string {
+  const key = `${language}${date}`
+  let text = formatted.get(key)
+  if (text === undefined) {
+    if (formatted.size >= 4096) formatted.clear()
+    formatted.set(key, (text = formatDateNow(date, language)))
+  }
+  return text
+}
+
+// Intl formats a date in microseconds, and a page shows the same few dates to every holder: each is formatted once.
+const formatted = new Map<string, string>()
+
+function formatDateNow(date: CalendarDate, language: 'it' | 'en'): string {
   const [year, month, day] = date.split('-').map(Number)
   const text = DATE_FORMATS[language].format(new Date(Date.UTC(year, month - 1, day))) // a calendar date: no zone shift
   return language === 'it' && day === 1 ? text.replace(/^1 /, '1º ') : text

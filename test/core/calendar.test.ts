@@ -28,6 +28,21 @@ describe('R1: calendar', () => {
     expect(businessDate(new Date(instant))).toBe(date)
   })
 
+  it('R1: the business date of consecutive instants across midnights and DST changes, asked in a row (the day kept between calls)', () => {
+    // every 7 minutes over the spring-forward and fall-back weekends, both ways: each answer as Temporal gives it
+    for (const [from, to] of [['2026-03-27T20:00:00Z', '2026-03-31T02:00:00Z'], ['2026-10-23T20:00:00Z', '2026-10-27T02:00:00Z']]) {
+      const instants: number[] = []
+      for (let ms = Date.parse(from); ms < Date.parse(to); ms += 7 * 60_000) instants.push(ms)
+      for (const ms of [...instants, ...instants.reverse()]) {
+        const expected = new Date(ms + (businessOffsetMinutes(ms) * 60_000)).toISOString().slice(0, 10)
+        expect(businessDate(new Date(ms)), new Date(ms).toISOString()).toBe(expected)
+      }
+    }
+    expect(businessDate(new Date('2026-06-01T10:00:00Z'), 'America/New_York')).toBe('2026-06-01')
+    expect(businessDate(new Date('2026-06-01T02:00:00Z'), 'America/New_York')).toBe('2026-05-31') // another zone's day is its own
+    expect(businessDate(new Date('2026-06-01T02:00:00Z'))).toBe('2026-06-01')
+  })
+
   it.each([
     ['2026-03-29T00:59:59Z', '29/03/2026, 01:59:59'], // CET, a second before the clocks go forward
     ['2026-03-29T01:00:00Z', '29/03/2026, 03:00:00'], // CEST
@@ -93,3 +108,10 @@ describe('money in cents', () => {
     expect(() => parseEuroAmount(text)).toThrow(/amount/)
   })
 })
+
+/** Rome's offset from UTC at an instant, in minutes, read from Intl (independent of the code under test). */
+const ROME_OFFSET = new Intl.DateTimeFormat('en-US', { timeZone: 'Europe/Rome', timeZoneName: 'shortOffset' })
+function businessOffsetMinutes(ms: number): number {
+  const name = ROME_OFFSET.formatToParts(new Date(ms)).find((p) => p.type === 'timeZoneName')!.value
+  return Number(/GMT\+(\d+)/.exec(name)![1]) * 60
+}

@@ -1,3 +1,4 @@
+import { connect } from 'node:net'
 import { eq } from 'drizzle-orm'
 import { afterEach, describe, expect, it } from 'vitest'
 import { hashPassword } from '../../src/accounts/passwords'
@@ -6,7 +7,7 @@ import { loadConfig } from '../../src/config'
 import type { Database } from '../../src/db/client'
 import { buildServices } from '../../src/services'
 import { SESSION_COOKIE } from '../../src/web/portal/plugin'
-import { buildServer } from '../../src/web/server'
+import { buildServer, CLOSE_GRACE_MS } from '../../src/web/server'
 import { runLifecycle } from '../../src/lifecycle/run-lifecycle'
 import { parseCalendarDate as day } from '../../src/core/calendar'
 import { capturedLog } from '../support/captured-log'
@@ -50,6 +51,22 @@ describe.each(testDatabases())('%s: the web server', (_name, open) => {
     expect(mail.statusCode).toBe(200)
     expect(mail.body).toContain('dottoressa@pec.example.it')
     await app.close()
+  })
+
+  it('closes within its grace period while a browser holds a preconnected socket that never sent a request', async () => {
+    t = await open()
+    const app = await buildServer(buildServices(loadConfig({ DATABASE_URL: 'memory://', ...DEMO_ENV }), t.database, clockOn('2026-06-20')))
+    await app.listen({ host: '127.0.0.1', port: 0 })
+    const { port } = app.server.address() as { port: number }
+    // as Chromium does: a socket opened ahead of the next page, kept open and silent
+    const socket = connect(port, '127.0.0.1')
+    await new Promise((resolve) => socket.once('connect', resolve))
+    const ended = new Promise((resolve) => socket.once('close', resolve))
+    const started = performance.now()
+    await app.close()
+    await ended
+    // without closing what is left after the grace, this waited for the socket's timeout (a minute or more)
+    expect(performance.now() - started).toBeLessThan(CLOSE_GRACE_MS + 10_000)
   })
 
   it('R10: has no mail viewer outside demo mode, with or without SMTP', async () => {
