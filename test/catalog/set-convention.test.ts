@@ -119,6 +119,8 @@ reminderOffsetsDays: [60, 30, 7]
     }
   })
 })
+/** The prices as a file without days gives them: in force from today. */
+const UNDATED = PRICES.map(({ effectiveFrom: _, ...p }) => p)
 
 describe.each(testDatabases())('%s: setConvention', (_name, open) => {
   let t: TestDatabase
@@ -238,7 +240,7 @@ describe.each(testDatabases())('%s: addContractVersion', (_name, open) => {
     t = await open()
     const db = t.database.db
     const deps = testDeps(db, clockOn('2026-12-05'))
-    await setConvention(deps, { settings: SETTINGS, prices: PRICES }, by)
+    await setConvention(deps, { settings: SETTINGS, prices: UNDATED }, by)
     const first = { documentCode: 'condizioni-generali', version: '1.0', effectiveFrom: day('2026-12-05'), body: 'Testo 1.0', titleIt: 'Condizioni generali', titleEn: 'Terms' }
     expect(await addContractVersion(deps, first, by)).toMatchObject({ kind: 'added', documentCreated: true })
     expect(await addContractVersion(deps, first, by)).toMatchObject({ kind: 'unchanged' })
@@ -265,10 +267,10 @@ describe.each(testDatabases())('%s: contract documents per convention (issue 11)
     const today = day('2026-12-05')
     const doc = (documentCode: string, extra: Partial<Parameters<typeof addContractVersion>[1]> = {}) => ({ documentCode, version: '1.0', effectiveFrom: today, body: `Testo ${documentCode}`, titleIt: documentCode, titleEn: documentCode, ...extra })
     expect(await refusal(addContractVersion(deps, doc('condizioni-generali'), by))).toBe('convention_not_found') // no convention yet
-    await setConvention(deps, { settings: SETTINGS, prices: PRICES }, by)
+    await setConvention(deps, { settings: SETTINGS, prices: UNDATED }, by)
     // one convention: a new document without --convention is that convention's
     expect(await addContractVersion(deps, doc('condizioni-generali'), by)).toMatchObject({ kind: 'added', conventions: ['FNOMCEO'] })
-    await setConvention(deps, { settings: { ...SETTINGS, code: 'OMCEO-MI', name: 'Ordine di Milano' }, prices: PRICES }, by)
+    await setConvention(deps, { settings: { ...SETTINGS, code: 'OMCEO-MI', name: 'Ordine di Milano' }, prices: UNDATED }, by)
     // two conventions: a new document must say whose it is; an existing one keeps its convention
     expect(await refusal(addContractVersion(deps, doc('privacy'), by))).toBe('contract_convention_required')
     expect(await addContractVersion(deps, doc('condizioni-mi', { conventionCode: 'OMCEO-MI' }), by)).toMatchObject({ kind: 'added', conventions: ['OMCEO-MI'] })

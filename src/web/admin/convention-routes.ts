@@ -173,7 +173,8 @@ export async function conventionRoutes(app: FastifyInstance, services: Services)
     }
   }
 
-  const settingsBody = formBody({ name: textOf(200), payer: textOf(16), durations: textOf(64), offsets: textOf(200), warning: textOf(8), window: textOf(8), late: textOf(16), mode: textOf(16), reason: textOf(2000) })
+  const settingsFields = { name: textOf(200), payer: textOf(16), durations: textOf(64), offsets: textOf(200), warning: textOf(8), window: textOf(8), late: textOf(16), mode: textOf(16), reason: textOf(2000) }
+  const settingsBody = formBody(settingsFields)
   app.post<{ Params: { code: string }; Body: Record<string, string | undefined> }>('/convenzioni/:code', { preHandler: requireAdmin, schema: { params: CodeParams, body: settingsBody } }, async (request, reply) => {
     const form = formOf(request.body, SETTINGS_FIELDS)
     return change(request, reply, 'form', form, async () => {
@@ -220,7 +221,7 @@ export async function conventionRoutes(app: FastifyInstance, services: Services)
 
   const newBody = formBody({
     code: textOf(32),
-    ...Object.fromEntries(SETTINGS_FIELDS.map((k) => [k, textOf(k === 'reason' ? 2000 : k === 'name' ? 200 : 200)])),
+    ...settingsFields,
     ...Object.fromEntries(PRICE_YEARS.flatMap((y) => [[`net-${y}`, textOf(32)], [`vat-${y}`, textOf(8)]])),
   })
   app.post<{ Body: Record<string, string | undefined> }>('/convenzioni', { preHandler: requireAdmin, schema: { body: newBody } }, async (request, reply) => {
