@@ -98,7 +98,8 @@ describe.skipIf(!browserAvailable())('in Chromium: running the convention and se
     await page.locator('#contract-reason').fill('Prime condizioni di Milano')
     await page.getByLabel('File del testo').setInputFiles({ name: 'condizioni-mi-1.0.txt', mimeType: 'text/plain', buffer: Buffer.from('Condizioni generali di Milano, versione 1.0.') })
     await page.getByRole('button', { name: 'Pubblica la versione' }).click()
-    await page.waitForURL(/fatto=contract/)
+    await page.waitForURL(/fatto=contract|\/contratti$/, { timeout: 60_000 })
+    expect(page.url(), (await page.locator('.error-summary').count()) ? await page.locator('.error-summary').textContent() : '').toMatch(/fatto=contract/)
     // then a new version from a later day
     await page.getByLabel('Documento', { exact: true }).selectOption('condizioni-mi')
     await page.getByLabel('Versione').fill('1.1')
@@ -106,7 +107,7 @@ describe.skipIf(!browserAvailable())('in Chromium: running the convention and se
     await page.locator('#contract-reason').fill('Condizioni 2027')
     await page.getByLabel('File del testo').setInputFiles({ name: 'condizioni-mi-1.1.txt', mimeType: 'text/plain', buffer: Buffer.from('Condizioni generali di Milano, versione 1.1.') })
     await page.getByRole('button', { name: 'Pubblica la versione' }).click()
-    await page.waitForURL(/fatto=contract/)
+    await page.waitForURL(/fatto=contract/, { timeout: 60_000 })
     expect(await page.getByRole('status').textContent()).toContain('Nuova versione del documento pubblicata.')
     expect(await page.locator('#contratti ~ ul').first().textContent()).toMatch(/versione 1\.0[\s\S]*versione 1\.1[\s\S]*\(futura\)/)
     await shot('new-convention-contracts')
