@@ -99,7 +99,7 @@ describe.skipIf(!browserAvailable())('in Chromium: running the convention and se
     await page.getByLabel('File del testo').setInputFiles({ name: 'condizioni-mi-1.0.txt', mimeType: 'text/plain', buffer: Buffer.from('Condizioni generali di Milano, versione 1.0.') })
     await page.getByRole('button', { name: 'Pubblica la versione' }).click()
     await page.waitForURL(/fatto=contract|\/contratti$/, { timeout: 60_000 })
-    expect(page.url(), (await page.locator('.error-summary').count()) ? await page.locator('.error-summary').textContent() : '').toMatch(/fatto=contract/)
+    expect(page.url(), (await page.locator('.error-summary').count()) ? ((await page.locator('.error-summary').textContent()) ?? '') : '').toMatch(/fatto=contract/)
     // then a new version from a later day
     await page.getByLabel('Documento', { exact: true }).selectOption('condizioni-mi')
     await page.getByLabel('Versione').fill('1.1')
