@@ -94,7 +94,6 @@ describe.skipIf(!browserAvailable())('in Chromium: running the convention and se
     await page.getByLabel('Titolo in italiano').fill('Condizioni generali di Milano')
     await page.getByLabel('Titolo in inglese').fill('Milan general terms')
     await page.getByLabel('Versione').fill('1.0')
-    await page.locator('#contract-from').fill('2026-11-01')
     await page.locator('#contract-reason').fill('Prime condizioni di Milano')
     await page.getByLabel('File del testo').setInputFiles({ name: 'condizioni-mi-1.0.txt', mimeType: 'text/plain', buffer: Buffer.from('Condizioni generali di Milano, versione 1.0.') })
     await page.getByRole('button', { name: 'Pubblica la versione' }).click()
