@@ -1,9 +1,9 @@
-import { and, asc, desc, eq, lte, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, getTableColumns, lte, sql } from 'drizzle-orm'
 import type { CalendarDate } from '../core/calendar'
 import { auditLog } from '../db/audit-schema'
 import type { Executor, Tx } from '../db/client'
 import type { ConventionSettings, PriceEntry } from './rules'
-import { contractDocuments, contractVersions, conventions, prices } from './schema'
+import { contractDocuments, contractVersions, conventionContractDocuments, conventions, prices } from './schema'
 
 export type Convention = typeof conventions.$inferSelect
 export type Price = typeof prices.$inferSelect
@@ -44,6 +44,12 @@ export async function writeConventionSettings(tx: Tx, settings: ConventionSettin
   await tx.insert(conventions).values(settings).onConflictDoUpdate({ target: conventions.code, set: rest })
 }
 
+/** A new convention; false when its code is taken (another transaction created it first). */
+export async function insertConvention(tx: Tx, settings: ConventionSettings): Promise<boolean> {
+  const rows = await tx.insert(conventions).values(settings).onConflictDoNothing().returning({ code: conventions.code })
+  return rows.length > 0
+}
+
 /** Adds a price row, or corrects one not yet in force (the rules decided which). */
 export async function writePrice(tx: Tx, conventionCode: string, price: PriceEntry): Promise<void> {
   const { years, effectiveFrom, netCents, vatBasisPoints } = price
@@ -66,7 +72,10 @@ export async function conventionHistory(db: Executor, code: string, limit = 50):
   return db
     .select({ at: auditLog.at, actor: auditLog.actor, action: auditLog.action, reason: auditLog.reason, data: auditLog.data })
     .from(auditLog)
-    .where(and(sql`${auditLog.action} like 'convention.%'`, sql`${auditLog.data}->>'convention' = ${code}`))
+    .where(
+      sql`((${auditLog.action} like 'convention.%' and ${auditLog.data}->>'convention' = ${code})
+           or (${auditLog.action} = 'contract.version_added' and ${auditLog.data}->'conventions' @> jsonb_build_array(${code}::text)))`,
+    )
     .orderBy(desc(auditLog.at), desc(auditLog.id))
     .limit(limit)
 }
@@ -74,8 +83,39 @@ export async function conventionHistory(db: Executor, code: string, limit = 50):
 export type ContractDocument = typeof contractDocuments.$inferSelect
 export type ContractVersion = typeof contractVersions.$inferSelect
 
-export async function listContractDocuments(db: Executor): Promise<ContractDocument[]> {
-  return db.select().from(contractDocuments).orderBy(asc(contractDocuments.onerous), asc(contractDocuments.code))
+/** A contract document with the conventions whose holders accept it (issue 11). */
+export interface ConventionDocument extends ContractDocument {
+  conventions: string[]
+}
+
+/** The documents a convention's holders accept, each with every convention that shares it. */
+export async function listContractDocuments(db: Executor, conventionCode: string): Promise<ConventionDocument[]> {
+  return db
+    .select({
+      code: contractDocuments.code,
+      titleIt: contractDocuments.titleIt,
+      titleEn: contractDocuments.titleEn,
+      onerous: contractDocuments.onerous,
+      conventions: sql<string[]>`array(select cc.convention_code from ${conventionContractDocuments} cc where cc.document_code = ${contractDocuments.code} order by 1)`,
+    })
+    .from(contractDocuments)
+    .innerJoin(conventionContractDocuments, eq(conventionContractDocuments.documentCode, contractDocuments.code))
+    .where(eq(conventionContractDocuments.conventionCode, conventionCode))
+    .orderBy(asc(contractDocuments.onerous), asc(contractDocuments.code))
+}
+
+/** The conventions whose holders accept a document (none when it does not exist). */
+export async function conventionsOfDocument(db: Executor, documentCode: string): Promise<string[]> {
+  const rows = await db
+    .select({ code: conventionContractDocuments.conventionCode })
+    .from(conventionContractDocuments)
+    .where(eq(conventionContractDocuments.documentCode, documentCode))
+    .orderBy(asc(conventionContractDocuments.conventionCode))
+  return rows.map((r) => r.code)
+}
+
+export async function linkContractDocument(tx: Tx, conventionCode: string, documentCode: string): Promise<void> {
+  await tx.insert(conventionContractDocuments).values({ conventionCode, documentCode }).onConflictDoNothing()
 }
 
 export async function findContractDocument(db: Executor, code: string): Promise<ContractDocument | undefined> {
@@ -83,9 +123,14 @@ export async function findContractDocument(db: Executor, code: string): Promise<
   return row
 }
 
-/** Every version of every document, oldest first: none is ever removed (orders cite them). */
-export async function listContractVersions(db: Executor): Promise<ContractVersion[]> {
-  return db.select().from(contractVersions).orderBy(asc(contractVersions.documentCode), asc(contractVersions.effectiveFrom), asc(contractVersions.id))
+/** Every version of a convention's documents, oldest first: none is ever removed (orders cite them). */
+export async function listContractVersions(db: Executor, conventionCode: string): Promise<ContractVersion[]> {
+  return db
+    .select({ ...getTableColumns(contractVersions) })
+    .from(contractVersions)
+    .innerJoin(conventionContractDocuments, eq(conventionContractDocuments.documentCode, contractVersions.documentCode))
+    .where(eq(conventionContractDocuments.conventionCode, conventionCode))
+    .orderBy(asc(contractVersions.documentCode), asc(contractVersions.effectiveFrom), asc(contractVersions.id))
 }
 
 export async function findContractVersion(db: Executor, documentCode: string, version: string): Promise<ContractVersion | undefined> {
@@ -127,11 +172,15 @@ export async function saveConvention(db: Executor, setup: ConventionSetup): Prom
 export interface ContractSetup {
   document: typeof contractDocuments.$inferInsert
   versions: Array<Omit<typeof contractVersions.$inferInsert, 'documentCode'>>
+  /** The conventions whose holders accept it; every convention stored when left out (demo, tests). */
+  conventions?: string[]
 }
 
 export async function saveContract(db: Executor, setup: ContractSetup): Promise<void> {
   const { code, ...rest } = setup.document
   await db.insert(contractDocuments).values(setup.document).onConflictDoUpdate({ target: contractDocuments.code, set: rest })
+  const owners = setup.conventions ?? (await listConventions(db)).map((c) => c.code)
+  for (const conventionCode of owners) await db.insert(conventionContractDocuments).values({ conventionCode, documentCode: code }).onConflictDoNothing()
   for (const version of setup.versions) {
     await db
       .insert(contractVersions)

@@ -42,6 +42,20 @@ export const contractDocuments = pgTable('contract_documents', {
   onerous: boolean('onerous').notNull().default(false),
 })
 
+/**
+ * Issue 11: the contract documents a convention's holders accept. A document belongs to the
+ * convention it was created for; those from before documents had a convention were given to every
+ * convention then stored (migration 0019), so they stay in force where they were.
+ */
+export const conventionContractDocuments = pgTable(
+  'convention_contract_documents',
+  {
+    conventionCode: text('convention_code').notNull().references(() => conventions.code),
+    documentCode: text('document_code').notNull().references(() => contractDocuments.code),
+  },
+  (t) => [primaryKey({ columns: [t.conventionCode, t.documentCode] })],
+)
+
 export const contractVersions = pgTable(
   'contract_versions',
   {

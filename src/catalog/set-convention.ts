@@ -16,6 +16,8 @@ export interface WantedPrice {
 export interface ConventionInput {
   settings: ConventionSettings
   prices: WantedPrice[]
+  /** The back office's "new convention" form: refused (convention_exists) when the code is taken. */
+  mustBeNew?: boolean
 }
 
 export interface ConventionChangeBy {
@@ -42,6 +44,7 @@ export async function setConvention(deps: Deps, input: ConventionInput, by: Conv
   const { settings } = input
   return deps.db.transaction(async (tx) => {
     const stored = await queries.lockConvention(tx, settings.code)
+    if (stored && input.mustBeNew) throw new DomainError('convention_exists', settings.code)
     const storedPrices: PriceEntry[] = stored ? await queries.listPrices(tx, settings.code) : []
     const wanted = input.prices.map((price) => datedPrice(price, storedPrices, today))
     const added: PriceEntry[] = []
@@ -59,6 +62,8 @@ export async function setConvention(deps: Deps, input: ConventionInput, by: Conv
     if (refusal) throw new DomainError(refusal.code, refusal.detail)
     const changes = settingsChanges(stored && storedSettings(stored), settings)
     if (Object.keys(changes).length === 0 && added.length === 0) return { kind: 'unchanged' as const, code: settings.code }
+    // two admins creating one code at once: the unique key lets one in, the other is told it exists
+    if (!stored && input.mustBeNew && !(await queries.insertConvention(tx, settings))) throw new DomainError('convention_exists', settings.code)
     if (Object.keys(changes).length > 0) await queries.writeConventionSettings(tx, settings)
     for (const price of added) await queries.writePrice(tx, settings.code, price)
     const kind = stored ? ('updated' as const) : ('created' as const)

@@ -100,6 +100,16 @@ export const ERROR_CODES = {
   },
   invalid_role: { status: 422, it: 'Ruolo non valido: admin, billing, support o read-only', en: 'Invalid role: admin, billing, support or read-only' },
   reason_required: { status: 422, it: 'Scrivi il motivo: resta nel registro delle operazioni', en: 'Give the reason: it stays in the audit trail' },
+  approval_reason_required: {
+    status: 422,
+    it: 'Scrivi perché approvi la proroga: il motivo è obbligatorio e resta nel registro delle operazioni',
+    en: 'Say why you approve the extension: the reason is required and stays in the audit trail',
+  },
+  rejection_reason_required: {
+    status: 422,
+    it: 'Scrivi perché respingi la proroga: il motivo è obbligatorio e resta nel registro delle operazioni',
+    en: 'Say why you reject the extension: the reason is required and stays in the audit trail',
+  },
   note_required: { status: 422, it: 'Scrivi il testo della nota', en: 'Write the note' },
   difference_not_accepted: {
     status: 422,
@@ -182,6 +192,26 @@ export const ERROR_CODES = {
     status: 422,
     it: 'Versione non valida: da 1 a 32 tra lettere, cifre, punti e trattini; il testo non può essere vuoto',
     en: 'Invalid version: 1 to 32 letters, digits, dots or dashes; the text cannot be empty',
+  },
+  contract_document_other_convention: {
+    status: 409,
+    it: 'Questo documento contrattuale è di un’altra convenzione: per questa convenzione usa un codice di documento nuovo',
+    en: 'This contract document belongs to another convention: give this convention a new document code',
+  },
+  contract_document_code_invalid: {
+    status: 422,
+    it: 'Codice del documento non valido: da 2 a 64 lettere minuscole, cifre o trattini (per esempio condizioni-generali)',
+    en: 'Invalid document code: 2 to 64 lower-case letters, digits or dashes (e.g. condizioni-generali)',
+  },
+  contract_convention_required: {
+    status: 422,
+    it: 'Ci sono più convenzioni: indica di quale convenzione è il documento nuovo (--convention CODICE)',
+    en: 'There are several conventions: say which convention the new document is for (--convention CODE)',
+  },
+  convention_exists: {
+    status: 409,
+    it: 'Esiste già una convenzione con questo codice: scegline un altro, o modifica quella esistente',
+    en: 'A convention with this code exists already: choose another code, or change the existing one',
   },
   contract_titles_required: {
     status: 422,

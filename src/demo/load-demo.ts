@@ -69,7 +69,7 @@ export async function loadDemo(deps: Deps, actor: string): Promise<DemoResult> {
   const today = businessDate(deps.clock.now(), deps.config.businessTimeZone)
   await deps.db.transaction(async (tx) => {
     await saveConvention(tx, FNOMCEO_DEMO)
-    for (const contract of demoContracts(deps.config.publicUrl, today)) await saveContract(tx, contract)
+    for (const contract of demoContracts(deps.config.publicUrl, today)) await saveContract(tx, { ...contract, conventions: [FNOMCEO_DEMO.convention.code] })
   })
   const [accountHash, mailboxHash] = await Promise.all([DEMO_ACCOUNT_PASSWORD, DEMO_MAILBOX_PASSWORD].map((plain) => hashPassword(plain, deps.config.passwordHashCost)))
   const header = 'address,account_id,holder_first_name,holder_last_name,fiscal_code,reference_email,convention,activated_on,expires_on,status,register,language,account_password_hash,mailbox_password_hash'

@@ -4,7 +4,7 @@ import * as accountQueries from '../accounts/queries'
 import { accounts, mailboxes } from '../accounts/schema'
 import type { HolderSession } from '../accounts/sessions'
 import type { Convention, Price } from '../catalog/queries'
-import { contractDocuments, contractVersions, conventions, prices } from '../catalog/schema'
+import { contractDocuments, contractVersions, conventionContractDocuments, conventions, prices } from '../catalog/schema'
 import type { CalendarDate } from '../core/calendar'
 import { isOrderId, type OrderId } from '../core/order-id'
 import { cachedRead, preparedPerDatabase, queryRows, type Executor, type Tx } from '../db/client'
@@ -145,16 +145,18 @@ export async function deleteDraft(db: Executor, accountId: string, mailboxId: nu
   await db.delete(renewalDrafts).where(and(eq(renewalDrafts.accountId, accountId), eq(renewalDrafts.mailboxId, mailboxId)))
 }
 
-/** Every contract document in the version in force on `today` (the latest effective one). */
-export async function currentContracts(db: Executor, today: CalendarDate): Promise<CurrentContract[]> {
-  return queryRows<CurrentContract>(db, contractsInForce(today)).then(inReadingOrder)
+/** Every contract document of a convention in the version in force on `today` (the latest effective one). */
+export async function currentContracts(db: Executor, conventionCode: string, today: CalendarDate): Promise<CurrentContract[]> {
+  return queryRows<CurrentContract>(db, contractsInForce(sql`${conventionCode}`, today)).then(inReadingOrder)
 }
 
-function contractsInForce(today: CalendarDate | Placeholder) {
+/** Issue 11: a convention's holders accept that convention's documents. */
+function contractsInForce(conventionCode: SQL, today: CalendarDate | Placeholder) {
   return sql`select distinct on (d.code) d.code, d.title_it as "titleIt", d.title_en as "titleEn", d.onerous,
                     v.version, v.effective_from::text as "effectiveFrom"
                from ${contractDocuments} d join ${contractVersions} v on v.document_code = d.code
-              where v.effective_from <= ${today}
+               join ${conventionContractDocuments} cc on cc.document_code = d.code
+              where cc.convention_code = ${conventionCode} and v.effective_from <= ${today}
               order by d.code, v.effective_from desc, v.id desc`
 }
 
@@ -178,7 +180,7 @@ const wizardFactsQuery = preparedPerDatabase((db) =>
                               from (select distinct on (years) * from ${prices}
                                      where convention_code = ${mailboxes.conventionCode} and effective_from <= ${sql.placeholder('today')}
                                      order by years, effective_from desc) p)`,
-      contracts: sql<CurrentContract[]>`(select coalesce(json_agg(c), '[]') from (${contractsInForce(sql.placeholder('today'))}) c)`,
+      contracts: sql<CurrentContract[]>`(select coalesce(json_agg(c), '[]') from (${contractsInForce(sql`${mailboxes.conventionCode}`, sql.placeholder('today'))}) c)`,
     })
     .from(mailboxes)
     .innerJoin(accounts, eq(accounts.id, mailboxes.accountId))

@@ -2,13 +2,13 @@ import { and, eq, like } from 'drizzle-orm'
 import { afterEach, describe, expect, it } from 'vitest'
 import { addContractVersion } from '../../src/catalog/add-contract-version'
 import { conventionFileOf, parseConventionFile } from '../../src/catalog/convention-file'
-import { listPrices } from '../../src/catalog/queries'
+import { conventionHistory, listPrices } from '../../src/catalog/queries'
 import { priceInForce, settingsRefusal, type ConventionSettings, type PriceEntry } from '../../src/catalog/rules'
 import { setConvention, showConvention, type ConventionInput } from '../../src/catalog/set-convention'
 import { instantAt, type CalendarDate } from '../../src/core/calendar'
 import { DomainError } from '../../src/core/errors'
 import { auditLog, contractVersions, orders } from '../../src/db/schema'
-import { findWizardFacts } from '../../src/renewals/queries'
+import { currentContracts, findWizardFacts } from '../../src/renewals/queries'
 import { placeOrder } from '../../src/renewals/place-order'
 import { testDatabases, type TestDatabase } from '../support/databases'
 import { testDeps } from '../support/deps'
@@ -119,6 +119,8 @@ reminderOffsetsDays: [60, 30, 7]
     }
   })
 })
+/** The prices as a file without days gives them: in force from today. */
+const UNDATED = PRICES.map(({ effectiveFrom: _, ...p }) => p)
 
 describe.each(testDatabases())('%s: setConvention', (_name, open) => {
   let t: TestDatabase
@@ -141,6 +143,8 @@ describe.each(testDatabases())('%s: setConvention', (_name, open) => {
       { years: 2, netCents: 1800, effectiveFrom: '2026-12-05' },
     ])
     expect(await setConvention(deps, input, by)).toEqual({ kind: 'unchanged', code: 'FNOMCEO' })
+    // the back office's "new convention" form: the same use case, refused when the code is taken
+    expect(await refusal(setConvention(deps, { ...input, mustBeNew: true }, by))).toBe('convention_exists')
     const rows = await db.select().from(auditLog).where(like(auditLog.action, 'convention.%'))
     expect(rows).toMatchObject([{ action: 'convention.created', actor: 'operator:anna', reason: by.reason, data: { convention: 'FNOMCEO' } }])
   })
@@ -236,6 +240,7 @@ describe.each(testDatabases())('%s: addContractVersion', (_name, open) => {
     t = await open()
     const db = t.database.db
     const deps = testDeps(db, clockOn('2026-12-05'))
+    await setConvention(deps, { settings: SETTINGS, prices: UNDATED }, by)
     const first = { documentCode: 'condizioni-generali', version: '1.0', effectiveFrom: day('2026-12-05'), body: 'Testo 1.0', titleIt: 'Condizioni generali', titleEn: 'Terms' }
     expect(await addContractVersion(deps, first, by)).toMatchObject({ kind: 'added', documentCreated: true })
     expect(await addContractVersion(deps, first, by)).toMatchObject({ kind: 'unchanged' })
@@ -250,3 +255,39 @@ describe.each(testDatabases())('%s: addContractVersion', (_name, open) => {
     expect(await db.select().from(auditLog).where(and(eq(auditLog.action, 'contract.version_added'), eq(auditLog.reason, by.reason)))).toHaveLength(2)
   })
 })
+
+describe.each(testDatabases())('%s: contract documents per convention (issue 11)', (_name, open) => {
+  let t: TestDatabase
+  afterEach(() => t?.close())
+
+  it('a new document goes to the only convention, or to the one named; each convention’s holders accept only its own', async () => {
+    t = await open()
+    const db = t.database.db
+    const deps = testDeps(db, clockOn('2026-12-05'))
+    const today = day('2026-12-05')
+    const doc = (documentCode: string, extra: Partial<Parameters<typeof addContractVersion>[1]> = {}) => ({ documentCode, version: '1.0', effectiveFrom: today, body: `Testo ${documentCode}`, titleIt: documentCode, titleEn: documentCode, ...extra })
+    expect(await refusal(addContractVersion(deps, doc('condizioni-generali'), by))).toBe('convention_not_found') // no convention yet
+    await setConvention(deps, { settings: SETTINGS, prices: UNDATED }, by)
+    // one convention: a new document without --convention is that convention's
+    expect(await addContractVersion(deps, doc('condizioni-generali'), by)).toMatchObject({ kind: 'added', conventions: ['FNOMCEO'] })
+    await setConvention(deps, { settings: { ...SETTINGS, code: 'OMCEO-MI', name: 'Ordine di Milano' }, prices: UNDATED }, by)
+    // two conventions: a new document must say whose it is; an existing one keeps its convention
+    expect(await refusal(addContractVersion(deps, doc('privacy'), by))).toBe('contract_convention_required')
+    expect(await addContractVersion(deps, doc('condizioni-mi', { conventionCode: 'OMCEO-MI' }), by)).toMatchObject({ kind: 'added', conventions: ['OMCEO-MI'] })
+    expect(await addContractVersion(deps, doc('condizioni-generali', { version: '1.1', titleIt: undefined, titleEn: undefined }), by)).toMatchObject({ kind: 'added', conventions: ['FNOMCEO'] })
+    // another convention's document is refused by name, and the same code cannot be taken twice
+    expect(await refusal(addContractVersion(deps, doc('condizioni-generali', { version: '2.0', conventionCode: 'OMCEO-MI' }), by))).toBe('contract_document_other_convention')
+    expect(await refusal(addContractVersion(deps, doc('nuovo', { conventionCode: 'NESSUNA' }), by))).toBe('convention_not_found')
+    expect(await refusal(addContractVersion(deps, doc('Codice Non Valido'), by))).toBe('contract_document_code_invalid')
+    expect((await currentContracts(db, 'FNOMCEO', today)).map((c) => `${c.code}@${c.version}`)).toEqual(['condizioni-generali@1.1'])
+    expect((await currentContracts(db, 'OMCEO-MI', today)).map((c) => `${c.code}@${c.version}`)).toEqual(['condizioni-mi@1.0'])
+    // the holder's wizard offers the mailbox's convention's documents
+    const mailbox = await seedMailbox(db, { expiresOn: '2027-01-31', conventionCode: 'OMCEO-MI' })
+    const facts = await findWizardFacts(db, { accountId: mailbox.accountId, signedInWith: `account:${mailbox.accountId}`, language: 'it' }, mailbox.id, today)
+    expect(facts?.contracts.map((c) => c.code)).toEqual(['condizioni-mi'])
+    // each convention's history shows its own documents' versions
+    expect((await conventionHistory(db, 'OMCEO-MI')).filter((h) => h.action === 'contract.version_added')).toHaveLength(1)
+    expect((await conventionHistory(db, 'FNOMCEO')).filter((h) => h.action === 'contract.version_added')).toHaveLength(2)
+  })
+})
+

@@ -77,7 +77,11 @@ describe.each(cliDatabases())('%s: pec-renewal convention and contract', (_name,
     expect(missing.code).toBe(3) // no such document, and no titles to create it
     const added = await runCli([...args, '--title-it', 'Condizioni generali', '--title-en', 'Terms', '--json'], env)
     expect(added.code, added.stderr).toBe(0)
-    expect(JSON.parse(added.stdout)).toMatchObject({ kind: 'added', documentCreated: true, effectiveFrom: '2099-01-01' })
+    // one convention (OMCEO-MI, set above): the new document is its own without --convention
+    expect(JSON.parse(added.stdout)).toMatchObject({ kind: 'added', documentCreated: true, effectiveFrom: '2099-01-01', conventions: ['OMCEO-MI'] })
+    const otherConvention = await runCli(['contract', 'add', '--document', 'condizioni-generali', '--convention', 'FNOMCEO', '--version', '2.0', '--from', '2099-01-01', '--reason', 'x', text], env)
+    expect(otherConvention.code).toBe(4)
+    expect(otherConvention.stderr).toContain('belongs to another convention')
     const same = await runCli(args, env)
     expect(same.code, same.stderr).toBe(0)
     expect(same.stdout).toContain('nothing changed')

@@ -33,10 +33,13 @@ describe('pec-renewal mailbox extend | register, order cancel, account email | u
     const pending = await json(['mailbox', 'extend', MAILBOX, '--days', '45', '--reason', 'commercial agreement'])
     expect(pending).toMatchObject({ kind: 'pending', days: 45, approvalDays: 30 })
     expect(await json(['mailbox', 'extensions'])).toMatchObject([{ id: pending.extensionId, mailboxAddress: MAILBOX, requestedBy: 'operator:anna' }])
-    const own = await runCli(['mailbox', 'approve-extension', String(pending.extensionId)], env)
+    const noApprovalReason = await runCli(['mailbox', 'approve-extension', String(pending.extensionId)], { ...env, PEC_OPERATOR: 'bruno' })
+    expect(noApprovalReason.code).not.toBe(0)
+    expect(noApprovalReason.stderr).toContain('--reason')
+    const own = await runCli(['mailbox', 'approve-extension', String(pending.extensionId), '--reason', 'mine'], env)
     expect(own.code).toBe(4)
     expect(own.stderr).toContain('another operator must decide')
-    const approved = await json(['mailbox', 'approve-extension', String(pending.extensionId)], { ...env, PEC_OPERATOR: 'bruno' })
+    const approved = await json(['mailbox', 'approve-extension', String(pending.extensionId), '--reason', 'agreement checked'], { ...env, PEC_OPERATOR: 'bruno' })
     expect(approved).toMatchObject({ kind: 'applied', toExpiresOn: addDays(before.expiresOn as CalendarDate, 50) })
 
     const target = before.register === 'registro_imprese' ? 'none' : 'registro_imprese'

@@ -114,6 +114,7 @@ describe.skipIf(!browserAvailable())('in Chromium: the back office’s actions (
     await bruno.page.getByRole('link', { name: mailbox.address }).click()
     expect(await bruno.page.locator('dl.facts').textContent()).toContain('29 agosto 2026')
     await brunoShot('decision')
+    await bruno.page.getByLabel(/Motivo dell’approvazione/).fill('accordo verificato con il commerciale')
     await bruno.page.getByRole('button', { name: 'Approva e applica' }).click()
     await bruno.page.waitForURL(/fatto=approvata/)
     expect(await bruno.page.locator('#done').textContent()).toBe('Proroga approvata: mario.rossi@pec.omceo-demo.it ora scade il 29 agosto 2026.')

@@ -51,10 +51,13 @@ describe.each(testDatabases())('%s: extending an expiry by hand (issue 11)', (_n
     expect(await refusal(extendExpiry(deps, { mailboxAddress: mailbox.address, days: 5, reason: '  ', actor: 'operator:anna' }))).toBe('reason_required')
     expect(await refusal(extendExpiry(deps, { mailboxAddress: 'nessuna@pec.example.it', days: 5, reason: 'x', actor: 'operator:anna' }))).toBe('mailbox_not_found')
     const pending = await extendExpiry(deps, { mailboxAddress: mailbox.address, days: 31, reason: 'oltre il limite', actor: 'operator:anna' })
-    expect(await refusal(approveExtension(deps, { extensionId: pending.extensionId, actor: 'operator:anna' }))).toBe('extension_own_request')
+    expect(await refusal(approveExtension(deps, { extensionId: pending.extensionId, actor: 'operator:anna', reason: 'mia' }))).toBe('extension_own_request')
     expect(await refusal(rejectExtension(deps, { extensionId: pending.extensionId, actor: 'operator:anna', reason: 'no' }))).toBe('extension_own_request')
-    expect(await refusal(rejectExtension(deps, { extensionId: pending.extensionId, actor: 'operator:bruno', reason: '' }))).toBe('reason_required')
-    expect(await refusal(approveExtension(deps, { extensionId: 999, actor: 'operator:bruno' }))).toBe('extension_not_found')
+    // the second operator's decision needs its reason, approving as rejecting
+    expect(await refusal(rejectExtension(deps, { extensionId: pending.extensionId, actor: 'operator:bruno', reason: '' }))).toBe('rejection_reason_required')
+    expect(await refusal(approveExtension(deps, { extensionId: pending.extensionId, actor: 'operator:bruno', reason: '  ' }))).toBe('approval_reason_required')
+    expect((await pendingExtensions(db)).map((x) => x.id)).toContain(pending.extensionId)
+    expect(await refusal(approveExtension(deps, { extensionId: 999, actor: 'operator:bruno', reason: 'ok' }))).toBe('extension_not_found')
     expect((await db.select().from(mailboxes).where(eq(mailboxes.id, mailbox.id)))[0].expiresOn).toBe('2026-06-30')
     // exactly at the limit applies at once
     expect(await extendExpiry(deps, { mailboxAddress: mailbox.address, days: 30, reason: 'al limite', actor: 'operator:anna' })).toMatchObject({ kind: 'applied', toExpiresOn: '2026-07-30' })
@@ -83,7 +86,7 @@ describe.each(postgresOnly())('%s: two operators approving one extension at once
       const mailbox = await seedMailbox(db, { expiresOn: '2026-06-30' })
       const request = await extendExpiry(services.deps, { mailboxAddress: mailbox.address, days: 90, reason: 'accordo', actor: 'operator:anna' })
       const results = await Promise.allSettled(
-        ['operator:bruno', 'operator:carlo', 'operator:dora'].map((actor) => approveExtension(services.deps, { extensionId: request.extensionId, actor })),
+        ['operator:bruno', 'operator:carlo', 'operator:dora'].map((actor) => approveExtension(services.deps, { extensionId: request.extensionId, actor, reason: 'visto' })),
       )
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1)
       for (const r of results.filter((r) => r.status === 'rejected')) expect(((r as PromiseRejectedResult).reason as DomainError).code).toBe('extension_not_pending')

@@ -51,7 +51,7 @@ describe.each(testDatabases())('%s: renewal drafts', (_name, open) => {
 
   it('the current contract version is the latest in force; a new version asks for acceptance again', async () => {
     const s = await setup()
-    const contracts = await currentContracts(s.db, '2026-06-01' as CalendarDate)
+    const contracts = await currentContracts(s.db, 'FNOMCEO', '2026-06-01' as CalendarDate)
     expect(contracts.map((c) => `${c.code}@${c.version}`)).toEqual(['terms@2'])
     await saveDraft(s.db, s.holder.accountId, s.mailbox.id, { years: 2, acceptedContracts: [{ documentCode: 'terms', version: '1', acceptedAt: 'x' }] }, s.clock.now())
     const draft = await findDraft(s.db, s.holder.accountId, s.mailbox.id)

@@ -47,7 +47,13 @@ describe.each(testDatabases())('%s: the back office’s mailbox, account, order 
     await addOperator(services.deps, { username: 'sara', displayName: 'Sara Bruni', password: PASSWORD, role: 'read-only', actor: 'operator:setup' })
     await addOperator(services.deps, { username: 'ada', displayName: 'Ada Conti', password: PASSWORD, role: 'billing', actor: 'operator:setup' })
     await addOperator(services.deps, { username: 'rita', displayName: 'Rita Sala', password: PASSWORD, role: 'support', actor: 'operator:setup' })
-    const order = await placeOrder(services.deps, { mailboxId: giulia.id, years: 1, method: 'bonifico', actor: 'holder:FNOM000101' })
+    const order = await placeOrder(services.deps, {
+      mailboxId: giulia.id,
+      years: 1,
+      method: 'bonifico',
+      actor: 'holder:FNOM000101',
+      acceptedContracts: [{ documentCode: 'condizioni-generali', version: '3.1', acceptedAt: '2026-05-20T08:00:00.000Z' }],
+    })
     const orderId = order.orderId as OrderId
     const paid = await registerPayment(
       services.deps,
@@ -144,6 +150,8 @@ describe.each(testDatabases())('%s: the back office’s mailbox, account, order 
     const invoice = /<td>Fattura<\/td><td>([^<]+)<\/td><td>([^<]+)<\/td><td>([^<]+)<\/td><td>([^<]+)<\/td>/.exec(page.body) // the invoice the payment issued (R11)
     expect(invoice?.slice(2)).toEqual(['1º giugno 2026', (totalCents / 100).toFixed(2).replace('.', ',') + '\u00a0€', 'emessa'])
     expect(page.body).not.toContain('/annulla') // paid: nothing to cancel
+    // issue 11: the versions the holder accepted, each readable as it was
+    expect(page.body).toMatch(/<a href="\/contratti\/condizioni-generali\/3\.1">condizioni-generali, versione 3\.1, il /)
   })
 
   it('shows an e-mail as the holder received it, never a one-time link it carried', async () => {

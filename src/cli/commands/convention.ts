@@ -65,6 +65,7 @@ export const conventionCommands: CommandGroup = (program, cli) => {
     .command('add <file>')
     .description(t('contractAdd.description'))
     .requiredOption('--document <code>', t('contractAdd.document'))
+    .option('--convention <code>', t('contractAdd.convention'))
     .requiredOption('--version <version>', t('contractAdd.version'))
     .requiredOption('--from <date>', t('contractAdd.from'), dateOption(t, '--from'))
     .requiredOption('--reason <text>', t('option.reason'))
@@ -78,7 +79,7 @@ export const conventionCommands: CommandGroup = (program, cli) => {
       await withDeps(cli, async (deps) => {
         const result = await addContractVersion(
           deps,
-          { documentCode: opts.document, version: opts.version, effectiveFrom: opts.from, body, titleIt: opts.titleIt, titleEn: opts.titleEn, onerous: opts.onerous === true },
+          { conventionCode: opts.convention, documentCode: opts.document, version: opts.version, effectiveFrom: opts.from, body, titleIt: opts.titleIt, titleEn: opts.titleEn, onerous: opts.onerous === true },
           { actor: cli.actor, reason: opts.reason },
         )
         cli.print(opts.json, result, () =>

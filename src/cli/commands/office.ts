@@ -57,7 +57,7 @@ export function mailboxActionCommands(mailbox: Command, cli: Cli): void {
   mailbox
     .command('approve-extension <id>')
     .description(t('mailboxApprove.description'))
-    .option('--reason <text>', t('option.reason'))
+    .requiredOption('--reason <text>', t('option.reason'))
     .option('--json', t('option.json'))
     .action(async (id: string, opts) => {
       const { approveExtension } = await import('../../flows/office/extend-expiry')

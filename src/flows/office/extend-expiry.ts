@@ -90,7 +90,7 @@ async function lockMailboxByAddress(tx: Tx, address: string): Promise<MailboxRow
 async function applyExtension(
   tx: Tx,
   mailbox: MailboxRow,
-  x: { extensionId: number; days: number; reason: string; actor: Actor; now: Date; today: CalendarDate; approvedBy?: Actor },
+  x: { extensionId: number; days: number; reason: string; actor: Actor; now: Date; today: CalendarDate; approvedBy?: Actor; approvalReason?: string },
 ): Promise<Extract<ExtensionOutcome, { kind: 'applied' }>> {
   const from = mailbox.expiresOn
   const to = addDays(from, x.days)
@@ -103,7 +103,7 @@ async function applyExtension(
     at: x.now,
     mailboxId: mailbox.id,
     reason: x.reason,
-    data: { extensionId: x.extensionId, days: x.days, from, to, requestedBy: x.actor, ...(x.approvedBy ? { approvedBy: x.approvedBy } : {}) },
+    data: { extensionId: x.extensionId, days: x.days, from, to, requestedBy: x.actor, ...(x.approvedBy ? { approvedBy: x.approvedBy, approvalReason: x.approvalReason } : {}) },
   })
   if (reactivated) {
     await audit(tx, { actor: x.approvedBy ?? x.actor, action: 'mailbox.reactivated', at: x.now, mailboxId: mailbox.id, reason: 'extended_by_hand', data: { extensionId: x.extensionId } })
@@ -127,8 +127,8 @@ async function applyExtension(
 export interface DecideExtensionInput {
   extensionId: number
   actor: Actor
-  /** Required to reject; optional to approve (the request carries its own). */
-  reason?: string
+  /** Why the second operator decides so: required both to approve and to reject (R9). */
+  reason: string
 }
 
 /**
@@ -139,18 +139,18 @@ export interface DecideExtensionInput {
 export async function approveExtension(deps: Deps, input: DecideExtensionInput): Promise<Extract<ExtensionOutcome, { kind: 'applied' }>> {
   const now = deps.clock.now()
   const today = businessDate(now, deps.config.businessTimeZone)
-  const decisionReason = input.reason?.trim() ? operatorReason(input.reason) : null
+  const decisionReason = operatorReason(input.reason, 'approval_reason_required')
   return deps.db.transaction(async (tx) => {
     const request = await decide(tx, input, 'approved', decisionReason, now)
     const mailbox = (await lockMailbox(tx, request.mailboxId))!
     if (mailbox.status === 'ceased') throw new DomainError('mailbox_ceased', mailbox.address)
-    return applyExtension(tx, mailbox, { extensionId: request.id, days: request.days, reason: request.reason, actor: request.requestedBy, approvedBy: input.actor, now, today })
+    return applyExtension(tx, mailbox, { extensionId: request.id, days: request.days, reason: request.reason, actor: request.requestedBy, approvedBy: input.actor, approvalReason: decisionReason, now, today })
   })
 }
 
 /** Issue 11: a second operator rejects a pending extension, with a reason; nothing else changes. */
 export async function rejectExtension(deps: Deps, input: DecideExtensionInput): Promise<{ extensionId: number; mailboxAddress: string }> {
-  const reason = operatorReason(input.reason)
+  const reason = operatorReason(input.reason, 'rejection_reason_required')
   const now = deps.clock.now()
   return deps.db.transaction(async (tx) => {
     const request = await decide(tx, input, 'rejected', reason, now)

@@ -40,7 +40,7 @@ export async function placePhoneOrder(deps: Deps, input: PhoneOrderInput): Promi
   if (!checked.ok) throw new DomainError('billing_invalid', checked.problems.map((p) => `${p.field}: ${p.code}`).join(', '))
   if (!input.contractsAccepted) throw new DomainError('contracts_not_accepted')
   const acceptedAt = now.toISOString()
-  const acceptedContracts: AcceptedContract[] = (await currentContracts(deps.db, today)).map((c) => ({
+  const acceptedContracts: AcceptedContract[] = (await currentContracts(deps.db, mailbox.conventionCode, today)).map((c) => ({
     documentCode: c.code,
     version: c.version,
     acceptedAt,

@@ -11,7 +11,7 @@ import { TO_RESOLVE } from './list-held'
 export const MAX_REASON_LENGTH = 2000
 
 /** A reason an operator gives for an action (R9): required, trimmed, bounded. */
-export function operatorReason(reason: string | undefined, code: 'reason_required' | 'note_required' = 'reason_required'): string {
+export function operatorReason(reason: string | undefined, code: 'reason_required' | 'note_required' | 'approval_reason_required' | 'rejection_reason_required' = 'reason_required'): string {
   const trimmed = (reason ?? '').trim()
   if (!trimmed) throw new DomainError(code)
   if (trimmed.length > MAX_REASON_LENGTH) throw new DomainError('invalid_input', `at most ${MAX_REASON_LENGTH} characters`)

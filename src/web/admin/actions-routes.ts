@@ -241,7 +241,7 @@ export async function actionsRoutes(app: FastifyInstance, services: Services): P
       (errors) => extensionPage(request, reply, { form: { approveReason: reason }, errors }),
       reply,
       request,
-      { reason_required: 'approveReason', invalid_input: 'approveReason' },
+      { approval_reason_required: 'approveReason', invalid_input: 'approveReason' },
     )
   })
 
@@ -255,7 +255,7 @@ export async function actionsRoutes(app: FastifyInstance, services: Services): P
       (errors) => extensionPage(request, reply, { form: { rejectReason: reason }, errors }),
       reply,
       request,
-      { reason_required: 'rejectReason', invalid_input: 'rejectReason' },
+      { rejection_reason_required: 'rejectReason', invalid_input: 'rejectReason' },
     )
   })
 
@@ -326,7 +326,7 @@ export async function actionsRoutes(app: FastifyInstance, services: Services): P
       ? (open!.billing as InvoiceBilling)
       : ((await findBillingProfile(deps.db, account.id)) as InvoiceBilling | undefined)
     const start = billingFormFor(billingStart ?? { name: `${account.firstName} ${account.lastName}`, fiscalCode: account.fiscalCode, email: account.referenceEmail })
-    const contracts = await currentContracts(deps.db, today())
+    const contracts = await currentContracts(deps.db, mailbox.conventionCode, today())
     let notice: string | null = null
     const placedId = request.query?.ordine ? parseOrderId(request.query.ordine) : null
     if (placedId && (request.query.fatto === 'fatto' || request.query.fatto === 'aggiornato')) {

@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { addContractVersion } from '../../catalog/add-contract-version'
 import * as catalog from '../../catalog/queries'
-import { DEACTIVATION_MODES, LATE_RENEWAL_FROM, PAYERS, priceInForce, type ConventionSettings } from '../../catalog/rules'
+import { CONVENTION_DEFAULTS } from '../../catalog/convention-file'
+import { DEACTIVATION_MODES, LATE_RENEWAL_FROM, MAX_DURATION_YEARS, PAYERS, priceInForce, type ConventionSettings } from '../../catalog/rules'
 import { setConvention, storedSettings, type WantedPrice } from '../../catalog/set-convention'
 import { businessDate, compareDates, formatDate, isCalendarDate, type CalendarDate } from '../../core/calendar'
 import { datePhrase } from '../../core/date-phrase'
@@ -18,7 +19,8 @@ import { requirePermission } from './roles'
 /** Convention settings are the admin's work (issue 11: admin = operators and convention settings). */
 const requireAdmin = requirePermission('admin')
 const CodeParams = objectOf({ code: textOf(32) }, ['code'])
-const DONE = ['settings', 'price', 'contract', 'unchanged'] as const
+const DONE = ['created', 'settings', 'price', 'contract', 'unchanged'] as const
+const SETTINGS_FIELDS = ['name', 'payer', 'durations', 'offsets', 'warning', 'window', 'late', 'mode', 'reason'] as const
 const CONTRACT_MAX_BYTES = 1024 * 1024
 
 /** Where each refusal is shown: beside the field it is about. */
@@ -31,13 +33,18 @@ const FIELD_OF: Partial<Record<ErrorCode, string>> = {
   register_warning_invalid: 'warning',
   renewable_window_inconsistent: 'window',
   duration_without_price: 'durations',
-  price_invalid: 'price-net',
   price_date_past: 'price-from',
   price_already_in_force: 'price-from',
   contract_date_past: 'contract-from',
   contract_version_invalid: 'contract-version',
   contract_version_exists: 'contract-version',
   contract_document_not_found: 'contract-document',
+  contract_document_other_convention: 'contract-new-code',
+  contract_document_code_invalid: 'contract-new-code',
+  contract_titles_required: 'contract-title-it',
+  convention_code_invalid: 'code',
+  convention_exists: 'code',
+  price_invalid: 'price-net',
 }
 
 /**
@@ -77,8 +84,8 @@ export async function conventionRoutes(app: FastifyInstance, services: Services)
     const lang = request.lang
     const [prices, documents, versions, history] = await Promise.all([
       catalog.listPrices(deps.db, convention.code),
-      catalog.listContractDocuments(deps.db),
-      catalog.listContractVersions(deps.db),
+      catalog.listContractDocuments(deps.db, convention.code),
+      catalog.listContractVersions(deps.db, convention.code),
       catalog.conventionHistory(deps.db, convention.code),
     ])
     const settings = storedSettings(convention)
@@ -100,6 +107,7 @@ export async function conventionRoutes(app: FastifyInstance, services: Services)
       code: d.code,
       title: lang === 'it' ? d.titleIt : d.titleEn,
       onerous: d.onerous,
+      sharedWith: d.conventions.filter((c) => c !== convention.code).join(', '),
       versions: versions
         .filter((v) => v.documentCode === d.code)
         .map((v) => ({
@@ -126,7 +134,7 @@ export async function conventionRoutes(app: FastifyInstance, services: Services)
           reason: '',
         },
         priceForm: { years: String(settings.durationsYears[0]), net: '', vat: '22', from: day, reason: '' },
-        contractForm: { document: documents[0]?.code ?? '', version: '', from: day, reason: '' },
+        contractForm: { document: documents[0]?.code ?? '', newCode: '', titleIt: '', titleEn: '', onerous: '', version: '', from: day, reason: '' },
         choices: { payers: PAYERS, late: LATE_RENEWAL_FROM, modes: DEACTIVATION_MODES, years: settings.durationsYears },
         prices: priceRows,
         documents: documentRows,
@@ -158,33 +166,80 @@ export async function conventionRoutes(app: FastifyInstance, services: Services)
       if (!(error instanceof DomainError)) throw error
       if (error.code === 'convention_not_found') return reply.refuse(error.code)
       const prefix = formKey === 'priceForm' ? 'price-' : formKey === 'contractForm' ? 'contract-' : ''
-      const mapped = FIELD_OF[error.code]
+      const mapped = error.code === 'contract_document_not_found' && form.document === '' ? 'contract-new-code' : FIELD_OF[error.code]
       const field = mapped === 'reason' ? `${prefix}reason` : (mapped ?? (formKey === 'form' ? 'name' : formKey === 'priceForm' ? 'price-net' : 'contract-file'))
       const errors: FieldError[] = [{ field, message: errorMessage(error.code, request.lang) }]
       return show(request, reply, { [formKey]: form, errors }, errorStatus(error.code) === 409 ? 409 : 422)
     }
   }
 
-  const settingsBody = formBody({ name: textOf(200), payer: textOf(16), durations: textOf(64), offsets: textOf(200), warning: textOf(8), window: textOf(8), late: textOf(16), mode: textOf(16), reason: textOf(2000) })
+  const settingsFields = { name: textOf(200), payer: textOf(16), durations: textOf(64), offsets: textOf(200), warning: textOf(8), window: textOf(8), late: textOf(16), mode: textOf(16), reason: textOf(2000) }
+  const settingsBody = formBody(settingsFields)
   app.post<{ Params: { code: string }; Body: Record<string, string | undefined> }>('/convenzioni/:code', { preHandler: requireAdmin, schema: { params: CodeParams, body: settingsBody } }, async (request, reply) => {
-    const body = request.body ?? {}
-    const form = Object.fromEntries(['name', 'payer', 'durations', 'offsets', 'warning', 'window', 'late', 'mode', 'reason'].map((k) => [k, text(body[k]).trim()]))
+    const form = formOf(request.body, SETTINGS_FIELDS)
     return change(request, reply, 'form', form, async () => {
       const convention = await catalog.findConvention(deps.db, request.params.code)
       if (!convention) throw new DomainError('convention_not_found', request.params.code)
-      const settings: ConventionSettings = {
-        ...storedSettings(convention),
-        name: form.name,
-        payer: form.payer as ConventionSettings['payer'],
-        durationsYears: numberList(form.durations),
-        reminderOffsetsDays: numberList(form.offsets),
-        registerWarningDays: wholeNumber(form.warning),
-        renewableWindowDays: wholeNumber(form.window),
-        lateRenewalFrom: form.late as ConventionSettings['lateRenewalFrom'],
-        deactivationMode: form.mode as ConventionSettings['deactivationMode'],
-      }
-      return setConvention(deps, { settings, prices: [] }, { actor: operatorActor(request), reason: form.reason })
+      return setConvention(deps, { settings: settingsOf(convention.code, form, storedSettings(convention)), prices: [] }, { actor: operatorActor(request), reason: form.reason })
     }, 'settings')
+  })
+
+  // ---- a new convention: the same use case as `convention set FILE`, refused when the code is taken ----
+
+  const PRICE_YEARS = Array.from({ length: MAX_DURATION_YEARS }, (_, i) => i + 1)
+  const newForm = (request: FastifyRequest, reply: FastifyReply, form: Record<string, string>, errors: FieldError[] = [], status = 200) =>
+    reply.page(
+      'admin/convention-new.eta',
+      {
+        title: request.t('conv.newTitle'),
+        form,
+        priceRows: PRICE_YEARS.map((years) => ({ years, label: yearsText(request, years) })),
+        choices: { payers: PAYERS, late: LATE_RENEWAL_FROM, modes: DEACTIVATION_MODES },
+        today: datePhrase(today(), request.lang, 'the'),
+        errors,
+      },
+      status,
+    )
+
+  app.get('/convenzioni/nuova', { preHandler: requireAdmin, schema: NO_INPUT }, async (request, reply) => {
+    const d = CONVENTION_DEFAULTS
+    const form: Record<string, string> = {
+      code: '',
+      name: '',
+      payer: d.payer,
+      durations: '1',
+      offsets: d.reminderOffsetsDays.join(', '),
+      warning: String(d.registerWarningDays),
+      window: String(d.renewableWindowDays),
+      late: d.lateRenewalFrom,
+      mode: d.deactivationMode,
+      reason: '',
+      ...Object.fromEntries(PRICE_YEARS.flatMap((y) => [[`net-${y}`, ''], [`vat-${y}`, '22']])),
+    }
+    return newForm(request, reply, form)
+  })
+
+  const newBody = formBody({
+    code: textOf(32),
+    ...settingsFields,
+    ...Object.fromEntries(PRICE_YEARS.flatMap((y) => [[`net-${y}`, textOf(32)], [`vat-${y}`, textOf(8)]])),
+  })
+  app.post<{ Body: Record<string, string | undefined> }>('/convenzioni', { preHandler: requireAdmin, schema: { body: newBody } }, async (request, reply) => {
+    const form = formOf(request.body, ['code', ...SETTINGS_FIELDS, ...PRICE_YEARS.flatMap((y) => [`net-${y}`, `vat-${y}`])])
+    form.code = form.code.toUpperCase()
+    const settings = settingsOf(form.code, form)
+    // a duration's row with a net price is its price, in force from today (as a file's price without `from`)
+    const prices: WantedPrice[] = PRICE_YEARS.filter((y) => form[`net-${y}`] !== '').map((years) => ({ years, netCents: euroCents(form[`net-${years}`]), vatBasisPoints: percentBasisPoints(form[`vat-${years}`] || '22') }))
+    try {
+      await setConvention(deps, { settings, prices, mustBeNew: true }, { actor: operatorActor(request), reason: form.reason })
+      return reply.redirect(`/ufficio/convenzioni/${encodeURIComponent(settings.code)}?fatto=created`, 303)
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error
+      const unpriced = error.code === 'duration_without_price' || error.code === 'price_invalid' ? Number.parseInt(error.detail ?? '', 10) : Number.NaN
+      const field = PRICE_YEARS.includes(unpriced) ? `net-${unpriced}` : (FIELD_OF[error.code] ?? 'name')
+      const errors: FieldError[] = [{ field: field === 'price-net' ? 'net-1' : field, message: errorMessage(error.code, request.lang) }]
+      return newForm(request, reply, form, errors, errorStatus(error.code) === 409 ? 409 : 422)
+    }
   })
 
   const priceBody = formBody({ years: textOf(4), net: textOf(32), vat: textOf(8), from: textOf(10), reason: textOf(2000) })
@@ -204,11 +259,17 @@ export async function conventionRoutes(app: FastifyInstance, services: Services)
     let form: Record<string, string> = {}
     try {
       return await withUpload(app, request, reply, CONTRACT_MAX_BYTES, async (upload) => {
-        form = { document: text(upload.fields.document), version: text(upload.fields.version).trim(), from: text(upload.fields.from), reason: text(upload.fields.reason).trim() }
+        const f = upload.fields
+        form = { document: text(f.document), newCode: text(f.newCode).trim(), titleIt: text(f.titleIt).trim(), titleEn: text(f.titleEn).trim(), onerous: text(f.onerous) === 'si' ? 'si' : '', version: text(f.version).trim(), from: text(f.from), reason: text(f.reason).trim() }
         const body = await readFile(upload.path, 'utf8')
         return change(request, reply, 'contractForm', form, async () => {
+          if (!(await catalog.findConvention(deps.db, request.params.code))) throw new DomainError('convention_not_found', request.params.code)
           if (!isCalendarDate(form.from)) throw new DomainError('contract_date_past', form.from)
-          return addContractVersion(deps, { documentCode: form.document, version: form.version, effectiveFrom: form.from as CalendarDate, body }, { actor: operatorActor(request), reason: form.reason })
+          // an empty choice of document is a new one, with its code and titles (issue 11: the convention's own documents)
+          const fresh = form.document === ''
+          if (fresh && !form.newCode) throw new DomainError('contract_document_not_found', '')
+          const document = fresh ? { documentCode: form.newCode, titleIt: form.titleIt, titleEn: form.titleEn, onerous: form.onerous === 'si' } : { documentCode: form.document }
+          return addContractVersion(deps, { conventionCode: request.params.code, ...document, version: form.version, effectiveFrom: form.from as CalendarDate, body }, { actor: operatorActor(request), reason: form.reason })
         }, 'contract')
       })
     } catch (error) {
@@ -220,6 +281,27 @@ export async function conventionRoutes(app: FastifyInstance, services: Services)
   function doneMessage(request: FastifyRequest): string | null {
     const done = DONE.find((d) => d === (request.query as { fatto?: string } | undefined)?.fatto)
     return done ? request.t(`conv.done.${done}`) : null
+  }
+}
+
+/** The posted fields, trimmed, each a text ('' when absent). */
+function formOf(body: Record<string, string | undefined> | undefined, fields: readonly string[]): Record<string, string> {
+  return Object.fromEntries(fields.map((k) => [k, text(body?.[k]).trim()]))
+}
+
+/** The settings form as the rules read it: a value that is not a number becomes one the rules refuse. */
+function settingsOf(code: string, form: Record<string, string>, base?: ConventionSettings): ConventionSettings {
+  return {
+    ...base,
+    code,
+    name: form.name,
+    payer: form.payer as ConventionSettings['payer'],
+    durationsYears: numberList(form.durations),
+    reminderOffsetsDays: numberList(form.offsets),
+    registerWarningDays: wholeNumber(form.warning),
+    renewableWindowDays: wholeNumber(form.window),
+    lateRenewalFrom: form.late as ConventionSettings['lateRenewalFrom'],
+    deactivationMode: form.mode as ConventionSettings['deactivationMode'],
   }
 }
 

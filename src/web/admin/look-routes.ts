@@ -159,7 +159,11 @@ export async function lookRoutes(app: FastifyInstance, services: Services): Prom
             ? t('look.order.extendsPaid', { from: datePhrase(file.extendedFrom, lang, 'from'), to: datePhrase(file.newExpiresOn, lang, 'to') })
             : null,
         billing: [file.billing.name, file.billing.fiscalCode, file.billing.vatNumber, file.billing.address, file.billing.email].filter(Boolean).join(' · '),
-        contracts: file.acceptedContracts.map((c) => t('look.order.contract', { document: c.documentCode, version: c.version, at: formatInstant(new Date(c.acceptedAt), lang) })),
+        // issue 11: the versions the holder accepted, each readable as it was (a version never changes)
+        contracts: file.acceptedContracts.map((c) => ({
+          text: t('look.order.contract', { document: c.documentCode, version: c.version, at: formatInstant(new Date(c.acceptedAt), lang) }),
+          href: `/contratti/${encodeURIComponent(c.documentCode)}/${encodeURIComponent(c.version)}`,
+        })),
       },
       actions: file.status === 'open' ? actionLinks(request, [['billing', `${orderPath(file.orderId)}/annulla`, 'look.action.cancel']]) : actionLinks(request, []),
       sections: [
