@@ -29,6 +29,7 @@ import { logServerError, REQUEST_ID_HEADER, requestIdOf } from './request-log'
 import { JSON_REFUSAL, NO_INPUT, objectOf } from './route-schemas'
 import { webhookRoutes } from './webhooks'
 import { wizardRoutes } from './portal/wizard-routes'
+import { API_PATH, apiPlugin } from './api'
 
 /**
  * The HTTP face of the service: the holder's portal (issue 3) and the operators' back office under
@@ -101,6 +102,8 @@ export async function buildServer(services: Services, options: { logger?: Logger
       if (config.mode === 'demo') await demoDocumentsRoutes(routes)
     }),
   )
+
+  await app.register(apiPlugin(services), { prefix: API_PATH }) // issue 15: the REST API
 
   await app.register(
     async (office) =>
