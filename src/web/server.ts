@@ -30,6 +30,7 @@ import { JSON_REFUSAL, NO_INPUT, objectOf } from './route-schemas'
 import { webhookRoutes } from './webhooks'
 import { wizardRoutes } from './portal/wizard-routes'
 import { API_PATH, apiPlugin } from './api'
+import { apiTokensRoutes } from './admin/api-tokens-routes'
 
 /**
  * The HTTP face of the service: the holder's portal (issue 3) and the operators' back office under
@@ -119,6 +120,7 @@ export async function buildServer(services: Services, options: { logger?: Logger
         await actionsRoutes(routes, services)
         await conventionRoutes(routes, services)
         await dashboardRoutes(routes, services)
+        await apiTokensRoutes(routes, services) // issue 15
         await invoicesRoutes(routes, services) // after uploadRoutes: the receipts' upload uses its multipart parser
       }),
     { prefix: OFFICE_PATH },

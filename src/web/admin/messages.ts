@@ -7,6 +7,7 @@ import { dashboardTexts } from './messages/dashboard'
 import { lookTexts } from './messages/look'
 import { invoiceTexts } from './messages/invoices'
 import { operatorTexts } from './messages/operators'
+import { apiTokenTexts } from './messages/api-tokens'
 
 /** The back office's texts; the frame's own (errors, language switch, rate limit) come from the portal's common ones. */
 const office = {
@@ -253,6 +254,6 @@ const office = {
 } satisfies Catalogue<string>
 
 export const officeMessages: Record<Lang, Record<string, string>> = {
-  it: { ...common.it, ...office.it, ...moneyMessages.it, ...operatorTexts.it, ...actionTexts.it, ...conventionTexts.it, ...dashboardTexts.it, ...lookTexts.it, ...invoiceTexts.it },
-  en: { ...common.en, ...office.en, ...moneyMessages.en, ...operatorTexts.en, ...actionTexts.en, ...conventionTexts.en, ...dashboardTexts.en, ...lookTexts.en, ...invoiceTexts.en },
+  it: { ...common.it, ...office.it, ...moneyMessages.it, ...operatorTexts.it, ...actionTexts.it, ...conventionTexts.it, ...dashboardTexts.it, ...lookTexts.it, ...invoiceTexts.it, ...apiTokenTexts.it },
+  en: { ...common.en, ...office.en, ...moneyMessages.en, ...operatorTexts.en, ...actionTexts.en, ...conventionTexts.en, ...dashboardTexts.en, ...lookTexts.en, ...invoiceTexts.en, ...apiTokenTexts.en },
 }
