@@ -7,7 +7,6 @@ import { findOpenOrder } from '../renewals/queries'
 
 /** What an operator sees of a mailbox (`pec-renewal mailbox show`): its state, open order, history. */
 export interface MailboxView {
-  id: number
   address: string
   status: MailboxStatus
   expiresOn: CalendarDate
@@ -28,7 +27,6 @@ export async function showMailbox(db: Executor, address: string, options: { hist
     options.history === false ? [] : queries.mailboxHistory(db, mailbox.id),
   ])
   return {
-    id: mailbox.id,
     address: mailbox.address,
     status: mailbox.status,
     expiresOn: mailbox.expiresOn,

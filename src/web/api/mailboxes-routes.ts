@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { conventionsOfMailboxes, lapsedMailboxes, listMailboxes } from '../../accounts/list-mailboxes'
-import { mailboxHistory } from '../../accounts/queries'
+import { findMailboxByAddress, mailboxHistory } from '../../accounts/queries'
 import type { MailboxStatus } from '../../accounts/schema'
 import { isCalendarDate, type CalendarDate } from '../../core/calendar'
 import { DomainError } from '../../core/errors'
@@ -74,7 +74,7 @@ export async function mailboxesRoutes(app: FastifyInstance, services: Services):
       schema: { summary: 'Get a mailbox', tags: ['mailboxes'], params: paramsOf({ address: ADDRESS }), response: responses({ 200: MAILBOX }) },
     },
     async (request) => {
-      const { history: _history, id: _id, ...mailbox } = await visibleMailbox(request, request.params.address)
+      const { history: _history, ...mailbox } = await visibleMailbox(request, request.params.address)
       return { object: 'mailbox', id: mailbox.address, ...mailbox }
     },
   )
@@ -94,7 +94,8 @@ export async function mailboxesRoutes(app: FastifyInstance, services: Services):
     },
     async (request) => {
       const mailbox = await visibleMailbox(request, request.params.address)
-      const entries = (await mailboxHistory(db, mailbox.id)).map((e) => ({
+      const { id } = (await findMailboxByAddress(db, mailbox.address))!
+      const entries = (await mailboxHistory(db, id)).map((e) => ({
         object: 'audit_entry',
         id: String(e.id),
         at: new Date(e.at).toISOString(),
