@@ -9,7 +9,8 @@ import type { ManualClock } from '../../src/core/clock'
 import { buildServices, type Services } from '../../src/services'
 import { buildServer } from '../../src/web/server'
 import { BANK_ENV, TEST_SESSION_SECRET } from './config'
-import type { TestDatabase } from './databases'
+import { afterEach } from 'vitest'
+import type { OpenTestDatabase, TestDatabase } from './databases'
 import { TEST_PUBLIC_URL } from './deps'
 import { clockOn, seedMailbox } from './seed'
 
@@ -81,4 +82,22 @@ export const BILLING = {
   city: 'Roma',
   province: 'RM',
   country: 'Italia',
+}
+
+/** startApi for a describe block: each test's server and database closed after it. */
+export function apiUnderTest(open: OpenTestDatabase) {
+  let t: TestDatabase | undefined
+  let api: ApiUnderTest | undefined
+  afterEach(async () => {
+    await api?.app.close()
+    await t?.close()
+    api = t = undefined
+  })
+  return {
+    async start(today?: string): Promise<ApiUnderTest & { t: TestDatabase }> {
+      t = await open()
+      api = await startApi(t, today)
+      return { ...api, t }
+    },
+  }
 }

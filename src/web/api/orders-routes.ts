@@ -77,20 +77,7 @@ export async function ordersRoutes(app: FastifyInstance, services: Services): Pr
         reason: body.reason?.trim() || API_REASON,
         actor: apiActor(request),
       })
-      return reply.code(order.resumed ? 200 : 201).send({
-        object: 'order',
-        id: order.orderId,
-        status: order.status,
-        mailbox: order.mailboxAddress,
-        accountId: order.accountId,
-        years: order.years,
-        netCents: order.netCents,
-        vatCents: order.vatCents,
-        totalCents: order.totalCents,
-        method: order.method,
-        newExpiresOn: order.newExpiresOn,
-        resumed: order.resumed,
-      })
+      return reply.code(order.resumed ? 200 : 201).send({ ...(await orderObject(order.orderId)), resumed: order.resumed })
     },
   )
 

@@ -145,18 +145,9 @@ export const ORDER = objectSchema({
   invoices: { type: 'array', items: objectSchema({ number: STRING, kind: STRING, issuedOn: DATE, totalCents: CENTS, state: STRING }) },
 })
 
+/** An order as placed: the order, and whether it was the mailbox's open order taken up again. */
 export const PLACED_ORDER = objectSchema({
-  object: { type: 'string', const: 'order' },
-  id: STRING,
-  status: STRING,
-  mailbox: STRING,
-  accountId: STRING,
-  years: INTEGER,
-  netCents: CENTS,
-  vatCents: CENTS,
-  totalCents: CENTS,
-  method: STRING,
-  newExpiresOn: DATE,
+  ...(ORDER.properties as Record<string, Schema>),
   resumed: { type: 'boolean', description: 'R3: the mailbox’s open order, taken up again (never a second one)' },
 })
 

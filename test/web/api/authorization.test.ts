@@ -1,9 +1,9 @@
 import { eq } from 'drizzle-orm'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { apiRequests, auditLog, orders } from '../../../src/db/schema'
 import { placeOrder } from '../../../src/renewals/place-order'
-import { BILLING, CALLERS, startApi, type ApiUnderTest, type Caller } from '../../support/api'
-import { testDatabases, type TestDatabase } from '../../support/databases'
+import { BILLING, CALLERS, apiUnderTest, type ApiUnderTest, type Caller } from '../../support/api'
+import { testDatabases } from '../../support/databases'
 
 type Scope = 'read' | 'orders' | 'payments' | 'admin'
 
@@ -63,17 +63,10 @@ function expected(route: RouteCase, caller: Caller): number[] {
 }
 
 describe.each(testDatabases())('%s: /api/v1 authorization (issue 15)', (_name, open) => {
-  let t: TestDatabase | undefined
-  let api: ApiUnderTest | undefined
-  afterEach(async () => {
-    await api?.app.close()
-    await t?.close()
-    api = t = undefined
-  })
+  const server = apiUnderTest(open)
 
   it('every route × every caller: 401 without a live token, 403 outside the scope or for a partner, 404 for another convention’s mailbox', async () => {
-    t = await open()
-    api = await startApi(t)
+    const api = await server.start()
     const order = await placeOrder(api.services.deps, { mailboxId: api.mailbox.id, years: 1, method: 'bonifico', actor: 'holder:x' })
     const failures: string[] = []
     for (const route of ROUTES) {
@@ -93,19 +86,17 @@ describe.each(testDatabases())('%s: /api/v1 authorization (issue 15)', (_name, o
   })
 
   it('a read token cannot register a payment, and nothing is written', async () => {
-    t = await open()
-    api = await startApi(t)
+    const api = await server.start()
     const order = await placeOrder(api.services.deps, { mailboxId: api.mailbox.id, years: 1, method: 'bonifico', actor: 'holder:x' })
     const refused = await api.call('POST', '/api/v1/payments', { as: 'read', body: { order: order.orderId, amountCents: 1220, method: 'bonifico', reference: 'CRO-1' } })
     expect(refused.statusCode).toBe(403)
     expect(JSON.parse(refused.body).error.code).toBe('api_scope_missing')
-    const [row] = await t.database.db.select().from(orders).where(eq(orders.id, order.orderId))
+    const [row] = await api.t.database.db.select().from(orders).where(eq(orders.id, order.orderId))
     expect(row.status).toBe('open')
   })
 
   it('a partner token sees its convention only: lists filtered, another convention’s mailbox is 404', async () => {
-    t = await open()
-    api = await startApi(t)
+    const api = await server.start()
     const own = JSON.parse((await api.call('GET', '/api/v1/mailboxes', { as: 'partner' })).body)
     expect(own.data.map((m: { address: string }) => m.address)).toEqual([api.mailbox.address])
     const other = JSON.parse((await api.call('GET', '/api/v1/mailboxes?q=mario', { as: 'otherPartner' })).body)
@@ -119,8 +110,7 @@ describe.each(testDatabases())('%s: /api/v1 authorization (issue 15)', (_name, o
   })
 
   it('a forged, malformed or revoked token opens nothing, with WWW-Authenticate', async () => {
-    t = await open()
-    api = await startApi(t)
+    const api = await server.start()
     const forged = `pecr_live_${'A'.repeat(43)}`
     for (const authorization of [`Bearer ${forged}`, 'Bearer x', `Basic ${api.tokens.admin}`, `Bearer ${api.tokens.revoked}`, api.tokens.admin]) {
       const response = await api.app.inject({ method: 'GET', url: `/api/v1/mailboxes/${api.mailbox.address}`, headers: { authorization } })
@@ -131,18 +121,17 @@ describe.each(testDatabases())('%s: /api/v1 authorization (issue 15)', (_name, o
   })
 
   it('every call is logged with its token; a write is audited in the token’s name', async () => {
-    t = await open()
-    api = await startApi(t)
+    const api = await server.start()
     await api.call('GET', `/api/v1/mailboxes/${api.mailbox.address}`, { as: 'read' })
     const placed = await api.call('POST', '/api/v1/orders', { as: 'orders', body: { mailbox: api.mailbox.address, years: 1, method: 'bonifico', billing: BILLING, contractsAccepted: true } })
     expect(placed.statusCode, placed.body).toBe(201)
     await api.app.close() // flushes the request log
-    const calls = await t.database.db.select().from(apiRequests).orderBy(apiRequests.id)
+    const calls = await api.t.database.db.select().from(apiRequests).orderBy(apiRequests.id)
     expect(calls.map((c) => [c.method, c.route, c.status, c.target])).toEqual([
       ['GET', '/api/v1/mailboxes/:address', 200, api.mailbox.address],
       ['POST', '/api/v1/orders', 201, null],
     ])
-    const audits = await t.database.db.select().from(auditLog).where(eq(auditLog.action, 'order.placed'))
+    const audits = await api.t.database.db.select().from(auditLog).where(eq(auditLog.action, 'order.placed'))
     expect(audits.map((a) => a.actor)).toEqual(['api:shop'])
   })
 })

@@ -1,11 +1,11 @@
 import { Validator } from '@seriousme/openapi-schema-validator'
 import Ajv2020 from 'ajv/dist/2020.js'
 import type { RouteOptions } from 'fastify'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { placeOrder } from '../../../src/renewals/place-order'
 import { buildServer } from '../../../src/web/server'
-import { BILLING, startApi, type ApiUnderTest } from '../../support/api'
-import { testDatabases, type TestDatabase } from '../../support/databases'
+import { BILLING, apiUnderTest, type ApiUnderTest } from '../../support/api'
+import { testDatabases } from '../../support/databases'
 
 type Operation = {
   parameters?: Array<{ name: string; in: 'path' | 'query'; required?: boolean; schema: Record<string, unknown> }>
@@ -18,13 +18,7 @@ type OpenApi = { openapi: string; paths: Record<string, Record<string, Operation
 const REFERENCE_PAGE = (url: string) => url.startsWith('/api/v1/docs') || url === '/api/v1/openapi.json'
 
 describe.each(testDatabases().slice(0, 1))('%s: the OpenAPI document (issue 15)', (_name, open) => {
-  let t: TestDatabase | undefined
-  let api: ApiUnderTest | undefined
-  afterEach(async () => {
-    await api?.app.close()
-    await t?.close()
-    api = t = undefined
-  })
+  const server = apiUnderTest(open)
 
   async function documentOf(a: ApiUnderTest): Promise<OpenApi> {
     const response = await a.app.inject({ method: 'GET', url: '/api/v1/openapi.json' }) // no token needed
@@ -33,8 +27,7 @@ describe.each(testDatabases().slice(0, 1))('%s: the OpenAPI document (issue 15)'
   }
 
   it('is a valid OpenAPI 3.1 document that names every /api/v1 route, and the reference page is served from here', async () => {
-    t = await open()
-    api = await startApi(t)
+    const api = await server.start()
     const doc = await documentOf(api)
     expect(doc.openapi).toBe('3.1.0')
     const result = await new Validator().validate(doc)
@@ -59,8 +52,7 @@ describe.each(testDatabases().slice(0, 1))('%s: the OpenAPI document (issue 15)'
   })
 
   it('every operation, called with only what the document says, answers what the document says', async () => {
-    t = await open()
-    api = await startApi(t)
+    const api = await server.start()
     const order = await placeOrder(api.services.deps, { mailboxId: api.mailbox.id, years: 1, method: 'bonifico', actor: 'holder:x' })
     const held = await api.call('POST', '/api/v1/payments', { body: { order: order.orderId, amountCents: 999, method: 'bonifico', reference: 'CRO-HELD' } })
     const heldId = JSON.parse(held.body).id as number
