@@ -56,7 +56,7 @@ async function serve(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url
   child.stderr!.on('data', (d) => (out += d))
   for (let attempt = 0; ; attempt++) {
     if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) return { child, url }
-    if (child.exitCode !== null || attempt > 600) {
+    if (child.exitCode !== null || attempt > 6000) { // five minutes: a loaded machine starts slowly
       child.kill('SIGTERM')
       throw new Error(`server did not start: ${out}`)
     }

@@ -83,7 +83,7 @@ describe.each(testDatabases())('%s: /api/v1 authorization (issue 15)', (_name, o
       }
     }
     expect(failures).toEqual([])
-  })
+  }, 180_000) // 22 routes × 8 callers, and the first test of the file builds the server cold: minutes on a loaded machine
 
   it('a read token cannot register a payment, and nothing is written', async () => {
     const api = await server.start()
