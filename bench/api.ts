@@ -22,6 +22,7 @@ import { FNOMCEO_DEMO, saveConvention } from '../src/catalog/queries'
 import { businessDate } from '../src/core/calendar'
 import { migrateDatabase, openDatabase, queryRows } from '../src/db/client'
 import { insertBulkMailboxes } from '../src/demo/bulk-mailboxes'
+import { PROVIDER_ENV } from '../test/support/config'
 import { freePort } from '../test/support/free-port'
 
 /** A name of this process's own: a bench of another checkout keeps its database. */
@@ -92,7 +93,7 @@ try {
     await database.close()
   }
   const seedMs = Math.round(performance.now() - seedStart)
-  const env = { DATABASE_URL: databaseUrl, SESSION_SECRET: '0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0', OFFICE_TOTP_KEY: '9a8b7c6d5e4f30211203f4e5d6c7b8a99a8b7c6d5e4f30211203f4e5d6c7b8a9' }
+  const env = { DATABASE_URL: databaseUrl, SESSION_SECRET: '0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0', OFFICE_TOTP_KEY: '9a8b7c6d5e4f30211203f4e5d6c7b8a99a8b7c6d5e4f30211203f4e5d6c7b8a9', ...PROVIDER_ENV }
   const { child, url } = await serve(env) // a fresh process: nothing cached
   const results: Record<string, unknown> = {}
   try {
