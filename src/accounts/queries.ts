@@ -83,6 +83,7 @@ export async function samplePasswordHashes(db: Executor, of: 'accounts' | 'mailb
 }
 
 export interface AuditRow {
+  id: number
   at: Date | string
   actor: string
   action: string
@@ -94,7 +95,7 @@ export interface AuditRow {
 export async function mailboxHistory(db: Executor, mailboxId: number): Promise<AuditRow[]> {
   return queryRows<AuditRow>(
     db,
-    sql`SELECT at, actor, action, reason, data FROM audit_log
+    sql`SELECT id, at, actor, action, reason, data FROM audit_log
         WHERE mailbox_id = ${mailboxId}
            OR order_id IN (SELECT id FROM orders WHERE mailbox_id = ${mailboxId})
         ORDER BY at, id`,

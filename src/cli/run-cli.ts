@@ -12,6 +12,7 @@ import { mailboxCommands } from './commands/mailbox'
 import { accountCommands } from './commands/office'
 import { migrateCommands } from './commands/migrate'
 import { operatorCommands } from './commands/operator'
+import { apiTokenCommands } from './commands/api-token'
 import { orderCommands } from './commands/order'
 import { outboxCommands } from './commands/outbox'
 import { paymentCommands } from './commands/payment'
@@ -43,6 +44,7 @@ const COMMAND_GROUPS: CommandGroup[] = [
   slipsCommands,
   invoicesCommands,
   operatorCommands,
+  apiTokenCommands,
   outboxCommands,
   provisioningCommands,
   webhookCommands,

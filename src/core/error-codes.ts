@@ -7,8 +7,21 @@ export const ERROR_CODES = {
   // 400: the request itself is malformed (a field missing, a value of the wrong shape).
   invalid_input: { status: 400, it: 'Dati non validi', en: 'Invalid input' },
   invalid_signature: { status: 400, it: 'Firma della notifica non valida', en: 'Invalid notification signature' },
+  // 401: no credential, or one that opens nothing (the API's bearer token: missing, unknown or revoked).
+  api_token_invalid: {
+    status: 401,
+    it: 'Serve un token API valido nell’intestazione Authorization: Bearer …',
+    en: 'A valid API token is needed in the Authorization: Bearer … header',
+  },
+  // 400: a POST of the API without its Idempotency-Key.
+  idempotency_key_missing: {
+    status: 400,
+    it: 'Manca l’intestazione Idempotency-Key (da 1 a 255 caratteri): serve a ripetere una richiesta senza farla due volte',
+    en: 'The Idempotency-Key header is missing (1 to 255 characters): it lets a request be retried without doing it twice',
+  },
   // 403: refused whoever asks (a stale form), not for lack of a session.
   csrf_invalid: { status: 403, it: 'La pagina è scaduta per sicurezza. Ricaricala e riprova.', en: 'The page expired for your security. Reload it and try again.' },
+  api_scope_missing: { status: 403, it: 'Il token API non ha il permesso per questa operazione', en: 'The API token lacks the scope for this operation' },
   // 404: nothing there, or nothing this caller may see (an outsider learns no more than that).
   page_not_found: { status: 404, it: 'Pagina non trovata.', en: 'Page not found.' },
   mailbox_not_found: { status: 404, it: 'Casella PEC non trovata', en: 'PEC mailbox not found' },
@@ -21,6 +34,9 @@ export const ERROR_CODES = {
   mail_not_found: { status: 404, it: 'E-mail non trovata', en: 'E-mail not found' },
   extension_not_found: { status: 404, it: 'Richiesta di proroga non trovata', en: 'Extension request not found' },
   webhook_not_found: { status: 404, it: 'Destinazione degli eventi (webhook) non trovata', en: 'Webhook endpoint not found' },
+  api_token_not_found: { status: 404, it: 'Token API non trovato', en: 'API token not found' },
+  invoice_not_found: { status: 404, it: 'Fattura non trovata', en: 'Invoice not found' },
+  import_not_found: { status: 404, it: 'Importazione non trovata', en: 'Import not found' },
   unknown_gateway: { status: 404, it: 'Circuito di pagamento sconosciuto', en: 'Unknown payment gateway' },
   // 409: well formed, but the state of things refuses it now.
   mailbox_ceased: { status: 409, it: 'La casella è cessata e non può più essere rinnovata', en: 'The mailbox has ceased and can no longer be renewed' },
@@ -70,6 +86,13 @@ export const ERROR_CODES = {
     it: 'Questa fattura non è da correggere: solo una fattura non valida o scartata dallo SdI si corregge e si invia di nuovo',
     en: 'This invoice is not one to correct: only an invalid invoice or one the SdI rejected is corrected and sent again',
   },
+  api_token_name_exists: { status: 409, it: 'Esiste già un token API attivo con questo nome', en: 'An active API token with this name already exists' },
+  api_token_revoked: { status: 409, it: 'Il token API è già revocato', en: 'The API token is already revoked' },
+  idempotency_key_in_use: {
+    status: 409,
+    it: 'Una richiesta con la stessa Idempotency-Key è ancora in corso: riprova tra poco',
+    en: 'A request with the same Idempotency-Key is still in progress: retry shortly',
+  },
   order_lapsed: { status: 409, it: 'L’ordine non è più valido', en: 'The order is no longer valid' },
   // 415: webhooks take JSON only.
   expected_json: { status: 415, it: 'Formato non supportato: atteso JSON', en: 'Unsupported format: JSON expected' },
@@ -82,6 +105,21 @@ export const ERROR_CODES = {
     en: 'The webhook points to an internal address (loopback or private network): not allowed (WEBHOOK_ALLOW_PRIVATE_NETWORKS=yes allows it for a system inside the provider’s network)',
   },
   webhook_events_invalid: { status: 422, it: 'Scegli almeno un tipo di evento tra quelli previsti', en: 'Choose at least one of the known event types' },
+  api_token_name_invalid: {
+    status: 422,
+    it: 'Nome del token non valido: da 2 a 64 tra lettere, cifre, spazi, punto, trattino e trattino basso',
+    en: 'Invalid token name: 2 to 64 letters, digits, spaces, dots, dashes or underscores',
+  },
+  api_scope_invalid: {
+    status: 422,
+    it: 'Permessi non validi: uno o più tra read, payments, orders, admin; il token di una convenzione solo read',
+    en: 'Invalid scopes: one or more of read, payments, orders, admin; a convention’s token read only',
+  },
+  idempotency_key_reused: {
+    status: 422,
+    it: 'Questa Idempotency-Key è già stata usata per una richiesta diversa',
+    en: 'This Idempotency-Key was already used for a different request',
+  },
   duration_not_offered: { status: 422, it: 'Durata non prevista dalla convenzione', en: 'Duration not offered by the convention' },
   price_missing: { status: 422, it: 'Nessun prezzo per questa durata', en: 'No price for this duration' },
   payment_method_unknown: { status: 422, it: 'Metodo di pagamento non valido', en: 'Unknown payment method' },

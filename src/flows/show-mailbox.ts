@@ -18,13 +18,13 @@ export interface MailboxView {
   history: Array<{ at: string; actor: string; action: string; reason: string | null; data: unknown }>
 }
 
-/** The mailbox at an address (any case), or null when there is none. */
-export async function showMailbox(db: Executor, address: string): Promise<MailboxView | null> {
+/** The mailbox at an address (any case), or null when there is none; `history: false` leaves its history out (empty). */
+export async function showMailbox(db: Executor, address: string, options: { history?: boolean } = {}): Promise<MailboxView | null> {
   const mailbox = await queries.findMailboxByAddress(db, address)
   if (!mailbox) return null
   const [openOrder, history] = await Promise.all([
     findOpenOrder(db, mailbox.id),
-    queries.mailboxHistory(db, mailbox.id),
+    options.history === false ? [] : queries.mailboxHistory(db, mailbox.id),
   ])
   return {
     address: mailbox.address,

@@ -30,6 +30,8 @@ import { logServerError, REQUEST_ID_HEADER, requestIdOf } from './request-log'
 import { JSON_REFUSAL, NO_INPUT, objectOf } from './route-schemas'
 import { webhookRoutes } from './webhooks'
 import { wizardRoutes } from './portal/wizard-routes'
+import { API_PATH, apiPlugin } from './api'
+import { apiTokensRoutes } from './admin/api-tokens-routes'
 
 /** How long requests under way may take to finish once the server is told to close. */
 export const CLOSE_GRACE_MS = 1_000
@@ -114,6 +116,8 @@ export async function buildServer(services: Services, options: { logger?: Logger
     }),
   )
 
+  await app.register(apiPlugin(services), { prefix: API_PATH }) // issue 15: the REST API
+
   await app.register(
     async (office) =>
       registerBackOffice(office, services, async (routes) => {
@@ -129,6 +133,7 @@ export async function buildServer(services: Services, options: { logger?: Logger
         await actionsRoutes(routes, services)
         await conventionRoutes(routes, services)
         await dashboardRoutes(routes, services)
+        await apiTokensRoutes(routes, services) // issue 15
         await invoicesRoutes(routes, services) // after uploadRoutes: the receipts' upload uses its multipart parser
       }),
     { prefix: OFFICE_PATH },

@@ -7,6 +7,7 @@ import { dashboardTexts } from './messages/dashboard'
 import { lookTexts } from './messages/look'
 import { invoiceTexts } from './messages/invoices'
 import { operatorTexts } from './messages/operators'
+import { apiTokenTexts } from './messages/api-tokens'
 import { webhookTexts } from './messages/webhooks'
 
 /** The back office's texts; the frame's own (errors, language switch, rate limit) come from the portal's common ones. */
@@ -254,6 +255,6 @@ const office = {
 } satisfies Catalogue<string>
 
 export const officeMessages: Record<Lang, Record<string, string>> = {
-  it: { ...common.it, ...office.it, ...moneyMessages.it, ...operatorTexts.it, ...actionTexts.it, ...conventionTexts.it, ...dashboardTexts.it, ...lookTexts.it, ...invoiceTexts.it, ...webhookTexts.it },
-  en: { ...common.en, ...office.en, ...moneyMessages.en, ...operatorTexts.en, ...actionTexts.en, ...conventionTexts.en, ...dashboardTexts.en, ...lookTexts.en, ...invoiceTexts.en, ...webhookTexts.en },
+  it: { ...common.it, ...office.it, ...moneyMessages.it, ...operatorTexts.it, ...actionTexts.it, ...conventionTexts.it, ...dashboardTexts.it, ...lookTexts.it, ...invoiceTexts.it, ...webhookTexts.it, ...apiTokenTexts.it },
+  en: { ...common.en, ...office.en, ...moneyMessages.en, ...operatorTexts.en, ...actionTexts.en, ...conventionTexts.en, ...dashboardTexts.en, ...lookTexts.en, ...invoiceTexts.en, ...webhookTexts.en, ...apiTokenTexts.en },
 }

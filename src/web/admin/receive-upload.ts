@@ -37,9 +37,11 @@ export async function withUpload<T>(
   reply: FastifyReply,
   maxBytes: number,
   use: (upload: Upload) => Promise<T>,
+  /** false for a caller with no cookie to forge (the API's bearer token): no _csrf field is asked for. */
+  csrf = true,
 ): Promise<T> {
   if (!request.isMultipart()) {
-    verifyCsrfNow(app, request, reply, (request.body as { _csrf?: string } | undefined)?._csrf)
+    if (csrf) verifyCsrfNow(app, request, reply, (request.body as { _csrf?: string } | undefined)?._csrf)
     throw new UploadRefused('not_multipart')
   }
   const folder = await mkdtemp(join(tmpdir(), 'pec-upload-'))
@@ -48,7 +50,7 @@ export async function withUpload<T>(
     let upload: Upload | undefined
     let checked = false
     const checkToken = () => {
-      if (!checked) verifyCsrfNow(app, request, reply, fields._csrf)
+      if (!checked && csrf) verifyCsrfNow(app, request, reply, fields._csrf)
       checked = true
     }
     const parts = request.parts({ limits: { fileSize: maxBytes, files: 1, fields: 10, fieldSize: 4096, parts: 12 } })
