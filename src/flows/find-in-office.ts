@@ -136,7 +136,7 @@ function orderCandidates(compact: string): OrderId[] {
  * in address order instead (seconds at a million). At most MATCH_CAP matches are ordered: past
  * MAX_RESULTS the page asks to narrow the search anyway.
  */
-export const MATCH_CAP = 2000
+export const MATCH_CAP = 500
 
 async function select(db: Executor, where: SQL, withOrder = false): Promise<FoundMailbox[]> {
   const rows = await queryRows<FoundRow>(
