@@ -101,7 +101,7 @@ export const ERROR_CODES = {
   webhook_url_not_https: { status: 422, it: 'Il webhook deve usare https://', en: 'The webhook must use https://' },
   webhook_url_private: {
     status: 422,
-    it: 'Il webhook punta a un indirizzo interno (loopback o rete privata): non è ammesso (WEBHOOK_ALLOW_PRIVATE_NETWORKS=yes lo consente per un sistema nella rete del gestore)',
+    it: 'Il webhook punta a un indirizzo interno (loopback o rete privata): non è ammesso, salvo che il servizio sia configurato per i sistemi nella rete del gestore (docs/webhooks.md)',
     en: 'The webhook points to an internal address (loopback or private network): not allowed (WEBHOOK_ALLOW_PRIVATE_NETWORKS=yes allows it for a system inside the provider’s network)',
   },
   webhook_events_invalid: { status: 422, it: 'Scegli almeno un tipo di evento tra quelli previsti', en: 'Choose at least one of the known event types' },
