@@ -43,9 +43,9 @@ export const contractDocuments = pgTable('contract_documents', {
 })
 
 /**
- * Issue 11: the contract documents a convention's holders accept. A document belongs to the
+ * The contract documents a convention's holders accept. A document belongs to the
  * convention it was created for; those from before documents had a convention were given to every
- * convention then stored (migration 0019), so they stay in force where they were.
+ * convention then stored (migration 0021), so they stay in force where they were.
  */
 export const conventionContractDocuments = pgTable(
   'convention_contract_documents',
