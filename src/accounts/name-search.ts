@@ -36,14 +36,16 @@ function literal(text: string): string {
  * Where a word of a holder's name may start, in the folded name columns (accounts.firstNameFolded,
  * lastNameFolded): the first name, the surname, the second or the third word of a compound surname
  * (De Luca, De La Cruz, Rossi-Bianchi). Each place is one index (text_pattern_ops, so LIKE 'x%' is a
- * range on it; the word places partial, on the surnames that have that word), and the search writes
- * each arm as its index is written.
+ * range on it), and the search writes each arm as its index is written. The word places index every
+ * surname (split_part gives '' where there is no such word, which no word typed matches), not only
+ * the compound ones: a partial expression index has no statistics, and the planner, misjudging a
+ * word's matches by ten, then filtered 24,000 rows where an AND of the words' bitmaps finds 131.
  */
-export function nameWordPlaces(firstNameFolded: AnyPgColumn, lastNameFolded: AnyPgColumn): Array<{ index: string; key: SQL; where?: SQL }> {
+export function nameWordPlaces(firstNameFolded: AnyPgColumn, lastNameFolded: AnyPgColumn): Array<{ index: string; key: SQL }> {
   return [
     { index: 'accounts_first_name_folded', key: sql`${firstNameFolded}` },
     { index: 'accounts_last_name_folded', key: sql`${lastNameFolded}` },
-    { index: 'accounts_last_name_word_2_folded', key: sql`split_part(${lastNameFolded}, ' ', 2)`, where: sql`${lastNameFolded} LIKE '% %'` },
-    { index: 'accounts_last_name_word_3_folded', key: sql`split_part(${lastNameFolded}, ' ', 3)`, where: sql`${lastNameFolded} LIKE '% % %'` },
+    { index: 'accounts_last_name_second_word', key: sql`split_part(${lastNameFolded}, ' ', 2)` },
+    { index: 'accounts_last_name_third_word', key: sql`split_part(${lastNameFolded}, ' ', 3)` },
   ]
 }

@@ -34,10 +34,7 @@ export const accounts = pgTable(
     index('accounts_fiscal_code').on(t.fiscalCode),
     index('accounts_reference_email').on(sql`lower(${t.referenceEmail})`),
     // Names are compared folded (name-search: case, accents, apostrophes), by their folded columns.
-    ...nameWordPlaces(t.firstNameFolded, t.lastNameFolded).map((place) => {
-      const byPrefix = index(place.index).using('btree', sql`${place.key} text_pattern_ops`)
-      return place.where ? byPrefix.where(place.where) : byPrefix
-    }),
+    ...nameWordPlaces(t.firstNameFolded, t.lastNameFolded).map((place) => index(place.index).using('btree', sql`${place.key} text_pattern_ops`)),
   ],
 )
 

@@ -120,7 +120,7 @@ async function find(db: Executor, text: string): Promise<SearchResult> {
  */
 function nameWord(word: string): SQL {
   const prefix = `${escapeLike(word)}%`
-  return or(...nameWordPlaces(accounts.firstNameFolded, accounts.lastNameFolded).map((place) => (place.where ? and(place.where, sql`${place.key} LIKE ${prefix}`) : sql`${place.key} LIKE ${prefix}`)))!
+  return or(...nameWordPlaces(accounts.firstNameFolded, accounts.lastNameFolded).map((place) => sql`${place.key} LIKE ${prefix}`))!
 }
 
 /** The order ID typed, or — when its check digits fail — the IDs one character away that pass (as statements read a causale). */
