@@ -61,13 +61,27 @@ export interface SearchResult {
  * embedded database, in one transaction without JIT or parallel workers (asQuickLookup);
  * bench/search measures each at a million mailboxes.
  */
-export async function findInOffice(db: Executor, typed: string): Promise<SearchResult | null> {
+export async function findInOffice(db: Executor, typed: string, within: SearchScope = {}): Promise<SearchResult | null> {
   const text = typed.trim()
   if (text.length < 2) return null
-  return asQuickLookup(db, (tx) => find(tx, text))
+  return asQuickLookup(db, (tx) => find(tx, text, within))
 }
 
-async function find(db: Executor, text: string): Promise<SearchResult> {
+/**
+ * Where the mailboxes are looked for: one convention (a partner's API token), one status. In the
+ * query, not after it: filtered after the cap, a partner could see fewer of its mailboxes than exist.
+ */
+export interface SearchScope {
+  conventionCode?: string | null
+  status?: (typeof mailboxes.$inferSelect)['status'] | null
+}
+
+async function find(db: Executor, text: string, within: SearchScope): Promise<SearchResult> {
+  const scope = [
+    within.conventionCode ? eq(mailboxes.conventionCode, within.conventionCode) : undefined,
+    within.status ? eq(mailboxes.status, within.status) : undefined,
+  ]
+  const select = (tx: Executor, where: SQL, withOrder = false) => selectMailboxes(tx, and(where, ...scope)!, withOrder)
   const compact = text.replace(/[\s.\-_/]/g, '').toUpperCase()
   const mailboxesBy = (kind: SearchKind, results: FoundMailbox[]): SearchResult => ({ kind, results, payments: [] })
 
@@ -138,7 +152,7 @@ function orderCandidates(compact: string): OrderId[] {
  */
 export const MATCH_CAP = 500
 
-async function select(db: Executor, where: SQL, withOrder = false): Promise<FoundMailbox[]> {
+async function selectMailboxes(db: Executor, where: SQL, withOrder = false): Promise<FoundMailbox[]> {
   const rows = await queryRows<FoundRow>(
     db,
     sql`WITH hit AS MATERIALIZED (

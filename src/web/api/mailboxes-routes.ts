@@ -56,12 +56,12 @@ export async function mailboxesRoutes(app: FastifyInstance, services: Services):
         const rows = await listMailboxes(db, { conventionCode: convention, status, startingAfter: starting_after, limit })
         return pageOfRows(rows.map((m) => ({ object: 'mailbox', id: m.address, ...m })), limit)
       }
-      const found = await findInOffice(db, q)
+      const found = await findInOffice(db, q, { conventionCode: convention, status })
       const matches = found?.results ?? []
       const conventions = await conventionsOfMailboxes(db, matches.map((m) => m.address))
       const items = [...new Map(matches.map((m) => [m.address, m])).values()]
         .map(({ orderId: _orderId, ...m }) => ({ object: 'mailbox', id: m.address, ...m, convention: conventions.get(m.address) ?? '' }))
-        .filter((m) => (!convention || m.convention === convention) && (!status || m.status === status))
+        .filter((m) => !convention || m.convention === convention) // the query kept to it already; a partner's view never rests on one check
         .sort((a, b) => (a.address < b.address ? -1 : 1))
       return pageOfList(items, (m) => m.address, request.query)
     },

@@ -1,9 +1,11 @@
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { apiRequests, auditLog, orders } from '../../../src/db/schema'
+import { MAX_RESULTS } from '../../../src/flows/find-in-office'
 import { placeOrder } from '../../../src/renewals/place-order'
 import { BILLING, CALLERS, apiUnderTest, type ApiUnderTest, type Caller } from '../../support/api'
 import { testDatabases } from '../../support/databases'
+import { seedMailbox } from '../../support/seed'
 
 type Scope = 'read' | 'orders' | 'payments' | 'admin'
 
@@ -107,6 +109,20 @@ describe.each(testDatabases())('%s: /api/v1 authorization (issue 15)', (_name, o
     // even asking for the other convention by name does not widen a partner's view
     const widened = JSON.parse((await api.call('GET', '/api/v1/mailboxes?convention=FNOMCEO', { as: 'otherPartner' })).body)
     expect(widened.data).toEqual([])
+  })
+
+  it('a partner’s search looks among its convention’s mailboxes, not among the first found of every convention', async () => {
+    const api = await server.start()
+    const db = api.services.deps.db
+    // more of another convention's holders, all named alike and listed first, than a page of results
+    for (let k = 0; k < MAX_RESULTS + 5; k++) await seedMailbox(db, { expiresOn: '2026-06-30', address: `a-medico${k}@pec.example.it`, conventionCode: 'OMCEO-MI' })
+    const own = JSON.parse((await api.call('GET', '/api/v1/mailboxes?q=maria%20rossi', { as: 'partner' })).body)
+    expect(own.data.map((m: { address: string }) => m.address)).toEqual([api.mailbox.address])
+    const other = JSON.parse((await api.call('GET', '/api/v1/mailboxes?q=maria%20rossi', { as: 'otherPartner' })).body)
+    expect(other.data.length).toBeGreaterThan(0)
+    expect(other.data.every((m: { convention: string }) => m.convention === 'OMCEO-MI')).toBe(true)
+    const active = JSON.parse((await api.call('GET', '/api/v1/mailboxes?q=maria%20rossi&status=deactivated', { as: 'read' })).body)
+    expect(active.data).toEqual([])
   })
 
   it('a forged, malformed or revoked token opens nothing, with WWW-Authenticate', async () => {
