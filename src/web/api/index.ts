@@ -36,7 +36,8 @@ export function apiPlugin(services: Services) {
         },
       })
       app.get('/openapi.json', { schema: { hide: true, querystring: { type: 'object', properties: {} } } }, async () => app.swagger())
-      await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { deepLinking: false } })
+      // indexPrefix: the page's asset links must carry the /api/v1 this plugin is mounted under
+      await app.register(fastifySwaggerUi, { routePrefix: '/docs', indexPrefix: '/api/v1', staticCSP: true, uiConfig: { deepLinking: false } })
     },
     async (app) => {
       await mailboxesRoutes(app, services)
